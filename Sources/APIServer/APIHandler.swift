@@ -1,0 +1,335 @@
+import Foundation
+import Hummingbird
+import KubeAPI
+import KubeStore
+import Logging
+import NIOCore
+import NIOSSL
+
+/// The request context: Hummingbird's, plus the channel for reading the client certificate.
+public struct KubeRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
+/// Answers every request of the Kubernetes API: authentication, discovery, resources, watch.
+public struct APIHandler: HTTPResponder {
+    public typealias Context = KubeRequestContext
+
+    let registry: Registry
+    let token: String?
+    let serverAddress: String
+    let version: String
+    let maxBodyBytes: Int
+    let logger: Logger
+    let extensions: APIExtensions
+
+    public init(registry: Registry, token: String?, serverAddress: String, version: String,
+                maxBodyBytes: Int = 3 * 1024 * 1024, extensions: APIExtensions = APIExtensions(),
+                logger: Logger = Logger(label: "swiftlet.apiserver")) {
+        self.registry = registry
+        self.token = token
+        self.serverAddress = serverAddress
+        self.version = version
+        self.maxBodyBytes = maxBodyBytes
+        self.extensions = extensions
+        self.logger = logger
+    }
+
+    public func respond(to request: Request, context: KubeRequestContext) async throws -> Response {
+        do {
+            return try await handle(request, context: context)
+        } catch let e as APIError {
+            return Self.status(e)
+        } catch {
+            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return Self.status(.internalError(String(describing: error)))
+        }
+    }
+
+    static func status(_ e: APIError) -> Response {
+        json(e.status, status: .init(code: e.code))
+    }
+
+    static func json(_ value: JSON, status: HTTPResponse.Status = .ok) -> Response {
+        var bytes = value.serialized()
+        bytes.append(0x0A)
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func text(_ s: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: s)))
+    }
+
+    func authenticated(_ request: Request, _ context: KubeRequestContext) async -> Bool {
+        if let auth = request.headers[.authorization], auth.hasPrefix("Bearer "), let token {
+            let given = Array(auth.utf8.dropFirst(7)), expected = Array(token.utf8)
+            if given.count == expected.count {
+                var diff: UInt8 = 0
+                for i in given.indices { diff |= given[i] ^ expected[i] }
+                if diff == 0 { return true }
+            }
+            if extensions.acceptsToken(String(auth.dropFirst(7))) { return true }
+        }
+        // A client certificate that the TLS layer verified against the cluster CA.
+        if let cert = try? await context.channel.nioSSL_peerCertificate().get() {
+            _ = cert
+            return true
+        }
+        return token == nil
+    }
+
+    func handle(_ request: Request, context: KubeRequestContext) async throws -> Response {
+        let path = request.uri.path
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        if ["/healthz", "/livez", "/readyz"].contains(path) { return Self.text("ok") }
+        if path == "/version" { return Self.json(Discovery.version(swiftletVersion: version)) }
+        guard await authenticated(request, context) else { throw APIError.unauthorized }
+        let query = Query(request.uri.query)
+
+        switch segments.count {
+        case 0:
+            return Self.json(["paths": JSON(["/api", "/api/v1", "/apis", "/healthz", "/livez", "/readyz", "/version"]
+                + Resources.groups.map { "/apis/\($0.group)/\($0.version)" })])
+        case 1 where segments[0] == "api":
+            return Self.json(Discovery.apiVersions(serverAddress: serverAddress))
+        case 1 where segments[0] == "apis":
+            return Self.json(Discovery.groupList)
+        case 2 where segments[0] == "api":
+            guard let list = Discovery.resourceList(group: "", version: String(segments[1])) else { break }
+            return Self.json(list)
+        case 2 where segments[0] == "apis":
+            guard let g = Discovery.group(String(segments[1])) else { break }
+            return Self.json(g)
+        case 3 where segments[0] == "apis":
+            guard let list = Discovery.resourceList(group: String(segments[1]), version: String(segments[2])) else { break }
+            return Self.json(list)
+        default:
+            break
+        }
+        if segments.first == "openapi" { return try OpenAPI.respond(segments: segments) }
+        guard let rp = ResourcePath.parse(segments) else {
+            throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        guard let r = Resources.lookup(group: rp.group, version: rp.version, plural: rp.plural) else {
+            throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        if rp.namespace != nil, !r.namespaced {
+            throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        if let sub = rp.subresource {
+            let known = (sub == "status" && r.hasStatus) || (sub == "scale" && r.hasScale) || extensions.handlesSubresource(r, sub)
+            guard known else {
+                throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+            }
+        }
+        return try await handleResource(request, context: context, r: r, rp: rp, query: query)
+    }
+
+    func readBody(_ request: Request) async throws -> (bytes: ByteBuffer, contentType: String) {
+        var req = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await req.collectBody(upTo: maxBodyBytes)
+        } catch {
+            throw APIError.tooLarge(limit: maxBodyBytes)
+        }
+        let ct = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: " ").lowercased() } ?? "application/json"
+        return (buffer, ct)
+    }
+
+    func parseBody(_ buffer: ByteBuffer, contentType: String) throws -> JSON {
+        if buffer.readableBytes == 0 { throw APIError.badRequest("the request body is empty; send a JSON or YAML object") }
+        switch contentType {
+        case "application/json", "application/json-patch+json", "application/merge-patch+json",
+             "application/strategic-merge-patch+json", "text/plain", "*/*", "":
+            do {
+                return try buffer.readableBytesView.withContiguousStorageIfAvailable { try JSON.parse(bytes: $0) }
+                    ?? JSON.parse(Array(buffer.readableBytesView))
+            } catch let e as JSONParseError {
+                throw APIError.badRequest("the body of the request could not be decoded as JSON: \(e)")
+            }
+        case "application/yaml", "application/x-yaml", "text/yaml", "application/apply-patch+yaml":
+            do {
+                return try YAMLBridge.parse(String(buffer: buffer))
+            } catch {
+                throw APIError.badRequest("\(error)")
+            }
+        default:
+            throw APIError.unsupportedMediaType(contentType)
+        }
+    }
+
+    func listOptions(_ query: Query) throws -> ListOptions {
+        var o = ListOptions()
+        if let ls = query["labelSelector"], !ls.isEmpty {
+            do { o.labelSelector = try LabelSelector.parse(ls) } catch {
+                throw APIError.badRequest("unable to parse requirement: \(error)")
+            }
+        }
+        if let fs = query["fieldSelector"], !fs.isEmpty {
+            do { o.fieldSelector = try FieldSelector.parse(fs) } catch {
+                throw APIError.badRequest("\(error)")
+            }
+        }
+        return o
+    }
+
+    func handleResource(_ request: Request, context: KubeRequestContext, r: Resource, rp: ResourcePath, query: Query) async throws -> Response {
+        let format = ResponseFormat.from(accept: request.headers[.accept], query: query)
+        if case .unsupported(let a) = format {
+            throw APIError.notAcceptable("only the following media types are accepted: application/json, application/yaml (asked for \(a))")
+        }
+        let dryRun = query["dryRun"] == "All"
+        let ns = rp.namespace
+        if let sub = rp.subresource, extensions.handlesSubresource(r, sub) {
+            return try await extensions.handle(request, r: r, namespace: ns, name: rp.name!, subresource: sub, query: query, registry: registry)
+        }
+        switch request.method {
+        case .get where rp.name == nil:
+            if query.bool("watch") == true {
+                return try await watch(r, namespace: ns, query: query, format: format)
+            }
+            let (items, rev) = try await registry.list(r, namespace: ns, options: try listOptions(query))
+            if case .table(let include) = format {
+                return Self.json(Tables.table(r, objects: items, resourceVersion: String(rev), includeObject: include, now: .now))
+            }
+            return Self.json(["kind": .string(r.listKind), "apiVersion": .string(r.apiVersion),
+                              "metadata": ["resourceVersion": .string(String(rev))], "items": .array(items)])
+        case .get:
+            let obj = try await registry.get(r, namespace: ns, name: rp.name!)
+            if rp.subresource == "scale" { return Self.json(Scale.from(obj)) }
+            return render(r, obj, format: format)
+        case .post where rp.name == nil:
+            let (buf, ct) = try await readBody(request)
+            let obj = try await registry.create(r, namespace: ns, body: try parseBody(buf, contentType: ct), dryRun: dryRun)
+            return render(r, obj, format: format, status: .created)
+        case .put where rp.name != nil:
+            let (buf, ct) = try await readBody(request)
+            var body = try parseBody(buf, contentType: ct)
+            if rp.subresource == "scale" {
+                let scaleBody = body
+                let obj = try await Scale.update(registry, r, namespace: ns, name: rp.name!, dryRun: dryRun) { _ in scaleBody }
+                return Self.json(Scale.from(obj))
+            }
+            if body.isObject, body.kind.isEmpty { body["kind"] = .string(r.kind) }
+            let obj = try await registry.update(r, namespace: ns, name: rp.name!, body: body, subresource: rp.subresource, dryRun: dryRun)
+            return render(r, obj, format: format)
+        case .patch where rp.name != nil:
+            let (buf, ct) = try await readBody(request)
+            guard let type = PatchType(rawValue: ct) else { throw APIError.unsupportedMediaType(ct) }
+            if type == .apply {
+                throw APIError(code: 415, reason: "UnsupportedMediaType",
+                               message: "server-side apply is not supported by Swiftlet yet; use client-side `kubectl apply` (the default)")
+            }
+            let patch = try parseBody(buf, contentType: ct)
+            if rp.subresource == "scale" {
+                let obj = try await Scale.update(registry, r, namespace: ns, name: rp.name!, dryRun: dryRun) { scale throws(APIError) in
+                    do throws(PatchError) { return try Patch.apply(type, patch: patch, to: scale) } catch {
+                        throw APIError.badRequest(error.description)
+                    }
+                }
+                return Self.json(Scale.from(obj))
+            }
+            let obj = try await registry.patch(r, namespace: ns, name: rp.name!, type: type, patch: patch,
+                                               subresource: rp.subresource, dryRun: dryRun)
+            return render(r, obj, format: format)
+        case .delete:
+            var options = DeleteOptions()
+            if let g = query["gracePeriodSeconds"] { options.gracePeriodSeconds = Int64(g) }
+            options.propagationPolicy = query["propagationPolicy"]
+            let (buf, _) = try await readBody(request)
+            if buf.readableBytes > 0, let body = try? JSON.parse(Array(buf.readableBytesView)) {
+                if let g = body["gracePeriodSeconds"]?.int { options.gracePeriodSeconds = g }
+                if let p = body["propagationPolicy"]?.string { options.propagationPolicy = p }
+                if body["orphanDependents"]?.bool == true { options.propagationPolicy = "Orphan" }
+                options.preconditionUID = body[path: ["preconditions", "uid"]]?.string
+                options.preconditionResourceVersion = body[path: ["preconditions", "resourceVersion"]]?.string
+                if body["dryRun"]?.array?.first?.string == "All" { return try await deleteResponse(r, rp, ns, options, query, dryRun: true, format) }
+            }
+            return try await deleteResponse(r, rp, ns, options, query, dryRun: dryRun, format)
+        default:
+            throw APIError.methodNotAllowed(request.method.rawValue, resource: r.plural)
+        }
+    }
+
+    func deleteResponse(_ r: Resource, _ rp: ResourcePath, _ ns: String?, _ options: DeleteOptions, _ query: Query,
+                        dryRun: Bool, _ format: ResponseFormat) async throws -> Response {
+        if let name = rp.name {
+            let obj = try await registry.delete(r, namespace: ns, name: name, options: options, dryRun: dryRun)
+            return render(r, obj, format: .object)
+        }
+        let items = try await registry.deleteCollection(r, namespace: ns, options: try listOptions(query), deleteOptions: options, dryRun: dryRun)
+        return Self.json(["kind": .string(r.listKind), "apiVersion": .string(r.apiVersion), "metadata": .emptyObject, "items": .array(items)])
+    }
+
+    func render(_ r: Resource, _ obj: JSON, format: ResponseFormat, status: HTTPResponse.Status = .ok) -> Response {
+        if case .table(let include) = format {
+            return Self.json(Tables.table(r, objects: [obj], resourceVersion: nil, includeObject: include, now: .now), status: status)
+        }
+        return Self.json(obj, status: status)
+    }
+
+    func watch(_ r: Resource, namespace: String?, query: Query, format: ResponseFormat) async throws -> Response {
+        var options = Registry.WatchOptions()
+        options.list = try listOptions(query)
+        options.resourceVersion = query["resourceVersion"]
+        options.sendInitialEvents = query.bool("sendInitialEvents")
+        options.allowBookmarks = query.bool("allowWatchBookmarks") ?? false
+        if let t = query["timeoutSeconds"].flatMap(Int64.init), t > 0 { options.timeout = .seconds(t) }
+        let events = try await registry.watch(r, namespace: namespace, options: options)
+        let body = ResponseBody { writer in
+            for await event in events {
+                var e = event
+                if case .table(let include) = format, e.type != "ERROR", e.type != "BOOKMARK" {
+                    e.object = Tables.table(r, objects: [e.object], resourceVersion: nil, includeObject: include, now: .now)
+                }
+                var bytes = e.json.serialized()
+                bytes.append(0x0A)
+                try await writer.write(ByteBuffer(bytes: bytes))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+    }
+}
+
+/// The `autoscaling/v1` Scale subresource of Deployments and ReplicaSets.
+enum Scale {
+    static func from(_ obj: JSON) -> JSON {
+        var meta: JSON = .emptyObject
+        for key in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
+            if let v = obj[path: ["metadata", key]] { meta[key] = v }
+        }
+        return [
+            "kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": meta,
+            "spec": ["replicas": .int(obj[path: ["spec", "replicas"]]?.int ?? 0)],
+            "status": ["replicas": .int(obj[path: ["status", "replicas"]]?.int ?? 0),
+                       "selector": .string(Printing.selectorString(obj[path: ["spec", "selector"]]))],
+        ]
+    }
+
+    static func update(_ registry: Registry, _ r: Resource, namespace: String?, name: String, dryRun: Bool,
+                       _ change: @escaping @Sendable (JSON) throws(APIError) -> JSON) async throws -> JSON {
+        try await registry.guaranteedUpdate(r, namespace: namespace, name: name, subresource: nil, dryRun: dryRun,
+                                            retryOnConflict: true) { current throws(APIError) in
+            let scale = try change(from(current))
+            guard let replicas = scale[path: ["spec", "replicas"]]?.int else {
+                throw APIError.badRequest("spec.replicas is required in a Scale")
+            }
+            if replicas < 0 {
+                throw APIError.invalid(kind: "Scale", group: "autoscaling", name: name,
+                                       causes: [.invalid("spec.replicas", .int(replicas), "must be greater than or equal to 0")])
+            }
+            var updated = current
+            updated[path: ["spec", "replicas"]] = .int(replicas)
+            return updated
+        }
+    }
+}

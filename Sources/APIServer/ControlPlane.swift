@@ -1,0 +1,179 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import KubeAPI
+import KubeStore
+import Logging
+import NIOSSL
+import ServiceLifecycle
+
+/// How the API server is set up.
+public struct ServerConfiguration: Sendable {
+    public var dataDir: URL
+    public var bindAddresses: [String] = ["127.0.0.1"]
+    public var port = 6443
+    /// The address other components and the `kubernetes` Service's endpoints use.
+    public var advertiseAddress = "127.0.0.1"
+    public var serviceCIDR = IPv4Network("10.96.0.0/12")!
+    public var nodePortRange = 30000...32767
+    public var storeURL: String?  // nil: SQLite in the data directory; "memory": in memory
+    public var contextName = "swiftlet"
+    public var mergeUserKubeconfig = true
+    public var extraSANs: [String] = []
+    public var compactionInterval: Duration = .seconds(60)
+    public var historyWindow: Duration = .seconds(300)
+
+    public init(dataDir: URL) { self.dataDir = dataDir }
+
+    /// `/var/lib/swiftlet` as root, `~/.swiftlet` otherwise.
+    public static var defaultDataDir: URL {
+        if getuid() == 0 { return URL(fileURLWithPath: "/var/lib/swiftlet") }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".swiftlet")
+    }
+
+    public var kubeconfigURL: URL { dataDir.appendingPathComponent("kubeconfig") }
+    public var pkiDir: URL { dataDir.appendingPathComponent("pki") }
+}
+
+/// The assembled control plane: store, registry, HTTPS servers and background services.
+public struct ControlPlane: Sendable {
+    public let configuration: ServerConfiguration
+    public let store: any Store
+    public let registry: Registry
+    public let pki: PKI
+    public let services: [any Service]
+
+    public static let version = "0.1.0"
+
+    public static func make(_ config: ServerConfiguration, extensions: APIExtensions = APIExtensions(),
+                            logger: Logger = Logger(label: "swiftlet.apiserver")) async throws -> ControlPlane {
+        try FileManager.default.createDirectory(at: config.dataDir, withIntermediateDirectories: true)
+        let store: any Store
+        switch config.storeURL {
+        case "memory": store = MemoryStore()
+        case nil: store = try SQLiteStore(path: config.dataDir.appendingPathComponent("state.db").path)
+        case let url?: throw APIError.badRequest("unsupported store \(url): use sqlite (the default) or memory")
+        }
+        let kubernetesIP = config.serviceCIDR.address(1).description
+        let ips = Array(Set(["127.0.0.1", config.advertiseAddress, kubernetesIP] + config.bindAddresses.filter { $0 != "0.0.0.0" }
+            + config.extraSANs.filter { IPv4Address($0) != nil })).sorted()
+        let dns = Array(Set(["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                             "kubernetes.default.svc.cluster.local"] + config.extraSANs.filter { IPv4Address($0) == nil })).sorted()
+        let pki = try PKI.loadOrCreate(in: config.pkiDir, ipAddresses: ips, dnsNames: dns)
+
+        let allocator = ServiceAllocator(serviceCIDR: config.serviceCIDR, nodePorts: config.nodePortRange)
+        let registry = Registry(store: store, allocator: allocator, logger: logger)
+        try await registry.start()
+        try await Bootstrap.run(registry, config: config, logger: logger)
+
+        let serverURL = "https://\(config.advertiseAddress == "0.0.0.0" ? "127.0.0.1" : config.advertiseAddress):\(config.port)"
+        let localURL = config.bindAddresses.contains("127.0.0.1") || config.bindAddresses.contains("0.0.0.0")
+            ? "https://127.0.0.1:\(config.port)" : serverURL
+        let doc = Kubeconfig.document(server: localURL, caPEM: pki.caCertPEM, clientCertPEM: pki.adminCertPEM,
+                                      clientKeyPEM: pki.adminKeyPEM, context: config.contextName)
+        try Kubeconfig.write(doc, to: config.kubeconfigURL)
+        if config.mergeUserKubeconfig {
+            let home = FileManager.default.homeDirectoryForCurrentUser
+            let userConfig = ProcessInfo.processInfo.environment["KUBECONFIG"].flatMap { $0.split(separator: ":").first }
+                .map { URL(fileURLWithPath: String($0)) } ?? home.appendingPathComponent(".kube/config")
+            if userConfig.standardizedFileURL != config.kubeconfigURL.standardizedFileURL {
+                do { try Kubeconfig.merge(doc, into: userConfig, context: config.contextName) } catch {
+                    logger.warning("could not merge the context into \(userConfig.path): \(error); use KUBECONFIG=\(config.kubeconfigURL.path)")
+                }
+            }
+        }
+
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(pki.serverCertPEM.utf8)).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(pki.serverKeyPEM.utf8), format: .pem)))
+        tls.certificateVerification = .optionalVerification
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pki.caCertPEM.utf8)))
+
+        let handler = APIHandler(registry: registry, token: pki.token, serverAddress: "\(config.advertiseAddress):\(config.port)",
+                                 version: version, extensions: extensions, logger: logger)
+        var services: [any Service] = []
+        for address in config.bindAddresses {
+            var httpLogger = logger
+            httpLogger.logLevel = max(logger.logLevel, .notice)
+            let app = Application(
+                responder: handler,
+                server: try .tls(.http1(), tlsConfiguration: tls),
+                configuration: .init(address: .hostname(address, port: config.port), serverName: nil, reuseAddress: true),
+                logger: httpLogger)
+            services.append(app)
+        }
+        services.append(CompactionService(store: store, interval: config.compactionInterval, window: config.historyWindow, logger: logger))
+        return ControlPlane(configuration: config, store: store, registry: registry, pki: pki, services: services)
+    }
+}
+
+/// Drops store history older than the window, as Kubernetes compacts etcd every five minutes.
+struct CompactionService: Service {
+    let store: any Store
+    let interval: Duration
+    let window: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            var marks: [(ContinuousClock.Instant, Int64)] = []
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                guard let rev = try? await store.currentRevision() else { continue }
+                let now = ContinuousClock.now
+                marks.append((now, rev))
+                if let cutoff = marks.last(where: { now - $0.0 >= window }) {
+                    try? await store.compact(through: cutoff.1)
+                    marks.removeAll { $0.0 <= cutoff.0 }
+                }
+            }
+        }
+    }
+}
+
+/// The objects every cluster starts with: system namespaces and the `kubernetes` Service.
+enum Bootstrap {
+    static func run(_ registry: Registry, config: ServerConfiguration, logger: Logger) async throws {
+        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            if (try? await registry.get(Resources.namespaces, namespace: nil, name: ns)) == nil {
+                _ = try await registry.create(Resources.namespaces, namespace: nil,
+                                              body: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])
+            }
+        }
+        let ip = config.serviceCIDR.address(1).description
+        if (try? await registry.get(Resources.services, namespace: "default", name: "kubernetes")) == nil {
+            _ = try await registry.create(Resources.services, namespace: "default", body: [
+                "apiVersion": "v1", "kind": "Service",
+                "metadata": ["name": "kubernetes", "labels": ["component": "apiserver", "provider": "kubernetes"]],
+                "spec": ["type": "ClusterIP", "clusterIP": .string(ip), "sessionAffinity": "None",
+                         "ports": [["name": "https", "port": 443, "protocol": "TCP", "targetPort": JSON(config.port)]]],
+            ])
+        }
+        let address = config.advertiseAddress == "0.0.0.0" ? "127.0.0.1" : config.advertiseAddress
+        let endpoints: JSON = [
+            "apiVersion": "v1", "kind": "Endpoints",
+            "metadata": ["name": "kubernetes", "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"]],
+            "subsets": [["addresses": [["ip": .string(address)]],
+                         "ports": [["name": "https", "port": JSON(config.port), "protocol": "TCP"]]]],
+        ]
+        try await upsert(registry, Resources.endpoints, "default", "kubernetes", endpoints)
+        let slice: JSON = [
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": ["name": "kubernetes", "labels": ["kubernetes.io/service-name": "kubernetes"]],
+            "addressType": "IPv4",
+            "endpoints": [["addresses": [.string(address)], "conditions": ["ready": true]]],
+            "ports": [["name": "https", "port": JSON(config.port), "protocol": "TCP"]],
+        ]
+        try await upsert(registry, Resources.endpointslices, "default", "kubernetes", slice)
+    }
+
+    static func upsert(_ registry: Registry, _ r: Resource, _ ns: String, _ name: String, _ desired: JSON) async throws {
+        if var current = try? await registry.get(r, namespace: ns, name: name) {
+            for key in ["subsets", "endpoints", "ports", "addressType"] where desired[key] != nil { current[key] = desired[key] }
+            current[path: ["metadata", "labels"]] = desired[path: ["metadata", "labels"]]
+            _ = try await registry.update(r, namespace: ns, name: name, body: current)
+        } else {
+            _ = try await registry.create(r, namespace: ns, body: desired)
+        }
+    }
+}

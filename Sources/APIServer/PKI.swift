@@ -1,0 +1,105 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+
+/// The cluster's certificates: a CA made on first start, a serving certificate for the API
+/// server's addresses, and an admin client certificate for kubeconfig, kept in the data directory.
+public struct PKI: Sendable {
+    public let caCertPEM: String
+    public let caKeyPEM: String
+    public let serverCertPEM: String
+    public let serverKeyPEM: String
+    public let adminCertPEM: String
+    public let adminKeyPEM: String
+    public let token: String
+
+    /// Loads the PKI from `dir`, creating what is missing. The serving certificate is made
+    /// anew whenever its names change (a new bind address, say), signed by the same CA.
+    public static func loadOrCreate(in dir: URL, ipAddresses: [String], dnsNames: [String]) throws -> PKI {
+        let fm = FileManager.default
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        func read(_ name: String) -> String? { try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8) }
+        func write(_ name: String, _ text: String, secret: Bool) throws {
+            let url = dir.appendingPathComponent(name)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            try fm.setAttributes([.posixPermissions: secret ? 0o600 : 0o644], ofItemAtPath: url.path)
+        }
+
+        var caCertPEM = read("ca.crt"), caKeyPEM = read("ca.key")
+        if caCertPEM == nil || caKeyPEM == nil {
+            let key = P256.Signing.PrivateKey()
+            let name = try DistinguishedName { CommonName("swiftlet-ca") }
+            let cert = try Certificate(
+                version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+                notValidBefore: Date().addingTimeInterval(-3600), notValidAfter: Date().addingTimeInterval(10 * 365 * 86400),
+                issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+                extensions: try Certificate.Extensions {
+                    Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                    Critical(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
+                },
+                issuerPrivateKey: .init(key))
+            caCertPEM = try cert.serializeAsPEM().pemString
+            caKeyPEM = key.pemRepresentation
+            try write("ca.crt", caCertPEM!, secret: false)
+            try write("ca.key", caKeyPEM!, secret: true)
+        }
+        let caKey = try P256.Signing.PrivateKey(pemRepresentation: caKeyPEM!)
+        let caCert = try Certificate(pemEncoded: caCertPEM!)
+
+        func issue(commonName: String, organization: String?, server: Bool) throws -> (String, String) {
+            let key = P256.Signing.PrivateKey()
+            let subject = try DistinguishedName {
+                if let organization { OrganizationName(organization) }
+                CommonName(commonName)
+            }
+            let cert = try Certificate(
+                version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+                notValidBefore: Date().addingTimeInterval(-3600), notValidAfter: Date().addingTimeInterval(5 * 365 * 86400),
+                issuer: caCert.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+                extensions: try Certificate.Extensions {
+                    Critical(BasicConstraints.notCertificateAuthority)
+                    Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
+                    try ExtendedKeyUsage([server ? .serverAuth : .clientAuth])
+                    if server {
+                        SubjectAlternativeNames(
+                            dnsNames.map { GeneralName.dnsName($0) }
+                                + ipAddresses.compactMap { ip in
+                                    IPv4Bytes(ip).map { GeneralName.ipAddress(ASN1OctetString(contentBytes: ArraySlice($0))) }
+                                })
+                    }
+                },
+                issuerPrivateKey: .init(caKey))
+            return (try cert.serializeAsPEM().pemString, key.pemRepresentation)
+        }
+
+        let namesFile = (ipAddresses + dnsNames).joined(separator: "\n")
+        var serverCertPEM = read("server.crt"), serverKeyPEM = read("server.key")
+        if serverCertPEM == nil || serverKeyPEM == nil || read("server.names") != namesFile {
+            (serverCertPEM, serverKeyPEM) = try issue(commonName: "kube-apiserver", organization: nil, server: true)
+            try write("server.crt", serverCertPEM!, secret: false)
+            try write("server.key", serverKeyPEM!, secret: true)
+            try write("server.names", namesFile, secret: false)
+        }
+        var adminCertPEM = read("admin.crt"), adminKeyPEM = read("admin.key")
+        if adminCertPEM == nil || adminKeyPEM == nil {
+            (adminCertPEM, adminKeyPEM) = try issue(commonName: "swiftlet-admin", organization: "system:masters", server: false)
+            try write("admin.crt", adminCertPEM!, secret: false)
+            try write("admin.key", adminKeyPEM!, secret: true)
+        }
+        var token = read("token")?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if token == nil || token!.isEmpty {
+            var rng = SystemRandomNumberGenerator()
+            let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+            token = String((0..<48).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+            try write("token", token! + "\n", secret: true)
+        }
+        return PKI(caCertPEM: caCertPEM!, caKeyPEM: caKeyPEM!, serverCertPEM: serverCertPEM!, serverKeyPEM: serverKeyPEM!,
+                   adminCertPEM: adminCertPEM!, adminKeyPEM: adminKeyPEM!, token: token!)
+    }
+}
+
+func IPv4Bytes(_ ip: String) -> [UInt8]? {
+    let parts = ip.split(separator: ".").compactMap { UInt8($0) }
+    return parts.count == 4 ? parts : nil
+}

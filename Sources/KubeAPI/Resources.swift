@@ -1,0 +1,56 @@
+/// Every resource type Swiftlet serves.
+public enum Resources {
+    public static let namespaces = Resource(
+        kind: "Namespace", plural: "namespaces", namespaced: false, shortNames: ["ns"], hasStatus: true,
+        rules: NamespaceRules.rules)
+    public static let pods = Resource(
+        kind: "Pod", plural: "pods", shortNames: ["po"], categories: ["all"], hasStatus: true, rules: PodRules.rules)
+    public static let services = Resource(
+        kind: "Service", plural: "services", shortNames: ["svc"], categories: ["all"], hasStatus: true,
+        rules: ServiceRules.rules)
+    public static let endpoints = Resource(
+        kind: "Endpoints", plural: "endpoints", shortNames: ["ep"], rules: EndpointsRules.rules)
+    public static let nodes = Resource(
+        kind: "Node", plural: "nodes", namespaced: false, shortNames: ["no"], hasStatus: true, rules: NodeRules.rules)
+    public static let events = Resource(
+        kind: "Event", plural: "events", shortNames: ["ev"], rules: EventRules.rules)
+    public static let deployments = Resource(
+        group: "apps", kind: "Deployment", plural: "deployments", shortNames: ["deploy"], categories: ["all"],
+        hasStatus: true, hasScale: true, tracksGeneration: true, rules: WorkloadRules.deployment)
+    public static let replicasets = Resource(
+        group: "apps", kind: "ReplicaSet", plural: "replicasets", shortNames: ["rs"], categories: ["all"],
+        hasStatus: true, hasScale: true, tracksGeneration: true, rules: WorkloadRules.replicaSet)
+    public static let endpointslices = Resource(
+        group: "discovery.k8s.io", kind: "EndpointSlice", plural: "endpointslices", rules: EndpointSliceRules.rules)
+    public static let leases = Resource(
+        group: "coordination.k8s.io", kind: "Lease", plural: "leases", rules: LeaseRules.rules)
+
+    public static let all: [Resource] = [
+        namespaces, pods, services, endpoints, nodes, events, deployments, replicasets, endpointslices, leases,
+    ]
+
+    /// The API groups in discovery order, each with its one version.
+    public static let groups: [(group: String, version: String)] = [
+        ("apps", "v1"), ("discovery.k8s.io", "v1"), ("coordination.k8s.io", "v1"),
+    ]
+
+    public static func lookup(group: String, version: String, plural: String) -> Resource? {
+        all.first { $0.group == group && $0.version == version && $0.plural == plural }
+    }
+
+    public static func inGroupVersion(group: String, version: String) -> [Resource] {
+        all.filter { $0.group == group && $0.version == version }
+    }
+
+    /// The storage key of an object, `/registry/<group>/<plural>/<namespace>/<name>`.
+    public static func key(_ r: Resource, namespace: String?, name: String?) -> String {
+        var k = "/registry/\(r.group.isEmpty ? "core" : r.group)/\(r.plural)/"
+        if r.namespaced, let namespace, !namespace.isEmpty {
+            k += namespace + "/"
+            if let name { k += name }
+        } else if !r.namespaced, let name {
+            k += name
+        }
+        return k
+    }
+}

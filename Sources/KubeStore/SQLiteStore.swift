@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+
+/// The embedded default: one SQLite file in WAL mode.
+///
+/// Two tables, as in kine: `kv` holds the current value of each key, `log` every change with
+/// its revision, so watches can replay from any revision that has not been compacted.
+/// `synchronous=NORMAL` in WAL mode keeps every acknowledged write across a crash of the
+/// process (the WAL is written before the call returns); only a power loss can cost the tail.
+public final class SQLiteStore: Store {
+    private let pool: DatabasePool
+    private let hub = WatchHub()
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        var config = Configuration()
+        config.journalMode = .wal
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try pool.write { db in
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS kv (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        value BLOB NOT NULL,
+                        create_rev INTEGER NOT NULL,
+                        mod_rev INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE IF NOT EXISTS log (
+                        rev INTEGER PRIMARY KEY NOT NULL,
+                        key TEXT NOT NULL,
+                        value BLOB NOT NULL,
+                        create_rev INTEGER NOT NULL,
+                        kind INTEGER NOT NULL,
+                        prev_value BLOB
+                    );
+                    CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
+                    INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compacted', 0);
+                    """)
+            }
+        } catch {
+            throw StoreError.backend("cannot open SQLite store at \(path): \(error)")
+        }
+    }
+
+    private static func row(_ r: Row) -> KeyValue {
+        KeyValue(key: r["key"], value: [UInt8](r["value"] as Data), createRevision: r["create_rev"], modRevision: r["mod_rev"])
+    }
+
+    public func get(_ key: String) async throws -> KeyValue? {
+        try await wrap {
+            try await pool.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM kv WHERE key = ?", arguments: [key]).map(Self.row)
+            }
+        }
+    }
+
+    public func list(prefix: String) async throws -> (items: [KeyValue], revision: Int64) {
+        try await wrap {
+            try await pool.read { db in
+                let rev = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'revision'") ?? 0
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM kv WHERE key >= ? AND key < ? ORDER BY key",
+                    arguments: [prefix, prefixEnd(prefix)])
+                return (rows.map(Self.row), rev)
+            }
+        }
+    }
+
+    public func count(prefix: String) async throws -> Int {
+        try await wrap {
+            try await pool.read { db in
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM kv WHERE key >= ? AND key < ?", arguments: [prefix, prefixEnd(prefix)]) ?? 0
+            }
+        }
+    }
+
+    /// Runs one write transaction that bumps the revision; publishes the event after commit,
+    /// on the writer queue, so watchers see events in revision order.
+    private func write(_ body: @escaping @Sendable (Database, Int64) throws -> StoreEvent) async throws -> StoreEvent {
+        let hub = self.hub
+        return try await wrap {
+            try await pool.write { db in
+                let rev = (try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'revision'") ?? 0) + 1
+                let event = try body(db, rev)
+                try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'revision'", arguments: [rev])
+                try db.execute(
+                    sql: "INSERT INTO log (rev, key, value, create_rev, kind, prev_value) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [rev, event.kv.key, Data(event.kv.value), event.kv.createRevision, event.kind.rawValue,
+                                event.prevValue.map { Data($0) }])
+                db.afterNextTransaction { _ in hub.publish(event) }
+                return event
+            }
+        }
+    }
+
+    public func create(_ key: String, value: [UInt8]) async throws -> KeyValue {
+        try await write { db, rev in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM kv WHERE key = ?", arguments: [key]) != nil {
+                throw StoreError.alreadyExists(key: key)
+            }
+            let kv = KeyValue(key: key, value: value, createRevision: rev, modRevision: rev)
+            try db.execute(
+                sql: "INSERT INTO kv (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?)",
+                arguments: [key, Data(value), rev, rev])
+            return StoreEvent(kind: .created, kv: kv)
+        }.kv
+    }
+
+    public func update(_ key: String, value: [UInt8], expectedModRevision: Int64?) async throws -> KeyValue {
+        try await write { db, rev in
+            guard let old = try Row.fetchOne(db, sql: "SELECT value, create_rev, mod_rev FROM kv WHERE key = ?", arguments: [key])
+            else { throw StoreError.notFound(key: key) }
+            let oldMod: Int64 = old["mod_rev"]
+            if let expected = expectedModRevision, expected != oldMod {
+                throw StoreError.conflict(key: key, currentRevision: oldMod)
+            }
+            let kv = KeyValue(key: key, value: value, createRevision: old["create_rev"], modRevision: rev)
+            try db.execute(sql: "UPDATE kv SET value = ?, mod_rev = ? WHERE key = ?", arguments: [Data(value), rev, key])
+            return StoreEvent(kind: .updated, kv: kv, prevValue: [UInt8](old["value"] as Data))
+        }.kv
+    }
+
+    public func delete(_ key: String, expectedModRevision: Int64?) async throws -> KeyValue {
+        try await write { db, rev in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM kv WHERE key = ?", arguments: [key])
+            else { throw StoreError.notFound(key: key) }
+            var kv = Self.row(row)
+            if let expected = expectedModRevision, expected != kv.modRevision {
+                throw StoreError.conflict(key: key, currentRevision: kv.modRevision)
+            }
+            try db.execute(sql: "DELETE FROM kv WHERE key = ?", arguments: [key])
+            kv.modRevision = rev
+            return StoreEvent(kind: .deleted, kv: kv, prevValue: kv.value)
+        }.kv
+    }
+
+    public func watch(prefix: String, afterRevision: Int64) async throws -> AsyncThrowingStream<StoreEvent, any Error> {
+        let reg = try hub.register(prefix: prefix, afterRevision: afterRevision)
+        do {
+            let history = try await wrap {
+                try await pool.read { db -> [StoreEvent] in
+                    let compacted = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'compacted'") ?? 0
+                    if afterRevision < compacted {
+                        throw StoreError.compacted(requested: afterRevision, oldest: compacted + 1)
+                    }
+                    let rows = try Row.fetchAll(
+                        db,
+                        sql: "SELECT * FROM log WHERE rev > ? AND key >= ? AND key < ? ORDER BY rev",
+                        arguments: [afterRevision, prefix, prefixEnd(prefix)])
+                    return rows.map { r in
+                        StoreEvent(
+                            kind: StoreEvent.Kind(rawValue: r["kind"]) ?? .updated,
+                            kv: KeyValue(key: r["key"], value: [UInt8](r["value"] as Data), createRevision: r["create_rev"], modRevision: r["rev"]),
+                            prevValue: (r["prev_value"] as Data?).map { [UInt8]($0) })
+                    }
+                }
+            }
+            hub.finishReplay(id: reg.id, history: history)
+        } catch {
+            hub.fail(id: reg.id, error: error)
+            throw error
+        }
+        return reg.stream
+    }
+
+    public func currentRevision() async throws -> Int64 {
+        try await wrap {
+            try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'revision'") ?? 0 }
+        }
+    }
+
+    public func compact(through revision: Int64) async throws {
+        try await wrap {
+            try await pool.write { db in
+                let current = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'compacted'") ?? 0
+                guard revision > current else { return }
+                try db.execute(sql: "DELETE FROM log WHERE rev <= ?", arguments: [revision])
+                try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'compacted'", arguments: [revision])
+            }
+        }
+    }
+
+    public func close() async {
+        hub.closeAll()
+        try? pool.close()
+    }
+
+    private func wrap<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError.backend(String(describing: error))
+        }
+    }
+}

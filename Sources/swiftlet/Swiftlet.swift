@@ -1,0 +1,107 @@
+import APIServer
+import ArgumentParser
+import Foundation
+import KubeAPI
+import Logging
+import ServiceLifecycle
+
+@main
+struct Swiftlet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swiftlet",
+        abstract: "Kubernetes Service networking in one binary.",
+        discussion: """
+            Start a cluster with `swiftlet up`, then use your own kubectl: the context `swiftlet` \
+            is merged into ~/.kube/config.
+            """,
+        version: ControlPlane.version,
+        subcommands: [Server.self, Version.self]
+    )
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the version.")
+    func run() {
+        print("swiftlet \(ControlPlane.version) (Kubernetes API \(KubernetesInfo.apiVersion))")
+    }
+}
+
+enum KubernetesInfo {
+    static let apiVersion = "v1.32"
+}
+
+/// Flags shared by the commands that start a control plane.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Where the store, certificates and kubeconfig live (default /var/lib/swiftlet as root, ~/.swiftlet otherwise).")
+    var dataDir: String?
+
+    @Option(help: "The HTTPS port of the API server.")
+    var port = 6443
+
+    @Option(help: "Addresses the API server listens on, comma-separated. Never all interfaces unless you say 0.0.0.0.")
+    var bindAddress = "127.0.0.1"
+
+    @Option(help: "The Service ClusterIP range.")
+    var serviceCIDR = "10.96.0.0/12"
+
+    @Option(help: "The NodePort range, as FROM-TO.")
+    var nodePortRange = "30000-32767"
+
+    @Option(help: "The storage engine: sqlite (default, a file in the data directory) or memory.")
+    var store = "sqlite"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel = "info"
+
+    func configuration() throws -> ServerConfiguration {
+        let dir = dataDir.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) } ?? ServerConfiguration.defaultDataDir
+        var c = ServerConfiguration(dataDir: dir)
+        c.port = port
+        c.bindAddresses = bindAddress.split(separator: ",").map(String.init)
+        c.advertiseAddress = c.bindAddresses.first ?? "127.0.0.1"
+        guard let cidr = IPv4Network(serviceCIDR) else {
+            throw ValidationError("--service-cidr \(serviceCIDR) is not an IPv4 CIDR such as 10.96.0.0/12")
+        }
+        c.serviceCIDR = cidr
+        let parts = nodePortRange.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] < parts[1], parts[0] > 0, parts[1] < 65536 else {
+            throw ValidationError("--node-port-range \(nodePortRange) must look like 30000-32767")
+        }
+        c.nodePortRange = parts[0]...parts[1]
+        switch store {
+        case "sqlite": c.storeURL = nil
+        case "memory": c.storeURL = "memory"
+        default: throw ValidationError("--store \(store) is not known: use sqlite or memory")
+        }
+        return c
+    }
+
+    func logger(_ label: String) -> Logger {
+        var l = Logger(label: label)
+        l.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        return l
+    }
+}
+
+struct Server: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the control plane: the API server on an embedded store.")
+
+    @OptionGroup var options: ServerOptions
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let logger = options.logger("swiftlet.server")
+        let config = try options.configuration()
+        let plane = try await ControlPlane.make(config, logger: logger)
+        logger.info("API server listening", metadata: [
+            "addresses": "\(config.bindAddresses.map { "https://\($0):\(config.port)" }.joined(separator: ","))",
+            "kubeconfig": "\(config.kubeconfigURL.path)",
+        ])
+        let group = ServiceGroup(configuration: .init(
+            services: plane.services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        await plane.store.close()
+    }
+}
