@@ -155,6 +155,10 @@ public struct APIHandler: HTTPResponder {
             } catch let e as JSONParseError {
                 throw APIError.badRequest("the body of the request could not be decoded as JSON: \(e)")
             }
+        case "application/vnd.kubernetes.protobuf":
+            do { return try KubeProtobuf.decode(Array(buffer.readableBytesView)) } catch {
+                throw APIError.badRequest("the body of the request could not be decoded as protobuf: \(error)")
+            }
         case "application/yaml", "application/x-yaml", "text/yaml", "application/apply-patch+yaml":
             do {
                 return try YAMLBridge.parse(String(buffer: buffer))
