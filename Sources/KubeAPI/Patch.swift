@@ -137,7 +137,7 @@ public enum Patch {
         switch doc {
         case .object(var o):
             guard let child = o[first] else { throw PatchError("remove operation does not apply: doc is missing path: \"\(path)\"") }
-            o[first] = rest.isEmpty ? nil : try remove(rest, from: child, path: path)
+            if rest.isEmpty { o[first] = nil } else { o[first] = try remove(rest, from: child, path: path) }
             return .object(o)
         case .array(var a):
             guard let i = Int(first), a.indices.contains(i) else { throw PatchError("remove operation does not apply: index out of bounds: \(first)") }
