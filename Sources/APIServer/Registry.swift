@@ -115,10 +115,9 @@ public final class Registry: Sendable {
 
     func checkTypeMeta(_ r: Resource, _ obj: inout JSON) throws(APIError) {
         guard obj.isObject else { throw APIError.badRequest("the body of the request must be a JSON object") }
-        let kind = obj.kind, apiVersion = obj.apiVersion
-        if kind.isEmpty {
-            throw APIError.badRequest("Object 'Kind' is missing in '\(obj.serializedString().prefix(200))'")
-        }
+        // A body without type information takes it from the URL, as Kubernetes' decoder does.
+        let kind = obj.kind.isEmpty ? r.kind : obj.kind, apiVersion = obj.apiVersion
+        obj["kind"] = .string(kind)
         if !apiVersion.isEmpty, apiVersion != r.apiVersion {
             throw APIError.badRequest("the API version in the data (\(apiVersion)) does not match the expected API version (\(r.apiVersion))")
         }

@@ -15,7 +15,7 @@ struct Swiftlet: AsyncParsableCommand {
             is merged into ~/.kube/config.
             """,
         version: ControlPlane.version,
-        subcommands: [Server.self, Version.self]
+        subcommands: [Server.self, Bench.self, Version.self]
     )
 }
 

@@ -1,0 +1,163 @@
+import APIServer
+import ArgumentParser
+import Foundation
+import KubeAPI
+import KubeClient
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks that print figures (see docs/benchmarks.md).",
+        subcommands: [APIBench.self])
+}
+
+/// Percentiles of a sample, in milliseconds.
+struct Stats {
+    var samples: [Double]
+    func percentile(_ p: Double) -> Double {
+        guard !samples.isEmpty else { return .nan }
+        let sorted = samples.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+    }
+    static func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+}
+
+func format(_ v: Double) -> String { String(format: "%.2f", v) }
+
+/// Resident memory of a process in MiB, from /proc.
+func rssMiB(pid: Int32) -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return .nan }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? .nan
+        return kb / 1024
+    }
+    return .nan
+}
+
+/// A `swiftlet server` child process on a scratch data directory and a free port.
+final class ServerProcess {
+    let process = Process()
+    let dir: URL
+    let port: Int
+
+    init(extraArgs: [String] = []) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-bench-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        port = Int.random(in: 20000...29999)
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["server", "--data-dir", dir.path, "--port", String(port), "--log-level", "warning"] + extraArgs
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = dir.path
+        env["KUBECONFIG"] = dir.appendingPathComponent("kubeconfig").path
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var url: String { "https://127.0.0.1:\(port)" }
+    var pid: Int32 { process.processIdentifier }
+
+    func waitReady() async throws -> KubeClient {
+        for _ in 0..<200 {
+            if let creds = try? ClusterCredentials.fromDataDir(dir, server: url), let client = try? KubeClient(credentials: creds) {
+                if (try? await client.request(.GET, "/api/v1/namespaces/default")) != nil { return client }
+                await client.shutdown()
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ValidationError("the benchmark's server did not start")
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
+
+struct APIBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api",
+        abstract: "Create services over HTTPS with concurrent clients, list them, and time watch delivery.")
+
+    @Option(help: "How many services to create.") var services = 10_000
+    @Option(help: "Concurrent clients creating them.") var clients = 8
+    @Option(help: "Watchers that must each receive every change.") var watchers = 100
+    @Option(help: "Changes made while the watchers listen.") var changes = 20
+
+    func run() async throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let client = try await server.waitReady()
+        defer { Task { await client.shutdown() } }
+        print("API server benchmark: \(services) services, \(clients) clients, \(watchers) watchers, SQLite store, HTTPS")
+
+        let perClient = services / clients
+        let clock = ContinuousClock()
+        let started = clock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for c in 0..<clients {
+                group.addTask {
+                    var lat: [Double] = []
+                    lat.reserveCapacity(perClient)
+                    for i in 0..<perClient {
+                        let svc: JSON = ["apiVersion": "v1", "kind": "Service",
+                                         "metadata": ["name": .string("svc-\(c)-\(i)"), "labels": ["bench": "api"]],
+                                         "spec": ["selector": ["app": .string("app-\(i % 50)")], "ports": [["name": "http", "port": 80, "targetPort": 8080]]]]
+                        let t0 = clock.now
+                        _ = try await client.create(Resources.services, namespace: "default", svc)
+                        lat.append(Stats.ms(clock.now - t0))
+                    }
+                    return lat
+                }
+            }
+            var all: [Double] = []
+            for try await l in group { all += l }
+            return all
+        }
+        let elapsed = Stats.ms(clock.now - started) / 1000
+        let created = Stats(samples: latencies)
+        print("creates: \(latencies.count) in \(format(elapsed)) s = \(format(Double(latencies.count) / elapsed)) creates/s")
+        print("mutation latency: p50 \(format(created.percentile(0.5))) ms, p99 \(format(created.percentile(0.99))) ms")
+
+        let t0 = clock.now
+        let (items, rv) = try await client.list(Resources.services, namespace: "default")
+        print("list of \(items.count) services: \(format(Stats.ms(clock.now - t0))) ms")
+
+        // Watchers: each must see every change; delivery = receipt time - time the write was sent.
+        let sent = SentTimes()
+        let delivery = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for _ in 0..<watchers {
+                group.addTask {
+                    var got: [Double] = []
+                    for try await e in client.watch(Resources.services, namespace: "default", resourceVersion: rv, bookmarks: false) {
+                        guard e.type == "MODIFIED", let seq = e.object.labels["seq"].flatMap(Int.init), let t = sent.get(seq) else { continue }
+                        got.append(Stats.ms(clock.now - t))
+                        if got.count == changes { break }
+                    }
+                    return got
+                }
+            }
+            try await Task.sleep(for: .seconds(2))  // let every watcher connect
+            for seq in 0..<changes {
+                sent.set(seq, clock.now)
+                _ = try await client.patch(Resources.services, namespace: "default", name: "svc-0-0",
+                                           ["metadata": ["labels": ["seq": .string(String(seq))]]])
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            var all: [Double] = []
+            for try await l in group { all += l }
+            return all
+        }
+        let d = Stats(samples: delivery)
+        print("watch delivery: \(delivery.count) events to \(watchers) watchers, p50 \(format(d.percentile(0.5))) ms, p99 \(format(d.percentile(0.99))) ms")
+        print("server RSS with \(items.count) services and \(watchers) watchers done: \(format(rssMiB(pid: server.pid))) MiB")
+    }
+}
+
+final class SentTimes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var times: [Int: ContinuousClock.Instant] = [:]
+    func set(_ k: Int, _ t: ContinuousClock.Instant) { lock.withLock { times[k] = t } }
+    func get(_ k: Int) -> ContinuousClock.Instant? { lock.withLock { times[k] } }
+}

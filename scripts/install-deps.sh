@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what Swiftlet and its tests need on a fresh Debian machine: kernel tools for the
+# dataplane, DNS tools, SQLite headers, and the Python packages the end-to-end tests use.
+set -euo pipefail
+
+need_apt=()
+command -v nft >/dev/null || need_apt+=(nftables)
+command -v ip >/dev/null || need_apt+=(iproute2)
+command -v dig >/dev/null || need_apt+=(bind9-dnsutils)
+command -v conntrack >/dev/null || need_apt+=(conntrack)
+command -v curl >/dev/null || need_apt+=(curl)
+[ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "==> installing ${need_apt[*]} (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! command -v kubectl >/dev/null; then
+  echo "kubectl is not installed; the tests drive a real kubectl (v1.32). Install it and run again." >&2
+  exit 1
+fi
+
+python3 - <<'PY' 2>/dev/null || { echo "==> installing Python packages (pip): kubernetes pytest"; python3 -m pip install -q kubernetes pytest; }
+import kubernetes, pytest
+PY
