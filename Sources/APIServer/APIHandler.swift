@@ -288,14 +288,24 @@ public struct APIHandler: HTTPResponder {
         options.allowBookmarks = query.bool("allowWatchBookmarks") ?? false
         if let t = query["timeoutSeconds"].flatMap(Int64.init), t > 0 { options.timeout = .seconds(t) }
         let events = try await registry.watch(r, namespace: namespace, options: options)
+        let cache = registry.encodedEvents
         let body = ResponseBody { writer in
             for await event in events {
                 var e = event
+                var cacheKey: String?
                 if case .table(let include) = format, e.type != "ERROR", e.type != "BOOKMARK" {
                     e.object = Tables.table(r, objects: [e.object], resourceVersion: nil, includeObject: include, now: .now)
+                } else if e.revision > 0 {
+                    cacheKey = "\(e.revision)/\(e.type)"
                 }
-                var bytes = e.json.serialized()
-                bytes.append(0x0A)
+                var bytes: [UInt8]
+                if let cacheKey, let cached = cache.get(cacheKey) {
+                    bytes = cached
+                } else {
+                    bytes = e.json.serialized()
+                    bytes.append(0x0A)
+                    if let cacheKey { cache.set(cacheKey, bytes) }
+                }
                 try await writer.write(ByteBuffer(bytes: bytes))
             }
             try await writer.finish(nil)

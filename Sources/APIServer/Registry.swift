@@ -7,6 +7,8 @@ import Logging
 public struct WatchEvent: Sendable {
     public var type: String
     public var object: JSON
+    /// The store revision the event comes from (0 for synthetic ones), so encodings can be shared.
+    public var revision: Int64 = 0
 
     public var json: JSON { ["type": .string(type), "object": object] }
 }
@@ -33,6 +35,10 @@ public final class Registry: Sendable {
     public let allocator: ServiceAllocator
     let logger: Logger
     let clock: @Sendable () -> Timestamp
+    /// Every watcher of a resource decodes the same store event: do it once.
+    let decoded = SharedCache<Int64, JSON>(capacity: 512)
+    /// Watch lines already encoded, shared by watchers of the same event and format.
+    public let encodedEvents = SharedCache<String, [UInt8]>(capacity: 1024)
 
     public init(store: any Store, allocator: ServiceAllocator, logger: Logger = Logger(label: "swiftlet.registry"),
                 clock: @escaping @Sendable () -> Timestamp = { Timestamp.now }) {
@@ -529,7 +535,19 @@ public final class Registry: Sendable {
     /// A store event as the watcher should see it: an object entering its selector is ADDED,
     /// one leaving it is DELETED.
     func translate(_ r: Resource, _ event: StoreEvent, _ options: ListOptions) throws -> WatchEvent? {
-        let obj = try decode(event.kv)
+        let obj: JSON
+        if let cached = decoded.get(event.revision) {
+            obj = cached
+        } else {
+            obj = try decode(event.kv)
+            decoded.set(event.revision, obj)
+        }
+        guard var out = try translateDecoded(r, event, obj, options) else { return nil }
+        out.revision = event.revision
+        return out
+    }
+
+    func translateDecoded(_ r: Resource, _ event: StoreEvent, _ obj: JSON, _ options: ListOptions) throws -> WatchEvent? {
         let filtered = !options.labelSelector.isEverything || !options.fieldSelector.isEverything
         switch event.kind {
         case .created:
@@ -547,6 +565,32 @@ public final class Registry: Sendable {
             case (false, true): return WatchEvent(type: "ADDED", object: obj)
             case (true, false): return WatchEvent(type: "DELETED", object: obj)
             case (false, false): return nil
+            }
+        }
+    }
+}
+
+/// A bounded map shared between tasks; the oldest entries go first.
+public final class SharedCache<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Key: Value] = [:]
+    private var order: [Key] = []
+    private var head = 0
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    public func get(_ k: Key) -> Value? { lock.withLock { values[k] } }
+
+    public func set(_ k: Key, _ v: Value) {
+        lock.withLock {
+            if values.updateValue(v, forKey: k) != nil { return }
+            if order.count < capacity {
+                order.append(k)
+            } else {
+                values[order[head]] = nil
+                order[head] = k
+                head = (head + 1) % capacity
             }
         }
     }

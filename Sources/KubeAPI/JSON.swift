@@ -38,11 +38,18 @@ public enum JSON: Sendable, Hashable {
     /// Member access on objects; reading from anything else gives nil, writing turns it into an object.
     public subscript(key: String) -> JSON? {
         get { object?[key] }
-        set {
-            var o = object ?? JSONObject()
-            o[key] = newValue
-            self = .object(o)
-        }
+        set { modifyObject { $0[key] = newValue } }
+    }
+
+    /// Mutates the object payload in place. The enum lets go of its payload first so the
+    /// members array is uniquely referenced and no copy-on-write copy is made.
+    @inline(__always)
+    mutating func modifyObject(_ body: (inout JSONObject) -> Void) {
+        var o: JSONObject
+        if case .object(let existing) = self { o = existing } else { o = JSONObject() }
+        self = .null
+        body(&o)
+        self = .object(o)
     }
 
     /// Nested access along a path of keys; writing creates the objects on the way.
@@ -52,22 +59,24 @@ public enum JSON: Sendable, Hashable {
             for key in path { current = current?[key] }
             return current
         }
-        set {
-            guard let first = path.first else {
-                if let newValue { self = newValue }
-                return
+        set { setPath(path[...], newValue) }
+    }
+
+    private mutating func setPath(_ path: ArraySlice<String>, _ newValue: JSON?) {
+        guard let first = path.first else {
+            if let newValue { self = newValue }
+            return
+        }
+        if path.count == 1 {
+            self[first] = newValue
+            return
+        }
+        if newValue == nil, self[first]?.isObject != true { return }
+        modifyObject { o in
+            o.modifyValue(forKey: first) { child in
+                if child?.isObject != true { child = .emptyObject }
+                child!.setPath(path.dropFirst(), newValue)
             }
-            if path.count == 1 {
-                self[first] = newValue
-                return
-            }
-            var child = self[first] ?? .emptyObject
-            if !child.isObject {
-                if newValue == nil { return }
-                child = .emptyObject
-            }
-            child[path: Array(path.dropFirst())] = newValue
-            self[first] = child
         }
     }
 
@@ -106,6 +115,21 @@ public struct JSONObject: Sendable, Hashable, Sequence {
             } else if let newValue {
                 entries.append((key, newValue))
             }
+        }
+    }
+
+    /// Mutates one member in place (nil: absent; setting nil removes it).
+    @inline(__always)
+    public mutating func modifyValue(forKey key: String, _ body: (inout JSON?) -> Void) {
+        if let i = entries.firstIndex(where: { $0.key == key }) {
+            var v: JSON? = entries[i].value
+            entries[i].value = .null
+            body(&v)
+            if let v { entries[i].value = v } else { entries.remove(at: i) }
+        } else {
+            var v: JSON? = nil
+            body(&v)
+            if let v { entries.append((key, v)) }
         }
     }
 

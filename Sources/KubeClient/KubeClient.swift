@@ -37,13 +37,15 @@ public final class KubeClient: Sendable {
     let logger: Logger
     private let preferred = LockedIndex()
 
-    public init(credentials: ClusterCredentials, logger: Logger = Logger(label: "swiftlet.client")) throws {
+    /// `maxConnections` bounds the connections to one server; every open watch holds one.
+    public init(credentials: ClusterCredentials, maxConnections: Int = 64,
+                logger: Logger = Logger(label: "swiftlet.client")) throws {
         self.credentials = credentials
         self.logger = logger
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(credentials.caPEM.utf8)))
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
-        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
         config.timeout = .init(connect: .seconds(5))
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }

@@ -52,17 +52,17 @@ public final class SQLiteStore: Store {
     }
 
     public func get(_ key: String) async throws -> KeyValue? {
-        try await wrap {
-            try await pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM kv WHERE key = ?", arguments: [key]).map(Self.row)
+        try wrap {
+            try pool.read { db in
+                try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM kv WHERE key = ?"), arguments: [key]).map(Self.row)
             }
         }
     }
 
     public func list(prefix: String) async throws -> (items: [KeyValue], revision: Int64) {
-        try await wrap {
-            try await pool.read { db in
-                let rev = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'revision'") ?? 0
+        try wrap {
+            try pool.read { db in
+                let rev = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = 'revision'")) ?? 0
                 let rows = try Row.fetchAll(
                     db, sql: "SELECT * FROM kv WHERE key >= ? AND key < ? ORDER BY key",
                     arguments: [prefix, prefixEnd(prefix)])
@@ -72,8 +72,8 @@ public final class SQLiteStore: Store {
     }
 
     public func count(prefix: String) async throws -> Int {
-        try await wrap {
-            try await pool.read { db in
+        try wrap {
+            try pool.read { db in
                 try Int.fetchOne(
                     db, sql: "SELECT count(*) FROM kv WHERE key >= ? AND key < ?", arguments: [prefix, prefixEnd(prefix)]) ?? 0
             }
@@ -84,13 +84,13 @@ public final class SQLiteStore: Store {
     /// on the writer queue, so watchers see events in revision order.
     private func write(_ body: @escaping @Sendable (Database, Int64) throws -> StoreEvent) async throws -> StoreEvent {
         let hub = self.hub
-        return try await wrap {
-            try await pool.write { db in
-                let rev = (try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'revision'") ?? 0) + 1
+        return try wrap {
+            try pool.write { db in
+                let rev = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = 'revision'")) ?? 0) + 1
                 let event = try body(db, rev)
-                try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'revision'", arguments: [rev])
-                try db.execute(
-                    sql: "INSERT INTO log (rev, key, value, create_rev, kind, prev_value) VALUES (?, ?, ?, ?, ?, ?)",
+                try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'revision'").execute(arguments: [rev])
+                try db.cachedStatement(
+                    sql: "INSERT INTO log (rev, key, value, create_rev, kind, prev_value) VALUES (?, ?, ?, ?, ?, ?)").execute(
                     arguments: [rev, event.kv.key, Data(event.kv.value), event.kv.createRevision, event.kind.rawValue,
                                 event.prevValue.map { Data($0) }])
                 db.afterNextTransaction { _ in hub.publish(event) }
@@ -101,40 +101,39 @@ public final class SQLiteStore: Store {
 
     public func create(_ key: String, value: [UInt8]) async throws -> KeyValue {
         try await write { db, rev in
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM kv WHERE key = ?", arguments: [key]) != nil {
+            if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM kv WHERE key = ?"), arguments: [key]) != nil {
                 throw StoreError.alreadyExists(key: key)
             }
             let kv = KeyValue(key: key, value: value, createRevision: rev, modRevision: rev)
-            try db.execute(
-                sql: "INSERT INTO kv (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?)",
-                arguments: [key, Data(value), rev, rev])
+            try db.cachedStatement(sql: "INSERT INTO kv (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [key, Data(value), rev, rev])
             return StoreEvent(kind: .created, kv: kv)
         }.kv
     }
 
     public func update(_ key: String, value: [UInt8], expectedModRevision: Int64?) async throws -> KeyValue {
         try await write { db, rev in
-            guard let old = try Row.fetchOne(db, sql: "SELECT value, create_rev, mod_rev FROM kv WHERE key = ?", arguments: [key])
+            guard let old = try Row.fetchOne(db.cachedStatement(sql: "SELECT value, create_rev, mod_rev FROM kv WHERE key = ?"), arguments: [key])
             else { throw StoreError.notFound(key: key) }
             let oldMod: Int64 = old["mod_rev"]
             if let expected = expectedModRevision, expected != oldMod {
                 throw StoreError.conflict(key: key, currentRevision: oldMod)
             }
             let kv = KeyValue(key: key, value: value, createRevision: old["create_rev"], modRevision: rev)
-            try db.execute(sql: "UPDATE kv SET value = ?, mod_rev = ? WHERE key = ?", arguments: [Data(value), rev, key])
+            try db.cachedStatement(sql: "UPDATE kv SET value = ?, mod_rev = ? WHERE key = ?").execute(arguments: [Data(value), rev, key])
             return StoreEvent(kind: .updated, kv: kv, prevValue: [UInt8](old["value"] as Data))
         }.kv
     }
 
     public func delete(_ key: String, expectedModRevision: Int64?) async throws -> KeyValue {
         try await write { db, rev in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM kv WHERE key = ?", arguments: [key])
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM kv WHERE key = ?"), arguments: [key])
             else { throw StoreError.notFound(key: key) }
             var kv = Self.row(row)
             if let expected = expectedModRevision, expected != kv.modRevision {
                 throw StoreError.conflict(key: key, currentRevision: kv.modRevision)
             }
-            try db.execute(sql: "DELETE FROM kv WHERE key = ?", arguments: [key])
+            try db.cachedStatement(sql: "DELETE FROM kv WHERE key = ?").execute(arguments: [key])
             kv.modRevision = rev
             return StoreEvent(kind: .deleted, kv: kv, prevValue: kv.value)
         }.kv
@@ -143,8 +142,8 @@ public final class SQLiteStore: Store {
     public func watch(prefix: String, afterRevision: Int64) async throws -> AsyncThrowingStream<StoreEvent, any Error> {
         let reg = try hub.register(prefix: prefix, afterRevision: afterRevision)
         do {
-            let history = try await wrap {
-                try await pool.read { db -> [StoreEvent] in
+            let history = try wrap {
+                try pool.read { db -> [StoreEvent] in
                     let compacted = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'compacted'") ?? 0
                     if afterRevision < compacted {
                         throw StoreError.compacted(requested: afterRevision, oldest: compacted + 1)
@@ -170,14 +169,14 @@ public final class SQLiteStore: Store {
     }
 
     public func currentRevision() async throws -> Int64 {
-        try await wrap {
-            try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'revision'") ?? 0 }
+        try wrap {
+            try pool.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = 'revision'")) ?? 0 }
         }
     }
 
     public func compact(through revision: Int64) async throws {
-        try await wrap {
-            try await pool.write { db in
+        try wrap {
+            try pool.write { db in
                 let current = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'compacted'") ?? 0
                 guard revision > current else { return }
                 try db.execute(sql: "DELETE FROM log WHERE rev <= ?", arguments: [revision])
@@ -191,9 +190,11 @@ public final class SQLiteStore: Store {
         try? pool.close()
     }
 
-    private func wrap<T>(_ body: () async throws -> T) async throws -> T {
+    /// SQLite calls run synchronously on the caller's thread: they take microseconds, less
+    /// than the thread hops an asynchronous call would cost.
+    private func wrap<T>(_ body: () throws -> T) throws -> T {
         do {
-            return try await body()
+            return try body()
         } catch let e as StoreError {
             throw e
         } catch {

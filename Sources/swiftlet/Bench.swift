@@ -33,6 +33,15 @@ func rssMiB(pid: Int32) -> Double {
     return .nan
 }
 
+/// CPU seconds (user + system) a process has used, from /proc.
+func cpuSeconds(pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return .nan }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let u = Double(fields[11]), let s = Double(fields[12]) else { return .nan }
+    return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// A `swiftlet server` child process on a scratch data directory and a free port.
 final class ServerProcess {
     let process = Process()
@@ -94,6 +103,7 @@ struct APIBench: AsyncParsableCommand {
 
         let perClient = services / clients
         let clock = ContinuousClock()
+        let serverCPU0 = cpuSeconds(pid: server.pid), selfCPU0 = cpuSeconds(pid: getpid())
         let started = clock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for c in 0..<clients {
@@ -118,11 +128,14 @@ struct APIBench: AsyncParsableCommand {
         let elapsed = Stats.ms(clock.now - started) / 1000
         let created = Stats(samples: latencies)
         print("creates: \(latencies.count) in \(format(elapsed)) s = \(format(Double(latencies.count) / elapsed)) creates/s")
+        print("CPU during creates: server \(format(cpuSeconds(pid: server.pid) - serverCPU0)) s, benchmark client \(format(cpuSeconds(pid: getpid()) - selfCPU0)) s (2 cores shared)")
         print("mutation latency: p50 \(format(created.percentile(0.5))) ms, p99 \(format(created.percentile(0.99))) ms")
 
         let t0 = clock.now
         let (items, rv) = try await client.list(Resources.services, namespace: "default")
         print("list of \(items.count) services: \(format(Stats.ms(clock.now - t0))) ms")
+        let watchClient = try KubeClient(credentials: client.credentials, maxConnections: watchers + 8)
+        defer { Task { await watchClient.shutdown() } }
 
         // Watchers: each must see every change; delivery = receipt time - time the write was sent.
         let sent = SentTimes()
@@ -130,7 +143,7 @@ struct APIBench: AsyncParsableCommand {
             for _ in 0..<watchers {
                 group.addTask {
                     var got: [Double] = []
-                    for try await e in client.watch(Resources.services, namespace: "default", resourceVersion: rv, bookmarks: false) {
+                    for try await e in watchClient.watch(Resources.services, namespace: "default", resourceVersion: rv, bookmarks: false) {
                         guard e.type == "MODIFIED", let seq = e.object.labels["seq"].flatMap(Int.init), let t = sent.get(seq) else { continue }
                         got.append(Stats.ms(clock.now - t))
                         if got.count == changes { break }
