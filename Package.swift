@@ -64,10 +64,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Controllers: API clients that keep Endpoints, EndpointSlices and workloads in step.
+        .target(
+            name: "Controllers",
+            dependencies: [
+                "KubeAPI", "KubeClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "swiftlet",
             dependencies: [
-                "KubeAPI", "KubeStore", "APIServer", "KubeClient",
+                "KubeAPI", "KubeStore", "APIServer", "KubeClient", "Controllers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,6 +85,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"], swiftSettings: strict),
         .testTarget(
             name: "APIServerTests",

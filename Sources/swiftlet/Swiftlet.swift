@@ -1,5 +1,7 @@
 import APIServer
 import ArgumentParser
+import Controllers
+import KubeClient
 import Foundation
 import KubeAPI
 import Logging
@@ -97,11 +99,16 @@ struct Server: AsyncParsableCommand {
             "addresses": "\(config.bindAddresses.map { "https://\($0):\(config.port)" }.joined(separator: ","))",
             "kubeconfig": "\(config.kubeconfigURL.path)",
         ])
+        // The controllers are API clients of this server, over HTTPS like any other client.
+        let client = try KubeClient(credentials: ClusterCredentials(
+            servers: ["https://127.0.0.1:\(config.port)"], caPEM: plane.pki.caCertPEM, token: plane.pki.token))
+        let controllers = ControllerManager(client: client, logger: options.logger("swiftlet.controllers"))
         let group = ServiceGroup(configuration: .init(
-            services: plane.services.map { .init(service: $0) },
+            services: plane.services.map { .init(service: $0) } + [.init(service: controllers)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
+        await client.shutdown()
         await plane.store.close()
     }
 }

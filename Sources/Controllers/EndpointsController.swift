@@ -1,0 +1,188 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+
+/// Keeps every selector Service's Endpoints and EndpointSlices in step with its pods.
+/// Two Kubernetes controllers (endpoints and endpointslice) sharing one set of informers.
+public actor EndpointsController {
+    let client: KubeClient
+    let services: Informer
+    let pods: Informer
+    let slices: Informer
+    let endpoints: Informer
+    let queue = WorkQueue()
+    let logger: Logger
+    public let maxEndpointsPerSlice: Int
+    /// What this controller wrote last, by slice key: the informer may not have seen it yet.
+    private var written: [String: JSON] = [:]
+    private var deleted: [String: String] = [:]  // slice key → resourceVersion at deletion
+    public private(set) var writes = 0
+
+    public init(client: KubeClient, services: Informer, pods: Informer, slices: Informer, endpoints: Informer,
+                maxEndpointsPerSlice: Int = 100, logger: Logger) {
+        self.client = client
+        self.services = services
+        self.pods = pods
+        self.slices = slices
+        self.endpoints = endpoints
+        self.maxEndpointsPerSlice = maxEndpointsPerSlice
+        self.logger = logger
+    }
+
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.watchServices() }
+            group.addTask { await self.watchPods() }
+            group.addTask { await self.watchOwned(self.slices) { $0.labels[EndpointsPlanner.serviceNameLabel] } }
+            group.addTask { await self.watchOwned(self.endpoints) { $0.name } }
+            group.addTask {
+                await self.services.waitForSync()
+                await self.pods.waitForSync()
+                await self.slices.waitForSync()
+                await self.endpoints.waitForSync()
+                for svc in await self.services.list() { await self.queue.add(Informer.key(svc)) }
+                // Slices whose service is gone.
+                for s in await self.slices.list() where s.labels[EndpointsPlanner.managedByLabel] == EndpointsPlanner.managedBy {
+                    if let svc = s.labels[EndpointsPlanner.serviceNameLabel] { await self.queue.add("\(s.namespace)/\(svc)") }
+                }
+                while let key = await self.queue.next() {
+                    await self.reconcile(key)
+                }
+            }
+            await group.waitForAll()
+        }
+    }
+
+    public func stop() async { await queue.close() }
+
+    /// Services seen deleted: their Endpoints go too (Endpoints of selector-less services are
+    /// the user's, but they share the Service's lifetime, as in Kubernetes).
+    private var deletedServices: Set<String> = []
+
+    private func watchServices() async {
+        for await c in await services.changes() {
+            if c.new == nil { deletedServices.insert(c.key) }
+            await queue.add(c.key)
+        }
+    }
+
+    private func watchPods() async {
+        for await c in await pods.changes() {
+            let ns = (c.new ?? c.old)?.namespace ?? ""
+            for svc in await services.list(namespace: ns) {
+                guard let sel = svc[path: ["spec", "selector"]]?.stringMap, !sel.isEmpty else { continue }
+                let s = LabelSelector(matchLabels: sel)
+                if (c.new.map { s.matches($0.labels) } ?? false) || (c.old.map { s.matches($0.labels) } ?? false) {
+                    await queue.add(Informer.key(svc))
+                }
+            }
+        }
+    }
+
+    private func watchOwned(_ informer: Informer, _ serviceName: @Sendable (JSON) -> String?) async {
+        for await c in await informer.changes() {
+            guard let obj = c.new ?? c.old, let name = serviceName(obj) else { continue }
+            await queue.add("\(obj.namespace)/\(name)")
+        }
+    }
+
+    static func rv(_ obj: JSON?) -> Int { Int(obj?.resourceVersion ?? "") ?? 0 }
+
+    /// The managed slices of a service: the informer's view, corrected by this controller's own writes.
+    private func currentSlices(namespace: String, service: String) async -> [JSON] {
+        var result: [String: JSON] = [:]
+        for s in await slices.list(namespace: namespace)
+        where s.labels[EndpointsPlanner.serviceNameLabel] == service
+            && s.labels[EndpointsPlanner.managedByLabel] == EndpointsPlanner.managedBy {
+            result[Informer.key(s)] = s
+        }
+        for (k, w) in written where w.namespace == namespace && w.labels[EndpointsPlanner.serviceNameLabel] == service {
+            if Self.rv(w) > Self.rv(result[k]) { result[k] = w } else { written[k] = nil }
+        }
+        for (k, rv) in deleted {
+            if let s = result[k], Self.rv(s) <= Int(rv) ?? 0 { result[k] = nil } else if result[k] == nil { deleted[k] = nil }
+        }
+        return Array(result.values)
+    }
+
+    func reconcile(_ key: String) async {
+        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return }
+        let (ns, name) = (parts[0], parts[1])
+        do {
+            let svc = await services.get(key)
+            let selector = svc?[path: ["spec", "selector"]]?.stringMap ?? [:]
+            let existing = await currentSlices(namespace: ns, service: name)
+            guard let svc, !selector.isEmpty, ServiceRules.type(svc) != "ExternalName" else {
+                // No service, or one without a selector: nothing of ours may remain.
+                for s in existing { try await deleteSlice(s) }
+                if svc == nil, deletedServices.remove(key) != nil, await endpoints.get(key) != nil {
+                    try await ignoreNotFound { try await self.client.delete(Resources.endpoints, namespace: ns, name: name) }
+                    written["ep:" + key] = nil
+                    writes += 1
+                }
+                return
+            }
+            let podList = await pods.list(namespace: ns)
+            let plan = EndpointsPlanner.planSlices(service: svc, pods: podList, existing: existing, maxEndpointsPerSlice: maxEndpointsPerSlice)
+            for s in plan.create {
+                let created = try await client.create(Resources.endpointslices, namespace: ns, s)
+                written[Informer.key(created)] = created
+                writes += 1
+            }
+            for s in plan.update {
+                let updated = try await client.update(Resources.endpointslices, namespace: ns, s)
+                written[Informer.key(updated)] = updated
+                writes += 1
+            }
+            for n in plan.delete {
+                if let s = existing.first(where: { $0.name == n }) { try await deleteSlice(s) }
+            }
+            try await syncEndpoints(svc, pods: podList)
+        } catch let e as APIError where e.code == 409 || e.code == 404 {
+            logger.debug("requeue \(key): \(e.message)")
+            try? await Task.sleep(for: .milliseconds(50))
+            await queue.add(key)
+        } catch {
+            logger.warning("endpoints of service \(key) not updated: \(error); retrying")
+            try? await Task.sleep(for: .milliseconds(500))
+            await queue.add(key)
+        }
+    }
+
+    private func deleteSlice(_ s: JSON) async throws {
+        try await ignoreNotFound { try await self.client.delete(Resources.endpointslices, namespace: s.namespace, name: s.name) }
+        written[Informer.key(s)] = nil
+        deleted[Informer.key(s)] = s.resourceVersion
+        writes += 1
+    }
+
+    private func ignoreNotFound(_ body: () async throws -> Void) async throws {
+        do { try await body() } catch let e as APIError where e.code == 404 {}
+    }
+
+    private func syncEndpoints(_ svc: JSON, pods: [JSON]) async throws {
+        let desired = EndpointsPlanner.endpoints(service: svc, pods: pods)
+        let key = Informer.key(svc)
+        let current = written["ep:" + key].flatMap { w in Self.rv(w) > 0 ? w : nil }
+        var existing = await endpoints.get(key)
+        if let current, Self.rv(current) > Self.rv(existing) { existing = current }
+        if var existing {
+            var next = existing
+            next["subsets"] = desired["subsets"]
+            next[path: ["metadata", "labels"]] = desired[path: ["metadata", "labels"]]
+            var annotations = existing.annotations
+            annotations["endpoints.kubernetes.io/over-capacity"] = desired.annotations["endpoints.kubernetes.io/over-capacity"]
+            if annotations.isEmpty { next[path: ["metadata", "annotations"]] = nil } else { next[path: ["metadata", "annotations"]] = JSON(annotations) }
+            existing[path: ["metadata", "managedFields"]] = nil
+            if next == existing { return }
+            let updated = try await client.update(Resources.endpoints, namespace: svc.namespace, next)
+            written["ep:" + key] = updated
+        } else {
+            let created = try await client.create(Resources.endpoints, namespace: svc.namespace, desired)
+            written["ep:" + key] = created
+        }
+        writes += 1
+    }
+}

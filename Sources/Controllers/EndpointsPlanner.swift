@@ -1,0 +1,263 @@
+import KubeAPI
+
+/// The pure part of the Endpoints and EndpointSlice controllers: from a Service and its pods
+/// to the objects Kubernetes would have, and the fewest writes that get there.
+public enum EndpointsPlanner {
+    public static let managedBy = "endpointslice-controller.k8s.io"
+    public static let serviceNameLabel = "kubernetes.io/service-name"
+    public static let managedByLabel = "endpointslice.kubernetes.io/managed-by"
+    public static let headlessLabel = "service.kubernetes.io/headless"
+
+    public static func isPodReady(_ pod: JSON) -> Bool {
+        (pod[path: ["status", "conditions"]]?.array ?? []).contains {
+            $0["type"]?.string == "Ready" && $0["status"]?.string == "True"
+        }
+    }
+
+    /// Pods a Service's endpoints may list: an IP, not finished; terminating ones only when asked.
+    public static func shouldInclude(_ pod: JSON, includeTerminating: Bool) -> Bool {
+        guard let ip = pod[path: ["status", "podIP"]]?.string, !ip.isEmpty else { return false }
+        let phase = pod[path: ["status", "phase"]]?.string
+        if phase == "Succeeded" || phase == "Failed" { return false }
+        if !includeTerminating, pod.deletionTimestamp != nil { return false }
+        return true
+    }
+
+    /// The pods a Service selects: same namespace, a non-empty selector that matches.
+    public static func selectedPods(_ service: JSON, _ pods: [JSON]) -> [JSON] {
+        guard let selector = service[path: ["spec", "selector"]]?.stringMap, !selector.isEmpty else { return [] }
+        let sel = LabelSelector(matchLabels: selector)
+        return pods.filter { $0.namespace == service.namespace && sel.matches($0.labels) }
+    }
+
+    /// A service port's target on one pod: a number, or a named container port; nil if unresolvable.
+    public static func resolvePort(_ servicePort: JSON, pod: JSON) -> Int64? {
+        switch servicePort["targetPort"] {
+        case .some(.int(let n)): return n
+        case .some(.string(let name)):
+            if let n = Int64(name) { return n }
+            let proto = servicePort["protocol"]?.string ?? "TCP"
+            for c in pod[path: ["spec", "containers"]]?.array ?? [] {
+                for p in c["ports"]?.array ?? [] where p["name"]?.string == name && (p["protocol"]?.string ?? "TCP") == proto {
+                    return p["containerPort"]?.int
+                }
+            }
+            return nil
+        default:
+            return servicePort["port"]?.int
+        }
+    }
+
+    static func endpointPorts(_ service: JSON, pod: JSON) -> [JSON] {
+        var out: [JSON] = []
+        for sp in service[path: ["spec", "ports"]]?.array ?? [] {
+            guard let port = resolvePort(sp, pod: pod) else { continue }
+            var p: JSON = ["name": .string(sp["name"]?.string ?? ""), "port": .int(port), "protocol": .string(sp["protocol"]?.string ?? "TCP")]
+            if let ap = sp["appProtocol"] { p["appProtocol"] = ap }
+            out.append(p)
+        }
+        return out
+    }
+
+    static func targetRef(_ pod: JSON) -> JSON {
+        ["kind": "Pod", "namespace": .string(pod.namespace), "name": .string(pod.name), "uid": .string(pod.uid)]
+    }
+
+    static func hostname(_ pod: JSON, _ service: JSON) -> String? {
+        guard let h = pod[path: ["spec", "hostname"]]?.string, !h.isEmpty,
+              pod[path: ["spec", "subdomain"]]?.string == service.name else { return nil }
+        return h
+    }
+
+    // MARK: EndpointSlices
+
+    /// One endpoint of a slice, with conditions computed as Kubernetes computes them.
+    public static func endpoint(_ pod: JSON, _ service: JSON) -> JSON {
+        let publishNotReady = service[path: ["spec", "publishNotReadyAddresses"]]?.bool ?? false
+        let podReady = isPodReady(pod)
+        let terminating = pod.deletionTimestamp != nil
+        let serving = publishNotReady || podReady
+        let ready = publishNotReady || (podReady && !terminating)
+        var ep: JSON = ["addresses": [.string(pod[path: ["status", "podIP"]]?.string ?? "")],
+                        "conditions": ["ready": .bool(ready), "serving": .bool(serving), "terminating": .bool(terminating)]]
+        if let h = hostname(pod, service) { ep["hostname"] = .string(h) }
+        if let node = pod[path: ["spec", "nodeName"]]?.string, !node.isEmpty { ep["nodeName"] = .string(node) }
+        ep["targetRef"] = targetRef(pod)
+        return ep
+    }
+
+    /// Desired endpoints grouped by the ports they resolve to (pods resolving a named port
+    /// differently need different slices).
+    public static func desiredGroups(_ service: JSON, pods: [JSON]) -> [(ports: [JSON], endpoints: [JSON])] {
+        var groups: [[JSON]: [JSON]] = [:]
+        var order: [[JSON]] = []
+        for pod in selectedPods(service, pods) where shouldInclude(pod, includeTerminating: true) {
+            let ports = endpointPorts(service, pod: pod)
+            if groups[ports] == nil { order.append(ports) }
+            groups[ports, default: []].append(endpoint(pod, service))
+        }
+        return order.map { ($0, groups[$0]!.sorted { ($0["targetRef"]?["name"]?.string ?? "") < ($1["targetRef"]?["name"]?.string ?? "") }) }
+    }
+
+    public struct SlicePlan: Sendable, Equatable {
+        public var create: [JSON] = []
+        public var update: [JSON] = []
+        public var delete: [String] = []
+        public var isEmpty: Bool { create.isEmpty && update.isEmpty && delete.isEmpty }
+    }
+
+    /// Labels every managed slice carries.
+    public static func sliceLabels(_ service: JSON) -> JSON {
+        var labels = JSONObject()
+        for (k, v) in service.labels.sorted(by: { $0.key < $1.key }) where k != serviceNameLabel && k != managedByLabel {
+            labels[k] = .string(v)
+        }
+        labels[serviceNameLabel] = .string(service.name)
+        labels[managedByLabel] = .string(managedBy)
+        if ServiceRules.isHeadless(service) { labels[headlessLabel] = "" }
+        return .object(labels)
+    }
+
+    static func ownerReference(_ service: JSON) -> JSON {
+        ["apiVersion": "v1", "kind": "Service", "name": .string(service.name), "uid": .string(service.uid),
+         "controller": true, "blockOwnerDeletion": true]
+    }
+
+    static func endpointKey(_ ep: JSON) -> String {
+        ep[path: ["targetRef", "uid"]]?.string ?? ep["addresses"]?.array?.first?.string ?? ""
+    }
+
+    /// The writes that turn `existing` slices into the desired ones, keeping each endpoint in
+    /// the slice it is already in, so one pod change costs one slice write.
+    public static func planSlices(service: JSON, pods: [JSON], existing: [JSON], maxEndpointsPerSlice: Int = 100) -> SlicePlan {
+        var plan = SlicePlan()
+        let labels = sliceLabels(service)
+        let owner = ownerReference(service)
+        var groups = desiredGroups(service, pods: pods)
+        if groups.isEmpty { groups = [([], [])] }  // an empty service still gets one (empty) slice
+
+        var unused = existing
+        for (ports, endpoints) in groups {
+            var remaining: [String: JSON] = [:]
+            var order: [String] = []
+            for ep in endpoints {
+                let k = endpointKey(ep)
+                remaining[k] = ep
+                order.append(k)
+            }
+            // Existing slices with these ports keep the endpoints they hold.
+            var mine = unused.filter { ($0["ports"]?.array ?? []) == ports && $0["addressType"]?.string == "IPv4" }
+            unused.removeAll { s in mine.contains { $0.name == s.name } }
+            for i in mine.indices {
+                var eps: [JSON] = []
+                for ep in mine[i]["endpoints"]?.array ?? [] {
+                    let k = endpointKey(ep)
+                    if let desired = remaining.removeValue(forKey: k) { eps.append(desired) }
+                }
+                mine[i]["endpoints"] = .array(eps)
+            }
+            // New endpoints fill slices with room, then new slices.
+            var leftovers = order.compactMap { remaining[$0] }
+            for i in mine.indices where !leftovers.isEmpty {
+                var eps = mine[i]["endpoints"]?.array ?? []
+                let room = maxEndpointsPerSlice - eps.count
+                if room > 0 {
+                    eps += leftovers.prefix(room)
+                    leftovers.removeFirst(min(room, leftovers.count))
+                    mine[i]["endpoints"] = .array(eps)
+                }
+            }
+            let byName = Dictionary(existing.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            var survivors: [JSON] = []
+            for var s in mine {
+                let empty = (s["endpoints"]?.array ?? []).isEmpty
+                // Empty slices go, except one kept as the placeholder of a service without endpoints.
+                if empty && !(endpoints.isEmpty && survivors.isEmpty) {
+                    plan.delete.append(s.name)
+                    continue
+                }
+                s[path: ["metadata", "labels"]] = labels
+                s[path: ["metadata", "ownerReferences"]] = [owner]
+                if s != byName[s.name] { plan.update.append(s) }
+                survivors.append(s)
+            }
+            func newSlice(_ chunk: [JSON]) -> JSON {
+                [
+                    "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                    "metadata": ["generateName": .string("\(service.name)-"), "namespace": .string(service.namespace),
+                                 "labels": labels, "ownerReferences": [owner]],
+                    "addressType": "IPv4",
+                    "endpoints": .array(chunk),
+                    "ports": .array(ports),
+                ]
+            }
+            while !leftovers.isEmpty {
+                let chunk = Array(leftovers.prefix(maxEndpointsPerSlice))
+                leftovers.removeFirst(chunk.count)
+                let slice = newSlice(chunk)
+                plan.create.append(slice)
+                survivors.append(slice)
+            }
+            if endpoints.isEmpty && survivors.isEmpty {
+                let slice = newSlice([])
+                plan.create.append(slice)
+                survivors.append(slice)
+            }
+        }
+        plan.delete += unused.map(\.name)
+        return plan
+    }
+
+    // MARK: Endpoints
+
+    /// The Endpoints object for a Service: ready pods in `addresses`, others in
+    /// `notReadyAddresses`, terminating pods left out, at most `maxAddresses`.
+    public static func endpoints(service: JSON, pods: [JSON], maxAddresses: Int = 1000) -> JSON {
+        let publishNotReady = service[path: ["spec", "publishNotReadyAddresses"]]?.bool ?? false
+        var subsets: [[JSON]: (ready: [JSON], notReady: [JSON])] = [:]
+        var order: [[JSON]] = []
+        for pod in selectedPods(service, pods) where shouldInclude(pod, includeTerminating: publishNotReady) {
+            var addr: JSON = ["ip": .string(pod[path: ["status", "podIP"]]?.string ?? "")]
+            if let h = hostname(pod, service) { addr["hostname"] = .string(h) }
+            if let node = pod[path: ["spec", "nodeName"]]?.string, !node.isEmpty { addr["nodeName"] = .string(node) }
+            addr["targetRef"] = targetRef(pod)
+            var ports = endpointPorts(service, pod: pod)
+            for i in ports.indices where ports[i]["name"]?.string == "" { ports[i]["name"] = nil }
+            if subsets[ports] == nil {
+                order.append(ports)
+                subsets[ports] = ([], [])
+            }
+            if publishNotReady || isPodReady(pod) { subsets[ports]!.ready.append(addr) } else { subsets[ports]!.notReady.append(addr) }
+        }
+        var total = 0
+        var truncated = false
+        var out: [JSON] = []
+        let byIP: (JSON, JSON) -> Bool = { ($0["ip"]?.string ?? "") < ($1["ip"]?.string ?? "") }
+        for ports in order {
+            var (ready, notReady) = subsets[ports]!
+            ready.sort(by: byIP)
+            notReady.sort(by: byIP)
+            let roomReady = max(0, maxAddresses - total)
+            if ready.count > roomReady { ready = Array(ready.prefix(roomReady)); truncated = true }
+            total += ready.count
+            let roomNotReady = max(0, maxAddresses - total)
+            if notReady.count > roomNotReady { notReady = Array(notReady.prefix(roomNotReady)); truncated = true }
+            total += notReady.count
+            var subset = JSONObject()
+            if !ready.isEmpty { subset["addresses"] = .array(ready) }
+            if !notReady.isEmpty { subset["notReadyAddresses"] = .array(notReady) }
+            if ready.isEmpty && notReady.isEmpty { continue }
+            if !ports.isEmpty { subset["ports"] = .array(ports) }
+            out.append(.object(subset))
+        }
+        var labels = JSONObject()
+        for (k, v) in service.labels.sorted(by: { $0.key < $1.key }) { labels[k] = .string(v) }
+        if ServiceRules.isHeadless(service) { labels[headlessLabel] = "" }
+        var meta: JSON = ["name": .string(service.name), "namespace": .string(service.namespace)]
+        if !labels.isEmpty { meta["labels"] = .object(labels) }
+        if truncated { meta["annotations"] = ["endpoints.kubernetes.io/over-capacity": "truncated"] }
+        var ep: JSON = ["apiVersion": "v1", "kind": "Endpoints", "metadata": meta]
+        if !out.isEmpty { ep["subsets"] = .array(out) }
+        return ep
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+
+/// A list + watch cache of one resource, as client-go's informers keep: the current objects
+/// by `namespace/name`, and a stream of the keys that changed. It re-lists when the watch
+/// ends or its resourceVersion expires.
+public actor Informer {
+    public let resource: Resource
+    let client: KubeClient
+    let logger: Logger
+    private(set) var objects: [String: JSON] = [:]
+    private var subscribers: [UUID: AsyncStream<Change>.Continuation] = [:]
+    private var synced = false
+    private var syncWaiters: [CheckedContinuation<Void, Never>] = []
+
+    public struct Change: Sendable {
+        public var key: String
+        public var old: JSON?
+        public var new: JSON?
+    }
+
+    public init(_ resource: Resource, client: KubeClient, logger: Logger) {
+        self.resource = resource
+        self.client = client
+        self.logger = logger
+    }
+
+    public static func key(_ obj: JSON) -> String { obj.namespace.isEmpty ? obj.name : "\(obj.namespace)/\(obj.name)" }
+
+    public func get(_ key: String) -> JSON? { objects[key] }
+    public func list() -> [JSON] { Array(objects.values) }
+    public func list(namespace: String) -> [JSON] { objects.values.filter { $0.namespace == namespace } }
+    public var hasSynced: Bool { synced }
+
+    public func waitForSync() async {
+        if synced { return }
+        await withCheckedContinuation { syncWaiters.append($0) }
+    }
+
+    /// Changes from now on; the caller reads `list()` for the state so far.
+    public func changes() -> AsyncStream<Change> {
+        let (stream, continuation) = AsyncStream<Change>.makeStream()
+        let id = UUID()
+        subscribers[id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.unsubscribe(id) }
+        }
+        return stream
+    }
+
+    private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
+
+    private func emit(_ c: Change) {
+        for s in subscribers.values { s.yield(c) }
+    }
+
+    private func replace(with items: [JSON]) {
+        var fresh: [String: JSON] = [:]
+        for obj in items { fresh[Self.key(obj)] = obj }
+        for (k, old) in objects where fresh[k] == nil { emit(Change(key: k, old: old, new: nil)) }
+        for (k, new) in fresh where objects[k] != new { emit(Change(key: k, old: objects[k], new: new)) }
+        objects = fresh
+        if !synced {
+            synced = true
+            for w in syncWaiters { w.resume() }
+            syncWaiters = []
+        }
+    }
+
+    private func apply(_ event: KubeClient.Event) {
+        let k = Self.key(event.object)
+        switch event.type {
+        case "ADDED", "MODIFIED":
+            let old = objects[k]
+            objects[k] = event.object
+            emit(Change(key: k, old: old, new: event.object))
+        case "DELETED":
+            let old = objects.removeValue(forKey: k)
+            emit(Change(key: k, old: old ?? event.object, new: nil))
+        default:
+            break
+        }
+    }
+
+    /// Runs until cancelled.
+    public func run() async {
+        var backoff: Duration = .milliseconds(100)
+        while !Task.isCancelled {
+            do {
+                let (items, rv) = try await client.list(resource)
+                replace(with: items)
+                backoff = .milliseconds(100)
+                var lastRV = rv
+                while !Task.isCancelled {
+                    for try await event in client.watch(resource, resourceVersion: lastRV, timeoutSeconds: 300) {
+                        if let v = event.object["metadata"]?["resourceVersion"]?.string { lastRV = v }
+                        apply(event)
+                    }
+                }
+            } catch {
+                if Task.isCancelled { break }
+                logger.debug("informer for \(resource.plural) restarts: \(error)")
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+        for s in subscribers.values { s.finish() }
+    }
+}
+
+/// A de-duplicating queue of keys to reconcile: a key queued while waiting is handled once.
+public actor WorkQueue {
+    private var pending: [String] = []
+    private var queued: Set<String> = []
+    private var waiter: CheckedContinuation<String?, Never>?
+    private var closed = false
+
+    public init() {}
+
+    public func add(_ key: String) {
+        guard !closed, !queued.contains(key) else { return }
+        if let w = waiter {
+            waiter = nil
+            w.resume(returning: key)
+            return
+        }
+        queued.insert(key)
+        pending.append(key)
+    }
+
+    public func next() async -> String? {
+        if !pending.isEmpty {
+            let k = pending.removeFirst()
+            queued.remove(k)
+            return k
+        }
+        if closed { return nil }
+        return await withCheckedContinuation { waiter = $0 }
+    }
+
+    public func close() {
+        closed = true
+        waiter?.resume(returning: nil)
+        waiter = nil
+    }
+}
