@@ -20,6 +20,7 @@ public struct ControllerManager: Service {
         let endpoints = Informer(Resources.endpoints, client: client, logger: logger)
         let endpointsController = EndpointsController(client: client, services: services, pods: pods, slices: slices,
                                                       endpoints: endpoints, logger: logger)
+        let mirroring = MirroringController(client: client, services: services, slices: slices, endpoints: endpoints, logger: logger)
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 for informer in [services, pods, slices, endpoints] {
@@ -30,6 +31,13 @@ public struct ControllerManager: Service {
                         await endpointsController.run()
                     } onCancel: {
                         Task { await endpointsController.stop() }
+                    }
+                }
+                group.addTask {
+                    await withTaskCancellationHandler {
+                        await mirroring.run()
+                    } onCancel: {
+                        Task { await mirroring.stop() }
                     }
                 }
             }

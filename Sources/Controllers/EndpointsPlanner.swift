@@ -261,3 +261,88 @@ public enum EndpointsPlanner {
         return ep
     }
 }
+
+/// The pure part of the EndpointSlice mirroring controller: a selector-less Service's
+/// hand-written Endpoints, as EndpointSlices.
+public enum MirroringPlanner {
+    public static let managedBy = "endpointslicemirroring-controller.k8s.io"
+    public static let skipMirrorLabel = "endpointslice.kubernetes.io/skip-mirror"
+
+    /// Whether an Endpoints object is mirrored, given the Service of the same name.
+    public static func shouldMirror(_ endpoints: JSON, service: JSON?) -> Bool {
+        guard let service else { return false }
+        if endpoints.labels[skipMirrorLabel] == "true" { return false }
+        return (service[path: ["spec", "selector"]]?.stringMap ?? [:]).isEmpty
+    }
+
+    /// The slices' contents (no names): one group of slices per subset, at most 1,000 addresses.
+    public static func desiredSlices(_ endpoints: JSON, maxEndpointsPerSlice: Int = 100) -> [JSON] {
+        var labels = JSONObject()
+        for (k, v) in endpoints.labels.sorted(by: { $0.key < $1.key }) where k != skipMirrorLabel { labels[k] = .string(v) }
+        labels[EndpointsPlanner.serviceNameLabel] = .string(endpoints.name)
+        labels[EndpointsPlanner.managedByLabel] = .string(managedBy)
+        let owner: JSON = ["apiVersion": "v1", "kind": "Endpoints", "name": .string(endpoints.name), "uid": .string(endpoints.uid),
+                           "controller": true, "blockOwnerDeletion": true]
+        var out: [JSON] = []
+        var total = 0
+        for subset in endpoints["subsets"]?.array ?? [] {
+            let ports: [JSON] = (subset["ports"]?.array ?? []).map { p in
+                var port: JSON = ["name": .string(p["name"]?.string ?? ""), "port": p["port"] ?? .null,
+                                  "protocol": .string(p["protocol"]?.string ?? "TCP")]
+                if let ap = p["appProtocol"] { port["appProtocol"] = ap }
+                return port
+            }
+            var eps: [JSON] = []
+            for (key, ready) in [("addresses", true), ("notReadyAddresses", false)] {
+                for a in subset[key]?.array ?? [] where total < 1000 {
+                    guard let ip = a["ip"]?.string, IPv4Address(ip) != nil else { continue }
+                    var ep: JSON = ["addresses": [.string(ip)], "conditions": ["ready": .bool(ready)]]
+                    if let h = a["hostname"] { ep["hostname"] = h }
+                    if let n = a["nodeName"] { ep["nodeName"] = n }
+                    if let t = a["targetRef"] { ep["targetRef"] = t }
+                    eps.append(ep)
+                    total += 1
+                }
+            }
+            var i = 0
+            repeat {
+                let chunk = Array(eps[i..<min(i + maxEndpointsPerSlice, eps.count)])
+                out.append([
+                    "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                    "metadata": ["generateName": .string("\(endpoints.name)-"), "namespace": .string(endpoints.namespace),
+                                 "labels": .object(labels), "ownerReferences": [owner]],
+                    "addressType": "IPv4", "endpoints": .array(chunk), "ports": .array(ports),
+                ])
+                i += maxEndpointsPerSlice
+            } while i < eps.count
+        }
+        return out
+    }
+
+    /// The comparable content of a slice: what mirroring sets.
+    static func content(_ s: JSON) -> JSON {
+        ["labels": s[path: ["metadata", "labels"]] ?? .null, "owners": s[path: ["metadata", "ownerReferences"]] ?? .null,
+         "endpoints": s["endpoints"] ?? [], "ports": s["ports"] ?? []]
+    }
+
+    /// Writes that turn the existing mirrored slices into the desired ones, reusing slices in order.
+    public static func plan(desired: [JSON], existing: [JSON]) -> EndpointsPlanner.SlicePlan {
+        var plan = EndpointsPlanner.SlicePlan()
+        let ordered = existing.sorted { $0.name < $1.name }
+        for (i, want) in desired.enumerated() {
+            if i < ordered.count {
+                guard content(ordered[i]) != content(want) else { continue }
+                var s = ordered[i]
+                s[path: ["metadata", "labels"]] = want[path: ["metadata", "labels"]]
+                s[path: ["metadata", "ownerReferences"]] = want[path: ["metadata", "ownerReferences"]]
+                s["endpoints"] = want["endpoints"]
+                s["ports"] = want["ports"]
+                plan.update.append(s)
+            } else {
+                plan.create.append(want)
+            }
+        }
+        if ordered.count > desired.count { plan.delete = ordered[desired.count...].map(\.name) }
+        return plan
+    }
+}

@@ -134,3 +134,33 @@ func conditions(_ ep: JSON) -> (Bool, Bool, Bool) {
         #expect(truncated.annotations["endpoints.kubernetes.io/over-capacity"] == "truncated")
     }
 }
+
+@Suite struct MirroringPlannerTests {
+    let endpoints: JSON = ["metadata": ["name": "db", "namespace": "ns", "uid": "ep-uid", "labels": ["team": "data"]],
+                           "subsets": [["addresses": [["ip": "172.30.0.1"]], "notReadyAddresses": [["ip": "172.30.0.2"]],
+                                        "ports": [["name": "pg", "port": 5432, "protocol": "TCP"]]]]]
+
+    @Test func mirrorsOnlySelectorlessServicesWithoutSkipLabel() {
+        let selectorless: JSON = ["metadata": ["name": "db"], "spec": ["ports": [["port": 5432]]]]
+        let withSelector: JSON = ["metadata": ["name": "db"], "spec": ["selector": ["app": "db"]]]
+        #expect(MirroringPlanner.shouldMirror(endpoints, service: selectorless))
+        #expect(!MirroringPlanner.shouldMirror(endpoints, service: withSelector))
+        #expect(!MirroringPlanner.shouldMirror(endpoints, service: nil))
+        var skipped = endpoints
+        skipped[path: ["metadata", "labels", "endpointslice.kubernetes.io/skip-mirror"]] = "true"
+        #expect(!MirroringPlanner.shouldMirror(skipped, service: selectorless))
+    }
+
+    @Test func slicesFromSubsets() {
+        let desired = MirroringPlanner.desiredSlices(endpoints)
+        #expect(desired.count == 1)
+        let s = desired[0]
+        #expect(s.labels == ["team": "data", "kubernetes.io/service-name": "db", "endpointslice.kubernetes.io/managed-by": "endpointslicemirroring-controller.k8s.io"])
+        #expect(s["endpoints"]?.array?.map { $0[path: ["conditions", "ready"]] } == [true, false])
+        #expect(s["ports"] == [["name": "pg", "port": 5432, "protocol": "TCP"]])
+        var existing = s
+        existing[path: ["metadata", "name"]] = "db-x1"
+        #expect(MirroringPlanner.plan(desired: desired, existing: [existing]).isEmpty)
+        #expect(MirroringPlanner.plan(desired: [], existing: [existing]).delete == ["db-x1"])
+    }
+}

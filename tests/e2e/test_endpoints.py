@@ -106,3 +106,45 @@ def test_empty_service_has_one_empty_slice(server):
     assert "<unset>" in out
     ep = eventually(lambda: endpoints(server, "empty"))
     assert ep.get("subsets") in (None, [])
+
+
+def test_selectorless_service_with_manual_endpoints_is_mirrored(server):
+    server.kubectl("apply", "-f", "-", input="""
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  ports: [{name: pg, port: 5432}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: db}
+subsets:
+- addresses: [{ip: 172.30.0.1}]
+  ports: [{name: pg, port: 15432}]
+""")
+    def mirrored():
+        s = slices(server, "db")
+        return s if len(s) == 1 and s[0]["endpoints"] else None
+    (s,) = eventually(mirrored)
+    assert s["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"] == "endpointslicemirroring-controller.k8s.io"
+    assert s["endpoints"][0]["addresses"] == ["172.30.0.1"] and s["ports"][0]["port"] == 15432
+    assert s["metadata"]["ownerReferences"][0]["kind"] == "Endpoints"
+    # Kept in step with the Endpoints object.
+    server.kubectl("patch", "endpoints", "db", "--type=merge", "-p",
+                   '{"subsets":[{"addresses":[{"ip":"172.30.0.1"},{"ip":"172.30.0.2"}],"ports":[{"name":"pg","port":15432}]}]}')
+    eventually(lambda: sorted(e["addresses"][0] for e in slices(server, "db")[0]["endpoints"]) == ["172.30.0.1", "172.30.0.2"])
+    # skip-mirror turns mirroring off.
+    server.kubectl("label", "endpoints", "db", "endpointslice.kubernetes.io/skip-mirror=true")
+    eventually(lambda: slices(server, "db") == [])
+    server.kubectl("label", "endpoints", "db", "endpointslice.kubernetes.io/skip-mirror-")
+    eventually(mirrored)
+    # Switched to a selector: the endpoints controller takes over, mirroring stops.
+    server.kubectl("apply", "-f", "-", input=pod_manifest("dbpod", labels="app: db"))
+    set_status(server, "dbpod", "10.244.1.9", ready=True)
+    server.kubectl("patch", "svc", "db", "-p", '{"spec":{"selector":{"app":"db"}}}')
+    def switched():
+        s = slices(server, "db")
+        return len(s) == 1 and s[0]["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"] == "endpointslice-controller.k8s.io"
+    eventually(switched)
+    eventually(lambda: addresses(endpoints(server, "db")) == ["10.244.1.9"])

@@ -1,0 +1,70 @@
+import KubeAPI
+import KubeClient
+import Logging
+
+/// Mirrors the hand-written Endpoints of selector-less Services into EndpointSlices, so a
+/// Service can point at something outside the cluster and every consumer of slices sees it.
+public actor MirroringController {
+    let client: KubeClient
+    let services: Informer
+    let slices: Informer
+    let endpoints: Informer
+    let queue = WorkQueue()
+    let logger: Logger
+
+    public init(client: KubeClient, services: Informer, slices: Informer, endpoints: Informer, logger: Logger) {
+        self.client = client
+        self.services = services
+        self.slices = slices
+        self.endpoints = endpoints
+        self.logger = logger
+    }
+
+    public func stop() async { await queue.close() }
+
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            for informer in [services, endpoints] {
+                group.addTask { for await c in await informer.changes() { await self.queue.add(c.key) } }
+            }
+            group.addTask {
+                for await c in await self.slices.changes() {
+                    guard let s = c.new ?? c.old, s.labels[EndpointsPlanner.managedByLabel] == MirroringPlanner.managedBy,
+                          let svc = s.labels[EndpointsPlanner.serviceNameLabel] else { continue }
+                    await self.queue.add("\(s.namespace)/\(svc)")
+                }
+            }
+            group.addTask {
+                await self.endpoints.waitForSync()
+                await self.services.waitForSync()
+                await self.slices.waitForSync()
+                for ep in await self.endpoints.list() { await self.queue.add(Informer.key(ep)) }
+                while let key = await self.queue.next() { await self.reconcile(key) }
+            }
+            await group.waitForAll()
+        }
+    }
+
+    func reconcile(_ key: String) async {
+        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return }
+        let ep = await endpoints.get(key)
+        let svc = await services.get(key)
+        let existing = await slices.list(namespace: parts[0]).filter {
+            $0.labels[EndpointsPlanner.serviceNameLabel] == parts[1] && $0.labels[EndpointsPlanner.managedByLabel] == MirroringPlanner.managedBy
+        }
+        let desired = ep.flatMap { MirroringPlanner.shouldMirror($0, service: svc) ? MirroringPlanner.desiredSlices($0) : nil } ?? []
+        let plan = MirroringPlanner.plan(desired: desired, existing: existing)
+        do {
+            for s in plan.create { _ = try await client.create(Resources.endpointslices, namespace: parts[0], s) }
+            for s in plan.update { _ = try await client.update(Resources.endpointslices, namespace: parts[0], s) }
+            for n in plan.delete {
+                do { try await client.delete(Resources.endpointslices, namespace: parts[0], name: n) } catch let e as APIError where e.code == 404 {}
+            }
+        } catch {
+            logger.debug("mirroring \(key) retries: \(error)")
+            try? await Task.sleep(for: .milliseconds(200))
+            await queue.add(key)
+        }
+    }
+}
