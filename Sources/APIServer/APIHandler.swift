@@ -124,7 +124,8 @@ public struct APIHandler: HTTPResponder {
             throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
         if let sub = rp.subresource {
-            let known = (sub == "status" && r.hasStatus) || (sub == "scale" && r.hasScale) || extensions.handlesSubresource(r, sub)
+            let known = (sub == "status" && r.hasStatus) || (sub == "scale" && r.hasScale)
+                || (sub == "binding" && r.plural == "pods") || extensions.handlesSubresource(r, sub)
             guard known else {
                 throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
             }
@@ -210,6 +211,14 @@ public struct APIHandler: HTTPResponder {
             let obj = try await registry.get(r, namespace: ns, name: rp.name!)
             if rp.subresource == "scale" { return Self.json(Scale.from(obj)) }
             return render(r, obj, format: format)
+        case .post where rp.subresource == "binding":
+            let (buf, ct) = try await readBody(request)
+            let binding = try parseBody(buf, contentType: ct)
+            guard let node = binding[path: ["target", "name"]]?.string, !node.isEmpty else {
+                throw APIError.invalid(kind: "Binding", name: rp.name!, causes: [.required("target.name")])
+            }
+            _ = try await registry.bind(namespace: ns ?? "default", name: rp.name!, node: node, dryRun: dryRun)
+            return Self.json(APIError.success(), status: .created)
         case .post where rp.name == nil:
             let (buf, ct) = try await readBody(request)
             let obj = try await registry.create(r, namespace: ns, body: try parseBody(buf, contentType: ct), dryRun: dryRun)

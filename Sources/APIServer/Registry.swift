@@ -274,6 +274,8 @@ public final class Registry: Sendable {
             if subresource == "status" {
                 r.prepareForStatusUpdate(&obj, old: old)
                 errs = r.validateStatusUpdate(obj, old: old)
+            } else if subresource == "binding" {
+                errs = []  // the binding closure changed only spec.nodeName and a condition
             } else {
                 r.prepareForUpdate(&obj, old: old)
                 if r.plural == "services" { ServiceAllocation.dropTypeDependentFields(&obj, old: old) }
@@ -317,6 +319,29 @@ public final class Registry: Sendable {
             return obj
         }
         throw APIError.conflict(resource: r.plural, group: r.group, name: name, detail: "too many concurrent updates")
+    }
+
+    // MARK: Binding
+
+    /// Assigns a pod to a node (`pods/binding`), once: a bound pod answers 409.
+    public func bind(namespace: String, name: String, node: String, dryRun: Bool = false) async throws(APIError) -> JSON {
+        let r = Resources.pods
+        return try await guaranteedUpdate(r, namespace: namespace, name: name, subresource: "binding", dryRun: dryRun,
+                                          retryOnConflict: true) { current throws(APIError) in
+            if current.deletionTimestamp != nil {
+                throw APIError.conflict(resource: "pods", name: name, detail: "pod \(name) is being deleted, cannot be assigned to a host")
+            }
+            if let existing = current[path: ["spec", "nodeName"]]?.string, !existing.isEmpty {
+                throw APIError.conflict(resource: "pods", name: name, detail: "pod \(name) is already assigned to node \"\(existing)\"")
+            }
+            var pod = current
+            pod[path: ["spec", "nodeName"]] = .string(node)
+            var conditions = (pod[path: ["status", "conditions"]]?.array ?? []).filter { $0["type"]?.string != "PodScheduled" }
+            conditions.append(["type": "PodScheduled", "status": "True", "lastProbeTime": .null,
+                               "lastTransitionTime": .string(self.clock().rfc3339)])
+            pod[path: ["status", "conditions"]] = .array(conditions)
+            return pod
+        }
     }
 
     // MARK: Delete
@@ -607,10 +632,3 @@ final class LockedBox<T: Sendable>: @unchecked Sendable {
     }
 }
 
-extension Timestamp {
-    public static var now: Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(micros: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)
-    }
-}

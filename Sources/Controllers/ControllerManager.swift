@@ -20,10 +20,16 @@ public struct ControllerManager: Service {
         let endpoints = Informer(Resources.endpoints, client: client, logger: logger)
         let endpointsController = EndpointsController(client: client, services: services, pods: pods, slices: slices,
                                                       endpoints: endpoints, logger: logger)
+        let deployments = Informer(Resources.deployments, client: client, logger: logger)
+        let replicaSets = Informer(Resources.replicasets, client: client, logger: logger)
+        let nodes = Informer(Resources.nodes, client: client, logger: logger)
+        let replicaSetController = ReplicaSetController(client: client, replicaSets: replicaSets, pods: pods)
+        let deploymentController = DeploymentController(client: client, deployments: deployments, replicaSets: replicaSets)
+        let scheduler = Scheduler(client: client, pods: pods, nodes: nodes)
         let mirroring = MirroringController(client: client, services: services, slices: slices, endpoints: endpoints, logger: logger)
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                for informer in [services, pods, slices, endpoints] {
+                for informer in [services, pods, slices, endpoints, deployments, replicaSets, nodes] {
                     group.addTask { await informer.run() }
                 }
                 group.addTask {
@@ -38,6 +44,21 @@ public struct ControllerManager: Service {
                         await mirroring.run()
                     } onCancel: {
                         Task { await mirroring.stop() }
+                    }
+                }
+                group.addTask {
+                    await withTaskCancellationHandler { await replicaSetController.run() } onCancel: {
+                        Task { await replicaSetController.stop() }
+                    }
+                }
+                group.addTask {
+                    await withTaskCancellationHandler { await deploymentController.run() } onCancel: {
+                        Task { await deploymentController.stop() }
+                    }
+                }
+                group.addTask {
+                    await withTaskCancellationHandler { await scheduler.run() } onCancel: {
+                        Task { await scheduler.stop() }
                     }
                 }
             }

@@ -30,7 +30,6 @@ public enum PodRules {
             }
             images(&a)
             images(&b)
-            if (b["nodeName"]?.string ?? "").isEmpty { a["nodeName"] = nil; b["nodeName"] = nil }
             return a == b ? [] : [.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)")]
         },
         fieldValue: { obj, field in

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A point in time as Kubernetes writes it: RFC 3339 in UTC, whole seconds (`Time`)
 /// or microseconds (`MicroTime`).
 public struct Timestamp: Sendable, Hashable, Comparable {
@@ -128,4 +134,13 @@ public func humanDuration(seconds: Int64) -> String {
         return dy == 0 ? "\(hours / 24 / 365)y" : "\(hours / 24 / 365)y\(dy)d"
     }
     return "\(hours / 24 / 365)y"
+}
+
+extension Timestamp {
+    /// The wall clock now.
+    public static var now: Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(micros: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)
+    }
 }

@@ -1,0 +1,354 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+
+/// Records Events as Kubernetes components do, so `kubectl describe` shows what happened.
+public struct EventRecorder: Sendable {
+    let client: KubeClient
+    let component: String
+
+    public init(client: KubeClient, component: String) {
+        self.client = client
+        self.component = component
+    }
+
+    public func record(_ obj: JSON, type: String = "Normal", reason: String, message: String) async {
+        let now = Timestamp.now
+        let ns = obj.namespace.isEmpty ? "default" : obj.namespace
+        let event: JSON = [
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": ["name": .string("\(obj.name).\(String(now.micros, radix: 16))"), "namespace": .string(ns)],
+            "involvedObject": ["kind": .string(obj.kind), "namespace": .string(obj.namespace), "name": .string(obj.name),
+                               "uid": .string(obj.uid), "apiVersion": .string(obj.apiVersion),
+                               "resourceVersion": .string(obj.resourceVersion)],
+            "reason": .string(reason), "message": .string(message), "type": .string(type),
+            "source": ["component": .string(component)], "reportingComponent": .string(component),
+            "firstTimestamp": .string(now.rfc3339), "lastTimestamp": .string(now.rfc3339), "count": 1,
+        ]
+        _ = try? await client.create(Resources.events, namespace: ns, event)
+    }
+}
+
+/// A reconcile loop over one informer's keys, with retries on failure.
+protocol KeyedController: Actor {
+    var queue: WorkQueue { get }
+    func reconcile(_ key: String) async throws
+}
+
+extension KeyedController {
+    func process() async {
+        while let key = await queue.next() {
+            do { try await reconcile(key) } catch {
+                try? await Task.sleep(for: .milliseconds(200))
+                await queue.add(key)
+            }
+        }
+    }
+}
+
+/// Keeps each ReplicaSet's number of pods at `spec.replicas`.
+public actor ReplicaSetController: KeyedController {
+    let client: KubeClient
+    let replicaSets: Informer
+    let pods: Informer
+    let events: EventRecorder
+    let queue = WorkQueue()
+    /// Pods created or deleted but not yet seen by the informer, per ReplicaSet uid.
+    private var expectations: [String: (creates: Int, deletes: Set<String>)] = [:]
+
+    public init(client: KubeClient, replicaSets: Informer, pods: Informer) {
+        self.client = client
+        self.replicaSets = replicaSets
+        self.pods = pods
+        events = EventRecorder(client: client, component: "replicaset-controller")
+    }
+
+    public func stop() async { await queue.close() }
+
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for await c in await self.replicaSets.changes() { await self.queue.add(c.key) } }
+            group.addTask {
+                for await c in await self.pods.changes() {
+                    guard let p = c.new ?? c.old, let uid = Workloads.controllerUID(p) else { continue }
+                    await self.podChanged(p, uid: uid, created: c.old == nil, deleted: c.new == nil)
+                }
+            }
+            group.addTask {
+                await self.replicaSets.waitForSync()
+                await self.pods.waitForSync()
+                for rs in await self.replicaSets.list() { await self.queue.add(Informer.key(rs)) }
+                await self.process()
+            }
+            await group.waitForAll()
+        }
+    }
+
+    func podChanged(_ pod: JSON, uid: String, created: Bool, deleted: Bool) async {
+        if var e = expectations[uid] {
+            if created { e.creates = max(0, e.creates - 1) }
+            if deleted || pod.deletionTimestamp != nil { e.deletes.remove(pod.name) }
+            expectations[uid] = e
+        }
+        if let rs = await replicaSets.list(namespace: pod.namespace).first(where: { $0.uid == uid }) {
+            await queue.add(Informer.key(rs))
+        }
+    }
+
+    func reconcile(_ key: String) async throws {
+        guard let rs = await replicaSets.get(key), rs.deletionTimestamp == nil else { return }
+        if let e = expectations[rs.uid], e.creates > 0 || !e.deletes.isEmpty { return }  // wait for the informer
+        let owned = await pods.list(namespace: rs.namespace).filter { Workloads.controllerUID($0) == rs.uid && Workloads.isActive($0) }
+        let want = rs[path: ["spec", "replicas"]]?.intValue ?? 1
+        if owned.count < want {
+            let n = want - owned.count
+            expectations[rs.uid] = (n, [])
+            var names: [String] = []
+            for _ in 0..<n {
+                do {
+                    let pod = try await client.create(Resources.pods, namespace: rs.namespace, Workloads.podFromTemplate(rs))
+                    names.append(pod.name)
+                } catch {
+                    expectations[rs.uid]?.creates -= 1
+                    await events.record(rs, type: "Warning", reason: "FailedCreate", message: "Error creating: \(error)")
+                    throw error
+                }
+            }
+            for name in names { await events.record(rs, reason: "SuccessfulCreate", message: "Created pod: \(name)") }
+        } else if owned.count > want {
+            let victims = Array(Workloads.deletionOrder(owned).prefix(owned.count - want))
+            expectations[rs.uid] = (0, Set(victims.map(\.name)))
+            for p in victims {
+                do { try await client.delete(Resources.pods, namespace: p.namespace, name: p.name) } catch let e as APIError where e.code == 404 {
+                    expectations[rs.uid]?.deletes.remove(p.name)
+                }
+                await events.record(rs, reason: "SuccessfulDelete", message: "Deleted pod: \(p.name)")
+            }
+        }
+        let status = Workloads.replicaSetStatus(rs, pods: owned)
+        var current = rs["status"] ?? .emptyObject
+        current["conditions"] = nil
+        if current != status {
+            _ = try await client.patch(Resources.replicasets, namespace: rs.namespace, name: rs.name, ["status": status], subresource: "status")
+        }
+    }
+}
+
+/// Rolls Deployments out through ReplicaSets, honouring maxSurge, maxUnavailable and readiness.
+public actor DeploymentController: KeyedController {
+    let client: KubeClient
+    let deployments: Informer
+    let replicaSets: Informer
+    let events: EventRecorder
+    let queue = WorkQueue()
+
+    public init(client: KubeClient, deployments: Informer, replicaSets: Informer) {
+        self.client = client
+        self.deployments = deployments
+        self.replicaSets = replicaSets
+        events = EventRecorder(client: client, component: "deployment-controller")
+    }
+
+    public func stop() async { await queue.close() }
+
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for await c in await self.deployments.changes() { await self.queue.add(c.key) } }
+            group.addTask {
+                for await c in await self.replicaSets.changes() {
+                    guard let rs = c.new ?? c.old, let uid = Workloads.controllerUID(rs) else { continue }
+                    if let d = await self.deployments.list(namespace: rs.namespace).first(where: { $0.uid == uid }) {
+                        await self.queue.add(Informer.key(d))
+                    }
+                }
+            }
+            group.addTask {
+                await self.deployments.waitForSync()
+                await self.replicaSets.waitForSync()
+                for d in await self.deployments.list() { await self.queue.add(Informer.key(d)) }
+                await self.process()
+            }
+            await group.waitForAll()
+        }
+    }
+
+    func scale(_ d: JSON, _ rs: JSON, to n: Int) async throws {
+        let current = rs[path: ["spec", "replicas"]]?.intValue ?? 0
+        guard current != n else { return }
+        _ = try await client.patch(Resources.replicasets, namespace: rs.namespace, name: rs.name, ["spec": ["replicas": JSON(n)]])
+        await events.record(d, reason: "ScalingReplicaSet",
+                            message: "Scaled \(n > current ? "up" : "down") replica set \(rs.name) from \(current) to \(n)")
+    }
+
+    func reconcile(_ key: String) async throws {
+        guard let d = await deployments.get(key), d.deletionTimestamp == nil else { return }
+        let replicas = d[path: ["spec", "replicas"]]?.intValue ?? 1
+        var template = d[path: ["spec", "template"]] ?? .emptyObject
+        let hash = Workloads.templateHash(template)
+        template[path: ["metadata", "labels", Workloads.templateHashLabel]] = .string(hash)
+        let owned = await replicaSets.list(namespace: d.namespace).filter { Workloads.controllerUID($0) == d.uid }
+        let revisions = owned.compactMap { $0.annotations[Workloads.revisionAnnotation].flatMap(Int.init) }
+        var newRS = owned.first { $0.labels[Workloads.templateHashLabel] == hash }
+        if newRS == nil {
+            var selector = d[path: ["spec", "selector"]] ?? .emptyObject
+            selector[path: ["matchLabels", Workloads.templateHashLabel]] = .string(hash)
+            var labels = template[path: ["metadata", "labels"]] ?? .emptyObject
+            labels[Workloads.templateHashLabel] = .string(hash)
+            let rs: JSON = [
+                "apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": ["name": .string("\(d.name)-\(hash)"), "namespace": .string(d.namespace), "labels": labels,
+                             "annotations": [.init(stringLiteral: Workloads.revisionAnnotation): .string(String((revisions.max() ?? 0) + 1))],
+                             "ownerReferences": [Workloads.ownerReference(d)]],
+                "spec": ["replicas": 0, "selector": selector, "template": template,
+                         "minReadySeconds": d[path: ["spec", "minReadySeconds"]] ?? 0],
+            ]
+            do {
+                newRS = try await client.create(Resources.replicasets, namespace: d.namespace, rs)
+            } catch let e as APIError where e.code == 409 {
+                newRS = try await client.get(Resources.replicasets, namespace: d.namespace, name: "\(d.name)-\(hash)")
+            }
+        }
+        guard let newRS else { return }
+        let old = owned.filter { $0.uid != newRS.uid }
+        func count(_ rs: JSON) -> (Int, Int) {
+            (rs[path: ["spec", "replicas"]]?.intValue ?? 0, min(rs[path: ["status", "readyReplicas"]]?.intValue ?? 0,
+                                                             rs[path: ["spec", "replicas"]]?.intValue ?? 0))
+        }
+        let strategy = d[path: ["spec", "strategy", "type"]]?.string ?? "RollingUpdate"
+        if strategy == "Recreate" {
+            let oldPods = old.reduce(0) { $0 + (($1[path: ["status", "replicas"]]?.intValue ?? 0)) }
+            for rs in old { try await scale(d, rs, to: 0) }
+            if oldPods == 0 { try await scale(d, newRS, to: replicas) }
+        } else {
+            let surge = Workloads.scaledValue(d[path: ["spec", "strategy", "rollingUpdate", "maxSurge"]], replicas: replicas, roundUp: true, default: 1)
+            let unavailable = Workloads.scaledValue(d[path: ["spec", "strategy", "rollingUpdate", "maxUnavailable"]], replicas: replicas, roundUp: false, default: 0)
+            let (nc, nr) = count(newRS)
+            let step = Workloads.rollingStep(replicas: replicas, maxSurge: surge, maxUnavailable: unavailable, newRS: (nc, nr),
+                                             old: old.map { ($0.name, count($0).0, count($0).1) })
+            try await scale(d, newRS, to: old.isEmpty ? replicas : step.new)
+            for rs in old { try await scale(d, rs, to: step.old[rs.name] ?? 0) }
+        }
+        // Status, from the ReplicaSets' status.
+        let all = [newRS] + old
+        func sum(_ path: [String]) -> Int { all.reduce(0) { $0 + ($1[path: path]?.intValue ?? 0) } }
+        let ready = sum(["status", "readyReplicas"]), total = sum(["status", "replicas"])
+        let updated = newRS[path: ["status", "replicas"]]?.intValue ?? 0
+        let available = sum(["status", "availableReplicas"])
+        let now = Timestamp.now.rfc3339
+        let minAvailable = replicas - Workloads.scaledValue(d[path: ["spec", "strategy", "rollingUpdate", "maxUnavailable"]], replicas: replicas, roundUp: false, default: 0)
+        let isAvailable = available >= minAvailable
+        var conditions: [JSON] = []
+        let existing = d[path: ["status", "conditions"]]?.array ?? []
+        func condition(_ type: String, _ status: Bool, _ reason: String, _ message: String) -> JSON {
+            let prev = existing.first { $0["type"]?.string == type }
+            let changed = prev?["status"]?.string != (status ? "True" : "False") || prev?["reason"]?.string != reason
+            return ["type": .string(type), "status": .string(status ? "True" : "False"),
+                    "lastUpdateTime": changed ? .string(now) : (prev?["lastUpdateTime"] ?? .string(now)),
+                    "lastTransitionTime": changed ? .string(now) : (prev?["lastTransitionTime"] ?? .string(now)),
+                    "reason": .string(reason), "message": .string(message)]
+        }
+        conditions.append(condition("Available", isAvailable, isAvailable ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+                                    isAvailable ? "Deployment has minimum availability." : "Deployment does not have minimum availability."))
+        let complete = updated == replicas && total == replicas && available == replicas
+        conditions.append(condition("Progressing", true, complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
+                                    complete ? "ReplicaSet \"\(newRS.name)\" has successfully progressed." : "ReplicaSet \"\(newRS.name)\" is progressing."))
+        var status: JSON = ["observedGeneration": d[path: ["metadata", "generation"]] ?? 1, "replicas": JSON(total),
+                            "updatedReplicas": JSON(updated), "readyReplicas": JSON(ready), "availableReplicas": JSON(available),
+                            "conditions": .array(conditions)]
+        if total - available > 0 { status["unavailableReplicas"] = JSON(total - available) }
+        var currentStatus = d["status"] ?? .emptyObject
+        // Timestamps alone do not make a change.
+        func stripTimes(_ s: JSON) -> JSON {
+            var s = s
+            s["conditions"] = .array((s["conditions"]?.array ?? []).map { c in
+                var c = c
+                c["lastUpdateTime"] = nil
+                c["lastTransitionTime"] = nil
+                return c
+            })
+            return s
+        }
+        if stripTimes(currentStatus) != stripTimes(status) {
+            currentStatus = status
+            _ = try await client.update(Resources.deployments, namespace: d.namespace,
+                                        { var x = d; x["status"] = currentStatus; return x }(), subresource: "status")
+        }
+        if let rev = newRS.annotations[Workloads.revisionAnnotation], d.annotations[Workloads.revisionAnnotation] != rev {
+            _ = try await client.patch(Resources.deployments, namespace: d.namespace, name: d.name,
+                                       ["metadata": ["annotations": [.init(stringLiteral: Workloads.revisionAnnotation): .string(rev)]]])
+        }
+    }
+}
+
+/// Binds pending pods to Ready nodes, spreading them; a pod with no Ready node stays Pending
+/// with an event saying why.
+public actor Scheduler: KeyedController {
+    let client: KubeClient
+    let pods: Informer
+    let nodes: Informer
+    let events: EventRecorder
+    let queue = WorkQueue()
+    private var reported: Set<String> = []
+
+    public init(client: KubeClient, pods: Informer, nodes: Informer) {
+        self.client = client
+        self.pods = pods
+        self.nodes = nodes
+        events = EventRecorder(client: client, component: "default-scheduler")
+    }
+
+    public func stop() async { await queue.close() }
+
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for await c in await self.pods.changes() where c.new != nil { await self.queue.add(c.key) } }
+            group.addTask {
+                for await _ in await self.nodes.changes() {
+                    for p in await self.pods.list() where Self.needsNode(p) { await self.queue.add(Informer.key(p)) }
+                }
+            }
+            group.addTask {
+                await self.pods.waitForSync()
+                await self.nodes.waitForSync()
+                for p in await self.pods.list() where Self.needsNode(p) { await self.queue.add(Informer.key(p)) }
+                await self.process()
+            }
+            await group.waitForAll()
+        }
+    }
+
+    static func needsNode(_ p: JSON) -> Bool {
+        (p[path: ["spec", "nodeName"]]?.string ?? "").isEmpty && p.deletionTimestamp == nil
+            && (p[path: ["spec", "schedulerName"]]?.string ?? "default-scheduler") == "default-scheduler"
+    }
+
+    func reconcile(_ key: String) async throws {
+        guard let pod = await pods.get(key), Self.needsNode(pod) else { return }
+        var counts: [String: Int] = [:]
+        for p in await pods.list() where Workloads.isActive(p) {
+            if let n = p[path: ["spec", "nodeName"]]?.string, !n.isEmpty { counts[n, default: 0] += 1 }
+        }
+        let allNodes = await nodes.list()
+        guard let node = Workloads.chooseNode(nodes: allNodes, podCounts: counts) else {
+            if reported.insert(pod.uid).inserted {
+                let message = "0/\(allNodes.count) nodes are available: \(allNodes.isEmpty ? "no nodes registered" : "no node is Ready and schedulable")."
+                await events.record(pod, type: "Warning", reason: "FailedScheduling", message: message)
+                _ = try? await client.patch(Resources.pods, namespace: pod.namespace, name: pod.name, ["status": ["conditions": [
+                    ["type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": .string(message),
+                     "lastTransitionTime": .string(Timestamp.now.rfc3339)]]]], type: .strategic, subresource: "status")
+            }
+            return
+        }
+        let binding: JSON = ["apiVersion": "v1", "kind": "Binding", "metadata": ["name": .string(pod.name), "namespace": .string(pod.namespace)],
+                             "target": ["apiVersion": "v1", "kind": "Node", "name": .string(node)]]
+        do {
+            _ = try await client.request(.POST, KubeClient.path(Resources.pods, namespace: pod.namespace, name: pod.name, subresource: "binding"),
+                                         body: binding)
+        } catch let e as APIError where e.code == 409 || e.code == 404 {
+            return
+        }
+        reported.remove(pod.uid)
+        await events.record(pod, reason: "Scheduled", message: "Successfully assigned \(pod.namespace)/\(pod.name) to \(node)")
+    }
+}
