@@ -1,0 +1,60 @@
+import Testing
+@testable import Controllers
+@testable import KubeAPI
+
+@Suite struct WorkloadsTests {
+    @Test(arguments: [
+        // replicas, surge, unavailable, new (cur, ready), old (cur, ready) → new target, old target
+        (3, 1, 0, (0, 0), (3, 3), 1, 3),     // start: surge one new pod, keep all old
+        (3, 1, 0, (1, 1), (3, 3), 1, 2),     // one new ready: one old may go
+        (3, 1, 0, (1, 1), (2, 2), 2, 2),     // room again: another new pod
+        (3, 0, 1, (0, 0), (3, 3), 0, 2),     // no surge: remove one old first
+        (3, 1, 0, (3, 3), (0, 0), 3, 0),     // done
+        (3, 1, 0, (1, 0), (3, 2), 1, 2),     // an unready old pod goes at no cost
+    ] as [(Int, Int, Int, (Int, Int), (Int, Int), Int, Int)])
+    func rollingUpdateSteps(replicas: Int, surge: Int, unavailable: Int, new: (Int, Int), old: (Int, Int), wantNew: Int, wantOld: Int) {
+        let step = Workloads.rollingStep(replicas: replicas, maxSurge: surge, maxUnavailable: unavailable,
+                                         newRS: (new.0, new.1), old: [("old", old.0, old.1)])
+        #expect(step.new == wantNew)
+        #expect(step.old["old"] == wantOld)
+    }
+
+    @Test func percentagesRoundAsKubernetesDoes() {
+        #expect(Workloads.scaledValue("25%", replicas: 10, roundUp: true, default: 0) == 3)
+        #expect(Workloads.scaledValue("25%", replicas: 10, roundUp: false, default: 0) == 2)
+        #expect(Workloads.scaledValue(2, replicas: 10, roundUp: true, default: 0) == 2)
+        #expect(Workloads.scaledValue(nil, replicas: 10, roundUp: true, default: 1) == 1)
+    }
+
+    @Test func schedulerSpreadsOverReadySchedulableNodes() {
+        func node(_ n: String, ready: Bool = true, cordoned: Bool = false) -> JSON {
+            ["metadata": ["name": .string(n)], "spec": ["unschedulable": .bool(cordoned)],
+             "status": ["conditions": [["type": "Ready", "status": .string(ready ? "True" : "False")]]]]
+        }
+        let nodes = [node("a"), node("b"), node("c", ready: false), node("d", cordoned: true)]
+        #expect(Workloads.chooseNode(nodes: nodes, podCounts: ["a": 2, "b": 1]) == "b")
+        #expect(Workloads.chooseNode(nodes: nodes, podCounts: [:]) == "a")
+        #expect(Workloads.chooseNode(nodes: [node("c", ready: false)], podCounts: [:]) == nil)
+    }
+
+    @Test func templateHashIsStableAndIgnoresKeyOrderAndItsOwnLabel() throws {
+        let a = try JSON.parse(#"{"metadata":{"labels":{"app":"x"}},"spec":{"containers":[{"name":"c","image":"i"}]}}"#)
+        let b = try JSON.parse(#"{"spec":{"containers":[{"image":"i","name":"c"}]},"metadata":{"labels":{"app":"x","pod-template-hash":"zzz"}}}"#)
+        #expect(Workloads.templateHash(a) == Workloads.templateHash(b))
+        var c = a
+        c[path: ["spec", "containers"]] = [["name": "c", "image": "j"]]
+        #expect(Workloads.templateHash(a) != Workloads.templateHash(c))
+    }
+
+    @Test func scaleDownOrder() {
+        func p(_ n: String, node: String, phase: String, ready: Bool) -> JSON {
+            ["metadata": ["name": .string(n), "creationTimestamp": "2026-01-01T00:00:00Z"], "spec": ["nodeName": .string(node)],
+             "status": ["phase": .string(phase), "conditions": [["type": "Ready", "status": .string(ready ? "True" : "False")]]]]
+        }
+        let order = Workloads.deletionOrder([p("running-ready", node: "n", phase: "Running", ready: true),
+                                             p("unscheduled", node: "", phase: "Pending", ready: false),
+                                             p("running-unready", node: "n", phase: "Running", ready: false),
+                                             p("pending", node: "n", phase: "Pending", ready: false)])
+        #expect(order.map(\.name) == ["unscheduled", "pending", "running-unready", "running-ready"])
+    }
+}
