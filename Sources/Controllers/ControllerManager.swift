@@ -26,6 +26,8 @@ public struct ControllerManager: Service {
         let replicaSetController = ReplicaSetController(client: client, replicaSets: replicaSets, pods: pods)
         let deploymentController = DeploymentController(client: client, deployments: deployments, replicaSets: replicaSets)
         let scheduler = Scheduler(client: client, pods: pods, nodes: nodes)
+        let gc = GarbageCollector(client: client, informers: [deployments, replicaSets, pods, services, slices, endpoints],
+                                  logger: logger)
         let mirroring = MirroringController(client: client, services: services, slices: slices, endpoints: endpoints, logger: logger)
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
@@ -54,6 +56,11 @@ public struct ControllerManager: Service {
                 group.addTask {
                     await withTaskCancellationHandler { await deploymentController.run() } onCancel: {
                         Task { await deploymentController.stop() }
+                    }
+                }
+                group.addTask {
+                    await withTaskCancellationHandler { await gc.run() } onCancel: {
+                        Task { await gc.stop() }
                     }
                 }
                 group.addTask {

@@ -104,3 +104,29 @@ def test_deployment_scale_and_rolling_update(server):
     finally:
         kubelet.stop.set()
         kubelet.join(timeout=5)
+
+
+def test_garbage_collection_background_orphan_foreground(server):
+    # No nodes: pods stay unscheduled, so deleting them needs no kubelet to finish.
+    server.kubectl("apply", "-f", "-", input=DEPLOYMENT)
+    eventually(lambda: len(pods(server)) == 3, timeout=20)
+    # Background (kubectl's default): the Deployment goes at once, then its ReplicaSet and pods.
+    server.kubectl("delete", "deployment", "kiada")
+    eventually(lambda: pods(server) == [] and json.loads(server.kubectl("get", "rs", "-o", "json").stdout)["items"] == [], timeout=20)
+
+    # Orphan: the ReplicaSet stays, without its owner reference.
+    server.kubectl("apply", "-f", "-", input=DEPLOYMENT)
+    eventually(lambda: len(pods(server)) == 3, timeout=20)
+    server.kubectl("delete", "deployment", "kiada", "--cascade=orphan")
+    def orphaned():
+        rs = json.loads(server.kubectl("get", "rs", "-o", "json").stdout)["items"]
+        return len(rs) == 1 and not rs[0]["metadata"].get("ownerReferences")
+    eventually(orphaned, timeout=20)
+    assert server.kubectl("get", "deployment", "kiada", check=False).returncode != 0
+    assert len(pods(server)) == 3
+
+    # Foreground: the owner waits for its dependents.
+    rs_name = json.loads(server.kubectl("get", "rs", "-o", "json").stdout)["items"][0]["metadata"]["name"]
+    server.kubectl("delete", "rs", rs_name, "--cascade=foreground", "--wait=true", "--timeout=30s", timeout=40)
+    assert pods(server) == [] or all(p["metadata"].get("deletionTimestamp") for p in pods(server))
+    assert server.kubectl("get", "rs", rs_name, check=False).returncode != 0
