@@ -103,7 +103,20 @@ public struct ControlPlane: Sendable {
             services.append(app)
         }
         services.append(CompactionService(store: store, interval: config.compactionInterval, window: config.historyWindow, logger: logger))
+        services.append(WatchCloser(store: store))
         return ControlPlane(configuration: config, store: store, registry: registry, pki: pki, services: services)
+    }
+}
+
+/// Ends open watches when shutdown begins. The HTTP servers wait for open responses before
+/// they stop, and a watch is a response that never ends by itself. Services shut down in
+/// reverse order, so this one, listed after the servers, runs first.
+struct WatchCloser: Service {
+    let store: any Store
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await store.closeWatches()
     }
 }
 

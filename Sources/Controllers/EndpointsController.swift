@@ -145,6 +145,7 @@ public actor EndpointsController {
             try? await Task.sleep(for: .milliseconds(50))
             await queue.add(key)
         } catch {
+            if Task.isCancelled { return }
             logger.warning("endpoints of service \(key) not updated: \(error); retrying")
             try? await Task.sleep(for: .milliseconds(500))
             await queue.add(key)

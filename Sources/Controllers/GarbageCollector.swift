@@ -51,6 +51,7 @@ public actor GarbageCollector {
                 }
                 while let key = await self.queue.next() {
                     do { try await self.process(key) } catch {
+                        if Task.isCancelled { return }
                         self.logger.debug("garbage collector retries \(key): \(error)")
                         try? await Task.sleep(for: .milliseconds(300))
                         await self.queue.add(key)

@@ -62,6 +62,7 @@ public actor MirroringController {
                 do { try await client.delete(Resources.endpointslices, namespace: parts[0], name: n) } catch let e as APIError where e.code == 404 {}
             }
         } catch {
+            if Task.isCancelled { return }
             logger.debug("mirroring \(key) retries: \(error)")
             try? await Task.sleep(for: .milliseconds(200))
             await queue.add(key)

@@ -40,6 +40,7 @@ extension KeyedController {
     func process() async {
         while let key = await queue.next() {
             do { try await reconcile(key) } catch {
+                if Task.isCancelled { return }
                 try? await Task.sleep(for: .milliseconds(200))
                 await queue.add(key)
             }

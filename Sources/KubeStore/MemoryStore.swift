@@ -78,5 +78,7 @@ public actor MemoryStore: Store {
         log.removeAll { $0.revision <= compactedThrough }
     }
 
+    public func closeWatches() { hub.closeAll() }
+
     public func close() { hub.closeAll() }
 }

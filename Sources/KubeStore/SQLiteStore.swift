@@ -185,6 +185,8 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func closeWatches() async { hub.closeAll() }
+
     public func close() async {
         hub.closeAll()
         try? pool.close()

@@ -77,6 +77,8 @@ public protocol Store: Sendable {
     func currentRevision() async throws -> Int64
     /// Drops history at and below `revision`; watches from there on get `.compacted`.
     func compact(through revision: Int64) async throws
+    /// Ends every open watch (the server is shutting down); new watches fail with `.closed`.
+    func closeWatches() async
     func close() async
 }
 

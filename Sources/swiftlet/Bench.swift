@@ -7,7 +7,7 @@ import KubeClient
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print figures (see docs/benchmarks.md).",
-        subcommands: [APIBench.self])
+        subcommands: [APIBench.self, EndpointsBench.self])
 }
 
 /// Percentiles of a sample, in milliseconds.
@@ -60,6 +60,9 @@ final class ServerProcess {
         env["KUBECONFIG"] = dir.appendingPathComponent("kubeconfig").path
         process.environment = env
         process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("server.log").path, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: dir.appendingPathComponent("server.log").path)
         try process.run()
     }
 
@@ -173,4 +176,101 @@ final class SentTimes: @unchecked Sendable {
     private var times: [Int: ContinuousClock.Instant] = [:]
     func set(_ k: Int, _ t: ContinuousClock.Instant) { lock.withLock { times[k] = t } }
     func get(_ k: Int) -> ContinuousClock.Instant? { lock.withLock { times[k] } }
+}
+
+struct EndpointsBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "endpoints",
+        abstract: "Flip pods' readiness and time how fast EndpointSlices follow.")
+
+    @Option(help: "Services.") var services = 1_000
+    @Option(help: "Pods per service.") var podsPerService = 10
+    @Option(help: "Concurrent clients for the set-up.") var clients = 8
+
+    func run() async throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let client = try await server.waitReady()
+        defer { Task { await client.shutdown() } }
+        let ns = "default"
+        print("EndpointSlice benchmark: \(services) services × \(podsPerService) pods, readiness flipped on one pod per service")
+        func parallel(_ count: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for c in 0..<clients {
+                    group.addTask { for i in stride(from: c, to: count, by: clients) { try await body(i) } }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let clock = ContinuousClock()
+        var t0 = clock.now
+        try await parallel(services) { i in
+            _ = try await client.create(Resources.services, namespace: ns, [
+                "apiVersion": "v1", "kind": "Service", "metadata": ["name": .string("svc-\(i)")],
+                "spec": ["selector": ["app": .string("svc-\(i)")], "ports": [["name": "http", "port": 80, "targetPort": 8080]]]])
+        }
+        let total = services * podsPerService
+        try await parallel(total) { n in
+            let svc = n / podsPerService
+            let pod = try await client.create(Resources.pods, namespace: ns, [
+                "apiVersion": "v1", "kind": "Pod", "metadata": ["name": .string("pod-\(n)"), "labels": ["app": .string("svc-\(svc)")]],
+                "spec": ["nodeName": "bench-node", "containers": [["name": "c", "image": "agnhost"]]]])
+            _ = try await client.patch(Resources.pods, namespace: ns, name: pod.name, ["status": [
+                "phase": "Running", "podIP": .string("10.\(100 + n / 65536).\(n / 256 % 256).\(n % 256)"),
+                "conditions": [["type": "Ready", "status": "True"]]]], subresource: "status")
+        }
+        print("set-up: \(services) services and \(total) ready pods in \(format(Stats.ms(clock.now - t0) / 1000)) s")
+
+        // Wait until every slice lists its pods as ready.
+        func readyCount(_ s: JSON) -> Int {
+            (s["endpoints"]?.array ?? []).filter { $0[path: ["conditions", "ready"]]?.bool == true }.count
+        }
+        t0 = clock.now
+        var rv = ""
+        while true {
+            let (slices, v) = try await client.list(Resources.endpointslices, namespace: ns)
+            rv = v
+            let complete = slices.filter { $0.name.hasPrefix("svc-") && readyCount($0) == podsPerService }.count
+            if complete >= services { break }
+            if clock.now - t0 > .seconds(300) { throw ValidationError("slices did not converge (\(complete)/\(services))") }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        print("slices converged \(format(Stats.ms(clock.now - t0) / 1000)) s after the last pod turned ready")
+
+        let sent = SentTimes()
+        let watchClient = try KubeClient(credentials: client.credentials, maxConnections: 4)
+        defer { Task { await watchClient.shutdown() } }
+        let cpu0 = cpuSeconds(pid: server.pid)
+        let watcher = Task { () -> ([Double], Int) in
+            var latencies: [Double] = []
+            var writes = 0
+            var seen = Set<Int>()
+            for try await e in watchClient.watch(Resources.endpointslices, namespace: ns, resourceVersion: rv, bookmarks: false) {
+                guard e.type != "BOOKMARK", let svc = e.object.labels["kubernetes.io/service-name"], svc.hasPrefix("svc-"),
+                      let i = Int(svc.dropFirst(4)) else { continue }
+                writes += 1
+                if readyCount(e.object) == podsPerService - 1, !seen.contains(i), let t = sent.get(i) {
+                    seen.insert(i)
+                    latencies.append(Stats.ms(clock.now - t))
+                    if seen.count == services { break }
+                }
+            }
+            return (latencies, writes)
+        }
+        try await Task.sleep(for: .seconds(1))
+        t0 = clock.now
+        try await parallel(services) { i in
+            let n = i * podsPerService
+            sent.set(i, clock.now)
+            _ = try await client.patch(Resources.pods, namespace: ns, name: "pod-\(n)", ["status": [
+                "conditions": [["type": "Ready", "status": "False"]]]], subresource: "status")
+        }
+        let (latencies, writes) = try await watcher.value
+        let s = Stats(samples: latencies)
+        print("readiness flips: \(services) pod status writes in \(format(Stats.ms(clock.now - t0) / 1000)) s")
+        print("pod status write → updated EndpointSlice seen by a watcher: p50 \(format(s.percentile(0.5))) ms, p99 \(format(s.percentile(0.99))) ms (\(latencies.count) samples)")
+        print("EndpointSlice writes during the flips: \(writes) for \(services) changes")
+        print("server + controllers CPU during the flips: \(format(cpuSeconds(pid: server.pid) - cpu0)) s")
+        print("server + controllers RSS with \(services) services, \(total) pods: \(format(rssMiB(pid: server.pid))) MiB")
+    }
 }
