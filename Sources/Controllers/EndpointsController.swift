@@ -70,12 +70,13 @@ public actor EndpointsController {
     private func watchPods() async {
         for await c in await pods.changes() {
             let ns = (c.new ?? c.old)?.namespace ?? ""
+            let newLabels = c.new?.labels, oldLabels = c.old?.labels
+            // A pod whose labels and endpoint-relevant fields are unchanged concerns no service.
             for svc in await services.list(namespace: ns) {
                 guard let sel = svc[path: ["spec", "selector"]]?.stringMap, !sel.isEmpty else { continue }
-                let s = LabelSelector(matchLabels: sel)
-                if (c.new.map { s.matches($0.labels) } ?? false) || (c.old.map { s.matches($0.labels) } ?? false) {
-                    await queue.add(Informer.key(svc))
-                }
+                let inNew = newLabels.map { l in sel.allSatisfy { l[$0.key] == $0.value } } ?? false
+                let inOld = oldLabels.map { l in sel.allSatisfy { l[$0.key] == $0.value } } ?? false
+                if inNew || inOld { await queue.add(Informer.key(svc)) }
             }
         }
     }
@@ -92,9 +93,9 @@ public actor EndpointsController {
     /// The managed slices of a service: the informer's view, corrected by this controller's own writes.
     private func currentSlices(namespace: String, service: String) async -> [JSON] {
         var result: [String: JSON] = [:]
-        for s in await slices.list(namespace: namespace)
-        where s.labels[EndpointsPlanner.serviceNameLabel] == service
-            && s.labels[EndpointsPlanner.managedByLabel] == EndpointsPlanner.managedBy {
+        for s in await slices.select(namespace: namespace, matchLabels: [
+            EndpointsPlanner.serviceNameLabel: service, EndpointsPlanner.managedByLabel: EndpointsPlanner.managedBy,
+        ]) {
             result[Informer.key(s)] = s
         }
         for (k, w) in written where w.namespace == namespace && w.labels[EndpointsPlanner.serviceNameLabel] == service {
@@ -124,7 +125,7 @@ public actor EndpointsController {
                 }
                 return
             }
-            let podList = await pods.list(namespace: ns)
+            let podList = await pods.select(namespace: ns, matchLabels: selector)
             let plan = EndpointsPlanner.planSlices(service: svc, pods: podList, existing: existing, maxEndpointsPerSlice: maxEndpointsPerSlice)
             for s in plan.create {
                 let created = try await client.create(Resources.endpointslices, namespace: ns, s)

@@ -11,6 +11,9 @@ public actor Informer {
     let client: KubeClient
     let logger: Logger
     private(set) var objects: [String: JSON] = [:]
+    /// `namespace|label=value` → keys of the objects carrying that label, so a selector
+    /// finds its objects without scanning them all.
+    private var labelIndex: [String: Set<String>] = [:]
     private var subscribers: [UUID: AsyncStream<Change>.Continuation] = [:]
     private var synced = false
     private var syncWaiters: [CheckedContinuation<Void, Never>] = []
@@ -32,6 +35,32 @@ public actor Informer {
     public func get(_ key: String) -> JSON? { objects[key] }
     public func list() -> [JSON] { Array(objects.values) }
     public func list(namespace: String) -> [JSON] { objects.values.filter { $0.namespace == namespace } }
+
+    /// Objects of a namespace whose labels include every pair of `matchLabels` (none if empty).
+    public func select(namespace: String, matchLabels: [String: String]) -> [JSON] {
+        let sets = matchLabels.map { labelIndex["\(namespace)|\($0.key)=\($0.value)"] ?? [] }
+        guard var keys = sets.min(by: { $0.count < $1.count }) else { return [] }
+        for s in sets { keys.formIntersection(s) }
+        return keys.compactMap { objects[$0] }
+    }
+
+    private func indexRemove(_ key: String, _ obj: JSON) {
+        for (k, v) in obj.labels {
+            let ik = "\(obj.namespace)|\(k)=\(v)"
+            labelIndex[ik]?.remove(key)
+            if labelIndex[ik]?.isEmpty == true { labelIndex[ik] = nil }
+        }
+    }
+
+    private func indexAdd(_ key: String, _ obj: JSON) {
+        for (k, v) in obj.labels { labelIndex["\(obj.namespace)|\(k)=\(v)", default: []].insert(key) }
+    }
+
+    private func store(_ key: String, _ obj: JSON?) {
+        if let old = objects[key] { indexRemove(key, old) }
+        objects[key] = obj
+        if let obj { indexAdd(key, obj) }
+    }
     public var hasSynced: Bool { synced }
 
     public func waitForSync() async {
@@ -62,6 +91,8 @@ public actor Informer {
         for (k, old) in objects where fresh[k] == nil { emit(Change(key: k, old: old, new: nil)) }
         for (k, new) in fresh where objects[k] != new { emit(Change(key: k, old: objects[k], new: new)) }
         objects = fresh
+        labelIndex = [:]
+        for (k, obj) in fresh { indexAdd(k, obj) }
         if !synced {
             synced = true
             for w in syncWaiters { w.resume() }
@@ -74,10 +105,11 @@ public actor Informer {
         switch event.type {
         case "ADDED", "MODIFIED":
             let old = objects[k]
-            objects[k] = event.object
+            store(k, event.object)
             emit(Change(key: k, old: old, new: event.object))
         case "DELETED":
-            let old = objects.removeValue(forKey: k)
+            let old = objects[k]
+            store(k, nil)
             emit(Change(key: k, old: old ?? event.object, new: nil))
         default:
             break
