@@ -46,8 +46,16 @@ public actor EndpointsController {
                 for s in await self.slices.list() where s.labels[EndpointsPlanner.managedByLabel] == EndpointsPlanner.managedBy {
                     if let svc = s.labels[EndpointsPlanner.serviceNameLabel] { await self.queue.add("\(s.namespace)/\(svc)") }
                 }
-                while let key = await self.queue.next() {
-                    await self.reconcile(key)
+                // Several workers: a reconcile mostly waits on the API server's answers.
+                await withTaskGroup(of: Void.self) { workers in
+                    for _ in 0..<8 {
+                        workers.addTask {
+                            while let key = await self.queue.next() {
+                                await self.reconcile(key)
+                                await self.queue.done(key)
+                            }
+                        }
+                    }
                 }
             }
             await group.waitForAll()

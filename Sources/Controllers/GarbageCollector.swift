@@ -50,6 +50,7 @@ public actor GarbageCollector {
                     for obj in await inf.list() { await self.queue.add(Self.workKey(inf.resource, obj)) }
                 }
                 while let key = await self.queue.next() {
+                    defer { Task { await self.queue.done(key) } }
                     do { try await self.process(key) } catch {
                         if Task.isCancelled { return }
                         self.logger.debug("garbage collector retries \(key): \(error)")

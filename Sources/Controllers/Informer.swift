@@ -142,20 +142,29 @@ public actor Informer {
     }
 }
 
-/// A de-duplicating queue of keys to reconcile: a key queued while waiting is handled once.
+/// A de-duplicating queue of keys to reconcile, as client-go's workqueue: a key queued while
+/// waiting is handled once, and a key is never handed to two workers at the same time (one
+/// queued while being processed waits until `done`).
 public actor WorkQueue {
     private var pending: [String] = []
     private var queued: Set<String> = []
-    private var waiter: CheckedContinuation<String?, Never>?
+    private var processing: Set<String> = []
+    private var dirty: Set<String> = []
+    private var waiters: [CheckedContinuation<String?, Never>] = []
     private var closed = false
 
     public init() {}
 
     public func add(_ key: String) {
-        guard !closed, !queued.contains(key) else { return }
-        if let w = waiter {
-            waiter = nil
-            w.resume(returning: key)
+        guard !closed else { return }
+        if processing.contains(key) {
+            dirty.insert(key)
+            return
+        }
+        guard !queued.contains(key) else { return }
+        if !waiters.isEmpty {
+            processing.insert(key)
+            waiters.removeFirst().resume(returning: key)
             return
         }
         queued.insert(key)
@@ -166,15 +175,22 @@ public actor WorkQueue {
         if !pending.isEmpty {
             let k = pending.removeFirst()
             queued.remove(k)
+            processing.insert(k)
             return k
         }
         if closed { return nil }
-        return await withCheckedContinuation { waiter = $0 }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+
+    /// The worker finished `key`; if it was queued meanwhile, it is queued again now.
+    public func done(_ key: String) {
+        processing.remove(key)
+        if dirty.remove(key) != nil { add(key) }
     }
 
     public func close() {
         closed = true
-        waiter?.resume(returning: nil)
-        waiter = nil
+        for w in waiters { w.resume(returning: nil) }
+        waiters = []
     }
 }

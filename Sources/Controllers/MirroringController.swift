@@ -39,7 +39,10 @@ public actor MirroringController {
                 await self.services.waitForSync()
                 await self.slices.waitForSync()
                 for ep in await self.endpoints.list() { await self.queue.add(Informer.key(ep)) }
-                while let key = await self.queue.next() { await self.reconcile(key) }
+                while let key = await self.queue.next() {
+                    await self.reconcile(key)
+                    await self.queue.done(key)
+                }
             }
             await group.waitForAll()
         }

@@ -39,7 +39,11 @@ protocol KeyedController: Actor {
 extension KeyedController {
     func process() async {
         while let key = await queue.next() {
-            do { try await reconcile(key) } catch {
+            do {
+                try await reconcile(key)
+                await queue.done(key)
+            } catch {
+                await queue.done(key)
                 if Task.isCancelled { return }
                 try? await Task.sleep(for: .milliseconds(200))
                 await queue.add(key)
