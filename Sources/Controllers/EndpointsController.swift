@@ -14,6 +14,7 @@ public actor EndpointsController {
     let queue = WorkQueue()
     let logger: Logger
     public let maxEndpointsPerSlice: Int
+    public let workers = 1
     /// What this controller wrote last, by slice key: the informer may not have seen it yet.
     private var written: [String: JSON] = [:]
     private var deleted: [String: String] = [:]  // slice key → resourceVersion at deletion
@@ -46,9 +47,10 @@ public actor EndpointsController {
                 for s in await self.slices.list() where s.labels[EndpointsPlanner.managedByLabel] == EndpointsPlanner.managedBy {
                     if let svc = s.labels[EndpointsPlanner.serviceNameLabel] { await self.queue.add("\(s.namespace)/\(svc)") }
                 }
-                // Several workers: a reconcile mostly waits on the API server's answers.
+                // One worker: with eight, each change was reconciled several times (its own
+                // slice and Endpoints writes re-queue the service) and the benchmark got slower.
                 await withTaskGroup(of: Void.self) { workers in
-                    for _ in 0..<8 {
+                    for _ in 0..<self.workers {
                         workers.addTask {
                             while let key = await self.queue.next() {
                                 await self.reconcile(key)
