@@ -175,8 +175,7 @@ public final class Registry: Sendable {
         obj["metadata"] = meta
         r.prepareForCreate(&obj)
 
-        var errs = r.validate(obj)
-        if r.plural == "services" { errs = errs.filter { !($0.field == "metadata.name" && obj.name.isEmpty && $0.kind != .required) } }
+        let errs = r.validate(obj)
         if !errs.isEmpty { throw APIError.invalid(kind: r.kind, group: r.group, name: obj.name, causes: errs) }
 
         if r.namespaced {

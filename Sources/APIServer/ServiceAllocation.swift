@@ -64,8 +64,6 @@ enum ServiceAllocation {
         return txn
     }
 
-    static func name(_ svc: JSON) -> String { svc.name }
-
     private static func allocateIPs(_ new: inout JSON, old: JSON?, allocator: ServiceAllocator,
                                     txn: inout AllocationTransaction) async throws(APIError) {
         let type = ServiceRules.type(new)

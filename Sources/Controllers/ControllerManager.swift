@@ -34,38 +34,18 @@ public struct ControllerManager: Service {
                 for informer in [services, pods, slices, endpoints, deployments, replicaSets, nodes] {
                     group.addTask { await informer.run() }
                 }
-                group.addTask {
-                    await withTaskCancellationHandler {
-                        await endpointsController.run()
-                    } onCancel: {
-                        Task { await endpointsController.stop() }
-                    }
-                }
-                group.addTask {
-                    await withTaskCancellationHandler {
-                        await mirroring.run()
-                    } onCancel: {
-                        Task { await mirroring.stop() }
-                    }
-                }
-                group.addTask {
-                    await withTaskCancellationHandler { await replicaSetController.run() } onCancel: {
-                        Task { await replicaSetController.stop() }
-                    }
-                }
-                group.addTask {
-                    await withTaskCancellationHandler { await deploymentController.run() } onCancel: {
-                        Task { await deploymentController.stop() }
-                    }
-                }
-                group.addTask {
-                    await withTaskCancellationHandler { await gc.run() } onCancel: {
-                        Task { await gc.stop() }
-                    }
-                }
-                group.addTask {
-                    await withTaskCancellationHandler { await scheduler.run() } onCancel: {
-                        Task { await scheduler.stop() }
+                // Each controller ends its work queue when cancelled, so its run() returns.
+                let controllers: [(run: @Sendable () async -> Void, stop: @Sendable () async -> Void)] = [
+                    ({ await endpointsController.run() }, { await endpointsController.stop() }),
+                    ({ await mirroring.run() }, { await mirroring.stop() }),
+                    ({ await replicaSetController.run() }, { await replicaSetController.stop() }),
+                    ({ await deploymentController.run() }, { await deploymentController.stop() }),
+                    ({ await gc.run() }, { await gc.stop() }),
+                    ({ await scheduler.run() }, { await scheduler.stop() }),
+                ]
+                for c in controllers {
+                    group.addTask {
+                        await withTaskCancellationHandler { await c.run() } onCancel: { Task { await c.stop() } }
                     }
                 }
             }
