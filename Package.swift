@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
@@ -51,6 +52,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),
@@ -77,10 +80,37 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The node agent: network namespaces, pod processes, probes, status, logs and exec.
+        .target(
+            name: "NodeAgent",
+            dependencies: [
+                "KubeAPI", "KubeClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // setns/unshare, which Glibc's module does not export.
+        .target(name: "CLinuxNamespaces"),
+        // The e2e test images built into the binary (agnhost netexec, serve-hostname, pause).
+        .target(
+            name: "BuiltinImages",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "swiftlet",
             dependencies: [
-                "KubeAPI", "KubeStore", "APIServer", "KubeClient", "Controllers",
+                "KubeAPI", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent", "BuiltinImages", "CLinuxNamespaces",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -89,6 +119,7 @@ let package = Package(
         ),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI"], swiftSettings: strict),
+        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"], swiftSettings: strict),
         .testTarget(
             name: "APIServerTests",

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import HummingbirdTLS
 import KubeAPI
 import KubeStore
@@ -89,21 +90,38 @@ public struct ControlPlane: Sendable {
         tls.certificateVerification = .optionalVerification
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pki.caCertPEM.utf8)))
 
+        let proxy = PodProxy(registry: registry, agentToken: pki.token)
+        var extensions = extensions
+        extensions.addSubresource("pods", "log") { _, _, namespace, name, _, query, _ in
+            try await proxy.logs(namespace: namespace ?? "default", name: name, query: query)
+        }
+        extensions.addSubresource("pods", "exec") { _, _, namespace, name, _, query, _ in
+            // Reached when the WebSocket upgrade was declined: report why.
+            _ = try await proxy.locate(namespace: namespace ?? "default", name: name, container: query["container"])
+            if query["command"] == nil { throw APIError.badRequest("you must specify at least one command for the container") }
+            throw APIError.badRequest("exec is served over WebSocket (v5.channel.k8s.io or v4.channel.k8s.io) only")
+        }
         let handler = APIHandler(registry: registry, token: pki.token, serverAddress: "\(config.advertiseAddress):\(config.port)",
                                  version: version, extensions: extensions, logger: logger)
+        let token = pki.token
         var services: [any Service] = []
         for address in config.bindAddresses {
             var httpLogger = logger
             httpLogger.logLevel = max(logger.logLevel, .notice)
             let app = Application(
                 responder: handler,
-                server: try .tls(.http1(), tlsConfiguration: tls),
+                server: try .tls(.http1WebSocketUpgrade { request, channel, _ in
+                    let bearer = request.headerFields[.authorization] == "Bearer \(token)"
+                    let cert = bearer ? true : ((try? await channel.nioSSL_peerCertificate().get()) ?? nil) != nil
+                    return await proxy.execUpgrade(request, authenticated: bearer || cert)
+                }, tlsConfiguration: tls),
                 configuration: .init(address: .hostname(address, port: config.port), serverName: nil, reuseAddress: true),
                 logger: httpLogger)
             services.append(app)
         }
         services.append(CompactionService(store: store, interval: config.compactionInterval, window: config.historyWindow, logger: logger))
         services.append(WatchCloser(store: store))
+        services.insert(ProxyCloser(proxy: proxy), at: 0)
         return ControlPlane(configuration: config, store: store, registry: registry, pki: pki, services: services)
     }
 }
@@ -117,6 +135,16 @@ struct WatchCloser: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await store.closeWatches()
+    }
+}
+
+/// Shuts the pod proxy's HTTP client once the servers have stopped (it is listed first,
+/// so it stops last).
+struct ProxyCloser: Service {
+    let proxy: PodProxy
+    func run() async throws {
+        try? await gracefulShutdown()
+        await proxy.shutdown()
     }
 }
 

@@ -28,6 +28,7 @@ public struct ControllerManager: Service {
         let scheduler = Scheduler(client: client, pods: pods, nodes: nodes)
         let gc = GarbageCollector(client: client, informers: [deployments, replicaSets, pods, services, slices, endpoints],
                                   logger: logger)
+        let nodeLifecycle = NodeLifecycleController(client: client, nodes: nodes, pods: pods, logger: logger)
         let mirroring = MirroringController(client: client, services: services, slices: slices, endpoints: endpoints, logger: logger)
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
@@ -42,6 +43,7 @@ public struct ControllerManager: Service {
                     ({ await deploymentController.run() }, { await deploymentController.stop() }),
                     ({ await gc.run() }, { await gc.stop() }),
                     ({ await scheduler.run() }, { await scheduler.stop() }),
+                    ({ await nodeLifecycle.run() }, { await nodeLifecycle.stop() }),
                 ]
                 for c in controllers {
                     group.addTask {

@@ -17,7 +17,7 @@ struct Swiftlet: AsyncParsableCommand {
             is merged into ~/.kube/config.
             """,
         version: ControlPlane.version,
-        subcommands: [Server.self, Bench.self, Version.self]
+        subcommands: [Up.self, Down.self, Server.self, Node.self, Bench.self, Version.self, AgnhostCommand.self, PodExecCommand.self]
     )
 }
 
@@ -104,11 +104,10 @@ struct Server: AsyncParsableCommand {
             servers: ["https://127.0.0.1:\(config.port)"], caPEM: plane.pki.caCertPEM, token: plane.pki.token))
         let controllers = ControllerManager(client: client, logger: options.logger("swiftlet.controllers"))
         let group = ServiceGroup(configuration: .init(
-            services: plane.services.map { .init(service: $0) } + [.init(service: controllers)],
+            services: plane.services.map { .init(service: $0) } + [.init(service: ClientCloser(client: client)), .init(service: controllers)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
-        await client.shutdown()
         await plane.store.close()
     }
 }

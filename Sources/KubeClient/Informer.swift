@@ -1,15 +1,15 @@
 import Foundation
 import KubeAPI
-import KubeClient
 import Logging
 
 /// A list + watch cache of one resource, as client-go's informers keep: the current objects
 /// by `namespace/name`, and a stream of the keys that changed. It re-lists when the watch
 /// ends or its resourceVersion expires.
 public actor Informer {
-    public let resource: Resource
+    public nonisolated let resource: Resource
     let client: KubeClient
     let logger: Logger
+    let fieldSelector: String?
     private(set) var objects: [String: JSON] = [:]
     /// `namespace|label=value` → keys of the objects carrying that label, so a selector
     /// finds its objects without scanning them all.
@@ -24,8 +24,9 @@ public actor Informer {
         public var new: JSON?
     }
 
-    public init(_ resource: Resource, client: KubeClient, logger: Logger) {
+    public init(_ resource: Resource, client: KubeClient, fieldSelector: String? = nil, logger: Logger) {
         self.resource = resource
+        self.fieldSelector = fieldSelector
         self.client = client
         self.logger = logger
     }
@@ -121,12 +122,12 @@ public actor Informer {
         var backoff: Duration = .milliseconds(100)
         while !Task.isCancelled {
             do {
-                let (items, rv) = try await client.list(resource)
+                let (items, rv) = try await client.list(resource, fieldSelector: fieldSelector)
                 replace(with: items)
                 backoff = .milliseconds(100)
                 var lastRV = rv
                 while !Task.isCancelled {
-                    for try await event in client.watch(resource, resourceVersion: lastRV, timeoutSeconds: 300) {
+                    for try await event in client.watch(resource, resourceVersion: lastRV, fieldSelector: fieldSelector, timeoutSeconds: 300) {
                         if let v = event.object["metadata"]?["resourceVersion"]?.string { lastRV = v }
                         apply(event)
                     }

@@ -1,0 +1,92 @@
+import Foundation
+
+/// Runs host programs (`ip`, `nft`) and reports failures with their stderr.
+public enum HostCommand {
+    public struct Failure: Error, CustomStringConvertible {
+        public var command: String
+        public var status: Int32
+        public var stderr: String
+        public var description: String {
+            "`\(command)` failed (exit \(status)): \(stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
+        }
+    }
+
+    /// The full path of a program on PATH (plus the sbin directories root uses).
+    public static func which(_ program: String) -> String? {
+        if program.hasPrefix("/") { return FileManager.default.isExecutableFile(atPath: program) ? program : nil }
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Runs a program to completion; returns its stdout, throws `Failure` on a non-zero exit.
+    @discardableResult
+    public static func run(_ program: String, _ arguments: [String], input: String? = nil) async throws -> String {
+        guard let exe = which(program) else {
+            throw Failure(command: program, status: 127, stderr: "\(program) is not installed: run scripts/install-deps.sh")
+        }
+        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<String, any Error>) in
+            DispatchQueue.global().async {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: exe)
+                p.arguments = arguments
+                let out = Pipe(), err = Pipe(), inp = Pipe()
+                p.standardOutput = out
+                p.standardError = err
+                p.standardInput = input == nil ? FileHandle.nullDevice : inp
+                do { try p.run() } catch { c.resume(throwing: error); return }
+                if let input {
+                    inp.fileHandleForWriting.write(Data(input.utf8))
+                    try? inp.fileHandleForWriting.close()
+                }
+                // Read stderr on another thread so neither pipe fills while we wait on the other.
+                let errData = LockedData()
+                let group = DispatchGroup()
+                group.enter()
+                DispatchQueue.global().async {
+                    errData.value = err.fileHandleForReading.readDataToEndOfFile()
+                    group.leave()
+                }
+                let outData = out.fileHandleForReading.readDataToEndOfFile()
+                group.wait()
+                p.waitUntilExit()
+                if p.terminationStatus != 0 {
+                    c.resume(throwing: Failure(command: ([program] + arguments).joined(separator: " "),
+                                               status: p.terminationStatus,
+                                               stderr: String(decoding: errData.value, as: UTF8.self)))
+                } else {
+                    c.resume(returning: String(decoding: outData, as: UTF8.self))
+                }
+            }
+        }
+    }
+
+    /// Runs the steps of a `ClusterNetwork` plan, one `ip -batch` per step.
+    public static func apply(_ steps: [ClusterNetwork.Step]) async throws {
+        for step in steps {
+            var args: [String] = []
+            if let ns = step.namespace { args += ["-n", ns] }
+            args += ["-batch", "-"]
+            do {
+                try await run("ip", args, input: step.batch.joined(separator: "\n") + "\n")
+            } catch let f as Failure {
+                if !step.ignoreErrors {
+                    throw Failure(command: "ip \(args.joined(separator: " ")) <<< \(step.batch.joined(separator: "; "))",
+                                  status: f.status, stderr: f.stderr)
+                }
+            }
+        }
+    }
+}
+
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _value = Data()
+    var value: Data {
+        get { lock.withLock { _value } }
+        set { lock.withLock { _value = newValue } }
+    }
+}

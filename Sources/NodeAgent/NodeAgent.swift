@@ -1,0 +1,268 @@
+import AsyncHTTPClient
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+import ServiceLifecycle
+
+/// How one node agent is set up.
+public struct NodeAgentConfiguration: Sendable {
+    public var network: ClusterNetwork
+    public var nodeIndex: Int
+    /// Where pods keep their files and logs: `<stateDir>/pods/<ns>_<name>_<uid>/`.
+    public var stateDir: URL
+    /// The `swiftlet` binary, which runs pod processes and the built-in images.
+    public var executable: String
+    public var clusterDNS: String
+    public var clusterDomain = "cluster.local"
+    /// The agent's own HTTP endpoint (logs and exec), on loopback.
+    public var agentPort: Int
+    public var heartbeat: Duration = .seconds(10)
+
+    public init(network: ClusterNetwork, nodeIndex: Int, stateDir: URL, executable: String, clusterDNS: String, agentPort: Int) {
+        self.network = network
+        self.nodeIndex = nodeIndex
+        self.stateDir = stateDir
+        self.executable = executable
+        self.clusterDNS = clusterDNS
+        self.agentPort = agentPort
+    }
+
+    public var nodeName: String { network.nodeName(nodeIndex) }
+}
+
+/// What a pod worker needs from its agent.
+final class AgentContext: Sendable {
+    let client: KubeClient
+    let network: ClusterNetwork
+    let nodeIndex: Int
+    let nodeName: String
+    let nodeIP: IPv4Address
+    let ipam: NodeIPAM
+    let services: Informer
+    let prober: Prober
+    let events: EventRecorder
+    let logger: Logger
+    let executable: String
+    let podsDir: URL
+    let dns: PodFiles.DNSSettings
+    let registry: PodRegistry
+
+    init(client: KubeClient, config: NodeAgentConfiguration, services: Informer, prober: Prober, registry: PodRegistry, logger: Logger) {
+        self.client = client
+        network = config.network
+        nodeIndex = config.nodeIndex
+        nodeName = config.nodeName
+        nodeIP = config.network.nodeIP(config.nodeIndex)
+        ipam = NodeIPAM(range: config.network.nodePodCIDR(config.nodeIndex))
+        self.services = services
+        self.prober = prober
+        events = EventRecorder(client: client, component: "kubelet")
+        self.logger = logger
+        executable = config.executable
+        podsDir = config.stateDir.appendingPathComponent("pods")
+        let hostResolv = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
+        dns = .init(clusterDNS: [config.clusterDNS], clusterDomain: config.clusterDomain, hostResolvConf: hostResolv)
+        self.registry = registry
+    }
+
+    func forget(_ uid: String) async { await registry.remove(uid) }
+}
+
+/// The pod workers of a node, by pod uid.
+actor PodRegistry {
+    private var workers: [String: PodWorker] = [:]
+
+    func worker(_ uid: String) -> PodWorker? { workers[uid] }
+    func all() -> [PodWorker] { Array(workers.values) }
+    func add(_ w: PodWorker) { workers[w.uid] = w }
+    func remove(_ uid: String) { workers[uid] = nil }
+
+    func find(namespace: String, name: String) async -> PodWorker? {
+        for w in workers.values {
+            let p = await w.pod
+            if p.namespace == namespace && p.name == name { return w }
+        }
+        return nil
+    }
+}
+
+/// The node agent (Swiftlet's kubelet): registers its Node, keeps it Ready with heartbeats,
+/// and runs the pods bound to it. It reads the cluster only through the API.
+public struct NodeAgent: Service {
+    let config: NodeAgentConfiguration
+    let client: KubeClient
+    let token: String
+    let logger: Logger
+
+    public init(config: NodeAgentConfiguration, client: KubeClient, token: String, logger: Logger) {
+        self.config = config
+        self.client = client
+        self.token = token
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
+            tlsConfiguration: nil, redirectConfiguration: .disallow, timeout: .init(connect: .seconds(1)),
+            connectionPool: .init(idleTimeout: .seconds(5))))
+        let services = Informer(Resources.services, client: client, logger: logger)
+        let pods = Informer(Resources.pods, client: client, fieldSelector: "spec.nodeName=\(config.nodeName)", logger: logger)
+        let registry = PodRegistry()
+        let executable = config.executable
+        let prober = Prober(http: http) { prefix, command, environment, timeout in
+            let output = LockedData()
+            let code = await PodExec.run(executable: executable, arguments: prefix + command, environment: environment,
+                                         stdin: nil, timeout: timeout) { _, data in
+                output.value.append(data)
+            }
+            return (code, String(decoding: output.value, as: UTF8.self))
+        }
+        let ctx = AgentContext(client: client, config: config, services: services, prober: prober, registry: registry, logger: logger)
+        try? FileManager.default.createDirectory(at: ctx.podsDir, withIntermediateDirectories: true)
+        try await registerNode()
+        let server = AgentServer(port: config.agentPort, token: token, registry: registry, executable: executable, logger: logger)
+
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await services.run() }
+                group.addTask { await pods.run() }
+                group.addTask { try? await server.run() }
+                group.addTask { await self.heartbeats() }
+                group.addTask {
+                    await services.waitForSync()
+                    let changes = await pods.changes()
+                    for p in await pods.list() { await self.sync(key: Informer.key(p), pod: p, ctx: ctx) }
+                    for await c in changes { await self.sync(key: c.key, pod: c.new, old: c.old, ctx: ctx) }
+                }
+                await group.waitForAll()
+            }
+        }
+        // Stopping: end every pod's processes and namespace; the pod objects stay.
+        await withTaskGroup(of: Void.self) { group in
+            for w in await registry.all() { group.addTask { await w.shutdown() } }
+        }
+        try? await http.shutdown()
+    }
+
+    func sync(key: String, pod: JSON?, old: JSON? = nil, ctx: AgentContext) async {
+        if let pod {
+            let phase = pod[path: ["status", "phase"]]?.string
+            if let w = await ctx.registry.worker(pod.uid) {
+                await w.update(pod)
+            } else if pod.deletionTimestamp != nil {
+                // Deleted before it ever ran here: nothing to stop.
+                _ = try? await client.delete(Resources.pods, namespace: pod.namespace, name: pod.name, gracePeriodSeconds: 0,
+                                             preconditionUID: pod.uid)
+            } else if phase != "Succeeded" && phase != "Failed" {
+                let w = PodWorker(ctx: ctx, pod: pod)
+                await ctx.registry.add(w)
+                await w.start()
+            }
+            if let old, old.uid != pod.uid, let w = await ctx.registry.worker(old.uid) { await w.vanished() }
+        } else if let old, let w = await ctx.registry.worker(old.uid) {
+            await w.vanished()
+        }
+    }
+
+    // MARK: Node object
+
+    func nodeObject() -> JSON {
+        let n = config.network
+        let i = config.nodeIndex
+        let mem = (ProcessInfo.processInfo.physicalMemory / 1024)
+        let cpus = ProcessInfo.processInfo.activeProcessorCount
+        var uts = utsname()
+        uname(&uts)
+        let kernel = withUnsafeBytes(of: &uts.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let resources: JSON = ["cpu": .string(String(cpus)), "memory": .string("\(mem)Ki"), "pods": "110",
+                               "ephemeral-storage": "10Gi"]
+        return [
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": [
+                "name": .string(config.nodeName),
+                "labels": ["kubernetes.io/hostname": .string(config.nodeName), "kubernetes.io/os": "linux",
+                           "kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64"],
+                "annotations": [.init(NodeAgent.agentAnnotation): .string("127.0.0.1:\(config.agentPort)")],
+            ],
+            "spec": ["podCIDR": .string(n.nodePodCIDR(i).description), "podCIDRs": [.string(n.nodePodCIDR(i).description)]],
+            "status": [
+                "capacity": resources, "allocatable": resources,
+                "addresses": [["type": "InternalIP", "address": .string(n.nodeIP(i).description)],
+                              ["type": "Hostname", "address": .string(config.nodeName)]],
+                "daemonEndpoints": ["kubeletEndpoint": ["Port": JSON(config.agentPort)]],
+                "nodeInfo": ["machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": .string(kernel),
+                             "osImage": "Swiftlet", "containerRuntimeVersion": "swiftlet://0.1.0",
+                             "kubeletVersion": "v1.32.0-swiftlet", "kubeProxyVersion": "v1.32.0-swiftlet",
+                             "operatingSystem": "linux", "architecture": "amd64"],
+                "conditions": .array(conditions(now: .now, since: .now)),
+            ],
+        ]
+    }
+
+    public static let agentAnnotation = "swiftlet.dev/agent-endpoint"
+
+    func conditions(now: Timestamp, since: Timestamp) -> [JSON] {
+        func c(_ type: String, _ status: String, _ reason: String, _ message: String) -> JSON {
+            ["type": .string(type), "status": .string(status), "lastHeartbeatTime": .string(now.rfc3339),
+             "lastTransitionTime": .string(since.rfc3339), "reason": .string(reason), "message": .string(message)]
+        }
+        return [
+            c("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+            c("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+            c("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+            c("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+        ]
+    }
+
+    func registerNode() async throws {
+        let desired = nodeObject()
+        if var existing = try await client.getIfExists(Resources.nodes, namespace: nil, name: config.nodeName) {
+            existing["spec"] = desired["spec"]
+            existing[path: ["metadata", "annotations", NodeAgent.agentAnnotation]] = desired[path: ["metadata", "annotations", NodeAgent.agentAnnotation]]
+            existing[path: ["spec", "taints"]] = nil
+            let updated = try await client.update(Resources.nodes, namespace: nil, existing)
+            var withStatus = updated
+            withStatus["status"] = desired["status"]
+            _ = try await client.update(Resources.nodes, namespace: nil, withStatus, subresource: "status")
+        } else {
+            let created = try await client.create(Resources.nodes, namespace: nil, desired)
+            var withStatus = created
+            withStatus["status"] = desired["status"]
+            _ = try await client.update(Resources.nodes, namespace: nil, withStatus, subresource: "status")
+        }
+        logger.info("node \(config.nodeName) registered", metadata: ["ip": "\(config.network.nodeIP(config.nodeIndex))"])
+    }
+
+    /// Posts the Ready condition and renews the node Lease, as the kubelet does every 10 s.
+    func heartbeats() async {
+        let since = Timestamp.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: config.heartbeat)
+            if Task.isCancelled { return }
+            do {
+                _ = try await client.patch(Resources.nodes, namespace: nil, name: config.nodeName,
+                                           ["status": ["conditions": .array(conditions(now: .now, since: since))]],
+                                           type: .strategic, subresource: "status")
+                try await renewLease()
+            } catch {
+                logger.debug("heartbeat of \(config.nodeName) failed: \(error)")
+                if let e = error as? APIError, e.code == 404 { try? await registerNode() }
+            }
+        }
+    }
+
+    func renewLease() async throws {
+        let now = Timestamp.now.rfc3339Micro
+        if var lease = try await client.getIfExists(Resources.leases, namespace: "kube-node-lease", name: config.nodeName) {
+            lease[path: ["spec", "renewTime"]] = .string(now)
+            _ = try await client.update(Resources.leases, namespace: "kube-node-lease", lease)
+        } else {
+            _ = try await client.create(Resources.leases, namespace: "kube-node-lease", [
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": ["name": .string(config.nodeName), "namespace": "kube-node-lease"],
+                "spec": ["holderIdentity": .string(config.nodeName), "leaseDurationSeconds": 40, "renewTime": .string(now)],
+            ])
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import KubeAPI
+
+/// The environment a container starts with, computed as the kubelet does: service links,
+/// then the container's own `env` (which wins), with `$(VAR)` references expanded.
+public enum PodEnvironment {
+    public struct Failure: Error, Equatable, Sendable {
+        public var reason: String
+        public var message: String
+
+        public init(reason: String, message: String) {
+            self.reason = reason
+            self.message = message
+        }
+    }
+
+    /// `FOO_SERVICE_HOST`, `FOO_SERVICE_PORT`, `FOO_PORT_80_TCP_ADDR` … for the services a pod
+    /// sees when it starts: those of its namespace (unless `enableServiceLinks: false`) and
+    /// always `default/kubernetes`. Services without a ClusterIP (headless, ExternalName) give none.
+    public static func serviceVariables(services: [JSON], namespace: String, enableServiceLinks: Bool) -> [(String, String)] {
+        var chosen: [String: JSON] = [:]
+        for svc in services {
+            guard hasClusterIP(svc) else { continue }
+            if svc.namespace == "default" && svc.name == "kubernetes" {
+                if chosen[svc.name] == nil { chosen[svc.name] = svc }
+            } else if svc.namespace == namespace && enableServiceLinks {
+                chosen[svc.name] = svc
+            }
+        }
+        var out: [(String, String)] = []
+        for name in chosen.keys.sorted() {
+            out += variables(for: chosen[name]!)
+        }
+        return out
+    }
+
+    static func hasClusterIP(_ svc: JSON) -> Bool {
+        let ip = svc[path: ["spec", "clusterIP"]]?.string ?? ""
+        return !ip.isEmpty && ip != "None"
+    }
+
+    static func envName(_ s: String) -> String { s.uppercased().replacingOccurrences(of: "-", with: "_") }
+
+    /// One service's variables, in the kubelet's order.
+    public static func variables(for svc: JSON) -> [(String, String)] {
+        let prefix = envName(svc.name)
+        let ip = svc[path: ["spec", "clusterIP"]]?.string ?? ""
+        let ports = svc[path: ["spec", "ports"]]?.array ?? []
+        var out: [(String, String)] = [("\(prefix)_SERVICE_HOST", ip)]
+        guard let first = ports.first else { return out }
+        out.append(("\(prefix)_SERVICE_PORT", String(first["port"]?.intValue ?? 0)))
+        for p in ports {
+            if let name = p["name"]?.string, !name.isEmpty {
+                out.append(("\(prefix)_SERVICE_PORT_\(envName(name))", String(p["port"]?.intValue ?? 0)))
+            }
+        }
+        for (i, p) in ports.enumerated() {
+            let port = p["port"]?.intValue ?? 0
+            let proto = p["protocol"]?.string ?? "TCP"
+            let url = "\(proto.lowercased())://\(ip):\(port)"
+            if i == 0 { out.append(("\(prefix)_PORT", url)) }
+            let pp = "\(prefix)_PORT_\(port)_\(proto.uppercased())"
+            out.append((pp, url))
+            out.append(("\(pp)_PROTO", proto.lowercased()))
+            out.append(("\(pp)_PORT", String(port)))
+            out.append(("\(pp)_ADDR", ip))
+        }
+        return out
+    }
+
+    /// The value of a `fieldRef` as the downward API gives it.
+    public static func fieldValue(_ path: String, pod: JSON) -> String? {
+        func bracketed(_ prefix: String, _ field: String) -> String? {
+            guard path.hasPrefix(prefix + "['"), path.hasSuffix("']") else { return nil }
+            let key = String(path.dropFirst(prefix.count + 2).dropLast(2))
+            return pod[path: ["metadata", field, key]]?.string ?? ""
+        }
+        switch path {
+        case "metadata.name": return pod.name
+        case "metadata.namespace": return pod.namespace
+        case "metadata.uid": return pod[path: ["metadata", "uid"]]?.string ?? ""
+        case "spec.nodeName": return pod[path: ["spec", "nodeName"]]?.string ?? ""
+        case "spec.serviceAccountName": return pod[path: ["spec", "serviceAccountName"]]?.string ?? "default"
+        case "status.hostIP": return pod[path: ["status", "hostIP"]]?.string ?? ""
+        case "status.hostIPs": return pod[path: ["status", "hostIP"]]?.string ?? ""
+        case "status.podIP": return pod[path: ["status", "podIP"]]?.string ?? ""
+        case "status.podIPs": return (pod[path: ["status", "podIPs"]]?.array ?? []).compactMap { $0["ip"]?.string }.joined(separator: ",")
+        default:
+            return bracketed("metadata.labels", "labels") ?? bracketed("metadata.annotations", "annotations")
+        }
+    }
+
+    /// The whole environment of one container, in order; a later entry with the same name wins.
+    public static func build(container: JSON, pod: JSON, services: [JSON]) throws(Failure) -> [(String, String)] {
+        let links = pod[path: ["spec", "enableServiceLinks"]]?.bool ?? true
+        var env = serviceVariables(services: services, namespace: pod.namespace, enableServiceLinks: links)
+        var values: [String: String] = Dictionary(env, uniquingKeysWith: { _, b in b })
+        for e in container["env"]?.array ?? [] {
+            guard let name = e["name"]?.string else { continue }
+            var value: String
+            if let v = e["value"]?.string {
+                value = expand(v, values)
+            } else if let ref = e[path: ["valueFrom", "fieldRef", "fieldPath"]]?.string {
+                guard let v = fieldValue(ref, pod: pod) else {
+                    throw Failure(reason: "CreateContainerConfigError", message: "env \(name): unsupported fieldPath \(ref)")
+                }
+                value = v
+            } else if let res = e[path: ["valueFrom", "resourceFieldRef", "resource"]]?.string {
+                value = resourceValue(res, container: container)
+            } else if let cm = e[path: ["valueFrom", "configMapKeyRef"]] {
+                if cm["optional"]?.bool == true { continue }
+                throw Failure(reason: "CreateContainerConfigError", message: "configmap \"\(cm["name"]?.string ?? "")\" not found")
+            } else if let secret = e[path: ["valueFrom", "secretKeyRef"]] {
+                if secret["optional"]?.bool == true { continue }
+                throw Failure(reason: "CreateContainerConfigError", message: "secret \"\(secret["name"]?.string ?? "")\" not found")
+            } else {
+                value = ""
+            }
+            env.append((name, value))
+            values[name] = value
+        }
+        if container["envFrom"]?.array?.isEmpty == false {
+            throw Failure(reason: "CreateContainerConfigError", message: "envFrom needs ConfigMaps or Secrets, which Swiftlet does not serve")
+        }
+        return env
+    }
+
+    static func resourceValue(_ resource: String, container: JSON) -> String {
+        let parts = resource.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return "0" }
+        if let v = container[path: ["resources", parts[0], parts[1]]] {
+            return v.string ?? v.intValue.map(String.init) ?? "0"
+        }
+        return parts[1] == "cpu" ? "2" : "0"
+    }
+
+    /// Kubernetes' `$(VAR)` expansion: defined names are replaced, `$$` escapes, others stay.
+    public static func expand(_ s: String, _ values: [String: String]) -> String {
+        guard s.contains("$") else { return s }
+        var out = ""
+        var i = s.startIndex
+        while i < s.endIndex {
+            let c = s[i]
+            let next = s.index(after: i)
+            if c == "$", next < s.endIndex {
+                if s[next] == "$" { out.append("$"); i = s.index(after: next); continue }
+                if s[next] == "(", let close = s[next...].firstIndex(of: ")") {
+                    let name = String(s[s.index(after: next)..<close])
+                    if let v = values[name] { out += v } else { out += s[i...close] }
+                    i = s.index(after: close)
+                    continue
+                }
+            }
+            out.append(c)
+            i = next
+        }
+        return out
+    }
+}

@@ -1,0 +1,108 @@
+import KubeAPI
+
+/// The `/etc/resolv.conf` and `/etc/hosts` a pod sees, written as the kubelet writes them.
+public enum PodFiles {
+    public struct DNSSettings: Sendable {
+        public var clusterDNS: [String]
+        public var clusterDomain: String
+        /// The node's own resolv.conf, for `dnsPolicy: Default`.
+        public var hostResolvConf: String
+
+        public init(clusterDNS: [String], clusterDomain: String, hostResolvConf: String) {
+            self.clusterDNS = clusterDNS
+            self.clusterDomain = clusterDomain
+            self.hostResolvConf = hostResolvConf
+        }
+    }
+
+    public static func resolvConf(pod: JSON, dns: DNSSettings) -> String {
+        let policy = pod[path: ["spec", "dnsPolicy"]]?.string ?? "ClusterFirst"
+        var nameservers: [String] = []
+        var searches: [String] = []
+        var options: [(String, String?)] = []
+        switch policy {
+        case "None":
+            break
+        case "Default":
+            for line in dns.hostResolvConf.split(separator: "\n") {
+                let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+                guard let key = f.first else { continue }
+                switch key {
+                case "nameserver": nameservers += f.dropFirst()
+                case "search", "domain": searches += f.dropFirst()
+                case "options": options += f.dropFirst().map(option)
+                default: break
+                }
+            }
+        default:  // ClusterFirst, ClusterFirstWithHostNet
+            nameservers = dns.clusterDNS
+            let ns = pod.namespace.isEmpty ? "default" : pod.namespace
+            searches = ["\(ns).svc.\(dns.clusterDomain)", "svc.\(dns.clusterDomain)", dns.clusterDomain]
+            options = [("ndots", "5")]
+        }
+        if let config = pod[path: ["spec", "dnsConfig"]] {
+            for n in config["nameservers"]?.array ?? [] { if let s = n.string, !nameservers.contains(s) { nameservers.append(s) } }
+            for n in config["searches"]?.array ?? [] { if let s = n.string, !searches.contains(s) { searches.append(s) } }
+            for o in config["options"]?.array ?? [] {
+                guard let name = o["name"]?.string else { continue }
+                options.removeAll { $0.0 == name }
+                options.append((name, o["value"]?.string))
+            }
+        }
+        var out = ""
+        if !searches.isEmpty { out += "search \(searches.prefix(32).joined(separator: " "))\n" }
+        for n in nameservers.prefix(3) { out += "nameserver \(n)\n" }
+        if !options.isEmpty {
+            let rendered = options.map { name, value in value.map { "\(name):\($0)" } ?? name }
+            out += "options \(rendered.joined(separator: " "))\n"
+        }
+        return out
+    }
+
+    static func option(_ s: String) -> (String, String?) {
+        let parts = s.split(separator: ":", maxSplits: 1).map(String.init)
+        return (parts[0], parts.count > 1 ? parts[1] : nil)
+    }
+
+    /// The pod's hostname: `spec.hostname`, else its name, at most 63 characters.
+    public static func hostname(pod: JSON) -> String {
+        let h = pod[path: ["spec", "hostname"]]?.string ?? pod.name
+        return String(h.prefix(63)).trimmingSuffix("-.")
+    }
+
+    public static func hosts(pod: JSON, podIP: String, clusterDomain: String) -> String {
+        var out = """
+            # Kubernetes-managed hosts file.
+            127.0.0.1\tlocalhost
+            ::1\tlocalhost ip6-localhost ip6-loopback
+            fe00::0\tip6-localnet
+            fe00::0\tip6-mcastprefix
+            fe00::1\tip6-allnodes
+            fe00::2\tip6-allrouters
+
+            """
+        let host = hostname(pod: pod)
+        if let sub = pod[path: ["spec", "subdomain"]]?.string, !sub.isEmpty {
+            out += "\(podIP)\t\(host).\(sub).\(pod.namespace).svc.\(clusterDomain)\t\(host)\n"
+        } else {
+            out += "\(podIP)\t\(host)\n"
+        }
+        let aliases = pod[path: ["spec", "hostAliases"]]?.array ?? []
+        if !aliases.isEmpty {
+            out += "\n# Entries added by HostAliases.\n"
+            for a in aliases {
+                let names = (a["hostnames"]?.array ?? []).compactMap(\.string)
+                out += "\(a["ip"]?.string ?? "")\t\(names.joined(separator: "\t"))\n"
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ chars: String) -> String {
+        var s = Substring(self)
+        while let last = s.last, chars.contains(last) { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,479 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+
+/// Pod addresses of one node: `.2` to `.254` of its /24.
+actor NodeIPAM {
+    let range: IPv4Network
+    private var used: Set<UInt64> = []
+
+    init(range: IPv4Network) { self.range = range }
+
+    func allocate(preferring wanted: String?) -> IPv4Address? {
+        if let wanted, let a = IPv4Address(wanted), range.contains(a) {
+            let i = UInt64(a.value - range.network.value)
+            if i >= 2, i < 255, !used.contains(i) { used.insert(i); return a }
+        }
+        for i in UInt64(2)..<255 where !used.contains(i) {
+            used.insert(i)
+            return range.address(i)
+        }
+        return nil
+    }
+
+    func release(_ a: IPv4Address) { used.remove(UInt64(a.value - range.network.value)) }
+}
+
+/// Runs one pod on this node from start to final deletion: sandbox, containers, probes,
+/// restarts, status, and graceful termination.
+actor PodWorker {
+    let ctx: AgentContext
+    let uid: String
+    private(set) var pod: JSON
+    private var status: PodStatusModel
+    private var processes: [String: ContainerProcess] = [:]
+    /// Each container's environment, which `kubectl exec` and exec probes run with too.
+    private var environments: [String: [String: String]] = [:]
+    private var ip: IPv4Address?
+    private var netns: String
+    private var terminating = false
+    private var finished = false
+    private var tasks: [Task<Void, Never>] = []
+    private let statusSignal: AsyncStream<Void>.Continuation
+    private let statusStream: AsyncStream<Void>
+    private var lastPublished: JSON?
+
+    init(ctx: AgentContext, pod: JSON) {
+        self.ctx = ctx
+        self.pod = pod
+        uid = pod.uid
+        netns = ctx.network.podNamespace(uid: pod.uid)
+        var s = PodStatusModel(hostIP: ctx.nodeIP.description,
+                               startTime: Timestamp(rfc3339: pod[path: ["status", "startTime"]]?.string ?? "") ?? .now)
+        s.restartPolicy = pod[path: ["spec", "restartPolicy"]]?.string ?? "Always"
+        let previous = pod[path: ["status", "containerStatuses"]]?.array ?? []
+        for c in pod[path: ["spec", "containers"]]?.array ?? [] {
+            var cs = ContainerStatus(name: c["name"]?.string ?? "", image: c["image"]?.string ?? "")
+            cs.restartCount = previous.first { $0["name"]?.string == cs.name }?["restartCount"]?.intValue ?? 0
+            s.containers.append(cs)
+        }
+        for c in pod[path: ["spec", "initContainers"]]?.array ?? [] {
+            s.initContainers.append(ContainerStatus(name: c["name"]?.string ?? "", image: c["image"]?.string ?? ""))
+        }
+        s.initialized = s.initContainers.isEmpty
+        status = s
+        (statusStream, statusSignal) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    var podDir: URL { ctx.podsDir.appendingPathComponent("\(pod.namespace)_\(pod.name)_\(uid)") }
+    var hostNetwork: Bool { pod[path: ["spec", "hostNetwork"]]?.bool == true }
+
+    func logFile(container: String, restart: Int) -> URL {
+        podDir.appendingPathComponent(container).appendingPathComponent("\(restart).log")
+    }
+
+    /// The log file of a container's current (or previous) run.
+    func logPath(container: String, previous: Bool) -> URL? {
+        guard let c = status.containers.first(where: { $0.name == container }) ?? status.initContainers.first(where: { $0.name == container })
+        else { return nil }
+        let n = previous ? c.restartCount - 1 : c.restartCount
+        return n < 0 ? nil : logFile(container: container, restart: n)
+    }
+
+    func environment(_ container: String) -> [String: String] {
+        environments[container] ?? ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+    }
+
+    func containerNames() -> [String] { status.containers.map(\.name) + status.initContainers.map(\.name) }
+    func isRunning(_ container: String) -> Bool { status.containers.first { $0.name == container }?.isRunning ?? false }
+    var podNetns: String { hostNetwork ? ctx.network.nodeNamespace(ctx.nodeIndex) : netns }
+
+    // MARK: Lifecycle
+
+    func start() {
+        tasks.append(Task { await self.publishLoop() })
+        tasks.append(Task { await self.runPod() })
+    }
+
+    func update(_ new: JSON) {
+        pod = new
+        if new.deletionTimestamp != nil, !terminating {
+            terminating = true
+            Task { await self.terminate(grace: new[path: ["metadata", "deletionGracePeriodSeconds"]]?.intValue ?? 30, deleteObject: true) }
+        }
+    }
+
+    /// The pod object is gone (force-deleted): stop at once.
+    func vanished() {
+        guard !terminating else { return }
+        terminating = true
+        Task { await self.terminate(grace: 0, deleteObject: false) }
+    }
+
+    /// The agent is stopping: kill everything, keep the pod object.
+    func shutdown() async {
+        terminating = true
+        await terminate(grace: 2, deleteObject: false)
+    }
+
+    private func changed() { statusSignal.yield() }
+
+    private func publishLoop() async {
+        for await _ in statusStream {
+            if finished { break }
+            var s = status
+            let json = s.json()
+            status.transitions = s.transitions
+            if json == lastPublished { continue }
+            do {
+                _ = try await ctx.client.patch(Resources.pods, namespace: pod.namespace, name: pod.name, ["status": json],
+                                               type: .merge, subresource: "status")
+                lastPublished = json
+            } catch let e as APIError where e.code == 404 {
+                break
+            } catch {
+                ctx.logger.debug("status of pod \(pod.namespace)/\(pod.name): \(error)")
+                try? await Task.sleep(for: .milliseconds(500))
+                statusSignal.yield()
+            }
+        }
+    }
+
+    private func event(_ reason: String, _ message: String, warning: Bool = false) {
+        let pod = self.pod, events = ctx.events
+        Task { await events.record(pod, type: warning ? "Warning" : "Normal", reason: reason, message: message) }
+    }
+
+    private func runPod() async {
+        if let why = ContainerCommand.unsupported(pod: pod) {
+            status.failure = ("Unsupported", why)
+            for i in status.containers.indices { status.containers[i].state = .waiting(reason: "CreateContainerConfigError", message: why) }
+            event("Failed", why, warning: true)
+            changed()
+            return
+        }
+        do {
+            try await setUpSandbox()
+        } catch {
+            let message = "Failed to create pod sandbox: \(error)"
+            ctx.logger.error("pod \(pod.namespace)/\(pod.name): \(message)")
+            for i in status.containers.indices { status.containers[i].state = .waiting(reason: "ContainerCreating", message: message) }
+            event("FailedCreatePodSandBox", message, warning: true)
+            changed()
+            return
+        }
+        status.sandboxReady = true
+        changed()
+        let specs = pod[path: ["spec", "initContainers"]]?.array ?? []
+        for (i, spec) in specs.enumerated() where !terminating {
+            while !terminating {
+                let exit = await runOnce(spec, index: i, isInit: true)
+                if exit == 0 { break }
+                if status.restartPolicy == "Never" {
+                    status.failure = ("Init:Error", "init container \(spec["name"]?.string ?? "") failed")
+                    changed()
+                    return
+                }
+                try? await Task.sleep(for: .seconds(backoff(status.initContainers[i].restartCount)))
+            }
+        }
+        status.initialized = true
+        changed()
+        await withTaskGroup(of: Void.self) { group in
+            for (i, spec) in (pod[path: ["spec", "containers"]]?.array ?? []).enumerated() {
+                group.addTask { await self.superviseContainer(spec, index: i) }
+            }
+        }
+        if !terminating, status.phase == "Succeeded" || status.phase == "Failed" {
+            await tearDownSandbox()
+        }
+    }
+
+    static let initialBackoff = 10
+
+    private func backoff(_ restarts: Int) -> Int {
+        restarts <= 0 ? 0 : min(Self.initialBackoff << min(restarts - 1, 10), 300)
+    }
+
+    /// Runs a container, restarting it as the pod's restartPolicy says.
+    private func superviseContainer(_ spec: JSON, index: Int) async {
+        var crashes = 0
+        while !terminating {
+            let started = ContinuousClock.now
+            let code = await runOnce(spec, index: index, isInit: false)
+            if terminating { return }
+            guard let code else {
+                // The container could not be created (bad config); retry slowly.
+                try? await Task.sleep(for: .seconds(10))
+                continue
+            }
+            let policy = status.restartPolicy
+            if policy == "Never" || (policy == "OnFailure" && code == 0) { return }
+            if ContinuousClock.now - started > .seconds(600) { crashes = 0 }
+            let delay = backoff(crashes)
+            crashes += 1
+            if delay > 0 {
+                let name = spec["name"]?.string ?? ""
+                let msg = "back-off \(delay)s restarting failed container=\(name) pod=\(pod.name)_\(pod.namespace)(\(uid))"
+                status.containers[index].lastTerminated = status.containers[index].state
+                status.containers[index].state = .waiting(reason: "CrashLoopBackOff", message: msg)
+                changed()
+                event("BackOff", "Back-off restarting failed container \(name) in pod \(pod.name)_\(pod.namespace)(\(uid))", warning: true)
+                var waited = 0
+                while waited < delay * 10, !terminating {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    waited += 1
+                }
+                if terminating { return }
+            }
+            status.containers[index].restartCount += 1
+        }
+    }
+
+    private func setStatus(_ isInit: Bool, _ index: Int, _ body: (inout ContainerStatus) -> Void) {
+        if isInit { body(&status.initContainers[index]) } else { body(&status.containers[index]) }
+        changed()
+    }
+
+    private func current(_ isInit: Bool, _ index: Int) -> ContainerStatus {
+        isInit ? status.initContainers[index] : status.containers[index]
+    }
+
+    /// Starts one run of a container and waits for it to end; nil if it could not start.
+    private func runOnce(_ spec: JSON, index: Int, isInit: Bool) async -> Int32? {
+        let name = spec["name"]?.string ?? ""
+        let services = await ctx.services.list()
+        let env: [(String, String)]
+        let argv: [String]
+        do {
+            env = try PodEnvironment.build(container: spec, pod: podWithStatus(), services: services)
+            argv = try ContainerCommand.argv(container: spec, env: Dictionary(env, uniquingKeysWith: { _, b in b }), selfPath: ctx.executable)
+        } catch {
+            setStatus(isInit, index) { $0.state = .waiting(reason: error.reason, message: error.message) }
+            event("Failed", "Error: \(error.message)", warning: true)
+            return nil
+        }
+        var environment: [String: String] = [
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOSTNAME": PodFiles.hostname(pod: pod),
+        ]
+        for (k, v) in env { environment[k] = v }
+        environments[name] = environment
+        let restart = current(isInit, index).restartCount
+        let log = logFile(container: name, restart: restart)
+        try? FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let process: ContainerProcess
+        do {
+            process = try ContainerProcess(executable: ctx.executable, arguments: podExecArguments(workingDir: spec["workingDir"]?.string) + argv,
+                                           environment: environment, logFile: log)
+            try process.start()
+        } catch {
+            setStatus(isInit, index) { $0.state = .waiting(reason: "CreateContainerError", message: "\(error)") }
+            event("Failed", "Error: \(error)", warning: true)
+            return nil
+        }
+        let startedAt = Timestamp.now
+        processes[name] = process
+        setStatus(isInit, index) {
+            $0.containerID = "swiftlet://\(uid.prefix(8))-\(name)-\(restart)"
+            $0.state = .running(startedAt: startedAt)
+            $0.ready = false
+            $0.started = false
+        }
+        if restart == 0 {
+            event("Pulled", "Container image \"\(spec["image"]?.string ?? "")\" already present on machine")
+        }
+        event("Created", "Created container \(name)")
+        event("Started", "Started container \(name)")
+        let probes = isInit ? nil : Task { await self.runProbes(spec, index: index, process: process) }
+        let exit = await process.wait()
+        probes?.cancel()
+        if processes[name] === process { processes[name] = nil }
+        let reason = exit.code == 0 ? "Completed" : "Error"
+        setStatus(isInit, index) {
+            $0.ready = false
+            $0.started = false
+            $0.lastTerminated = nil
+            $0.state = .terminated(exitCode: exit.code, signal: exit.signal, reason: reason, message: nil,
+                                   startedAt: startedAt, finishedAt: .now)
+        }
+        // Keep the previous run visible as lastState while the next one starts.
+        if !isInit { status.containers[index].lastTerminated = status.containers[index].state }
+        return exit.code
+    }
+
+    private func podWithStatus() -> JSON {
+        var p = pod
+        if let ip { p[path: ["status", "podIP"]] = .string(ip.description); p[path: ["status", "podIPs"]] = [["ip": .string(ip.description)]] }
+        p[path: ["status", "hostIP"]] = .string(ctx.nodeIP.description)
+        return p
+    }
+
+    func podExecArguments(workingDir: String?) -> [String] {
+        var a = ["pod-exec", "--netns", podNetns, "--hostname", PodFiles.hostname(pod: pod),
+                 "--etc", podDir.appendingPathComponent("etc").path]
+        if let workingDir, !workingDir.isEmpty { a += ["--workdir", workingDir] }
+        return a + ["--"]
+    }
+
+    // MARK: Probes
+
+    private func runProbes(_ spec: JSON, index: Int, process: ContainerProcess) async {
+        let name = spec["name"]?.string ?? ""
+        let startup = ProbeSpec(spec["startupProbe"], container: spec)
+        let liveness = ProbeSpec(spec["livenessProbe"], container: spec)
+        let readiness = ProbeSpec(spec["readinessProbe"], container: spec)
+        if let startup {
+            let ok = await probeLoop(startup, kind: "Startup", container: name, until: true)
+            if !ok { await kill(process, reason: "Container \(name) failed startup probe, will be restarted"); return }
+        }
+        if Task.isCancelled { return }
+        setStatus(false, index) { $0.started = true; if readiness == nil { $0.ready = true } }
+        await withTaskGroup(of: Void.self) { group in
+            if let readiness {
+                group.addTask {
+                    await self.probeForever(readiness, kind: "Readiness", container: name) { ok in
+                        await self.setReady(index, ok)
+                    }
+                }
+            }
+            if let liveness {
+                group.addTask {
+                    await self.probeForever(liveness, kind: "Liveness", container: name) { ok in
+                        if !ok { await self.kill(process, reason: "Container \(name) failed liveness probe, will be restarted") }
+                    }
+                }
+            }
+        }
+    }
+
+    private func setReady(_ index: Int, _ ok: Bool) {
+        if status.containers[index].isRunning, status.containers[index].ready != ok {
+            setStatus(false, index) { $0.ready = ok }
+        }
+    }
+
+    /// Probes until one success (startup); false once the failure threshold is reached.
+    private func probeLoop(_ spec: ProbeSpec, kind: String, container: String, until: Bool) async -> Bool {
+        try? await Task.sleep(for: .seconds(spec.initialDelay))
+        var failures = 0
+        while !Task.isCancelled {
+            let ip = self.ip?.description ?? ctx.nodeIP.description
+            switch await ctx.prober.probe(spec, podIP: ip, execPrefix: podExecArguments(workingDir: nil),
+                                        environment: environment(container)) {
+            case .success: return true
+            case let .failure(why):
+                failures += 1
+                event("Unhealthy", "\(kind) probe failed: \(why)", warning: true)
+                if failures >= spec.failureThreshold { return false }
+            }
+            try? await Task.sleep(for: .seconds(spec.period))
+        }
+        return false
+    }
+
+    /// Probes every period, reporting each threshold crossing.
+    private func probeForever(_ spec: ProbeSpec, kind: String, container: String, report: @Sendable (Bool) async -> Void) async {
+        try? await Task.sleep(for: .seconds(spec.initialDelay))
+        var successes = 0, failures = 0
+        var state: Bool? = nil
+        while !Task.isCancelled {
+            let ip = self.ip?.description ?? ctx.nodeIP.description
+            switch await ctx.prober.probe(spec, podIP: ip, execPrefix: podExecArguments(workingDir: nil),
+                                        environment: environment(container)) {
+            case .success:
+                successes += 1; failures = 0
+                if successes >= spec.successThreshold, state != true { state = true; await report(true) }
+            case let .failure(why):
+                failures += 1; successes = 0
+                if !Task.isCancelled { event("Unhealthy", "\(kind) probe failed: \(why)", warning: true) }
+                if failures >= spec.failureThreshold, state != false {
+                    state = false
+                    await report(false)
+                    if kind == "Liveness" { return }
+                }
+            }
+            try? await Task.sleep(for: .seconds(spec.period))
+        }
+    }
+
+    private func kill(_ process: ContainerProcess, reason: String) async {
+        event("Killing", reason)
+        process.signal(SIGTERM)
+        let grace = pod[path: ["spec", "terminationGracePeriodSeconds"]]?.intValue ?? 30
+        let deadline = ContinuousClock.now + .seconds(grace)
+        while !process.hasExited, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(100)) }
+        process.signal(SIGKILL)
+    }
+
+    // MARK: Sandbox
+
+    private func setUpSandbox() async throws {
+        try FileManager.default.createDirectory(at: podDir.appendingPathComponent("etc"), withIntermediateDirectories: true)
+        let address: IPv4Address
+        if hostNetwork {
+            address = ctx.nodeIP
+        } else {
+            guard let a = await ctx.ipam.allocate(preferring: pod[path: ["status", "podIP"]]?.string) else {
+                throw AgentError("no free pod address on \(ctx.nodeName) (\(ctx.ipam.range))")
+            }
+            address = a
+            ip = a
+            // A namespace left by a crash has the same name; remove it first.
+            await Self.removeNamespace(netns)
+            try await HostCommand.apply(ctx.network.podSteps(node: ctx.nodeIndex, uid: uid, ip: a,
+                                                             hostLink: ClusterNetwork.podLinkName(uid: uid)))
+        }
+        let etc = podDir.appendingPathComponent("etc")
+        try PodFiles.resolvConf(pod: pod, dns: ctx.dns).write(to: etc.appendingPathComponent("resolv.conf"), atomically: true, encoding: .utf8)
+        try PodFiles.hosts(pod: pod, podIP: address.description, clusterDomain: ctx.dns.clusterDomain)
+            .write(to: etc.appendingPathComponent("hosts"), atomically: true, encoding: .utf8)
+        status.podIP = address.description
+    }
+
+    static func removeNamespace(_ ns: String) async {
+        guard FileManager.default.fileExists(atPath: "/run/netns/\(ns)") else { return }
+        if let pids = try? await HostCommand.run("ip", ["netns", "pids", ns]) {
+            for p in pids.split(whereSeparator: \.isNewline).compactMap({ Int32($0) }) { Foundation.kill(p, SIGKILL) }
+        }
+        _ = try? await HostCommand.run("ip", ["netns", "delete", ns])
+    }
+
+    private func tearDownSandbox() async {
+        if !hostNetwork { await Self.removeNamespace(netns) }
+        if let ip { await ctx.ipam.release(ip); self.ip = nil }
+    }
+
+    private func terminate(grace: Int, deleteObject: Bool) async {
+        let running = Array(processes.values)
+        if !running.isEmpty {
+            event("Killing", "Stopping container \(processes.keys.sorted().joined(separator: ", "))")
+        }
+        for p in running { p.signal(SIGTERM) }
+        let deadline = ContinuousClock.now + .seconds(max(grace, 0))
+        while running.contains(where: { !$0.hasExited }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        for p in running { p.signal(SIGKILL) }
+        for p in running { _ = await p.wait() }
+        await tearDownSandbox()
+        changed()
+        // Give the publisher a moment to write the final container states.
+        try? await Task.sleep(for: .milliseconds(100))
+        finished = true
+        statusSignal.finish()
+        for t in tasks { t.cancel() }
+        if deleteObject {
+            _ = try? await ctx.client.delete(Resources.pods, namespace: pod.namespace, name: pod.name,
+                                             gracePeriodSeconds: 0, preconditionUID: uid)
+        }
+        try? FileManager.default.removeItem(at: podDir)
+        await ctx.forget(uid)
+    }
+}
+
+struct AgentError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}

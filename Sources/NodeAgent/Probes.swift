@@ -1,0 +1,101 @@
+import AsyncHTTPClient
+import Foundation
+import KubeAPI
+import NIOCore
+import NIOPosix
+
+/// One probe's settings, with Kubernetes' defaults.
+struct ProbeSpec: Sendable {
+    enum Action: Sendable {
+        case http(scheme: String, host: String?, port: Int, path: String, headers: [(String, String)])
+        case tcp(host: String?, port: Int)
+        case exec([String])
+        case unsupported(String)
+    }
+
+    var action: Action
+    var initialDelay: Int
+    var period: Int
+    var timeout: Int
+    var successThreshold: Int
+    var failureThreshold: Int
+
+    init?(_ json: JSON?, container: JSON) {
+        guard let json, json.object != nil else { return nil }
+        initialDelay = json["initialDelaySeconds"]?.intValue ?? 0
+        period = max(json["periodSeconds"]?.intValue ?? 10, 1)
+        timeout = max(json["timeoutSeconds"]?.intValue ?? 1, 1)
+        successThreshold = max(json["successThreshold"]?.intValue ?? 1, 1)
+        failureThreshold = max(json["failureThreshold"]?.intValue ?? 3, 1)
+        func port(_ p: JSON?) -> Int? {
+            if let n = p?.intValue { return n }
+            guard let name = p?.string else { return nil }
+            return (container["ports"]?.array ?? []).first { $0["name"]?.string == name }?["containerPort"]?.intValue ?? Int(name)
+        }
+        if let h = json["httpGet"] {
+            guard let p = port(h["port"]) else { action = .unsupported("httpGet port \(h["port"]?.string ?? "") is not a container port"); return }
+            let headers = (h["httpHeaders"]?.array ?? []).compactMap { e in e["name"]?.string.map { ($0, e["value"]?.string ?? "") } }
+            action = .http(scheme: (h["scheme"]?.string ?? "HTTP").lowercased(), host: h["host"]?.string, port: p,
+                           path: h["path"]?.string ?? "/", headers: headers)
+        } else if let t = json["tcpSocket"] {
+            guard let p = port(t["port"]) else { action = .unsupported("tcpSocket port is not a container port"); return }
+            action = .tcp(host: t["host"]?.string, port: p)
+        } else if let e = json[path: ["exec", "command"]]?.array {
+            action = .exec(e.compactMap(\.string))
+        } else {
+            action = .unsupported("only httpGet, tcpSocket and exec probes are supported")
+        }
+    }
+}
+
+/// Runs probes against a pod, from the host (which routes to every pod).
+struct Prober: Sendable {
+    let http: HTTPClient
+    /// Runs a command in the pod; returns the exit code and output.
+    let exec: @Sendable (_ prefix: [String], _ command: [String], _ environment: [String: String], _ timeout: Duration) async -> (Int32, String)
+
+    enum Result: Sendable { case success, failure(String) }
+
+    func probe(_ spec: ProbeSpec, podIP: String, execPrefix: [String], environment: [String: String]) async -> Result {
+        switch spec.action {
+        case let .http(scheme, host, port, path, headers):
+            let url = "\(scheme)://\(host ?? podIP):\(port)\(path.hasPrefix("/") ? path : "/" + path)"
+            var req = HTTPClientRequest(url: url)
+            req.headers.add(name: "User-Agent", value: "kube-probe/1.32")
+            req.headers.add(name: "Accept", value: "*/*")
+            for (k, v) in headers { req.headers.replaceOrAdd(name: k, value: v) }
+            do {
+                let resp = try await http.execute(req, timeout: .seconds(Int64(spec.timeout)))
+                _ = try? await resp.body.collect(upTo: 10 * 1024)
+                if (200..<400).contains(resp.status.code) { return .success }
+                return .failure("HTTP probe failed with statuscode: \(resp.status.code)")
+            } catch {
+                return .failure("Get \"\(url)\": \(Self.describe(error))")
+            }
+        case let .tcp(host, port):
+            let target = host ?? podIP
+            do {
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connectTimeout(.seconds(Int64(spec.timeout)))
+                    .connect(host: target, port: port).get()
+                try? await channel.close()
+                return .success
+            } catch {
+                return .failure("dial tcp \(target):\(port): \(Self.describe(error))")
+            }
+        case let .exec(command):
+            let (code, output) = await exec(execPrefix, command, environment, .seconds(spec.timeout))
+            if code == 0 { return .success }
+            return .failure("command \(command) exited with \(code): \(output.prefix(200))")
+        case let .unsupported(why):
+            return .failure(why)
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let s = String(describing: error)
+        if s.contains("connectTimeout") || s.contains("deadlineExceeded") { return "context deadline exceeded" }
+        if s.contains("connectionRefused") || s.contains("Connection refused") || s.contains("ECONNREFUSED") { return "connect: connection refused" }
+        return s
+    }
+}
