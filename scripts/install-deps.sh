@@ -9,6 +9,8 @@ command -v ip >/dev/null || need_apt+=(iproute2)
 command -v dig >/dev/null || need_apt+=(bind9-dnsutils)
 command -v conntrack >/dev/null || need_apt+=(conntrack)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v ps >/dev/null || need_apt+=(procps)
+command -v setsid >/dev/null || need_apt+=(util-linux)
 [ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing ${need_apt[*]} (apt)"

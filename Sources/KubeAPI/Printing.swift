@@ -52,11 +52,8 @@ public enum Printing {
     static func nodeStatus(_ obj: JSON) -> String {
         var status: [String] = []
         for c in obj[path: ["status", "conditions"]]?.array ?? [] where c["type"]?.string == "Ready" {
-            switch c["status"]?.string {
-            case "True": status.append("Ready")
-            case "False": status.append("NotReady")
-            default: status.append("Unknown")
-            }
+            // As kubectl prints it: anything but True (False or Unknown) is NotReady.
+            status.append(c["status"]?.string == "True" ? "Ready" : "NotReady")
         }
         if status.isEmpty { status.append("Unknown") }
         if obj[path: ["spec", "unschedulable"]]?.bool == true { status.append("SchedulingDisabled") }

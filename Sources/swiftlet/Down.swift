@@ -62,6 +62,7 @@ struct Node: AsyncParsableCommand {
     @Option(help: "The data directory of the cluster.") var dataDir: String?
     @Option(help: "Which node (1 … nodes) this agent runs.") var index: Int
     @Option(help: "Log level.") var logLevel = "info"
+    @Option(help: "The agent's port on 127.0.0.1 for logs and exec (0: any free port).") var agentPort = 0
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -78,7 +79,7 @@ struct Node: AsyncParsableCommand {
         var c = NodeAgentConfiguration(network: record.network, nodeIndex: index,
                                        stateDir: dir.appendingPathComponent("nodes/\(record.network.nodeName(index))"),
                                        executable: Up.selfPath(), clusterDNS: record.network.serviceCIDR.address(10).description,
-                                       agentPort: 10250 + index)
+                                       agentPort: agentPort == 0 ? try Up.freePort() : agentPort)
         c.clusterDomain = record.clusterDomain
         let agent = NodeAgent(config: c, client: client, token: creds.token, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: agent)], gracefulShutdownSignals: [.sigterm, .sigint],

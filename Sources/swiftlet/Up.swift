@@ -27,6 +27,7 @@ struct Up: AsyncParsableCommand {
     @Option(help: "The Service ClusterIP range.") var serviceCIDR: String?
     @Option(help: "The cluster's DNS domain.") var clusterDomain: String?
     @Flag(help: "Start in the background and return when the cluster is ready.") var detach = false
+    @Flag(help: "Run each node agent as its own `swiftlet node` process instead of inside this one.") var agentProcesses = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
 
     func record() throws -> ClusterRecord {
@@ -77,6 +78,8 @@ struct Up: AsyncParsableCommand {
         let progress = Progress()
         let started = ContinuousClock.now
         let dir = URL(fileURLWithPath: r.dataDir)
+        let resuming = FileManager.default.fileExists(atPath: ClusterRecord.url(in: dir).path)
+        progress.step(resuming ? "Resuming cluster \(r.name) from \(r.dataDir)" : "Creating cluster \(r.name) in \(r.dataDir)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let lock = try DataDirLock(dir)
         _ = lock
@@ -120,9 +123,12 @@ struct Up: AsyncParsableCommand {
         for i in 1...r.nodes {
             var c = NodeAgentConfiguration(network: net, nodeIndex: i, stateDir: dir.appendingPathComponent("nodes/\(net.nodeName(i))"),
                                            executable: executable, clusterDNS: net.serviceCIDR.address(10).description,
-                                           agentPort: try freePort())
+                                           agentPort: try Self.freePort())
             c.clusterDomain = r.clusterDomain
             agents.append(NodeAgent(config: c, client: client, token: plane.pki.token, logger: logger))
+        }
+        if agentProcesses {
+            agents = [ChildAgents(executable: executable, dataDir: dir, nodes: r.nodes, logLevel: logLevel)]
         }
         let readiness = ReadinessReporter(client: client, nodes: (1...r.nodes).map(net.nodeName), progress: progress,
                                           started: started, record: r, readyFile: dir.appendingPathComponent("ready"))
@@ -146,7 +152,7 @@ struct Up: AsyncParsableCommand {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
-    func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()
@@ -193,6 +199,39 @@ struct Up: AsyncParsableCommand {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
+    }
+}
+
+/// Node agents as child processes (`swiftlet node --index i`), each logging to
+/// `DATA/nodes/<node>/agent.log`; stopped with SIGTERM at shutdown.
+struct ChildAgents: Service {
+    let executable: String
+    let dataDir: URL
+    let nodes: Int
+    let logLevel: String
+
+    func run() async throws {
+        var children: [Process] = []
+        for i in 1...nodes {
+            let logDir = dataDir.appendingPathComponent("nodes/node-\(i)")
+            try FileManager.default.createDirectory(at: logDir, withIntermediateDirectories: true)
+            let logURL = logDir.appendingPathComponent("agent.log")
+            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+            let log = try FileHandle(forWritingTo: logURL)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: executable)
+            p.arguments = ["node", "--data-dir", dataDir.path, "--index", String(i), "--log-level", logLevel]
+            p.standardOutput = log
+            p.standardError = log
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+            children.append(p)
+        }
+        try? await gracefulShutdown()
+        for p in children where p.isRunning { kill(p.processIdentifier, SIGTERM) }
+        let deadline = ContinuousClock.now + .seconds(15)
+        while children.contains(where: \.isRunning), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        for p in children where p.isRunning { kill(p.processIdentifier, SIGKILL) }
     }
 }
 

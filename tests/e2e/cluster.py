@@ -1,0 +1,112 @@
+"""A whole Swiftlet cluster (`swiftlet up`) on private names, ranges and ports, for tests.
+
+Every cluster gets a random name and address ranges of its own, so a test never touches
+another cluster (or a developer's), and `close()` runs `swiftlet down` whatever happened.
+"""
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+from conftest import BIN, free_port
+
+
+def sh(*args, check=True, timeout=30):
+    r = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+    return r
+
+
+class Cluster:
+    def __init__(self, nodes=2, extra=()):
+        self.tmp = tempfile.mkdtemp(prefix="swiftlet-up-")
+        self.data = os.path.join(self.tmp, "data")
+        self.home = os.path.join(self.tmp, "home")
+        os.makedirs(self.home)
+        n = random.randrange(1, 250)
+        self.name = "t%05d" % random.randrange(100000)
+        self.node_cidr = f"172.31.{n}.0/24"
+        self.pod_cidr = f"10.{200 + n % 50}.0.0/16"
+        self.service_cidr = f"10.{150 + n % 50}.0.0/16"
+        self.port = free_port()
+        self.nodes = nodes
+        self.env = dict(os.environ, HOME=self.home, KUBECONFIG=os.path.join(self.data, "kubeconfig"))
+        self.args = [BIN, "up", "--nodes", str(nodes), "--data-dir", self.data, "--name", self.name, "--port", str(self.port),
+                     "--node-cidr", self.node_cidr, "--pod-cidr", self.pod_cidr, "--service-cidr", self.service_cidr, *extra]
+        self.proc = None
+        self.output = os.path.join(self.tmp, "up.log")
+
+    def start(self, timeout=60):
+        self.proc = subprocess.Popen(self.args, stdout=open(self.output, "wb"), stderr=subprocess.STDOUT, env=self.env)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("swiftlet up exited:\n" + self.log())
+            if "is up with" in self.log():
+                return self
+            time.sleep(0.05)
+        raise RuntimeError("swiftlet up did not finish:\n" + self.log())
+
+    def log(self):
+        return open(self.output).read() if os.path.exists(self.output) else ""
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def down(self):
+        return sh(BIN, "down", "--data-dir", self.data, "--name", self.name, check=False, timeout=60)
+
+    def close(self):
+        try:
+            self.stop()
+        finally:
+            self.down()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def kubectl(self, *args, check=True, input=None, timeout=60):
+        r = subprocess.run(["kubectl", *args], capture_output=True, text=True, env=self.env, input=input, timeout=timeout)
+        if check and r.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+        return r
+
+    def get(self, *args):
+        return json.loads(self.kubectl("get", *args, "-o", "json").stdout)
+
+    def apply(self, manifest):
+        return self.kubectl("apply", "-f", "-", input=manifest)
+
+    def leftovers(self):
+        """Everything of this cluster still on the machine."""
+        prefix = f"swl-{self.name}"
+        netns = [l.split()[0] for l in sh("ip", "netns", "list").stdout.splitlines() if l.startswith(prefix)]
+        links = [l for l in sh("ip", "-o", "link", "show").stdout.splitlines() if f" {prefix}" in l or f" {prefix}:" in l]
+        routes = [l for l in sh("ip", "-o", "route", "show").stdout.splitlines()
+                  if any(r in l for r in (self.node_cidr, self.pod_cidr, self.service_cidr)) or prefix in l]
+        procs = [l for l in sh("ps", "-ewwo", "pid,args").stdout.splitlines() if self.data in l and "swiftlet" in l]
+        return {"netns": netns, "links": links, "routes": routes, "processes": procs}
+
+
+def wait_for(what, fn, timeout=60, interval=0.2):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = fn()
+            if last:
+                return last
+        except (AssertionError, KeyError, IndexError, ValueError) as e:
+            last = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}; last: {last}")
