@@ -1,0 +1,133 @@
+import APIServer
+import ArgumentParser
+import Foundation
+import KubeAPI
+import KubeClient
+
+/// `swiftlet bench pods`: `swiftlet up --nodes N` time to all nodes Ready, idle RSS of the
+/// whole cluster, then a Deployment of R agnhost replicas from create to all pods Ready,
+/// with per-pod start times (first seen → Ready, from a watch).
+struct PodsBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pods", abstract: "Cluster start, pod start and memory figures.")
+
+    @Option var nodes = 3
+    @Option var replicas = 100
+
+    func run() async throws {
+        guard getuid() == 0 else { throw ValidationError("bench pods starts a cluster and must run as root") }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-bench-pods-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let name = "bp\(getpid() % 100000)"
+        let port = Int.random(in: 20000...29999)
+        let exe = Up.selfPath()
+        let up = Process()
+        up.executableURL = URL(fileURLWithPath: exe)
+        up.arguments = ["up", "--nodes", String(nodes), "--data-dir", dir.path, "--name", name, "--port", String(port),
+                        "--node-cidr", "172.31.254.0/24", "--pod-cidr", "10.199.0.0/16", "--service-cidr", "10.198.0.0/16"]
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = dir.path
+        up.environment = env
+        let out = Pipe()
+        up.standardOutput = out
+        up.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        let started = ContinuousClock.now
+        try up.run()
+        let output = LockedText()
+        DispatchQueue.global().async {
+            while true {
+                let d = out.fileHandleForReading.availableData
+                if d.isEmpty { break }
+                output.append(String(decoding: d, as: UTF8.self))
+            }
+        }
+        defer {
+            kill(up.processIdentifier, SIGINT)
+            up.waitUntilExit()
+            try? FileManager.default.removeItem(at: dir)
+        }
+        while !output.value.contains("is up with") {
+            guard up.isRunning else { throw ValidationError("swiftlet up failed:\n\(output.value)") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let upTime = ContinuousClock.now - started
+        print("swiftlet up --nodes \(nodes): all nodes Ready after \(format(Stats.ms(upTime))) ms")
+        try await Task.sleep(for: .seconds(5))
+        print("idle RSS, whole cluster (\(nodes) nodes, no pods): \(format(clusterRSS(root: up.processIdentifier))) MiB")
+
+        let client = try KubeClient(credentials: ClusterCredentials.fromDataDir(dir, server: "https://127.0.0.1:\(port)"))
+        defer { Task { await client.shutdown() } }
+        let (_, rv) = try await client.list(Resources.pods, namespace: "default")
+        let seen = LockedTimes()
+        let watcher = Task {
+            for try await e in client.watch(Resources.pods, namespace: "default", resourceVersion: rv) {
+                let name = e.object.name
+                let now = ContinuousClock.now
+                seen.first(name, now)
+                let ready = (e.object[path: ["status", "conditions"]]?.array ?? []).contains {
+                    $0["type"]?.string == "Ready" && $0["status"]?.string == "True"
+                }
+                if ready { seen.ready(name, now) }
+            }
+        }
+        let deployment: JSON = [
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "bench"],
+            "spec": ["replicas": JSON(replicas), "selector": ["matchLabels": ["app": "bench"]],
+                     "template": ["metadata": ["labels": ["app": "bench"]],
+                                  "spec": ["containers": [["name": "app", "image": "registry.k8s.io/e2e-test-images/agnhost:2.53",
+                                                           "args": ["netexec", "--http-port=8080", "--udp-port=8081"],
+                                                           "readinessProbe": ["httpGet": ["path": "/healthz", "port": 8080],
+                                                                              "periodSeconds": 1]]]]]],
+        ]
+        let t0 = ContinuousClock.now
+        _ = try await client.create(Resources.deployments, namespace: "default", deployment)
+        while seen.readyCount < replicas {
+            if ContinuousClock.now - t0 > .seconds(300) { throw ValidationError("pods not Ready after 300 s (\(seen.readyCount)/\(replicas))") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let all = ContinuousClock.now - t0
+        watcher.cancel()
+        let starts = Stats(samples: seen.durations().map(Stats.ms))
+        print("Deployment of \(replicas) replicas: all Ready after \(format(Stats.ms(all))) ms")
+        print("pod start (first seen -> Ready): p50 \(format(starts.percentile(0.5))) ms, p99 \(format(starts.percentile(0.99))) ms")
+        try await Task.sleep(for: .seconds(3))
+        print("RSS with \(replicas) pods: control plane + agents \(format(rssMiB(pid: up.processIdentifier))) MiB, "
+              + "everything \(format(clusterRSS(root: up.processIdentifier))) MiB")
+    }
+
+    /// RSS of a process and all its descendants.
+    func clusterRSS(root: Int32) -> Double {
+        var children: [Int32: [Int32]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 2, let ppid = Int32(fields[1]) { children[ppid, default: []].append(pid) }
+        }
+        var total = 0.0
+        var stack = [root]
+        while let p = stack.popLast() {
+            let r = rssMiB(pid: p)
+            if !r.isNaN { total += r }
+            stack += children[p] ?? []
+        }
+        return total
+    }
+}
+
+final class LockedText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text = ""
+    var value: String { lock.withLock { text } }
+    func append(_ s: String) { lock.withLock { text += s } }
+}
+
+final class LockedTimes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var firstSeen: [String: ContinuousClock.Instant] = [:]
+    private var readyAt: [String: ContinuousClock.Instant] = [:]
+    func first(_ n: String, _ t: ContinuousClock.Instant) { lock.withLock { if firstSeen[n] == nil { firstSeen[n] = t } } }
+    func ready(_ n: String, _ t: ContinuousClock.Instant) { lock.withLock { if readyAt[n] == nil { readyAt[n] = t } } }
+    var readyCount: Int { lock.withLock { readyAt.count } }
+    func durations() -> [Duration] { lock.withLock { readyAt.compactMap { n, r in firstSeen[n].map { r - $0 } } } }
+}
