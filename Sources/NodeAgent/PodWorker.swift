@@ -98,6 +98,11 @@ actor PodWorker {
 
     func update(_ new: JSON) {
         pod = new
+        // Someone else (the node lifecycle controller) changed our Ready condition: say it again.
+        if let published = lastPublished, Self.readyStatus(new["status"]) != Self.readyStatus(published) {
+            lastPublished = nil
+            changed()
+        }
         if new.deletionTimestamp != nil, !terminating {
             terminating = true
             Task { await self.terminate(grace: new[path: ["metadata", "deletionGracePeriodSeconds"]]?.intValue ?? 30, deleteObject: true) }
@@ -118,6 +123,10 @@ actor PodWorker {
     }
 
     private func changed() { statusSignal.yield() }
+
+    static func readyStatus(_ status: JSON?) -> String? {
+        (status?["conditions"]?.array ?? []).first { $0["type"]?.string == "Ready" }?["status"]?.string
+    }
 
     private func publishLoop() async {
         for await _ in statusStream {
