@@ -64,6 +64,16 @@ public enum HostCommand {
         }
     }
 
+    /// Kills every process inside a network namespace, then deletes it; false if there was none.
+    @discardableResult
+    public static func deleteNamespace(_ ns: String) async -> Bool {
+        guard FileManager.default.fileExists(atPath: "/run/netns/\(ns)") else { return false }
+        if let pids = try? await run("ip", ["netns", "pids", ns]) {
+            for p in pids.split(whereSeparator: \.isNewline).compactMap({ Int32($0) }) { kill(p, SIGKILL) }
+        }
+        return (try? await run("ip", ["netns", "delete", ns])) != nil
+    }
+
     /// Runs the steps of a `ClusterNetwork` plan, one `ip -batch` per step.
     public static func apply(_ steps: [ClusterNetwork.Step]) async throws {
         for step in steps {

@@ -222,10 +222,11 @@ actor PodWorker {
             if ContinuousClock.now - started > .seconds(600) { crashes = 0 }
             let delay = backoff(crashes)
             crashes += 1
+            // The run that just ended is lastState from now on.
+            status.containers[index].lastTerminated = status.containers[index].state
             if delay > 0 {
                 let name = spec["name"]?.string ?? ""
                 let msg = "back-off \(delay)s restarting failed container=\(name) pod=\(pod.name)_\(pod.namespace)(\(uid))"
-                status.containers[index].lastTerminated = status.containers[index].state
                 status.containers[index].state = .waiting(reason: "CrashLoopBackOff", message: msg)
                 changed()
                 event("BackOff", "Back-off restarting failed container \(name) in pod \(pod.name)_\(pod.namespace)(\(uid))", warning: true)
@@ -303,12 +304,9 @@ actor PodWorker {
         setStatus(isInit, index) {
             $0.ready = false
             $0.started = false
-            $0.lastTerminated = nil
             $0.state = .terminated(exitCode: exit.code, signal: exit.signal, reason: reason, message: nil,
                                    startedAt: startedAt, finishedAt: .now)
         }
-        // Keep the previous run visible as lastState while the next one starts.
-        if !isInit { status.containers[index].lastTerminated = status.containers[index].state }
         return exit.code
     }
 
@@ -430,7 +428,7 @@ actor PodWorker {
             address = a
             ip = a
             // A namespace left by a crash has the same name; remove it first.
-            await Self.removeNamespace(netns)
+            await HostCommand.deleteNamespace(netns)
             try await HostCommand.apply(ctx.network.podSteps(node: ctx.nodeIndex, uid: uid, ip: a,
                                                              hostLink: ClusterNetwork.podLinkName(uid: uid)))
         }
@@ -441,16 +439,8 @@ actor PodWorker {
         status.podIP = address.description
     }
 
-    static func removeNamespace(_ ns: String) async {
-        guard FileManager.default.fileExists(atPath: "/run/netns/\(ns)") else { return }
-        if let pids = try? await HostCommand.run("ip", ["netns", "pids", ns]) {
-            for p in pids.split(whereSeparator: \.isNewline).compactMap({ Int32($0) }) { Foundation.kill(p, SIGKILL) }
-        }
-        _ = try? await HostCommand.run("ip", ["netns", "delete", ns])
-    }
-
     private func tearDownSandbox() async {
-        if !hostNetwork { await Self.removeNamespace(netns) }
+        if !hostNetwork { await HostCommand.deleteNamespace(netns) }
         if let ip { await ctx.ipam.release(ip); self.ip = nil }
     }
 

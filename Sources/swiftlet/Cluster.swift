@@ -77,11 +77,8 @@ enum ClusterPlumbing {
         let namespaces = list.split(whereSeparator: \.isNewline).compactMap { $0.split(separator: " ").first.map(String.init) }
             .filter { $0.hasPrefix(net.netnsPrefix) }
         // Pods first, then nodes (a pod's veth lives in its node).
-        for ns in namespaces.sorted(by: { a, _ in a.contains("-pod-") }) {
-            if let pids = try? await HostCommand.run("ip", ["netns", "pids", ns]) {
-                for p in pids.split(whereSeparator: \.isNewline).compactMap({ Int32($0) }) { kill(p, SIGKILL) }
-            }
-            if (try? await HostCommand.run("ip", ["netns", "delete", ns])) != nil { removed.append("netns \(ns)") }
+        for ns in namespaces.sorted(by: { a, _ in a.contains("-pod-") }) where await HostCommand.deleteNamespace(ns) {
+            removed.append("netns \(ns)")
         }
         let links = (try? await HostCommand.run("ip", ["-o", "link", "show"])) ?? ""
         for line in links.split(whereSeparator: \.isNewline) {

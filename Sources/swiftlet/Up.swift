@@ -82,7 +82,7 @@ struct Up: AsyncParsableCommand {
         progress.step(resuming ? "Resuming cluster \(r.name) from \(r.dataDir)" : "Creating cluster \(r.name) in \(r.dataDir)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let lock = try DataDirLock(dir)
-        _ = lock
+        defer { withExtendedLifetime(lock) {} }
         if let clash = await ClusterPlumbing.clash(r) { throw ValidationError(clash) }
         r.pid = getpid()
         try r.save()
