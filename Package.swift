@@ -80,11 +80,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Running host programs (ip, nft, conntrack) with their errors reported.
+        .target(name: "HostCommands", swiftSettings: strict),
+        // The service proxy: Services and EndpointSlices to an nftables ruleset per node.
+        .target(
+            name: "ServiceProxy",
+            dependencies: [
+                "KubeAPI", "KubeClient", "CLinuxNamespaces", "HostCommands",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The node agent: network namespaces, pod processes, probes, status, logs and exec.
         .target(
             name: "NodeAgent",
             dependencies: [
-                "KubeAPI", "KubeClient",
+                "KubeAPI", "KubeClient", "ServiceProxy", "HostCommands",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -110,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "swiftlet",
             dependencies: [
-                "KubeAPI", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent", "BuiltinImages", "CLinuxNamespaces",
+                "KubeAPI", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent", "ServiceProxy", "HostCommands", "BuiltinImages", "CLinuxNamespaces",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,6 +134,8 @@ let package = Package(
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "KubeAPI"], swiftSettings: strict),
+        .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeAPI", "HostCommands"], exclude: ["Golden"],
+                    swiftSettings: strict),
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"], swiftSettings: strict),
         .testTarget(
             name: "APIServerTests",

@@ -11,6 +11,9 @@ command -v conntrack >/dev/null || need_apt+=(conntrack)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v ps >/dev/null || need_apt+=(procps)
 command -v setsid >/dev/null || need_apt+=(util-linux)
+command -v nsenter >/dev/null || need_apt+=(util-linux)
+command -v ping >/dev/null || need_apt+=(iputils-ping)
+command -v python3 >/dev/null || need_apt+=(python3)
 [ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing ${need_apt[*]} (apt)"

@@ -47,6 +47,8 @@ public enum ServiceRules {
         if spec["type"]?.string ?? "" == "" { spec["type"] = "ClusterIP" }
         let t = spec["type"]?.string ?? ""
         if spec["sessionAffinity"]?.string ?? "" == "" { spec["sessionAffinity"] = "None" }
+        // As Kubernetes defaults it: switching affinity off drops its config.
+        if spec["sessionAffinity"]?.string == "None" { spec["sessionAffinityConfig"] = nil }
         if spec["sessionAffinity"]?.string == "ClientIP" {
             if spec[path: ["sessionAffinityConfig", "clientIP", "timeoutSeconds"]] == nil {
                 spec[path: ["sessionAffinityConfig", "clientIP", "timeoutSeconds"]] = 10800

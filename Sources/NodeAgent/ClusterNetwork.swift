@@ -78,18 +78,15 @@ public struct ClusterNetwork: Sendable, Equatable {
         return [Step(namespace: nil, batch: b)]
     }
 
-    /// One node: its namespace, its link to the host bridge, its pod bridge `cni0`, and
-    /// routes to the other nodes' pods straight over the bridge (no forwarding in the host).
+    /// One node: its namespace, its link to the host bridge, and routes to the other nodes'
+    /// pods straight over the bridge (no forwarding in the host). Pods hang off the node on
+    /// point-to-point links (see `podSteps`), so there is no pod bridge.
     public func nodeSteps(_ i: Int, nodes: Int) -> [Step] {
         let ns = nodeNamespace(i)
-        let gw = nodePodCIDR(i).address(1)
         var inNode = [
             "link set lo up",
             "addr add \(nodeIP(i))/\(nodeCIDR.prefixLength) dev eth0",
             "link set eth0 up",
-            "link add cni0 type bridge",
-            "addr add \(gw)/24 dev cni0",
-            "link set cni0 up",
             "route add \(serviceCIDR) via \(hostIP) dev eth0",
         ]
         for j in 1...max(nodes, 1) where j != i {
@@ -105,21 +102,31 @@ public struct ClusterNetwork: Sendable, Equatable {
         ]
     }
 
-    /// One pod: a namespace with `eth0` on the node's `cni0`.
+    /// The address pods use as their gateway: `.1` of the node's pod range, held by every
+    /// node-side pod link.
+    public func podGateway(node i: Int) -> IPv4Address { nodePodCIDR(i).address(1) }
+
+    /// One pod: a namespace whose `eth0` is a point-to-point link to its node, as CNI's `ptp`
+    /// plugin builds it. Every pod packet, even to a pod on the same node, is routed by the
+    /// node, so the node's nftables rules and conntrack see both directions of every
+    /// connection (no bridge, so no dependence on `br_netfilter`).
     public func podSteps(node i: Int, uid: String, ip: IPv4Address, hostLink: String) -> [Step] {
         let ns = podNamespace(uid: uid)
+        let gw = podGateway(node: i)
         return [
             Step(namespace: nil, batch: ["netns add \(ns)"]),
             Step(namespace: nodeNamespace(i), batch: [
                 "link add \(hostLink) type veth peer name eth0 netns \(ns)",
-                "link set \(hostLink) master cni0 up",
-                "link set \(hostLink) type bridge_slave hairpin on",
+                "addr add \(gw)/32 dev \(hostLink)",
+                "link set \(hostLink) up",
+                "route add \(ip)/32 dev \(hostLink) src \(gw)",
             ]),
             Step(namespace: ns, batch: [
                 "link set lo up",
-                "addr add \(ip)/24 dev eth0",
+                "addr add \(ip)/32 dev eth0",
                 "link set eth0 up",
-                "route add default via \(nodePodCIDR(i).address(1))",
+                "route add \(gw) dev eth0 scope link",
+                "route add default via \(gw) dev eth0 src \(ip)",
             ]),
         ]
     }

@@ -1,8 +1,10 @@
 import AsyncHTTPClient
 import Foundation
+import HostCommands
 import KubeAPI
 import KubeClient
 import Logging
+import ServiceProxy
 import ServiceLifecycle
 
 /// How one node agent is set up.
@@ -18,6 +20,8 @@ public struct NodeAgentConfiguration: Sendable {
     /// The agent's own HTTP endpoint (logs and exec), on loopback.
     public var agentPort: Int
     public var heartbeat: Duration = .seconds(10)
+    /// Whether this agent also runs the node's service proxy (kube-proxy's job).
+    public var serviceProxy = true
 
     public init(network: ClusterNetwork, nodeIndex: Int, stateDir: URL, executable: String, clusterDNS: String, agentPort: Int) {
         self.network = network
@@ -47,8 +51,10 @@ final class AgentContext: Sendable {
     let podsDir: URL
     let dns: PodFiles.DNSSettings
     let registry: PodRegistry
+    let proxier: Proxier?
 
-    init(client: KubeClient, config: NodeAgentConfiguration, services: Informer, prober: Prober, registry: PodRegistry, logger: Logger) {
+    init(client: KubeClient, config: NodeAgentConfiguration, services: Informer, prober: Prober, registry: PodRegistry,
+         proxier: Proxier?, logger: Logger) {
         self.client = client
         network = config.network
         nodeIndex = config.nodeIndex
@@ -64,6 +70,7 @@ final class AgentContext: Sendable {
         let hostResolv = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
         dns = .init(clusterDNS: [config.clusterDNS], clusterDomain: config.clusterDomain, hostResolvConf: hostResolv)
         self.registry = registry
+        self.proxier = proxier
     }
 
     func forget(_ uid: String) async { await registry.remove(uid) }
@@ -118,7 +125,17 @@ public struct NodeAgent: Service {
             }
             return (code, String(decoding: output.value, as: UTF8.self))
         }
-        let ctx = AgentContext(client: client, config: config, services: services, prober: prober, registry: registry, logger: logger)
+        let slices = Informer(Resources.endpointslices, client: client, logger: logger)
+        let net = config.network
+        let proxyNode = ProxyNode(name: config.nodeName, nodeIP: net.nodeIP(config.nodeIndex), clusterPodCIDR: net.podCIDR,
+                                  nodePodCIDR: net.nodePodCIDR(config.nodeIndex), serviceCIDR: net.serviceCIDR, table: net.nftTable)
+        let namespace = net.nodeNamespace(config.nodeIndex)
+        let proxier = config.serviceProxy
+            ? Proxier(config: .init(node: proxyNode, namespace: namespace), dataplane: NamespaceDataplane(namespace: namespace),
+                      services: services, slices: slices, logger: logger)
+            : nil
+        let ctx = AgentContext(client: client, config: config, services: services, prober: prober, registry: registry,
+                               proxier: proxier, logger: logger)
         try? FileManager.default.createDirectory(at: ctx.podsDir, withIntermediateDirectories: true)
         try await registerNode()
         let server = AgentServer(port: config.agentPort, token: token, registry: registry, executable: executable, logger: logger)
@@ -127,6 +144,10 @@ public struct NodeAgent: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await services.run() }
                 group.addTask { await pods.run() }
+                if let proxier {
+                    group.addTask { await slices.run() }
+                    group.addTask { await proxier.run() }
+                }
                 group.addTask { try? await server.run() }
                 group.addTask { await self.heartbeats() }
                 group.addTask {

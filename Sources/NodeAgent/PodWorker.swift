@@ -1,4 +1,5 @@
 import Foundation
+import HostCommands
 import KubeAPI
 import KubeClient
 import Logging
@@ -449,8 +450,13 @@ actor PodWorker {
         if !running.isEmpty {
             event("Killing", "Stopping container \(processes.keys.sorted().joined(separator: ", "))")
         }
-        for p in running { p.signal(SIGTERM) }
         let deadline = ContinuousClock.now + .seconds(max(grace, 0))
+        // Out of every Service's rules before SIGTERM, so no new connection reaches a pod
+        // that is shutting down (a rolling update loses no request).
+        if deleteObject, grace > 0, let ip, let proxier = ctx.proxier {
+            await proxier.waitUntilDrained(ip, timeout: min(.seconds(grace), .seconds(5)))
+        }
+        for p in running { p.signal(SIGTERM) }
         while running.contains(where: { !$0.hasExited }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }

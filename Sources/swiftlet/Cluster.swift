@@ -1,5 +1,6 @@
 import APIServer
 import Foundation
+import HostCommands
 import KubeAPI
 import NodeAgent
 
@@ -63,8 +64,11 @@ enum ClusterPlumbing {
         for i in 1...nodes {
             try await HostCommand.apply(net.nodeSteps(i, nodes: nodes))
             // Forwarding inside the node namespace only; the host's own setting is left alone.
+            // No ICMP rate limit in nodes: a Service without endpoints must refuse every
+            // connection at once, not one per second.
             try await HostCommand.run("ip", ["netns", "exec", net.nodeNamespace(i), "sh", "-c",
-                                             "echo 1 > /proc/sys/net/ipv4/ip_forward; echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter"])
+                                             "echo 1 > /proc/sys/net/ipv4/ip_forward; echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter; "
+                                                 + "echo 0 > /proc/sys/net/ipv4/icmp_ratelimit"])
         }
     }
 

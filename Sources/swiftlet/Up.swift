@@ -2,6 +2,7 @@ import APIServer
 import ArgumentParser
 import Controllers
 import Foundation
+import HostCommands
 import KubeAPI
 import KubeClient
 import Logging

@@ -98,6 +98,29 @@ class Cluster:
         return {"netns": netns, "links": links, "routes": routes, "processes": procs}
 
 
+AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.53"
+
+
+def running_cluster(nodes, extra=()):
+    """For a module-scoped fixture: `yield from running_cluster(3)`."""
+    c = Cluster(nodes=nodes, extra=extra)
+    try:
+        c.start()
+        yield c
+    finally:
+        c.close()
+
+
+def ready_pods(c, selector, n, timeout=60):
+    """Waits for exactly `n` Ready, not terminating pods matching a label selector."""
+    def check():
+        pods = c.get("pods", "-l", selector)["items"]
+        ready = [p for p in pods if p["metadata"].get("deletionTimestamp") is None and any(
+            x["type"] == "Ready" and x["status"] == "True" for x in p.get("status", {}).get("conditions", []))]
+        return ready if len(ready) == n else None
+    return wait_for(f"{n} ready pods {selector}", check, timeout=timeout)
+
+
 def wait_for(what, fn, timeout=60, interval=0.2):
     deadline = time.time() + timeout
     last = None

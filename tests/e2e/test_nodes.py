@@ -7,21 +7,13 @@ import time
 
 import pytest
 
-from cluster import Cluster, sh, wait_for
+from cluster import AGNHOST, Cluster, ready_pods, running_cluster, sh, wait_for
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="swiftlet up needs root (network namespaces)")
 
-AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.53"
-
-
 @pytest.fixture(scope="module")
 def cluster():
-    c = Cluster(nodes=3)
-    try:
-        c.start()
-        yield c
-    finally:
-        c.close()
+    yield from running_cluster(3)
 
 
 def deployment(name, replicas, extra_container="", extra_spec=""):
@@ -43,15 +35,6 @@ spec:
           httpGet: {{path: /healthz, port: 8080}}
           periodSeconds: 1{extra_container}
 """
-
-
-def ready_pods(c, selector, n):
-    def check():
-        pods = c.get("pods", "-l", selector)["items"]
-        ready = [p for p in pods if p.get("metadata", {}).get("deletionTimestamp") is None and any(
-            x["type"] == "Ready" and x["status"] == "True" for x in p.get("status", {}).get("conditions", []))]
-        return ready if len(ready) == n else None
-    return wait_for(f"{n} ready pods {selector}", check, timeout=60)
 
 
 def test_up_registers_ready_nodes_and_guards_ranges(cluster):
@@ -94,7 +77,7 @@ def test_pods_on_every_node_reach_each_other_by_ip(cluster):
     assert sh("curl", "-s", "-m", "5", f"http://{b['status']['podIP']}:8080/hostname").stdout == b["metadata"]["name"]
     # Each pod has its own namespace with eth0 and its hostname.
     addr = cluster.kubectl("exec", a["metadata"]["name"], "--", "ip", "-o", "-4", "addr", "show", "eth0").stdout
-    assert a["status"]["podIP"] + "/24" in addr
+    assert a["status"]["podIP"] + "/32" in addr  # a point-to-point link to its node
     assert cluster.kubectl("exec", a["metadata"]["name"], "--", "hostname").stdout.strip() == a["metadata"]["name"]
 
 

@@ -6,6 +6,11 @@ public enum HostCommand {
         public var command: String
         public var status: Int32
         public var stderr: String
+        public init(command: String, status: Int32, stderr: String) {
+            self.command = command
+            self.status = status
+            self.stderr = stderr
+        }
         public var description: String {
             "`\(command)` failed (exit \(status)): \(stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
         }
@@ -73,29 +78,14 @@ public enum HostCommand {
         }
         return (try? await run("ip", ["netns", "delete", ns])) != nil
     }
-
-    /// Runs the steps of a `ClusterNetwork` plan, one `ip -batch` per step.
-    public static func apply(_ steps: [ClusterNetwork.Step]) async throws {
-        for step in steps {
-            var args: [String] = []
-            if let ns = step.namespace { args += ["-n", ns] }
-            args += ["-batch", "-"]
-            do {
-                try await run("ip", args, input: step.batch.joined(separator: "\n") + "\n")
-            } catch let f as Failure {
-                if !step.ignoreErrors {
-                    throw Failure(command: "ip \(args.joined(separator: " ")) <<< \(step.batch.joined(separator: "; "))",
-                                  status: f.status, stderr: f.stderr)
-                }
-            }
-        }
-    }
 }
 
-final class LockedData: @unchecked Sendable {
+/// Bytes shared between the threads of a child process's pipes.
+public final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
     private var _value = Data()
-    var value: Data {
+    public init() {}
+    public var value: Data {
         get { lock.withLock { _value } }
         set { lock.withLock { _value = newValue } }
     }
