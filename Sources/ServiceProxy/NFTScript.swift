@@ -14,6 +14,7 @@ public enum NFTScript {
         \tset nodeport-ips { type ipv4_addr; comment "Addresses NodePorts answer on"; elements = { \(node.nodeIP) }; }
         \tset hairpin { type ipv4_addr . ipv4_addr; comment "A local endpoint reaching itself through its Service"; }
         \tmap service-ips { type ipv4_addr . inet_proto . inet_service : verdict; comment "ClusterIP, external and load-balancer IP traffic"; }
+        \tmap backends { typeof ip daddr . meta l4proto . th dport . numgen random mod 1 : ip daddr . tcp dport; comment "Endpoints by destination and slot, for the pick chains"; }
         \tmap service-nodeports { type inet_proto . inet_service : verdict; comment "NodePort traffic"; }
         \tmap no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict; comment "Service IPs with nowhere to send traffic"; }
         \tmap no-endpoint-nodeports { type inet_proto . inet_service : verdict; comment "NodePorts with nowhere to send traffic"; }
@@ -77,8 +78,9 @@ public enum NFTScript {
         var out = ["add table \(t)", "delete table \(t)", base(node)]
         let all = ServiceFragment.merged(fragments)
         for (set, timeout) in all.affinitySets.sorted(by: { $0.key < $1.key }) { out.append(addSet(t, set, timeout)) }
-        for name in all.chains.keys.sorted() { out.append("add chain \(t) \(name)") }
-        for (name, rules) in all.chains.sorted(by: { $0.key < $1.key }) {
+        let chains = all.chains.merging(all.sharedChains) { a, _ in a }
+        for name in chains.keys.sorted() { out.append("add chain \(t) \(name)") }
+        for (name, rules) in chains.sorted(by: { $0.key < $1.key }) {
             for r in rules { out.append("add rule \(t) \(name) \(r.nftText)") }
         }
         out += elements(t, all, add: true, hairpin: all.localEndpointIPs)
@@ -93,6 +95,17 @@ public enum NFTScript {
         let t = "ip \(node.table)"
         var adds: [String] = [], deletes: [String] = [], rules: [String] = [], retire: [String] = []
         var removed = ServiceFragment(), added = ServiceFragment()
+        // Shared pick chains are declared whole by a Service that starts using one (another
+        // may have made it already); they are never deleted here, only by a full sync.
+        var shared: [String: [Rule]] = [:]
+        for (old, new) in changes {
+            for (name, rules) in new.sharedChains where old.sharedChains[name] == nil { shared[name] = rules }
+        }
+        for name in shared.keys.sorted() { adds.append("add chain \(t) \(name)") }
+        for (name, rules) in shared.sorted(by: { $0.key < $1.key }) {
+            adds.append("flush chain \(t) \(name)")
+            for r in rules { adds.append("add rule \(t) \(name) \(r.nftText)") }
+        }
         for (old, new) in changes {
             for (set, timeout) in new.affinitySets.sorted(by: { $0.key < $1.key }) where old.affinitySets[set] == nil {
                 adds.append(addSet(t, set, timeout))
@@ -111,6 +124,7 @@ public enum NFTScript {
             added.clusterIPs.formUnion(new.clusterIPs.subtracting(old.clusterIPs))
             diff(old.serviceIPs, new.serviceIPs, &removed.serviceIPs, &added.serviceIPs)
             diff(old.nodePorts, new.nodePorts, &removed.nodePorts, &added.nodePorts)
+            diff(old.backends, new.backends, &removed.backends, &added.backends)
             diff(old.noEndpointServices, new.noEndpointServices, &removed.noEndpointServices, &added.noEndpointServices)
             diff(old.noEndpointNodePorts, new.noEndpointNodePorts, &removed.noEndpointNodePorts, &added.noEndpointNodePorts)
         }
@@ -140,6 +154,7 @@ public enum NFTScript {
         emit("cluster-ips", f.clusterIPs.sorted().map(\.description))
         emit("hairpin", hairpin.sorted().map { "\($0) . \($0)" })
         emit("service-ips", f.serviceIPs.sorted { $0.key < $1.key }.map { add ? "\($0.key.nftText) : goto \($0.value)" : $0.key.nftText })
+        emit("backends", f.backends.sorted { $0.key < $1.key }.map { add ? "\($0.key.nftText) : \($0.value.nftText)" : $0.key.nftText })
         emit("service-nodeports", f.nodePorts.sorted { $0.key < $1.key }.map { add ? "\($0.key.nftText) : goto \($0.value)" : $0.key.nftText })
         emit("no-endpoint-services", f.noEndpointServices.sorted { $0.key < $1.key }.map { add ? "\($0.key.nftText) : \($0.value.nftText)" : $0.key.nftText })
         emit("no-endpoint-nodeports", f.noEndpointNodePorts.sorted { $0.key < $1.key }.map { add ? "\($0.key.nftText) : \($0.value.nftText)" : $0.key.nftText })

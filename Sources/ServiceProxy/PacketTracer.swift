@@ -44,7 +44,8 @@ public struct PacketTracer: Sendable {
         var chain = ruleset.serviceIPs[DestinationKey(destination, proto, port)]
         if chain == nil, destination == node.nodeIP { chain = ruleset.nodePorts[NodePortKey(proto, port)] }
         if let chain {
-            let outcomes = run(chain, source: source, origin: origin, marked: mark, depth: 0)
+            let packet = DestinationKey(destination, proto, port)
+            let outcomes = run(chain, source: source, packet: packet, origin: origin, marked: mark, depth: 0)
             if !outcomes.isEmpty { return Set(outcomes.map { finish($0, source: source) }) }
         }
         // Not translated: the filter hooks' endpoint checks.
@@ -66,8 +67,8 @@ public struct PacketTracer: Sendable {
     }
 
     /// Runs a chain; an empty result means it fell off the end (continue in the caller).
-    private func run(_ name: String, source: IPv4Address, origin: Origin, marked: Bool, depth: Int) -> [Outcome] {
-        guard depth < 16, let rules = ruleset.chains[name] else { return [] }
+    private func run(_ name: String, source: IPv4Address, packet: DestinationKey, origin: Origin, marked: Bool, depth: Int) -> [Outcome] {
+        guard depth < 16, let rules = ruleset.chains[name] ?? ruleset.sharedChains[name] else { return [] }
         var marked = marked
         var outcomes: [Outcome] = []
         for rule in rules {
@@ -87,12 +88,19 @@ public struct PacketTracer: Sendable {
             switch rule.action {
             case .drop: result = [.drop]
             case .dnat(_, let ip, let port, _): result = [.endpoint(ip, port, masqueraded: marked)]
-            case .goto(let c): result = run(c, source: source, origin: origin, marked: marked, depth: depth + 1)
+            case .dnatFromBackends(let proto, let modulus):
+                // Only for its protocol; a slot the map lacks makes the rule not match.
+                guard proto == packet.proto else { continue }
+                result = (0..<modulus).compactMap { slot in
+                    ruleset.backends[BackendKey(packet, slot)].map { .endpoint($0.ip, $0.port, masqueraded: marked) }
+                }
+                if result.isEmpty { continue }
+            case .goto(let c): result = run(c, source: source, packet: packet, origin: origin, marked: marked, depth: depth + 1)
             case .jump("mark-for-masquerade"):
                 marked = true
                 continue
             case .jump(let c):
-                let r = run(c, source: source, origin: origin, marked: marked, depth: depth + 1)
+                let r = run(c, source: source, packet: packet, origin: origin, marked: marked, depth: depth + 1)
                 if r.isEmpty { continue }
                 result = r
             }

@@ -45,6 +45,7 @@ public actor Proxier {
     private var applied: [String: ServiceFragment] = [:]
     private var hairpinCount: [IPv4Address: Int] = [:]
     private var routedCount: [IPv4Address: Int] = [:]
+    private var healthChecks: [String: [HealthCheck]] = [:]
     private var needsFull = true
     private var lastFull = ContinuousClock.now
     private var dirty: [String: ContinuousClock.Instant] = [:]
@@ -121,6 +122,12 @@ public actor Proxier {
         kick?.yield()
     }
 
+    /// Replaces the whole table at the next sync (benchmarks; the periodic resync does this).
+    public func requestFullSync() {
+        needsFull = true
+        kick?.yield()
+    }
+
     /// Whether this node's rules send traffic to `ip` as a ready endpoint.
     public func routes(to ip: IPv4Address) -> Bool { (routedCount[ip] ?? 0) > 0 }
 
@@ -190,20 +197,21 @@ public actor Proxier {
                 if f != old { changes.append((key, old, f)) }
                 next[key] = f.isEmpty ? nil : f
             }
-            var counts = hairpinCount
-            var added: Set<IPv4Address> = [], removed: Set<IPv4Address> = []
+            // Hairpin entries are shared between Services: only the first user adds one and
+            // only the last removes it.
+            var delta: [IPv4Address: Int] = [:]
             for c in changes {
-                for ip in c.old.localEndpointIPs.subtracting(c.new.localEndpointIPs) {
-                    counts[ip, default: 0] -= 1
-                    if counts[ip] == 0 { counts[ip] = nil; removed.insert(ip) }
-                }
-                for ip in c.new.localEndpointIPs.subtracting(c.old.localEndpointIPs) {
-                    if counts[ip] == nil { added.insert(ip) }
-                    counts[ip, default: 0] += 1
-                }
+                for ip in c.old.localEndpointIPs.subtracting(c.new.localEndpointIPs) { delta[ip, default: 0] -= 1 }
+                for ip in c.new.localEndpointIPs.subtracting(c.old.localEndpointIPs) { delta[ip, default: 0] += 1 }
+            }
+            var added: Set<IPv4Address> = [], removed: Set<IPv4Address> = []
+            for (ip, d) in delta {
+                let before = hairpinCount[ip] ?? 0
+                if before == 0 && before + d > 0 { added.insert(ip) }
+                if before > 0 && before + d == 0 { removed.insert(ip) }
             }
             script = NFTScript.update(config.node, changes.map { (old: $0.old, new: $0.new) },
-                                      hairpinAdded: added.subtracting(removed), hairpinRemoved: removed.subtracting(added))
+                                      hairpinAdded: added, hairpinRemoved: removed)
         }
         if !script.isEmpty {
             do {
@@ -218,7 +226,17 @@ public actor Proxier {
             }
         }
         applied = next
-        recount()
+        if full {
+            hairpinCount = [:]
+            routedCount = [:]
+            healthChecks = [:]
+            for (key, f) in applied { count(key, f, +1) }
+        } else {
+            for c in changes {
+                count(c.key, c.old, -1)
+                count(c.key, c.new, +1)
+            }
+        }
         if full {
             needsFull = false
             lastFull = .now
@@ -233,7 +251,9 @@ public actor Proxier {
             for c in reportSubscribers.values { c.yield(report) }
         }
         for c in changes { await flushStaleUDP(old: c.old, new: c.new) }
-        if let health { await health.reconcile(applied.values.flatMap(\.healthChecks)) }
+        if let health, full || changes.contains(where: { !$0.old.healthChecks.isEmpty || !$0.new.healthChecks.isEmpty }) {
+            await health.reconcile(healthChecks.values.flatMap { $0 })
+        }
         await health?.touch()
         for (id, w) in routeWaiters where !routes(to: w.0) {
             routeWaiters[id] = nil
@@ -241,13 +261,11 @@ public actor Proxier {
         }
     }
 
-    private func recount() {
-        hairpinCount = [:]
-        routedCount = [:]
-        for f in applied.values {
-            for ip in f.localEndpointIPs { hairpinCount[ip, default: 0] += 1 }
-            for ip in f.readyEndpointIPs { routedCount[ip, default: 0] += 1 }
-        }
+    /// Table-wide counts kept in step with `applied`, one Service at a time.
+    private func count(_ key: String, _ f: ServiceFragment, _ delta: Int) {
+        for ip in f.localEndpointIPs { hairpinCount[ip, default: 0] += delta; if hairpinCount[ip] == 0 { hairpinCount[ip] = nil } }
+        for ip in f.readyEndpointIPs { routedCount[ip, default: 0] += delta; if routedCount[ip] == 0 { routedCount[ip] = nil } }
+        if delta > 0 { healthChecks[key] = f.healthChecks.isEmpty ? nil : f.healthChecks } else { healthChecks[key] = nil }
     }
 
     /// UDP has no connection to end: conntrack entries keep sending a flow to a removed

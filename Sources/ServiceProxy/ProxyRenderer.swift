@@ -2,13 +2,15 @@ import KubeAPI
 
 /// Turns Services and their endpoints into nftables rules for one node. Pure.
 ///
-/// Layout (see docs/design.md): every Service port has one `service-…` chain that picks an
-/// endpoint and DNATs to it in a single rule, so there are no per-endpoint chains and a
-/// table with 10,000 Services holds 10,000 chains, not 30,000. Picking is a cascade of
-/// `numgen random mod k` rules (1/n, then 1/(n-1) of the rest, …), uniform like kube-proxy's
-/// random choice but without anonymous maps, whose names the kernel allocates by scanning
-/// every set of the table (quadratic for a full load). NodePorts, external and load-balancer
-/// IPs go through an `external-…` chain that applies `externalTrafficPolicy`.
+/// Layout (see docs/design.md): most Services are data, not chains. A destination
+/// (`address . proto . port`) maps to a shared `pick-<n>` chain, which DNATs to the
+/// `backends` map entry for that destination and a random slot below n; adding a Service or
+/// changing its endpoints only changes map elements. `nft` reads every chain back before each
+/// transaction, so a table with few chains keeps each change to a few milliseconds.
+/// Services with ClientIP affinity or `externalTrafficPolicy: Local` get chains of their own
+/// (`service-…`, `external-…`): a cascade of `numgen random mod k` rules (1/n, then 1/(n-1)
+/// of the rest, …), uniform like kube-proxy's random choice but without anonymous maps,
+/// whose names the kernel allocates by scanning every set of the table.
 public enum ProxyRenderer {
     /// The rules and map entries of one Service's ports.
     public static func fragment(ports: [ProxyServicePort], endpoints: [ServicePortName: [ProxyEndpoint]],
@@ -25,13 +27,17 @@ public enum ProxyRenderer {
             let serviceChain = "service-\(tag)-\(sp.name)"
             let proto = sp.name.proto
 
+            // Affinity and the Local external policy need per-Service rules; the rest is data.
+            let dedicated = sp.affinityTimeout != nil || sp.externalPolicyLocal
             f.clusterIPs.insert(sp.clusterIP)
             let clusterKey = DestinationKey(sp.clusterIP, proto, sp.port)
             if clusterEndpoints.isEmpty {
                 f.noEndpointServices[clusterKey] = usable.isEmpty ? .reject : .drop
-            } else {
+            } else if dedicated {
                 f.chains[serviceChain] = cascade(clusterEndpoints, sp, tag: tag, into: &f)
                 f.serviceIPs[clusterKey] = serviceChain
+            } else {
+                f.serviceIPs[clusterKey] = pick(clusterEndpoints, at: clusterKey, masquerade: false, into: &f)
             }
 
             var used = Set(clusterEndpoints)
@@ -42,6 +48,12 @@ public enum ProxyRenderer {
                 if usable.isEmpty {
                     for k in externalKeys { f.noEndpointServices[k] = .reject }
                     if let k = nodePortKey { f.noEndpointNodePorts[k] = .reject }
+                } else if !dedicated {
+                    for k in externalKeys { f.serviceIPs[k] = pick(usable, at: k, masquerade: true, into: &f) }
+                    if let k = nodePortKey {
+                        f.nodePorts[k] = pick(usable, at: DestinationKey(node.nodeIP, proto, k.port), masquerade: true, into: &f)
+                    }
+                    used.formUnion(usable)
                 } else {
                     var rules: [Rule] = []
                     if sp.externalPolicyLocal {
@@ -78,6 +90,19 @@ public enum ProxyRenderer {
             HealthCheck(port: port, namespace: v.0.namespace, name: v.0.name, localEndpoints: Set(v.1.map(\.ip)).count)
         }.sorted { $0.port < $1.port }
         return f
+    }
+
+    /// Puts `endpoints` into the `backends` map under `destination` and returns the shared
+    /// chain that picks one of them (marking the connection for masquerade first if asked).
+    static func pick(_ endpoints: [ProxyEndpoint], at destination: DestinationKey, masquerade: Bool,
+                     into f: inout ServiceFragment) -> String {
+        let n = endpoints.count
+        for (slot, ep) in endpoints.enumerated() { f.backends[BackendKey(destination, slot)] = Backend(ip: ep.ip, port: ep.port) }
+        let chain = "pick-\(n)"
+        f.sharedChains[chain] = [L4Proto.tcp, .udp, .sctp].map { Rule([], .dnatFromBackends($0, modulus: n)) }
+        guard masquerade else { return chain }
+        f.sharedChains["pick-masquerade-\(n)"] = [Rule([], .jump("mark-for-masquerade")), Rule([], .goto(chain))]
+        return "pick-masquerade-\(n)"
     }
 
     /// Rules that send a connection to one of `endpoints`: sticky ones first when the

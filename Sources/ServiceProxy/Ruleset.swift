@@ -19,6 +19,9 @@ public struct Rule: Sendable, Hashable {
         case drop
         /// `[update @set { ip saddr }] meta l4proto p dnat to ip:port`.
         case dnat(L4Proto, IPv4Address, Int, remember: String?)
+        /// DNAT to the endpoint the `backends` map holds for this destination and a random
+        /// slot in `0..<modulus`.
+        case dnatFromBackends(L4Proto, modulus: Int)
     }
 
     public var matches: [Match]
@@ -46,6 +49,8 @@ public struct Rule: Sendable, Hashable {
         case .dnat(let proto, let ip, let port, let remember):
             if let remember { parts.append("update @\(remember) { ip saddr }") }
             parts.append("meta l4proto \(proto.rawValue) dnat to \(ip):\(port)")
+        case .dnatFromBackends(let proto, let modulus):
+            parts.append("meta l4proto \(proto.rawValue) dnat ip to ip daddr . meta l4proto . th dport . numgen random mod \(modulus) map @backends")
         }
         return parts.joined(separator: " ")
     }
@@ -59,6 +64,21 @@ public struct DestinationKey: Sendable, Hashable, Comparable {
     public init(_ ip: IPv4Address, _ proto: L4Proto, _ port: Int) { self.ip = ip; self.proto = proto; self.port = port }
     public var nftText: String { "\(ip) . \(proto.rawValue) . \(port)" }
     public static func < (a: Self, b: Self) -> Bool { (a.ip, a.proto, a.port) < (b.ip, b.proto, b.port) }
+}
+
+/// `destination . slot`, a key of the `backends` map, and the endpoint it holds.
+public struct BackendKey: Sendable, Hashable, Comparable {
+    public var destination: DestinationKey
+    public var slot: Int
+    public init(_ destination: DestinationKey, _ slot: Int) { self.destination = destination; self.slot = slot }
+    public var nftText: String { "\(destination.nftText) . \(slot)" }
+    public static func < (a: Self, b: Self) -> Bool { (a.destination, a.slot) < (b.destination, b.slot) }
+}
+
+public struct Backend: Sendable, Hashable {
+    public var ip: IPv4Address
+    public var port: Int
+    public var nftText: String { "\(ip) . \(port)" }
 }
 
 /// `proto . port`, a key of the `service-nodeports` and `no-endpoint-nodeports` maps.
@@ -91,7 +111,12 @@ public struct HealthCheck: Sendable, Hashable {
 /// Everything one Service puts into the table. The whole ruleset is the base plus the
 /// union of these, so a change to one Service is a diff of its two fragments.
 public struct ServiceFragment: Sendable, Equatable {
+    /// Chains of this Service alone (ClientIP affinity, `externalTrafficPolicy: Local`).
     public var chains: [String: [Rule]] = [:]
+    /// `pick-<n>` chains every Service with n endpoints shares: the table holds one per n.
+    public var sharedChains: [String: [Rule]] = [:]
+    /// Endpoints by destination and slot, for the shared `pick-<n>` chains.
+    public var backends: [BackendKey: Backend] = [:]
     /// Affinity sets and their timeouts in seconds.
     public var affinitySets: [String: Int] = [:]
     public var clusterIPs: Set<IPv4Address> = []
@@ -118,6 +143,8 @@ public struct ServiceFragment: Sendable, Equatable {
         var all = ServiceFragment()
         for f in fragments {
             all.chains.merge(f.chains) { a, _ in a }
+            all.sharedChains.merge(f.sharedChains) { a, _ in a }
+            all.backends.merge(f.backends) { a, _ in a }
             all.affinitySets.merge(f.affinitySets) { a, _ in a }
             all.clusterIPs.formUnion(f.clusterIPs)
             all.serviceIPs.merge(f.serviceIPs) { a, _ in a }

@@ -34,8 +34,10 @@ struct KernelApplyTests {
             let fragments = Fixture.fragments
             try await dp.apply(NFTScript.full(Fixture.node, fragments))
             let table = try await list("swiftlet-demo")
-            #expect(table.contains("10.96.0.20 . tcp . 80 : goto service-"))
-            #expect(table.contains("numgen random mod 2 0 meta l4proto tcp dnat to 10.244.1.5:8080"))
+            #expect(table.contains("10.96.0.20 . tcp . 80 : goto pick-2"))
+            #expect(table.contains("10.96.0.20 . tcp . 80 . 0 : 10.244.1.5 . 8080"))
+            #expect(table.contains("dnat ip to ip daddr . meta l4proto . tcp dport . numgen random mod 2 map @backends"))
+            #expect(table.contains("numgen random mod 2 0 update @affinity-"))
 
             // Remove every Service one at a time, then add them back: each diff applies.
             var current = fragments

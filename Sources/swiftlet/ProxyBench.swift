@@ -1,0 +1,339 @@
+import ArgumentParser
+import CLinuxNamespaces
+import Foundation
+import HostCommands
+import KubeAPI
+import KubeClient
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceProxy
+
+/// `swiftlet bench proxy`: sync times, programming latency and memory of a real proxy fed by
+/// a real API server, and the data path through the rules, all in a scratch namespace.
+struct ProxyBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "proxy",
+                                                    abstract: "Service proxy: sync, programming latency, memory, data path.")
+
+    @Option(help: "Services (each with 2 endpoints) for the sync figures.") var services = 10_000
+    @Option(help: "One-service changes and EndpointSlice changes to time.") var changes = 50
+    @Option(help: "Seconds per data-path measurement.") var seconds = 3.0
+
+    var namespace: String { "swl-bench-\(getpid())" }
+
+    func run() async throws {
+        guard getuid() == 0 else { throw ValidationError("bench proxy needs root (it makes a network namespace)") }
+        try await HostCommand.run("ip", ["netns", "add", namespace])
+        defer { _ = try? Process.run(URL(fileURLWithPath: "/usr/sbin/ip"), arguments: ["netns", "delete", namespace]).waitUntilExit() }
+        try await HostCommand.run("ip", ["-n", namespace, "-batch", "-"], input: """
+            link set lo up
+            addr add 10.250.0.1/32 dev lo
+            addr add 10.250.0.2/32 dev lo
+            route add 10.96.0.0/12 dev lo
+
+            """)
+        let node = ProxyNode(name: "bench", nodeIP: IPv4Address("10.250.0.1")!, clusterPodCIDR: IPv4Network("10.250.0.0/16")!,
+                             nodePodCIDR: IPv4Network("10.250.0.0/24")!, serviceCIDR: IPv4Network("10.96.0.0/12")!, table: "swiftlet-bench")
+        print("Service proxy benchmark (namespace \(namespace), nftables \(try await HostCommand.run("nft", ["--version"]).trimmingCharacters(in: .whitespacesAndNewlines)))")
+        try await syncFigures(node)
+        try await dataPath(node)
+    }
+
+    // MARK: Sync, programming latency, memory
+
+    func syncFigures(_ node: ProxyNode) async throws {
+        let dataplane = NamespaceDataplane(namespace: namespace)
+        // Rendering and applying alone, without the API.
+        let clock = ContinuousClock()
+        var t0 = clock.now
+        let fragments = (0..<services).map { syntheticFragment($0, node) }
+        let render = clock.now - t0
+        let script = NFTScript.full(node, fragments)
+        t0 = clock.now
+        try await dataplane.apply(script)
+        let apply = clock.now - t0
+        print("full ruleset, \(services) services x 2 endpoints: render \(format(Stats.ms(render))) ms, "
+              + "nft apply \(format(Stats.ms(apply))) ms (\(script.utf8.count / 1024) KiB script)")
+        var one: [Double] = []
+        for i in 0..<changes {
+            t0 = clock.now
+            let f = syntheticFragment(services + i, node)
+            try await dataplane.apply(NFTScript.update(node, [(old: ServiceFragment(), new: f)], hairpinAdded: [], hairpinRemoved: []))
+            one.append(Stats.ms(clock.now - t0))
+        }
+        let o = Stats(samples: one)
+        print("add one service with \(services) present (render + nft): p50 \(format(o.percentile(0.5))) ms, p99 \(format(o.percentile(0.99))) ms")
+
+        // The real proxy: informers on a real API server, then changes through the API.
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let client = try await server.waitReady()
+        print("populating the API server with \(services) services and EndpointSlices…")
+        try await populate(client)
+        var logger = Logger(label: "bench.proxy")
+        logger.logLevel = .warning
+        let rssBefore = rssMiB(pid: getpid())
+        let servicesInformer = Informer(Resources.services, client: client, logger: logger)
+        let slicesInformer = Informer(Resources.endpointslices, client: client, logger: logger)
+        var config = Proxier.Configuration(node: node, namespace: namespace)
+        config.healthChecks = false
+        let proxier = Proxier(config: config, dataplane: dataplane, services: servicesInformer, slices: slicesInformer, logger: logger)
+        let reports = await proxier.reports()
+        let running = Task {
+            await withTaskGroup(of: Void.self) { g in
+                g.addTask { await servicesInformer.run() }
+                g.addTask { await slicesInformer.run() }
+                g.addTask { await proxier.run() }
+            }
+        }
+        defer { running.cancel() }
+        var iterator = reports.makeAsyncIterator()
+        guard let first = await iterator.next() else { return }
+        print("proxy first sync (informers synced, full): \(first.services.count) services in \(format(Stats.ms(first.duration))) ms")
+        await proxier.requestFullSync()
+        if let full = await iterator.next() {
+            print("proxy full resync: \(format(Stats.ms(full.duration))) ms")
+        }
+        print("proxy process RSS with \(services) services and slices cached and programmed: \(format(rssMiB(pid: getpid()))) MiB "
+              + "(before the proxy started: \(format(rssBefore)) MiB)")
+
+        // One new Service + slice at a time: render + apply, and API write to rules live.
+        var syncs: [Double] = [], latencies: [Double] = []
+        for i in 0..<changes {
+            let name = "added-\(i)"
+            let start = clock.now
+            _ = try await client.create(Resources.services, namespace: "default", service(name))
+            _ = try await client.create(Resources.endpointslices, namespace: "default", slice(name, services + i))
+            while let r = await iterator.next() {
+                if r.services.contains("default/\(name)") {
+                    // The slice may arrive in a second sync: wait for the one with endpoints.
+                    if await proxier.routes(to: endpointIP(services + i, 0)) {
+                        syncs.append(Stats.ms(r.duration))
+                        latencies.append(Stats.ms(clock.now - start))
+                        break
+                    }
+                }
+            }
+        }
+        let s = Stats(samples: syncs), l = Stats(samples: latencies)
+        print("proxy sync adding one service (\(services) present): p50 \(format(s.percentile(0.5))) ms, p99 \(format(s.percentile(0.99))) ms")
+        print("  from API create to rules live: p50 \(format(l.percentile(0.5))) ms, p99 \(format(l.percentile(0.99))) ms")
+
+        // EndpointSlice changes: one endpoint replaced; time from the API update to rules live.
+        var eps: [Double] = []
+        for i in 0..<changes {
+            let name = "svc-\(i)"
+            let fresh = IPv4Address("10.251.\(i / 200).\(i % 200 + 2)")!
+            var sl = slice(name, i)
+            sl[path: ["endpoints"]] = [endpoint(fresh), endpoint(endpointIP(i, 1))]
+            let start = clock.now
+            _ = try await client.update(Resources.endpointslices, namespace: "default", sl)
+            while await !proxier.routes(to: fresh) {
+                guard await iterator.next() != nil else { break }
+            }
+            eps.append(Stats.ms(clock.now - start))
+        }
+        let e = Stats(samples: eps)
+        print("EndpointSlice change to rules live (API update → nft committed): p50 \(format(e.percentile(0.5))) ms, "
+              + "p99 \(format(e.percentile(0.99))) ms")
+        running.cancel()
+        await client.shutdown()
+    }
+
+    func endpointIP(_ i: Int, _ j: Int) -> IPv4Address { IPv4Address(UInt32(0x0AF4_0000) + UInt32(i) * 2 + UInt32(j) + 2) }  // 10.244.x.y
+    func clusterIP(_ i: Int) -> IPv4Address { IPv4Address(UInt32(0x0A60_0000) + UInt32(i) + 100) }
+
+    func syntheticFragment(_ i: Int, _ node: ProxyNode) -> ServiceFragment {
+        let name = ServicePortName(namespace: "default", name: "svc-\(i)", port: "http", proto: .tcp)
+        let port = ProxyServicePort(name: name, clusterIP: clusterIP(i), port: 80)
+        let eps = (0..<2).map { ProxyEndpoint(ip: endpointIP(i, $0), port: 8080, nodeName: "other") }
+        return ProxyRenderer.fragment(ports: [port], endpoints: [name: eps], node: node)
+    }
+
+    func service(_ name: String) -> JSON {
+        ["apiVersion": "v1", "kind": "Service", "metadata": ["name": .string(name)],
+         "spec": ["ports": [["name": "http", "port": 80, "targetPort": 8080]]]]
+    }
+
+    func endpoint(_ ip: IPv4Address) -> JSON {
+        ["addresses": [.string(ip.description)], "conditions": ["ready": true], "nodeName": "other"]
+    }
+
+    func slice(_ name: String, _ i: Int) -> JSON {
+        ["apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+         "metadata": ["name": .string(name), "labels": ["kubernetes.io/service-name": .string(name),
+                                                        "endpointslice.kubernetes.io/managed-by": "bench"]],
+         "addressType": "IPv4", "ports": [["name": "http", "port": 8080, "protocol": "TCP"]],
+         "endpoints": [endpoint(endpointIP(i, 0)), endpoint(endpointIP(i, 1))]]
+    }
+
+    func populate(_ client: KubeClient) async throws {
+        let total = services
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<8 {
+                group.addTask {
+                    for i in stride(from: c, to: total, by: 8) {
+                        _ = try await client.create(Resources.services, namespace: "default", service("svc-\(i)"))
+                        _ = try await client.create(Resources.endpointslices, namespace: "default", slice("svc-\(i)", i))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    // MARK: Data path
+
+    func dataPath(_ node: ProxyNode) async throws {
+        let dataplane = NamespaceDataplane(namespace: namespace)
+        let server = try await startServer()
+        defer { server.close(promise: nil) }
+        let backend = [IPv4Address("10.250.0.1")!, IPv4Address("10.250.0.2")!]
+        func load(_ count: Int) async throws {
+            let fragments = (0..<count).map { i -> ServiceFragment in
+                let name = ServicePortName(namespace: "default", name: "svc-\(i)", port: "http", proto: .tcp)
+                let port = ProxyServicePort(name: name, clusterIP: clusterIP(i), port: 80)
+                return ProxyRenderer.fragment(ports: [port], endpoints: [name: backend.map { ProxyEndpoint(ip: $0, port: 8080) }], node: node)
+            }
+            try await dataplane.apply(NFTScript.full(node, fragments))
+        }
+        try await load(services)
+        let target = clusterIP(services - 1)
+        print("data path (client and server in one namespace, 2 client threads, 2 alternating rounds of \(format(seconds)) s, server on NIO, \(services) services loaded):")
+        for keepAlive in [false, true] {
+            // Alternating rounds, so warm-up and background noise fall on both sides.
+            var d: [Load] = [], v: [Load] = []
+            for _ in 0..<2 {
+                d.append(measure(to: backend[0], port: 8080, keepAlive: keepAlive))
+                v.append(measure(to: target, port: 80, keepAlive: keepAlive))
+            }
+            let direct = Load.mean(d), viaService = Load.mean(v)
+            let what = keepAlive ? "keep-alive requests" : "new connection per request"
+            print("  \(what): direct \(format(direct.rate)) req/s (p50 \(format(direct.p50)) ms, p99 \(format(direct.p99)) ms); "
+                  + "ClusterIP \(format(viaService.rate)) req/s (p50 \(format(viaService.p50)) ms, p99 \(format(viaService.p99)) ms) "
+                  + "= \(format(100 * viaService.rate / direct.rate))% of direct")
+        }
+        var connects: [Int: Double] = [:]
+        for count in [100, services] {
+            try await load(count)
+            connects[count] = connectLatency(count: count)
+        }
+        print("  first-connection latency (connect() to a random ClusterIP, p50): \(format(connects[100]! * 1000)) µs with 100 services, "
+              + "\(format(connects[services]! * 1000)) µs with \(services)")
+    }
+
+    struct Load {
+        var rate: Double
+        var p50: Double
+        var p99: Double
+        static func mean(_ xs: [Load]) -> Load {
+            let n = Double(xs.count)
+            return Load(rate: xs.map(\.rate).reduce(0, +) / n, p50: xs.map(\.p50).reduce(0, +) / n, p99: xs.map(\.p99).reduce(0, +) / n)
+        }
+    }
+
+    /// Blocking clients on threads: each request is timed from connect (or send) to the last byte.
+    func measure(to ip: IPv4Address, port: Int, keepAlive: Bool) -> Load {
+        let results = LockedArray()
+        let path = "/run/netns/\(namespace)"
+        let duration = seconds
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            var lat: [Double] = []
+            let end = Date().addingTimeInterval(duration)
+            var fd: Int32 = -1
+            while Date() < end {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                if fd < 0 {
+                    fd = connectTo(path, ip, port)
+                    if fd < 0 { continue }
+                }
+                guard exchange(fd) else { close(fd); fd = -1; continue }
+                if !keepAlive { abortiveClose(fd); fd = -1 }
+                lat.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+            if fd >= 0 { close(fd) }
+            results.append(lat)
+        }
+        let all = results.values
+        let s = Stats(samples: all)
+        return Load(rate: Double(all.count) / duration, p50: s.percentile(0.5), p99: s.percentile(0.99))
+    }
+
+    func connectLatency(count: Int) -> Double {
+        let path = "/run/netns/\(namespace)"
+        var samples: [Double] = []
+        for i in 0..<2000 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let fd = connectTo(path, clusterIP((i * 7919) % count), 80)
+            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+            if fd >= 0 {
+                samples.append(dt)
+                abortiveClose(fd)
+            }
+        }
+        return Stats(samples: samples).percentile(0.5)
+    }
+
+    func startServer() async throws -> any Channel {
+        let fd = swiftlet_tcp_listener_in_netns("/run/netns/\(namespace)", 0, 8080)
+        guard fd >= 0 else { throw ValidationError("cannot listen in \(namespace): \(String(cString: strerror(-fd)))") }
+        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { $0.pipeline.addHandler(FixedResponder()) }
+            .withBoundSocket(fd).get()
+    }
+}
+
+private let request = Array("GET / HTTP/1.1\r\nHost: bench\r\n\r\n".utf8)
+private let response = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8)
+
+/// Answers every read with one small HTTP response (each read is one whole request here).
+final class FixedResponder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: response)), promise: nil)
+    }
+}
+
+private func connectTo(_ netns: String, _ ip: IPv4Address, _ port: Int) -> Int32 {
+    let fd = swiftlet_socket_in_netns(netns, Int32(SOCK_STREAM.rawValue))
+    guard fd >= 0 else { return -1 }
+    var one: Int32 = 1
+    setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    var sin = sockaddr_in()
+    sin.sin_family = sa_family_t(AF_INET)
+    sin.sin_port = UInt16(port).bigEndian
+    sin.sin_addr.s_addr = ip.value.bigEndian
+    let ok = withUnsafePointer(to: &sin) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+    if !ok { close(fd); return -1 }
+    return fd
+}
+
+private func exchange(_ fd: Int32) -> Bool {
+    guard request.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == request.count else { return false }
+    var got = 0
+    var buf = [UInt8](repeating: 0, count: 256)
+    while got < response.count {
+        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n <= 0 { return false }
+        got += n
+    }
+    return true
+}
+
+/// Closes with RST, so a client making thousands of connections leaves no TIME_WAIT behind.
+private func abortiveClose(_ fd: Int32) {
+    var l = linger(l_onoff: 1, l_linger: 0)
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+    close(fd)
+}
+
+final class LockedArray: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Double] = []
+    func append(_ xs: [Double]) { lock.withLock { items += xs } }
+    var values: [Double] { lock.withLock { items } }
+}
