@@ -33,37 +33,39 @@ public enum HostCommand {
         guard let exe = which(program) else {
             throw Failure(command: program, status: 127, stderr: "\(program) is not installed: run scripts/install-deps.sh")
         }
+        // Completion comes from the termination handler and the two pipe readers, never from
+        // `waitUntilExit`, which polls its run loop (tens of milliseconds per command).
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<String, any Error>) in
-            DispatchQueue.global().async {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: exe)
-                p.arguments = arguments
-                let out = Pipe(), err = Pipe(), inp = Pipe()
-                p.standardOutput = out
-                p.standardError = err
-                p.standardInput = input == nil ? FileHandle.nullDevice : inp
-                do { try p.run() } catch { c.resume(throwing: error); return }
-                if let input {
-                    inp.fileHandleForWriting.write(Data(input.utf8))
-                    try? inp.fileHandleForWriting.close()
-                }
-                // Read stderr on another thread so neither pipe fills while we wait on the other.
-                let errData = LockedData()
-                let group = DispatchGroup()
-                group.enter()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: exe)
+            p.arguments = arguments
+            let out = Pipe(), err = Pipe(), inp = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            p.standardInput = input == nil ? FileHandle.nullDevice : inp
+            let outData = LockedData(), errData = LockedData()
+            let done = DispatchGroup()
+            done.enter()
+            p.terminationHandler = { _ in done.leave() }
+            do { try p.run() } catch { c.resume(throwing: error); return }
+            for (pipe, data) in [(out, outData), (err, errData)] {
+                done.enter()
                 DispatchQueue.global().async {
-                    errData.value = err.fileHandleForReading.readDataToEndOfFile()
-                    group.leave()
+                    data.value = pipe.fileHandleForReading.readDataToEndOfFile()
+                    done.leave()
                 }
-                let outData = out.fileHandleForReading.readDataToEndOfFile()
-                group.wait()
-                p.waitUntilExit()
+            }
+            if let input {
+                inp.fileHandleForWriting.write(Data(input.utf8))
+                try? inp.fileHandleForWriting.close()
+            }
+            done.notify(queue: .global()) {
                 if p.terminationStatus != 0 {
                     c.resume(throwing: Failure(command: ([program] + arguments).joined(separator: " "),
                                                status: p.terminationStatus,
                                                stderr: String(decoding: errData.value, as: UTF8.self)))
                 } else {
-                    c.resume(returning: String(decoding: outData, as: UTF8.self))
+                    c.resume(returning: String(decoding: outData.value, as: UTF8.self))
                 }
             }
         }

@@ -90,16 +90,21 @@ public enum NFTScript {
     /// The smallest transaction from `old` to `new` for the Services that changed.
     /// `hairpinAdded`/`hairpinRemoved` are the table-wide changes of local endpoint IPs
     /// (shared between Services, so the caller counts them).
+    /// `existingSharedChains` are the `pick-…` chains the table has already: declaring one
+    /// again would make `nft` read every set element back first.
     public static func update(_ node: ProxyNode, _ changes: [(old: ServiceFragment, new: ServiceFragment)],
-                              hairpinAdded: Set<IPv4Address>, hairpinRemoved: Set<IPv4Address>) -> String {
+                              hairpinAdded: Set<IPv4Address>, hairpinRemoved: Set<IPv4Address>,
+                              existingSharedChains: Set<String> = []) -> String {
         let t = "ip \(node.table)"
         var adds: [String] = [], deletes: [String] = [], rules: [String] = [], retire: [String] = []
         var removed = ServiceFragment(), added = ServiceFragment()
-        // Shared pick chains are declared whole by a Service that starts using one (another
-        // may have made it already); they are never deleted here, only by a full sync.
+        // Shared pick chains are declared when first needed; they are never deleted here,
+        // only by a full sync.
         var shared: [String: [Rule]] = [:]
         for (old, new) in changes {
-            for (name, rules) in new.sharedChains where old.sharedChains[name] == nil { shared[name] = rules }
+            for (name, rules) in new.sharedChains where old.sharedChains[name] == nil && !existingSharedChains.contains(name) {
+                shared[name] = rules
+            }
         }
         for name in shared.keys.sorted() { adds.append("add chain \(t) \(name)") }
         for (name, rules) in shared.sorted(by: { $0.key < $1.key }) {

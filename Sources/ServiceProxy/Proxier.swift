@@ -30,6 +30,8 @@ public actor Proxier {
         public var services: [String]
         /// Rendering plus the kernel transaction.
         public var duration: Duration
+        /// The kernel transaction alone (`nft -f`).
+        public var applyDuration: Duration
         /// From the first change it includes to the rules being live.
         public var latency: Duration
         public var scriptBytes: Int
@@ -46,6 +48,8 @@ public actor Proxier {
     private var hairpinCount: [IPv4Address: Int] = [:]
     private var routedCount: [IPv4Address: Int] = [:]
     private var healthChecks: [String: [HealthCheck]] = [:]
+    /// The shared `pick-…` chains the kernel's table has.
+    private var sharedChains: Set<String> = []
     private var needsFull = true
     private var lastFull = ContinuousClock.now
     private var dirty: [String: ContinuousClock.Instant] = [:]
@@ -211,8 +215,10 @@ public actor Proxier {
                 if before > 0 && before + d == 0 { removed.insert(ip) }
             }
             script = NFTScript.update(config.node, changes.map { (old: $0.old, new: $0.new) },
-                                      hairpinAdded: added, hairpinRemoved: removed)
+                                      hairpinAdded: added, hairpinRemoved: removed, existingSharedChains: sharedChains)
         }
+        logger.trace("service proxy transaction:\n\(script)")
+        let applyStart = ContinuousClock.now
         if !script.isEmpty {
             do {
                 try await dataplane.apply(script)
@@ -226,6 +232,9 @@ public actor Proxier {
             }
         }
         applied = next
+        if full { sharedChains = [] }
+        for f in next.values where full { sharedChains.formUnion(f.sharedChains.keys) }
+        for c in changes where !full { sharedChains.formUnion(c.new.sharedChains.keys) }
         if full {
             hairpinCount = [:]
             routedCount = [:]
@@ -245,7 +254,8 @@ public actor Proxier {
         let end = ContinuousClock.now
         if !script.isEmpty || full {
             let first = pending.values.min() ?? start
-            let report = SyncReport(full: full, services: changes.map(\.key), duration: end - start, latency: end - first,
+            let report = SyncReport(full: full, services: changes.map(\.key), duration: end - start, applyDuration: end - applyStart,
+                                    latency: end - first,
                                     scriptBytes: script.utf8.count)
             logger.debug("service proxy synced \(report.services.count) services (full: \(full)) in \(report.duration)")
             for c in reportSubscribers.values { c.yield(report) }

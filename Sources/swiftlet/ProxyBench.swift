@@ -18,6 +18,7 @@ struct ProxyBench: AsyncParsableCommand {
     @Option(help: "Services (each with 2 endpoints) for the sync figures.") var services = 10_000
     @Option(help: "One-service changes and EndpointSlice changes to time.") var changes = 50
     @Option(help: "Seconds per data-path measurement.") var seconds = 3.0
+    @Option(help: "Client threads for the data path (the server has the other core).") var clients = 1
 
     var namespace: String { "swl-bench-\(getpid())" }
 
@@ -58,11 +59,19 @@ struct ProxyBench: AsyncParsableCommand {
         for i in 0..<changes {
             t0 = clock.now
             let f = syntheticFragment(services + i, node)
-            try await dataplane.apply(NFTScript.update(node, [(old: ServiceFragment(), new: f)], hairpinAdded: [], hairpinRemoved: []))
+            try await dataplane.apply(NFTScript.update(node, [(old: ServiceFragment(), new: f)], hairpinAdded: [], hairpinRemoved: [],
+                                                       existingSharedChains: ["pick-2"]))
             one.append(Stats.ms(clock.now - t0))
         }
         let o = Stats(samples: one)
         print("add one service with \(services) present (render + nft): p50 \(format(o.percentile(0.5))) ms, p99 \(format(o.percentile(0.99))) ms")
+        var spawn: [Double] = []
+        for _ in 0..<changes {
+            t0 = clock.now
+            try await HostCommand.run("nsenter", ["--net=/run/netns/\(namespace)", "true"])
+            spawn.append(Stats.ms(clock.now - t0))
+        }
+        print("  of which starting a process (nsenter true): p50 \(format(Stats(samples: spawn).percentile(0.5))) ms")
 
         // The real proxy: informers on a real API server, then changes through the API.
         let server = try ServerProcess()
@@ -71,7 +80,7 @@ struct ProxyBench: AsyncParsableCommand {
         print("populating the API server with \(services) services and EndpointSlices…")
         try await populate(client)
         var logger = Logger(label: "bench.proxy")
-        logger.logLevel = .warning
+        logger.logLevel = ProcessInfo.processInfo.environment["SWIFTLET_BENCH_DEBUG"] != nil ? .trace : .warning
         let rssBefore = rssMiB(pid: getpid())
         let servicesInformer = Informer(Resources.services, client: client, logger: logger)
         let slicesInformer = Informer(Resources.endpointslices, client: client, logger: logger)
@@ -98,7 +107,7 @@ struct ProxyBench: AsyncParsableCommand {
               + "(before the proxy started: \(format(rssBefore)) MiB)")
 
         // One new Service + slice at a time: render + apply, and API write to rules live.
-        var syncs: [Double] = [], latencies: [Double] = []
+        var syncs: [Double] = [], applies: [Double] = [], latencies: [Double] = []
         for i in 0..<changes {
             let name = "added-\(i)"
             let start = clock.now
@@ -109,6 +118,10 @@ struct ProxyBench: AsyncParsableCommand {
                     // The slice may arrive in a second sync: wait for the one with endpoints.
                     if await proxier.routes(to: endpointIP(services + i, 0)) {
                         syncs.append(Stats.ms(r.duration))
+                        applies.append(Stats.ms(r.applyDuration))
+                        if ProcessInfo.processInfo.environment["SWIFTLET_BENCH_DEBUG"] != nil {
+                            print("    sync: \(r.services.count) services, \(r.scriptBytes) bytes, \(Stats.ms(r.duration)) ms")
+                        }
                         latencies.append(Stats.ms(clock.now - start))
                         break
                     }
@@ -116,7 +129,9 @@ struct ProxyBench: AsyncParsableCommand {
             }
         }
         let s = Stats(samples: syncs), l = Stats(samples: latencies)
-        print("proxy sync adding one service (\(services) present): p50 \(format(s.percentile(0.5))) ms, p99 \(format(s.percentile(0.99))) ms")
+        let a = Stats(samples: applies)
+        print("proxy sync adding one service (\(services) present): p50 \(format(s.percentile(0.5))) ms, p99 \(format(s.percentile(0.99))) ms "
+              + "(nft alone: p50 \(format(a.percentile(0.5))) ms, p99 \(format(a.percentile(0.99))) ms)")
         print("  from API create to rules live: p50 \(format(l.percentile(0.5))) ms, p99 \(format(l.percentile(0.99))) ms")
 
         // EndpointSlice changes: one endpoint replaced; time from the API update to rules live.
@@ -199,11 +214,11 @@ struct ProxyBench: AsyncParsableCommand {
         }
         try await load(services)
         let target = clusterIP(services - 1)
-        print("data path (client and server in one namespace, 2 client threads, 2 alternating rounds of \(format(seconds)) s, server on NIO, \(services) services loaded):")
+        print("data path (client and server in one namespace, \(clients) client thread(s), 3 alternating rounds of \(format(seconds)) s, server on NIO, \(services) services loaded):")
         for keepAlive in [false, true] {
             // Alternating rounds, so warm-up and background noise fall on both sides.
             var d: [Load] = [], v: [Load] = []
-            for _ in 0..<2 {
+            for _ in 0..<3 {
                 d.append(measure(to: backend[0], port: 8080, keepAlive: keepAlive))
                 v.append(measure(to: target, port: 80, keepAlive: keepAlive))
             }
@@ -237,7 +252,7 @@ struct ProxyBench: AsyncParsableCommand {
         let results = LockedArray()
         let path = "/run/netns/\(namespace)"
         let duration = seconds
-        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+        DispatchQueue.concurrentPerform(iterations: clients) { _ in
             var lat: [Double] = []
             let end = Date().addingTimeInterval(duration)
             var fd: Int32 = -1
