@@ -94,6 +94,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Cluster DNS: the Kubernetes DNS specification over UDP and TCP, with forwarding.
+        .target(
+            name: "ClusterDNS",
+            dependencies: [
+                "KubeAPI", "KubeClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // The node agent: network namespaces, pod processes, probes, status, logs and exec.
         .target(
             name: "NodeAgent",
@@ -124,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "swiftlet",
             dependencies: [
-                "KubeAPI", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent", "ServiceProxy", "HostCommands", "BuiltinImages", "CLinuxNamespaces",
+                "KubeAPI", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent", "ServiceProxy", "HostCommands", "ClusterDNS", "BuiltinImages", "CLinuxNamespaces",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -136,6 +149,7 @@ let package = Package(
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeAPI", "HostCommands"], exclude: ["Golden"],
                     swiftSettings: strict),
+        .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"], swiftSettings: strict),
         .testTarget(
             name: "APIServerTests",
