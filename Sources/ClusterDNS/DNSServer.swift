@@ -33,10 +33,16 @@ public struct DNSServer: Service {
             }
             .bind(host: host, port: port).get()
         let boundPort = tcp.localAddress?.port ?? port
-        let udp = try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelInitializer { ch in ch.pipeline.addHandler(UDPQueryHandler(engine: engine)) }
-            .bind(host: host, port: boundPort).get()
+        let udp: any Channel
+        do {
+            udp = try await DatagramBootstrap(group: group)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelInitializer { ch in ch.pipeline.addHandler(UDPQueryHandler(engine: engine)) }
+                .bind(host: host, port: boundPort).get()
+        } catch {
+            try? await tcp.close()
+            throw error
+        }
         logger.info("cluster DNS on \(host):\(boundPort) (UDP and TCP), zone \(engine.zone.domain)")
         onBound(boundPort)
         try? await gracefulShutdown()

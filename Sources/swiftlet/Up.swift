@@ -1,5 +1,6 @@
 import APIServer
 import ArgumentParser
+import ClusterDNS
 import Controllers
 import Foundation
 import HostCommands
@@ -27,6 +28,9 @@ struct Up: AsyncParsableCommand {
     @Option(help: "The pod network; node i gets the i-th /24.") var podCIDR: String?
     @Option(help: "The Service ClusterIP range.") var serviceCIDR: String?
     @Option(help: "The cluster's DNS domain.") var clusterDomain: String?
+    @Option(help: "Where cluster DNS forwards other names: none, or IPv4 addresses with optional ports (default: the host's resolvers).")
+    var dnsUpstream: String?
+    @Option(help: "The TTL of cluster DNS answers, in seconds.") var dnsTTL: UInt32 = 30
     @Flag(help: "Start in the background and return when the cluster is ready.") var detach = false
     @Flag(help: "Run each node agent as its own `swiftlet node` process instead of inside this one.") var agentProcesses = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
@@ -131,12 +135,26 @@ struct Up: AsyncParsableCommand {
         if agentProcesses {
             agents = [ChildAgents(executable: executable, dataDir: dir, nodes: r.nodes, logLevel: logLevel)]
         }
+        let dnsLogger = logger
+        let dnsEngine = DNSEngine(
+            zone: ClusterZone(domain: r.clusterDomain, ttl: dnsTTL, dnsServiceIP: net.serviceCIDR.address(10),
+                              clusterRanges: [net.serviceCIDR, net.podCIDR, net.nodeCIDR]),
+            upstream: try KubeDNS.upstream(dnsUpstream))
+        let dnsServices: [any Service] = [
+            ZoneWatcher(client: client, engine: dnsEngine, logger: logger),
+            // Port 53 on the bridge address, or any free port if something else holds it.
+            FirstBindable(candidates: [53, 0]) { port, onBound in
+                DNSServer(host: net.hostIP.description, port: port, engine: dnsEngine, logger: dnsLogger, onBound: onBound)
+            } onBound: { port in
+                Task { await KubeDNS.publish(client: client, net: net, port: port, logger: dnsLogger) }
+            },
+        ]
         let readiness = ReadinessReporter(client: client, nodes: (1...r.nodes).map(net.nodeName), progress: progress,
                                           started: started, record: r, readyFile: dir.appendingPathComponent("ready"))
-        progress.step("Starting the controllers and \(r.nodes) node agents")
+        progress.step("Starting the controllers, cluster DNS (kube-dns at \(net.serviceCIDR.address(10)), zone \(r.clusterDomain)) and \(r.nodes) node agents")
         let group = ServiceGroup(configuration: .init(
             services: plane.services.map { .init(service: $0) } + [.init(service: ClientCloser(client: client)), .init(service: controllers)]
-                + agents.map { .init(service: $0) } + [.init(service: readiness)],
+                + dnsServices.map { .init(service: $0) } + agents.map { .init(service: $0) } + [.init(service: readiness)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         var failure: (any Error)?

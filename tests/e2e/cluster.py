@@ -37,6 +37,9 @@ class Cluster:
         self.port = free_port()
         self.nodes = nodes
         self.env = dict(os.environ, HOME=self.home, KUBECONFIG=os.path.join(self.data, "kubeconfig"))
+        # Cluster DNS forwards nowhere unless a test gives it an upstream of its own.
+        if not any(a.startswith("--dns-upstream") for a in extra):
+            extra = (*extra, "--dns-upstream", "none")
         self.args = [BIN, "up", "--nodes", str(nodes), "--data-dir", self.data, "--name", self.name, "--port", str(self.port),
                      "--node-cidr", self.node_cidr, "--pod-cidr", self.pod_cidr, "--service-cidr", self.service_cidr, *extra]
         self.proc = None
