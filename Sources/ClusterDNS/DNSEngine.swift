@@ -9,10 +9,12 @@ public final class DNSEngine: Sendable {
     public let zone: ClusterZone
     let data = NIOLockedValueBox(ZoneData())
     let upstream: Upstream?
+    public let metrics: DNSMetrics?
 
-    public init(zone: ClusterZone, upstream: Upstream?) {
+    public init(zone: ClusterZone, upstream: Upstream?, metrics: DNSMetrics? = nil) {
         self.zone = zone
         self.upstream = upstream
+        self.metrics = metrics
     }
 
     public func update(_ d: ZoneData) { data.withLockedValue { $0 = d } }
@@ -20,6 +22,17 @@ public final class DNSEngine: Sendable {
 
     /// The reply to one query; `udp` limits its size (512 bytes, or the EDNS0 size asked for).
     public func respond(_ bytes: [UInt8], udp: Bool) async -> [UInt8]? {
+        let start = ContinuousClock.now
+        let reply = await answer(bytes, udp: udp)
+        if let metrics {
+            let q = try? DNSMessage(bytes: bytes)
+            metrics.request(type: q?.questions.first?.type, udp: udp)
+            if let reply, reply.count >= 4 { metrics.response(DNSRcode(rawValue: reply[3] & 0x0F) ?? .servFail, since: start) }
+        }
+        return reply
+    }
+
+    func answer(_ bytes: [UInt8], udp: Bool) async -> [UInt8]? {
         let query: DNSMessage
         do {
             query = try DNSMessage(bytes: bytes)

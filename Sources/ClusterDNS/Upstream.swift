@@ -12,9 +12,12 @@ public actor Upstream {
     private var pending: [UInt16: CheckedContinuation<DNSMessage?, Never>] = [:]
     private var cache: [String: (expires: ContinuousClock.Instant, message: DNSMessage)] = [:]
 
-    public init(servers: [(String, Int)], timeout: Duration = .seconds(2)) {
+    let metrics: DNSMetrics?
+
+    public init(servers: [(String, Int)], timeout: Duration = .seconds(2), metrics: DNSMetrics? = nil) {
         self.servers = servers
         self.timeout = timeout
+        self.metrics = metrics
     }
 
     /// The host's resolvers: `/etc/resolv.conf`, or the list behind a local stub resolver
@@ -36,7 +39,11 @@ public actor Upstream {
 
     public func query(_ q: DNSQuestion, recursionDesired: Bool) async -> DNSMessage? {
         let key = "\(q.name.lowercased())|\(q.type)|\(q.klass)"
-        if let hit = cache[key], hit.expires > .now { return hit.message }
+        if let hit = cache[key], hit.expires > .now {
+            metrics?.cacheHits.increment()
+            return hit.message
+        }
+        metrics?.cacheMisses.increment()
         for (host, port) in servers {
             guard let reply = await ask(host, port, q, recursionDesired) else { continue }
             let ttl: Int

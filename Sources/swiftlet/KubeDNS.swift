@@ -17,24 +17,33 @@ enum KubeDNS {
                       "labels": ["k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "Swiftlet-DNS"]],
          "spec": ["clusterIP": .string(net.serviceCIDR.address(10).description),
                   "ports": [["name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53],
-                            ["name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53]]]]
+                            ["name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53],
+                            ["name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153]]]]
     }
 
-    static func endpoints(_ net: ClusterNetwork, port: Int) -> JSON {
+    static func endpoints(_ net: ClusterNetwork, port: Int, metricsPort: Int) -> JSON {
         ["apiVersion": "v1", "kind": "Endpoints",
          "metadata": ["name": "kube-dns", "namespace": "kube-system", "labels": ["k8s-app": "kube-dns"]],
          "subsets": [["addresses": [["ip": .string(net.hostIP.description)]],
                       "ports": [["name": "dns", "port": .int(Int64(port)), "protocol": "UDP"],
-                                ["name": "dns-tcp", "port": .int(Int64(port)), "protocol": "TCP"]]]]]
+                                ["name": "dns-tcp", "port": .int(Int64(port)), "protocol": "TCP"],
+                                ["name": "metrics", "port": .int(Int64(metricsPort)), "protocol": "TCP"]]]]]
     }
 
-    /// Creates the Service if it is missing and points its Endpoints at `port` on the host.
-    static func publish(client: KubeClient, net: ClusterNetwork, port: Int, logger: Logger) async {
+    /// Creates the Service if it is missing (or updates an older one) and points its
+    /// Endpoints at the DNS and metrics ports on the host.
+    static func publish(client: KubeClient, net: ClusterNetwork, port: Int, metricsPort: Int, logger: Logger) async {
         do {
-            if (try? await client.get(Resources.services, namespace: "kube-system", name: "kube-dns")) == nil {
+            if var old = try? await client.get(Resources.services, namespace: "kube-system", name: "kube-dns") {
+                let want = service(net)
+                if old[path: ["spec", "ports"]]?.array?.count != want[path: ["spec", "ports"]]?.array?.count {
+                    old[path: ["spec", "ports"]] = want[path: ["spec", "ports"]]
+                    _ = try await client.update(Resources.services, namespace: "kube-system", old)
+                }
+            } else {
                 _ = try await client.create(Resources.services, namespace: "kube-system", service(net))
             }
-            let eps = endpoints(net, port: port)
+            let eps = endpoints(net, port: port, metricsPort: metricsPort)
             if (try? await client.get(Resources.endpoints, namespace: "kube-system", name: "kube-dns")) == nil {
                 _ = try await client.create(Resources.endpoints, namespace: "kube-system", eps)
             } else {
@@ -47,10 +56,10 @@ enum KubeDNS {
 
     /// The upstream resolvers from `--dns-upstream` ("none", or addresses with optional
     /// ports), or the host's.
-    static func upstream(_ option: String?) throws -> Upstream? {
+    static func upstream(_ option: String?, metrics: DNSMetrics) throws -> Upstream? {
         guard let option else {
             let servers = Upstream.hostResolvers()
-            return servers.isEmpty ? nil : Upstream(servers: servers)
+            return servers.isEmpty ? nil : Upstream(servers: servers, metrics: metrics)
         }
         if option == "none" { return nil }
         let servers = try option.split(separator: ",").map { item -> (String, Int) in
@@ -61,17 +70,37 @@ enum KubeDNS {
             }
             return (ip.description, port)
         }
-        return Upstream(servers: servers)
+        return Upstream(servers: servers, metrics: metrics)
     }
 }
 
-/// Runs the DNS server on the first port of `candidates` it can bind (0: any free port).
+/// Publishes the kube-dns Endpoints once both the DNS and the metrics server have a port.
+final class BoundPorts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var dns: Int?
+    private var metrics: Int?
+    let ready: @Sendable (Int, Int) -> Void
+
+    init(ready: @escaping @Sendable (Int, Int) -> Void) { self.ready = ready }
+
+    func set(dns: Int? = nil, metrics: Int? = nil) {
+        let both: (Int, Int)? = lock.withLock {
+            if let dns { self.dns = dns }
+            if let metrics { self.metrics = metrics }
+            guard let d = self.dns, let m = self.metrics else { return nil }
+            return (d, m)
+        }
+        if let both { ready(both.0, both.1) }
+    }
+}
+
+/// Runs a server on the first port of `candidates` it can bind (0: any free port).
 struct FirstBindable: Service {
     let candidates: [Int]
-    let make: @Sendable (Int, @escaping @Sendable (Int) -> Void) -> DNSServer
+    let make: @Sendable (Int, @escaping @Sendable (Int) -> Void) -> any Service
     let onBound: @Sendable (Int) -> Void
 
-    init(candidates: [Int], make: @escaping @Sendable (Int, @escaping @Sendable (Int) -> Void) -> DNSServer,
+    init(candidates: [Int], make: @escaping @Sendable (Int, @escaping @Sendable (Int) -> Void) -> any Service,
          onBound: @escaping @Sendable (Int) -> Void) {
         self.candidates = candidates
         self.make = make
@@ -88,6 +117,6 @@ struct FirstBindable: Service {
                 lastError = error
             }
         }
-        throw lastError ?? ValidationError("no port for cluster DNS")
+        throw lastError ?? ValidationError("no free port among \(candidates)")
     }
 }

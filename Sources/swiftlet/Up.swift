@@ -136,18 +136,24 @@ struct Up: AsyncParsableCommand {
             agents = [ChildAgents(executable: executable, dataDir: dir, nodes: r.nodes, logLevel: logLevel)]
         }
         let dnsLogger = logger
+        let dnsMetrics = DNSMetrics()
         let dnsEngine = DNSEngine(
             zone: ClusterZone(domain: r.clusterDomain, ttl: dnsTTL, dnsServiceIP: net.serviceCIDR.address(10),
                               clusterRanges: [net.serviceCIDR, net.podCIDR, net.nodeCIDR]),
-            upstream: try KubeDNS.upstream(dnsUpstream))
+            upstream: try KubeDNS.upstream(dnsUpstream, metrics: dnsMetrics), metrics: dnsMetrics)
+        let ports = BoundPorts { dns, metrics in
+            Task { await KubeDNS.publish(client: client, net: net, port: dns, metricsPort: metrics, logger: dnsLogger) }
+        }
+        let host = net.hostIP.description
         let dnsServices: [any Service] = [
             ZoneWatcher(client: client, engine: dnsEngine, logger: logger),
-            // Port 53 on the bridge address, or any free port if something else holds it.
+            // Port 53 (and 9153) on the bridge address, or any free port if something else holds it.
             FirstBindable(candidates: [53, 0]) { port, onBound in
-                DNSServer(host: net.hostIP.description, port: port, engine: dnsEngine, logger: dnsLogger, onBound: onBound)
-            } onBound: { port in
-                Task { await KubeDNS.publish(client: client, net: net, port: port, logger: dnsLogger) }
-            },
+                DNSServer(host: host, port: port, engine: dnsEngine, logger: dnsLogger, onBound: onBound)
+            } onBound: { ports.set(dns: $0) },
+            FirstBindable(candidates: [9153, 0]) { port, onBound in
+                MetricsServer(host: host, port: port, metrics: dnsMetrics, logger: dnsLogger, onBound: onBound)
+            } onBound: { ports.set(metrics: $0) },
         ]
         let readiness = ReadinessReporter(client: client, nodes: (1...r.nodes).map(net.nodeName), progress: progress,
                                           started: started, record: r, readyFile: dir.appendingPathComponent("ready"))

@@ -107,7 +107,7 @@ def dig(c, *args, ns="default", pod="client"):
 def test_kube_dns_service_points_at_the_dns_server(cluster):
     svc = cluster.get("service", "kube-dns", "-n", "kube-system")
     assert svc["spec"]["clusterIP"].endswith(".0.10")
-    assert {(p["name"], p["protocol"], p["port"]) for p in svc["spec"]["ports"]} == {("dns", "UDP", 53), ("dns-tcp", "TCP", 53)}
+    assert {(p["name"], p["protocol"], p["port"]) for p in svc["spec"]["ports"]} == {("dns", "UDP", 53), ("dns-tcp", "TCP", 53), ("metrics", "TCP", 9153)}
     slices = cluster.get("endpointslices", "-n", "kube-system", "-l", "kubernetes.io/service-name=kube-dns")["items"]
     assert slices and slices[0]["endpoints"][0]["addresses"] == [cluster.node_cidr.rsplit(".", 1)[0] + ".1"]
     resolv = in_pod(cluster, "default", "client", "cat", "/etc/resolv.conf").stdout
@@ -223,3 +223,16 @@ def test_cluster_domain_is_configurable():
         assert "status: REFUSED" in in_pod(c, "default", "probe", "dig", "kubernetes.default.svc.cluster.local", check=False).stdout
     finally:
         c.close()
+
+
+def test_prometheus_metrics_on_the_metrics_port(cluster):
+    dig(cluster, "+short", "quiz.kiada.svc.cluster.local")
+    dig(cluster, "nope.kiada.svc.cluster.local")
+    # Through the kube-dns Service's metrics port, from a pod.
+    text = in_pod(cluster, "default", "client", "curl", "-s", "-m", "3", "http://kube-dns.kube-system:9153/metrics").stdout
+    lines = text.splitlines()
+    requests = [l for l in lines if l.startswith("swiftlet_dns_requests_total{") and 'proto="udp"' in l and 'type="A"' in l]
+    assert requests and int(float(requests[0].split()[-1])) >= 2
+    assert any(l.startswith("swiftlet_dns_responses_total{") and 'rcode="NXDOMAIN"' in l for l in lines)
+    assert any(l.startswith("swiftlet_dns_request_duration_seconds_bucket{") for l in lines)
+    assert any(l.startswith("swiftlet_dns_cache_hits_total") for l in lines)
