@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClusterDNS
 import Foundation
+import HostCommands
 import KubeAPI
 import KubeClient
 import Logging
@@ -14,12 +15,14 @@ struct DNSBench: AsyncParsableCommand {
     @Option(help: "Services in the cluster.") var services = 10_000
     @Option(help: "Changes to time.") var changes = 50
     @Option(help: "Seconds of queries.") var seconds = 3.0
+    @Flag(help: "Also run dnsperf against `swiftlet dns` and against NSD serving the same records (each server on core 0, dnsperf on core 1).")
+    var dnsperf = false
 
     func run() async throws {
         let server = try ServerProcess()
         defer { server.stop() }
         let client = try await server.waitReady()
-        print("Cluster DNS benchmark: \(services) services (SQLite API server in a child process; DNS in this process on 127.0.0.1)")
+        Progress.say("Cluster DNS benchmark: \(services) services (SQLite API server in a child process; DNS in this process on 127.0.0.1)")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for c in 0..<8 {
                 group.addTask {
@@ -44,7 +47,7 @@ struct DNSBench: AsyncParsableCommand {
         defer { running.cancel() }
         while bound.get() == nil || engine.current.services.count < services { try await Task.sleep(for: .milliseconds(20)) }
         let port = bound.get()!
-        print("zone loaded; process RSS \(format(rssMiB(pid: getpid()))) MiB (before the DNS server: \(format(rssBefore)) MiB)")
+        Progress.say("zone loaded; process RSS \(format(rssMiB(pid: getpid()))) MiB (before the DNS server: \(format(rssBefore)) MiB)")
 
         // Throughput: one blocking client thread, a new name each time (no client cache).
         let fd = udpSocket(timeout: 1)
@@ -59,7 +62,7 @@ struct DNSBench: AsyncParsableCommand {
             i += 1
         }
         let l = Stats(samples: lat)
-        print("UDP queries, 1 client: \(format(Double(lat.count) / seconds)) queries/s, p50 \(format(l.percentile(0.5) * 1000)) µs, "
+        Progress.say("UDP queries, 1 client: \(format(Double(lat.count) / seconds)) queries/s, p50 \(format(l.percentile(0.5) * 1000)) µs, "
               + "p99 \(format(l.percentile(0.99) * 1000)) µs")
 
         // Freshness: a Service created through the API, until its name answers.
@@ -77,10 +80,148 @@ struct DNSBench: AsyncParsableCommand {
             fresh.append(Stats.ms(clock.now - start))
         }
         let f = Stats(samples: fresh)
-        print("API create → name answers: p50 \(format(f.percentile(0.5))) ms, p99 \(format(f.percentile(0.99))) ms")
+        Progress.say("API create → name answers: p50 \(format(f.percentile(0.5))) ms, p99 \(format(f.percentile(0.99))) ms")
         running.cancel()
+        if dnsperf { try await compare(server: server, client: client) }
         await client.shutdown()
     }
+
+    // MARK: dnsperf: Swiftlet's DNS server against NSD
+
+    struct PerfResult { var qps: Double; var p50: Double; var p99: Double; var rss: Double; var lost: String }
+
+    func compare(server: ServerProcess, client: KubeClient) async throws {
+        for tool in ["dnsperf", "nsd", "taskset"] where HostCommand.which(tool) == nil {
+            throw ValidationError("\(tool) is missing: scripts/bench-dns.sh installs dnsperf and nsd, then runs this")
+        }
+        let (items, _) = try await client.list(Resources.services, namespace: "default")
+        let records = items.compactMap { s -> (String, String)? in
+            guard let ip = s[path: ["spec", "clusterIP"]]?.string, IPv4Address(ip) != nil else { return nil }
+            return ("\(s.name).default.svc", ip)
+        }
+        let dir = server.dir.appendingPathComponent("dnsperf")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let queries = records.shuffled().map { "\($0.0).cluster.local A" }.joined(separator: "\n") + "\n"
+        try queries.write(to: dir.appendingPathComponent("queries"), atomically: true, encoding: .utf8)
+        Progress.say("dnsperf: \(records.count) names, A queries in random order, 10 s, 4 clients x 100 outstanding; servers on core 0, dnsperf on core 1")
+
+        let swiftletPort = 20000 + Int(getpid() % 10000), nsdPort = swiftletPort + 1
+        let swiftlet = try launch(["taskset", "-c", "0", "/proc/self/exe".resolvedExecutable, "dns", "--data-dir", server.dir.path,
+                                   "--api-port", String(server.port), "--listen", "127.0.0.1:\(swiftletPort)", "--upstream", "none"])
+        defer { swiftlet.terminate(); swiftlet.waitUntilExit() }
+        let last = records.last!.0 + ".cluster.local"
+        for _ in 0..<600 where exchangeCode(port: swiftletPort, name: last) != 0 { try await Task.sleep(for: .milliseconds(50)) }
+        let ours = try await perf(port: swiftletPort, dir: dir, pid: swiftlet.processIdentifier)
+
+        var zone = "$ORIGIN cluster.local.\n$TTL 30\n@ IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 86400 30\n"
+        zone += "@ IN NS ns.dns.cluster.local.\nns.dns IN A 10.96.0.10\n"
+        for (name, ip) in records { zone += "\(name) IN A \(ip)\n" }
+        try zone.write(to: dir.appendingPathComponent("cluster.local.zone"), atomically: true, encoding: .utf8)
+        let conf = """
+            server:
+              ip-address: 127.0.0.1@\(nsdPort)
+              server-count: 1
+              username: ""
+              chroot: ""
+              zonesdir: "\(dir.path)"
+              database: ""
+              pidfile: "\(dir.path)/nsd.pid"
+              xfrdfile: "\(dir.path)/xfrd.state"
+              zonelistfile: "\(dir.path)/zone.list"
+              logfile: "\(dir.path)/nsd.log"
+            remote-control:
+              control-enable: no
+            zone:
+              name: cluster.local
+              zonefile: cluster.local.zone
+
+            """
+        try conf.write(to: dir.appendingPathComponent("nsd.conf"), atomically: true, encoding: .utf8)
+        let nsd = try launch(["taskset", "-c", "0", HostCommand.which("nsd")!, "-d", "-c", dir.appendingPathComponent("nsd.conf").path])
+        // NSD does not always stop on SIGTERM while it is busy; it has no state worth keeping.
+        defer { killTree(nsd.processIdentifier); nsd.waitUntilExit() }
+        for _ in 0..<200 where exchangeCode(port: nsdPort, name: last) != 0 { try await Task.sleep(for: .milliseconds(50)) }
+        // nsd -d forks one server process; measure the whole tree.
+        let theirs = try await perf(port: nsdPort, dir: dir, pid: nsd.processIdentifier)
+
+        func row(_ name: String, _ r: PerfResult) {
+            Progress.say("  \(name): \(format(r.qps)) queries/s, latency p50 \(format(r.p50 * 1000)) µs, p99 \(format(r.p99 * 1000)) µs, "
+                  + "RSS \(format(r.rss)) MiB, lost \(r.lost)")
+        }
+        row("swiftlet dns", ours)
+        row("NSD \(nsdVersion())", theirs)
+        Progress.say("  ratio swiftlet / NSD: \(format(100 * ours.qps / theirs.qps))% of its queries/s")
+    }
+
+    func launch(_ argv: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: HostCommand.which(argv[0]) ?? argv[0])
+        p.arguments = Array(argv.dropFirst())
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    func perf(port: Int, dir: URL, pid: Int32) async throws -> PerfResult {
+        let out = dir.appendingPathComponent("dnsperf-\(port).txt")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: HostCommand.which("taskset")!)
+        p.arguments = ["-c", "1", HostCommand.which("dnsperf")!, "-s", "127.0.0.1", "-p", String(port), "-d",
+                       dir.appendingPathComponent("queries").path, "-l", "10", "-c", "4", "-q", "100", "-v"]
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        while p.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        let text = try String(contentsOf: out, encoding: .utf8)
+        var latencies: [Double] = []
+        var qps = 0.0, lost = "?"
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("> "), let v = line.split(separator: " ").last.flatMap({ Double($0) }) { latencies.append(v * 1000) }
+            if line.contains("Queries per second:") { qps = Double(line.split(separator: " ").last ?? "") ?? 0 }
+            if line.contains("Queries lost:") { lost = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?" }
+        }
+        let s = Stats(samples: latencies)
+        return PerfResult(qps: qps, p50: s.percentile(0.5), p99: s.percentile(0.99), rss: treeRSS(pid), lost: lost)
+    }
+
+    func children(_ pid: Int32) -> [Int32] {
+        ((try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? "").split(separator: " ").compactMap { Int32($0) }
+    }
+
+    func killTree(_ pid: Int32) {
+        for c in children(pid) { killTree(c) }
+        kill(pid, SIGKILL)
+    }
+
+    /// RSS of a process and its children, in MiB.
+    func treeRSS(_ pid: Int32) -> Double {
+        children(pid).reduce(rssMiB(pid: pid)) { $0 + treeRSS($1) }
+    }
+
+    func nsdVersion() -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: HostCommand.which("nsd")!)
+        p.arguments = ["-v"]
+        let pipe = Pipe()
+        p.standardError = pipe
+        p.standardOutput = pipe
+        try? p.run()
+        p.waitUntilExit()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return text.split(separator: "\n").first.map(String.init) ?? "NSD"
+    }
+}
+
+extension String {
+    var resolvedExecutable: String { (try? FileManager.default.destinationOfSymbolicLink(atPath: self)) ?? self }
+}
+
+private func exchangeCode(port: Int, name: String) -> Int {
+    let fd = udpSocket(timeout: 1)
+    defer { close(fd) }
+    return exchange(fd, port: port, name: name, id: 4242)
 }
 
 final class PortBox: @unchecked Sendable {

@@ -35,7 +35,7 @@ struct ProxyBench: AsyncParsableCommand {
             """)
         let node = ProxyNode(name: "bench", nodeIP: IPv4Address("10.250.0.1")!, clusterPodCIDR: IPv4Network("10.250.0.0/16")!,
                              nodePodCIDR: IPv4Network("10.250.0.0/24")!, serviceCIDR: IPv4Network("10.96.0.0/12")!, table: "swiftlet-bench")
-        print("Service proxy benchmark (namespace \(namespace), nftables \(try await HostCommand.run("nft", ["--version"]).trimmingCharacters(in: .whitespacesAndNewlines)))")
+        Progress.say("Service proxy benchmark (namespace \(namespace), nftables \(try await HostCommand.run("nft", ["--version"]).trimmingCharacters(in: .whitespacesAndNewlines)))")
         try await syncFigures(node)
         try await dataPath(node)
     }
@@ -53,7 +53,7 @@ struct ProxyBench: AsyncParsableCommand {
         t0 = clock.now
         try await dataplane.apply(script)
         let apply = clock.now - t0
-        print("full ruleset, \(services) services x 2 endpoints: render \(format(Stats.ms(render))) ms, "
+        Progress.say("full ruleset, \(services) services x 2 endpoints: render \(format(Stats.ms(render))) ms, "
               + "nft apply \(format(Stats.ms(apply))) ms (\(script.utf8.count / 1024) KiB script)")
         var one: [Double] = []
         for i in 0..<changes {
@@ -64,20 +64,20 @@ struct ProxyBench: AsyncParsableCommand {
             one.append(Stats.ms(clock.now - t0))
         }
         let o = Stats(samples: one)
-        print("add one service with \(services) present (render + nft): p50 \(format(o.percentile(0.5))) ms, p99 \(format(o.percentile(0.99))) ms")
+        Progress.say("add one service with \(services) present (render + nft): p50 \(format(o.percentile(0.5))) ms, p99 \(format(o.percentile(0.99))) ms")
         var spawn: [Double] = []
         for _ in 0..<changes {
             t0 = clock.now
             try await HostCommand.run("nsenter", ["--net=/run/netns/\(namespace)", "true"])
             spawn.append(Stats.ms(clock.now - t0))
         }
-        print("  of which starting a process (nsenter true): p50 \(format(Stats(samples: spawn).percentile(0.5))) ms")
+        Progress.say("  of which starting a process (nsenter true): p50 \(format(Stats(samples: spawn).percentile(0.5))) ms")
 
         // The real proxy: informers on a real API server, then changes through the API.
         let server = try ServerProcess()
         defer { server.stop() }
         let client = try await server.waitReady()
-        print("populating the API server with \(services) services and EndpointSlices…")
+        Progress.say("populating the API server with \(services) services and EndpointSlices…")
         try await populate(client)
         var logger = Logger(label: "bench.proxy")
         logger.logLevel = ProcessInfo.processInfo.environment["SWIFTLET_BENCH_DEBUG"] != nil ? .trace : .warning
@@ -98,12 +98,12 @@ struct ProxyBench: AsyncParsableCommand {
         defer { running.cancel() }
         var iterator = reports.makeAsyncIterator()
         guard let first = await iterator.next() else { return }
-        print("proxy first sync (informers synced, full): \(first.services.count) services in \(format(Stats.ms(first.duration))) ms")
+        Progress.say("proxy first sync (informers synced, full): \(first.services.count) services in \(format(Stats.ms(first.duration))) ms")
         await proxier.requestFullSync()
         if let full = await iterator.next() {
-            print("proxy full resync: \(format(Stats.ms(full.duration))) ms")
+            Progress.say("proxy full resync: \(format(Stats.ms(full.duration))) ms")
         }
-        print("proxy process RSS with \(services) services and slices cached and programmed: \(format(rssMiB(pid: getpid()))) MiB "
+        Progress.say("proxy process RSS with \(services) services and slices cached and programmed: \(format(rssMiB(pid: getpid()))) MiB "
               + "(before the proxy started: \(format(rssBefore)) MiB)")
 
         // One new Service + slice at a time: render + apply, and API write to rules live.
@@ -120,7 +120,7 @@ struct ProxyBench: AsyncParsableCommand {
                         syncs.append(Stats.ms(r.duration))
                         applies.append(Stats.ms(r.applyDuration))
                         if ProcessInfo.processInfo.environment["SWIFTLET_BENCH_DEBUG"] != nil {
-                            print("    sync: \(r.services.count) services, \(r.scriptBytes) bytes, \(Stats.ms(r.duration)) ms")
+                            Progress.say("    sync: \(r.services.count) services, \(r.scriptBytes) bytes, \(Stats.ms(r.duration)) ms")
                         }
                         latencies.append(Stats.ms(clock.now - start))
                         break
@@ -130,9 +130,9 @@ struct ProxyBench: AsyncParsableCommand {
         }
         let s = Stats(samples: syncs), l = Stats(samples: latencies)
         let a = Stats(samples: applies)
-        print("proxy sync adding one service (\(services) present): p50 \(format(s.percentile(0.5))) ms, p99 \(format(s.percentile(0.99))) ms "
+        Progress.say("proxy sync adding one service (\(services) present): p50 \(format(s.percentile(0.5))) ms, p99 \(format(s.percentile(0.99))) ms "
               + "(nft alone: p50 \(format(a.percentile(0.5))) ms, p99 \(format(a.percentile(0.99))) ms)")
-        print("  from API create to rules live: p50 \(format(l.percentile(0.5))) ms, p99 \(format(l.percentile(0.99))) ms")
+        Progress.say("  from API create to rules live: p50 \(format(l.percentile(0.5))) ms, p99 \(format(l.percentile(0.99))) ms")
 
         // EndpointSlice changes: one endpoint replaced; time from the API update to rules live.
         var eps: [Double] = []
@@ -149,7 +149,7 @@ struct ProxyBench: AsyncParsableCommand {
             eps.append(Stats.ms(clock.now - start))
         }
         let e = Stats(samples: eps)
-        print("EndpointSlice change to rules live (API update → nft committed): p50 \(format(e.percentile(0.5))) ms, "
+        Progress.say("EndpointSlice change to rules live (API update → nft committed): p50 \(format(e.percentile(0.5))) ms, "
               + "p99 \(format(e.percentile(0.99))) ms")
         running.cancel()
         await client.shutdown()
@@ -214,7 +214,7 @@ struct ProxyBench: AsyncParsableCommand {
         }
         try await load(services)
         let target = clusterIP(services - 1)
-        print("data path (client and server in one namespace, \(clients) client thread(s), 3 alternating rounds of \(format(seconds)) s, server on NIO, \(services) services loaded):")
+        Progress.say("data path (client and server in one namespace, \(clients) client thread(s), 3 alternating rounds of \(format(seconds)) s, server on NIO, \(services) services loaded):")
         for keepAlive in [false, true] {
             // Alternating rounds, so warm-up and background noise fall on both sides.
             var d: [Load] = [], v: [Load] = []
@@ -224,7 +224,7 @@ struct ProxyBench: AsyncParsableCommand {
             }
             let direct = Load.mean(d), viaService = Load.mean(v)
             let what = keepAlive ? "keep-alive requests" : "new connection per request"
-            print("  \(what): direct \(format(direct.rate)) req/s (p50 \(format(direct.p50)) ms, p99 \(format(direct.p99)) ms); "
+            Progress.say("  \(what): direct \(format(direct.rate)) req/s (p50 \(format(direct.p50)) ms, p99 \(format(direct.p99)) ms); "
                   + "ClusterIP \(format(viaService.rate)) req/s (p50 \(format(viaService.p50)) ms, p99 \(format(viaService.p99)) ms) "
                   + "= \(format(100 * viaService.rate / direct.rate))% of direct")
         }
@@ -233,7 +233,7 @@ struct ProxyBench: AsyncParsableCommand {
             try await load(count)
             connects[count] = connectLatency(count: count)
         }
-        print("  first-connection latency (connect() to a random ClusterIP, p50): \(format(connects[100]! * 1000)) µs with 100 services, "
+        Progress.say("  first-connection latency (connect() to a random ClusterIP, p50): \(format(connects[100]! * 1000)) µs with 100 services, "
               + "\(format(connects[services]! * 1000)) µs with \(services)")
     }
 
