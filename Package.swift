@@ -99,7 +99,7 @@ let package = Package(
         .target(
             name: "ClusterDNS",
             dependencies: [
-                "KubeAPI", "KubeClient",
+                "KubeAPI", "KubeClient", "CLinuxNamespaces",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

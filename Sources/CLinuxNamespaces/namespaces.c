@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -44,3 +45,5 @@ int swiftlet_tcp_listener_in_netns(const char *netns_path, uint32_t address, uin
     }
     return fd;
 }
+
+void swiftlet_release_free_memory(void) { malloc_trim(0); }

@@ -99,7 +99,7 @@ public struct ClusterZone: Sendable {
     }
 
     public func resolve(_ q: DNSQuestion, _ data: ZoneData) -> Resolution {
-        let name = q.name.trimmingCharacters(in: ["."])
+        let name = q.name.hasSuffix(".") ? String(q.name.dropLast()) : q.name
         let lower = name.lowercased()
         if lower.hasSuffix(".in-addr.arpa") || lower == "in-addr.arpa" { return reverse(q, name, data) }
         guard lower == domain || lower.hasSuffix("." + domain) else { return .forward }

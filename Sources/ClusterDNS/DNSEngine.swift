@@ -22,31 +22,81 @@ public final class DNSEngine: Sendable {
 
     /// The reply to one query; `udp` limits its size (512 bytes, or the EDNS0 size asked for).
     public func respond(_ bytes: [UInt8], udp: Bool) async -> [UInt8]? {
-        let start = ContinuousClock.now
-        let reply = await answer(bytes, udp: udp)
-        if let metrics {
-            let q = try? DNSMessage(bytes: bytes)
-            metrics.request(type: q?.questions.first?.type, udp: udp)
-            if let reply, reply.count >= 4 { metrics.response(DNSRcode(rawValue: reply[3] & 0x0F) ?? .servFail, since: start) }
+        switch respondLocally(bytes, udp: udp) {
+        case .reply(let r): return r
+        case .remote(let query, let start): return await answerRemotely(query, udp: udp, start: start)
         }
-        return reply
     }
 
-    func answer(_ bytes: [UInt8], udp: Bool) async -> [UInt8]? {
+    public enum LocalReply: Sendable {
+        /// The answer, or nil to drop the message.
+        case reply([UInt8]?)
+        /// It needs the upstream resolvers (or an ExternalName's target resolved).
+        case remote(DNSMessage, ContinuousClock.Instant)
+    }
+
+    /// Answers without waiting when the zone alone can (the common case, served on the
+    /// event loop); otherwise says so.
+    public func respondLocally(_ bytes: [UInt8], udp: Bool) -> LocalReply {
+        let start = ContinuousClock.now
         let query: DNSMessage
         do {
             query = try DNSMessage(bytes: bytes)
-        } catch let e as DNSMessage.ParseError {
-            guard let id = e.id else { return nil }
-            var r = DNSMessage()
-            r.id = id
-            r.isResponse = true
-            r.rcode = .formErr
-            return r.encode()
         } catch {
-            return nil
+            let reply = Self.formErr(error)
+            metrics?.request(type: nil, udp: udp)
+            if reply != nil { metrics?.response(.formErr, since: start) }
+            return .reply(reply)
         }
-        if query.isResponse { return nil }
+        if query.isResponse { return .reply(nil) }
+        metrics?.request(type: query.questions.first?.type, udp: udp)
+        var resolution: ClusterZone.Resolution?
+        if query.opcode == 0, query.questions.count == 1, let q = query.questions.first {
+            let r = zone.resolve(q, current)
+            switch r {
+            case .answer: resolution = r
+            case .alias, .forward: return .remote(query, start)
+            }
+        }
+        let (reply, rcode) = finish(query, resolution: resolution, udp: udp)
+        metrics?.response(rcode, since: start)
+        return .reply(reply)
+    }
+
+    static func formErr(_ error: any Error) -> [UInt8]? {
+        guard let e = error as? DNSMessage.ParseError, let id = e.id else { return nil }
+        var r = DNSMessage()
+        r.id = id
+        r.isResponse = true
+        r.rcode = .formErr
+        return r.encode()
+    }
+
+    func answerRemotely(_ query: DNSMessage, udp: Bool, start: ContinuousClock.Instant) async -> [UInt8]? {
+        let reply = await answer(query, udp: udp)
+        if let reply, reply.count >= 4 { metrics?.response(DNSRcode(rawValue: reply[3] & 0x0F) ?? .servFail, since: start) }
+        return reply
+    }
+
+    /// A reply for queries the zone answers by itself.
+    func finish(_ query: DNSMessage, resolution: ClusterZone.Resolution?, udp: Bool) -> ([UInt8], DNSRcode) {
+        var reply = header(for: query)
+        let limit = udp ? Int(min(max(query.ednsPayloadSize ?? 512, 512), 4096)) : 65535
+        if query.opcode != 0 {
+            reply.rcode = .notImp
+        } else if query.questions.count != 1 {
+            reply.rcode = .formErr
+        } else if case .answer(let rcode, let answers, let authority, let additional) = resolution {
+            reply.authoritative = true
+            reply.rcode = rcode
+            reply.answers = answers
+            reply.authority = authority
+            reply.additional = additional
+        }
+        return (reply.encode(limit: limit), reply.rcode)
+    }
+
+    func header(for query: DNSMessage) -> DNSMessage {
         var reply = DNSMessage()
         reply.id = query.id
         reply.isResponse = true
@@ -55,15 +105,13 @@ public final class DNSEngine: Sendable {
         reply.recursionAvailable = upstream != nil
         reply.questions = query.questions
         reply.ednsPayloadSize = query.ednsPayloadSize.map { _ in 1232 }
+        return reply
+    }
+
+    func answer(_ query: DNSMessage, udp: Bool) async -> [UInt8]? {
+        var reply = header(for: query)
         let limit = udp ? Int(min(max(query.ednsPayloadSize ?? 512, 512), 4096)) : 65535
-        guard query.opcode == 0 else {
-            reply.rcode = .notImp
-            return reply.encode(limit: limit)
-        }
-        guard query.questions.count == 1, let q = query.questions.first else {
-            reply.rcode = .formErr
-            return reply.encode(limit: limit)
-        }
+        let q = query.questions[0]
         switch zone.resolve(q, current) {
         case .answer(let rcode, let answers, let authority, let additional):
             reply.authoritative = true

@@ -12,6 +12,9 @@ public final class DNSMetrics: Sendable {
     let duration: DurationHistogram
     let cacheHits: Counter
     let cacheMisses: Counter
+    // Made once, so counting a query is a dictionary lookup.
+    let requests: [String: Counter]
+    let responses: [DNSRcode: Counter]
 
     public init() {
         duration = registry.makeDurationHistogram(
@@ -21,6 +24,20 @@ public final class DNSMetrics: Sendable {
                       .milliseconds(500), .seconds(1), .seconds(2)])
         cacheHits = registry.makeCounter(descriptor: Self.name("cache_hits", "total", "Forwarded names answered from the cache."))
         cacheMisses = registry.makeCounter(descriptor: Self.name("cache_misses", "total", "Forwarded names asked upstream."))
+        var requests: [String: Counter] = [:]
+        for proto in ["udp", "tcp"] {
+            for type in ["A", "AAAA", "SRV", "PTR", "TXT", "SOA", "NS", "CNAME", "ANY", "other", "none"] {
+                requests["\(proto)|\(type)"] = registry.makeCounter(descriptor: Self.name("requests", "total", "DNS queries received."),
+                                                                   labels: [("proto", proto), ("type", type)])
+            }
+        }
+        self.requests = requests
+        var responses: [DNSRcode: Counter] = [:]
+        for rcode in [DNSRcode.noError, .formErr, .servFail, .nxDomain, .notImp, .refused] {
+            responses[rcode] = registry.makeCounter(descriptor: Self.name("responses", "total", "DNS responses sent, by rcode."),
+                                                    labels: [("rcode", Self.rcodeName(rcode))])
+        }
+        self.responses = responses
     }
 
     static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
@@ -54,13 +71,11 @@ public final class DNSMetrics: Sendable {
     }
 
     func request(type: UInt16?, udp: Bool) {
-        registry.makeCounter(descriptor: Self.name("requests", "total", "DNS queries received."),
-                             labels: [("proto", udp ? "udp" : "tcp"), ("type", type.map(Self.typeName) ?? "none")]).increment()
+        requests["\(udp ? "udp" : "tcp")|\(type.map(Self.typeName) ?? "none")"]?.increment()
     }
 
     func response(_ rcode: DNSRcode, since start: ContinuousClock.Instant) {
-        registry.makeCounter(descriptor: Self.name("responses", "total", "DNS responses sent, by rcode."),
-                             labels: [("rcode", Self.rcodeName(rcode))]).increment()
+        responses[rcode]?.increment()
         duration.record(ContinuousClock.now - start)
     }
 

@@ -60,11 +60,17 @@ final class UDPQueryHandler: ChannelInboundHandler, Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let env = unwrapInboundIn(data)
         let bytes = Array(env.data.readableBytesView)
-        let channel = context.channel
-        let engine = self.engine
-        Task {
-            guard let reply = await engine.respond(bytes, udp: true) else { return }
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: env.remoteAddress, data: ByteBuffer(bytes: reply)), promise: nil)
+        switch engine.respondLocally(bytes, udp: true) {
+        case .reply(let reply):
+            guard let reply else { return }
+            context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: env.remoteAddress, data: ByteBuffer(bytes: reply))), promise: nil)
+        case .remote(let query, let start):
+            let channel = context.channel
+            let engine = self.engine
+            Task {
+                guard let reply = await engine.answerRemotely(query, udp: true, start: start) else { return }
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: env.remoteAddress, data: ByteBuffer(bytes: reply)), promise: nil)
+            }
         }
     }
 }
@@ -90,13 +96,20 @@ final class TCPQueryHandler: ChannelInboundHandler, Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = Array(unwrapInboundIn(data).readableBytesView)
         let channel = context.channel
-        let engine = self.engine
-        Task {
-            guard let reply = await engine.respond(bytes, udp: false) else { return }
+        func send(_ reply: [UInt8]) {
             var out = ByteBuffer()
             out.writeInteger(UInt16(reply.count))
             out.writeBytes(reply)
             channel.writeAndFlush(out, promise: nil)
+        }
+        switch engine.respondLocally(bytes, udp: false) {
+        case .reply(let reply):
+            if let reply { send(reply) }
+        case .remote(let query, let start):
+            let engine = self.engine
+            Task {
+                if let reply = await engine.answerRemotely(query, udp: false, start: start) { send(reply) }
+            }
         }
     }
 }

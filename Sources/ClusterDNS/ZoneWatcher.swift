@@ -1,3 +1,4 @@
+import CLinuxNamespaces
 import KubeAPI
 import KubeClient
 import Logging
@@ -17,9 +18,11 @@ public struct ZoneWatcher: Service {
     }
 
     public func run() async throws {
-        let informers = [Informer(Resources.services, client: client, logger: logger),
-                         Informer(Resources.endpointslices, client: client, logger: logger),
-                         Informer(Resources.namespaces, client: client, logger: logger)]
+        let informers = [Informer(Resources.services, client: client, logger: logger) { $0.slimmed(keeping: ["spec"]) },
+                         Informer(Resources.endpointslices, client: client, logger: logger) {
+                             $0.slimmed(keeping: ["addressType", "ports", "endpoints"])
+                         },
+                         Informer(Resources.namespaces, client: client, logger: logger) { $0.slimmed(keeping: []) }]
         let (signals, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
@@ -32,10 +35,16 @@ public struct ZoneWatcher: Service {
                 group.addTask {
                     for inf in informers { await inf.waitForSync() }
                     kick.yield()
+                    var first = true
                     for await _ in signals {
                         let zone = ZoneData(services: await informers[0].list(), slices: await informers[1].list(),
                                             namespaces: await informers[2].list())
                         engine.update(zone)
+                        if first {
+                            // The initial lists were decoded once and dropped: give that memory back.
+                            first = false
+                            swiftlet_release_free_memory()
+                        }
                     }
                 }
                 await group.waitForAll()

@@ -10,6 +10,8 @@ public actor Informer {
     let client: KubeClient
     let logger: Logger
     let fieldSelector: String?
+    /// Applied to every object before it is cached (a slimmer copy keeps memory down).
+    let transform: (@Sendable (JSON) -> JSON)?
     private(set) var objects: [String: JSON] = [:]
     /// `namespace|label=value` → keys of the objects carrying that label, so a selector
     /// finds its objects without scanning them all.
@@ -24,9 +26,11 @@ public actor Informer {
         public var new: JSON?
     }
 
-    public init(_ resource: Resource, client: KubeClient, fieldSelector: String? = nil, logger: Logger) {
+    public init(_ resource: Resource, client: KubeClient, fieldSelector: String? = nil, logger: Logger,
+                transform: (@Sendable (JSON) -> JSON)? = nil) {
         self.resource = resource
         self.fieldSelector = fieldSelector
+        self.transform = transform
         self.client = client
         self.logger = logger
     }
@@ -88,7 +92,7 @@ public actor Informer {
 
     private func replace(with items: [JSON]) {
         var fresh: [String: JSON] = [:]
-        for obj in items { fresh[Self.key(obj)] = obj }
+        for obj in items { fresh[Self.key(obj)] = transform?(obj) ?? obj }
         for (k, old) in objects where fresh[k] == nil { emit(Change(key: k, old: old, new: nil)) }
         for (k, new) in fresh where objects[k] != new { emit(Change(key: k, old: objects[k], new: new)) }
         objects = fresh
@@ -106,12 +110,13 @@ public actor Informer {
         switch event.type {
         case "ADDED", "MODIFIED":
             let old = objects[k]
-            store(k, event.object)
-            emit(Change(key: k, old: old, new: event.object))
+            let new = transform?(event.object) ?? event.object
+            store(k, new)
+            emit(Change(key: k, old: old, new: new))
         case "DELETED":
             let old = objects[k]
             store(k, nil)
-            emit(Change(key: k, old: old ?? event.object, new: nil))
+            emit(Change(key: k, old: old ?? transform?(event.object) ?? event.object, new: nil))
         default:
             break
         }
@@ -193,5 +198,20 @@ public actor WorkQueue {
         closed = true
         for w in waiters { w.resume(returning: nil) }
         waiters = []
+    }
+}
+
+extension JSON {
+    /// A copy with only the given top-level keys, and of `metadata` only what caches need
+    /// (name, namespace, labels, resourceVersion, uid): the slim objects informers keep.
+    public func slimmed(keeping keys: [String]) -> JSON {
+        var out: JSON = [:]
+        if let m = self["metadata"] {
+            var meta: JSON = [:]
+            for k in ["name", "namespace", "labels", "resourceVersion", "uid", "deletionTimestamp"] { if let v = m[k] { meta[k] = v } }
+            out["metadata"] = meta
+        }
+        for k in keys { if let v = self[k] { out[k] = v } }
+        return out
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import CLinuxNamespaces
 import KubeAPI
 import KubeClient
 import Logging
@@ -249,6 +250,8 @@ public actor Proxier {
         if full {
             needsFull = false
             lastFull = .now
+            // A full sync renders everything once and drops it: give that memory back.
+            swiftlet_release_free_memory()
         }
         syncCount += 1
         let end = ContinuousClock.now

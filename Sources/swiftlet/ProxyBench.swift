@@ -82,8 +82,11 @@ struct ProxyBench: AsyncParsableCommand {
         var logger = Logger(label: "bench.proxy")
         logger.logLevel = ProcessInfo.processInfo.environment["SWIFTLET_BENCH_DEBUG"] != nil ? .trace : .warning
         let rssBefore = rssMiB(pid: getpid())
-        let servicesInformer = Informer(Resources.services, client: client, logger: logger)
-        let slicesInformer = Informer(Resources.endpointslices, client: client, logger: logger)
+        // The same slim caches the node agent keeps.
+        let servicesInformer = Informer(Resources.services, client: client, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
+        let slicesInformer = Informer(Resources.endpointslices, client: client, logger: logger) {
+            $0.slimmed(keeping: ["addressType", "ports", "endpoints"])
+        }
         var config = Proxier.Configuration(node: node, namespace: namespace)
         config.healthChecks = false
         let proxier = Proxier(config: config, dataplane: dataplane, services: servicesInformer, slices: slicesInformer, logger: logger)
