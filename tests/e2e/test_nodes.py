@@ -360,7 +360,7 @@ def test_down_leaves_nothing_and_is_safe_twice():
             except OSError:
                 return True
         for pid in pids:
-            wait_for(f"pod process {pid} to end", lambda: gone(pid), timeout=5)
+            wait_for(f"pod process {pid} to end", lambda: gone(pid), timeout=20)
         again = c.down()
         assert again.returncode == 0 and "nothing left to remove" in again.stdout
         # Resume: the same data directory brings back the same cluster and its pods.
