@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <dirent.h>
 #include <unistd.h>
 #include "CLinuxNamespaces.h"
 
@@ -50,20 +48,3 @@ int swiftlet_tcp_listener_in_netns(const char *netns_path, uint32_t address, uin
 
 void swiftlet_release_free_memory(void) { malloc_trim(0); }
 
-void swiftlet_close_descriptors_from(int lowest) {
-#ifdef SYS_close_range
-    if (syscall(SYS_close_range, (unsigned)lowest, ~0U, 0) == 0) return;
-#endif
-    DIR *d = opendir("/proc/self/fd");
-    if (!d) return;
-    int keep = dirfd(d);
-    int fds[4096];
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL && n < 4096) {
-        int fd = atoi(e->d_name);
-        if (fd >= lowest && fd != keep) fds[n++] = fd;
-    }
-    closedir(d);
-    for (int i = 0; i < n; i++) close(fds[i]);
-}

@@ -27,45 +27,55 @@ public enum HostCommand {
         return nil
     }
 
+    private static let launchLock = NSLock()
+
+    /// Starts a process, one launch at a time in this process. Foundation tracks each child
+    /// through a socket the child inherits, without close-on-exec: a second child started
+    /// while the first is being launched inherits the first one's socket too, and the first
+    /// one's exit then goes unnoticed until the second ends (a hung command, zombies).
+    public static func launch(_ p: Process) throws {
+        try launchLock.withLock { try p.run() }
+    }
+
     /// Runs a program to completion; returns its stdout, throws `Failure` on a non-zero exit.
     @discardableResult
     public static func run(_ program: String, _ arguments: [String], input: String? = nil) async throws -> String {
         guard let exe = which(program) else {
             throw Failure(command: program, status: 127, stderr: "\(program) is not installed: run scripts/install-deps.sh")
         }
-        // Completion comes from the termination handler and the two pipe readers, never from
-        // `waitUntilExit`, which polls its run loop (tens of milliseconds per command).
+        // `waitUntilExit`, not a termination handler: Foundation can miss the exit of a child
+        // that ends before it is registered (a zombie, and a handler never called).
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<String, any Error>) in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: exe)
-            p.arguments = arguments
-            let out = Pipe(), err = Pipe(), inp = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            p.standardInput = input == nil ? FileHandle.nullDevice : inp
-            let outData = LockedData(), errData = LockedData()
-            let done = DispatchGroup()
-            done.enter()
-            p.terminationHandler = { _ in done.leave() }
-            do { try p.run() } catch { c.resume(throwing: error); return }
-            for (pipe, data) in [(out, outData), (err, errData)] {
-                done.enter()
-                DispatchQueue.global().async {
-                    data.value = pipe.fileHandleForReading.readDataToEndOfFile()
-                    done.leave()
+            DispatchQueue.global().async {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: exe)
+                p.arguments = arguments
+                let out = Pipe(), err = Pipe(), inp = Pipe()
+                p.standardOutput = out
+                p.standardError = err
+                p.standardInput = input == nil ? FileHandle.nullDevice : inp
+                do { try launch(p) } catch { c.resume(throwing: error); return }
+                if let input {
+                    inp.fileHandleForWriting.write(Data(input.utf8))
+                    try? inp.fileHandleForWriting.close()
                 }
-            }
-            if let input {
-                inp.fileHandleForWriting.write(Data(input.utf8))
-                try? inp.fileHandleForWriting.close()
-            }
-            done.notify(queue: .global()) {
+                // Read stderr on another thread so neither pipe fills while we wait on the other.
+                let errData = LockedData()
+                let group = DispatchGroup()
+                group.enter()
+                DispatchQueue.global().async {
+                    errData.value = err.fileHandleForReading.readDataToEndOfFile()
+                    group.leave()
+                }
+                let outData = out.fileHandleForReading.readDataToEndOfFile()
+                group.wait()
+                p.waitUntilExit()
                 if p.terminationStatus != 0 {
                     c.resume(throwing: Failure(command: ([program] + arguments).joined(separator: " "),
                                                status: p.terminationStatus,
                                                stderr: String(decoding: errData.value, as: UTF8.self)))
                 } else {
-                    c.resume(returning: String(decoding: outData.value, as: UTF8.self))
+                    c.resume(returning: String(decoding: outData, as: UTF8.self))
                 }
             }
         }

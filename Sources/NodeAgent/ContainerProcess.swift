@@ -1,4 +1,5 @@
 import Foundation
+import HostCommands
 
 /// One running container: a child process started through `swiftlet pod-exec`, which
 /// enters the pod's network namespace, sets its hostname and DNS files, and execs the
@@ -40,7 +41,7 @@ final class ContainerProcess: @unchecked Sendable {
         }
     }
 
-    func start() throws { try process.run() }
+    func start() throws { try HostCommand.launch(process) }
 
     private func finish(_ e: Exit) {
         let w: [CheckedContinuation<Exit, Never>] = lock.withLock {

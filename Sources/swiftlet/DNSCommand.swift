@@ -1,6 +1,5 @@
 import APIServer
 import ArgumentParser
-import CLinuxNamespaces
 import ClusterDNS
 import Foundation
 import KubeAPI
@@ -22,7 +21,6 @@ struct DNSCommand: AsyncParsableCommand {
     @Option(help: "Log level.") var logLevel = "notice"
 
     func run() async throws {
-        swiftlet_close_descriptors_from(3)  // what the parent had open is not ours
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "swiftlet.dns")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice

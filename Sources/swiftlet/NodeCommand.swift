@@ -1,6 +1,5 @@
 import APIServer
 import ArgumentParser
-import CLinuxNamespaces
 import Foundation
 import KubeClient
 import Logging
@@ -17,7 +16,6 @@ struct Node: AsyncParsableCommand {
     @Option(help: "The agent's port on 127.0.0.1 for logs and exec (0: any free port).") var agentPort = 0
 
     func run() async throws {
-        swiftlet_close_descriptors_from(3)  // what the parent had open is not ours
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "swiftlet.node")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info

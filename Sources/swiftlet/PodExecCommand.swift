@@ -20,8 +20,6 @@ struct PodExecCommand: ParsableCommand {
     @Argument(parsing: .captureForPassthrough) var command: [String] = []
 
     func run() throws {
-        // Nothing the agent happened to have open may live on in the pod.
-        swiftlet_close_descriptors_from(3)
         var argv = command
         if argv.first == "--" { argv.removeFirst() }
         guard !argv.isEmpty else { fail("no command given") }

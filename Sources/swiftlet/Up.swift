@@ -249,7 +249,7 @@ struct ChildAgents: Service {
             p.standardOutput = log
             p.standardError = log
             p.standardInput = FileHandle.nullDevice
-            try p.run()
+            try HostCommand.launch(p)
             children.append(p)
         }
         try? await gracefulShutdown()

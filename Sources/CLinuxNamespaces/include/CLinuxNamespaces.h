@@ -17,11 +17,6 @@ int swiftlet_socket_in_netns(const char *netns_path, int type);
 // enters the namespace only while it creates the socket. Returns the descriptor, or -errno.
 int swiftlet_tcp_listener_in_netns(const char *netns_path, uint32_t address, uint16_t port);
 
-// Closes every descriptor from `lowest` up: a process started by Foundation's Process
-// inherits whatever its parent had open without close-on-exec (pipes of other commands,
-// sockets, files being written), which must not live on in pods and agents.
-void swiftlet_close_descriptors_from(int lowest);
-
 // Returns free heap memory to the system (glibc's malloc_trim), after a large transient load.
 void swiftlet_release_free_memory(void);
 
