@@ -31,6 +31,9 @@ public struct ZoneData: Sendable {
     /// Ready endpoints of each Service (`ns/name`), merged over its slices.
     public var endpoints: [String: [Endpoint]] = [:]
     public var namespaces: Set<String> = []
+    /// For reverse lookups: the Services (`ns/name`) holding an address as ClusterIP, and the
+    /// headless ones with an endpoint there (with that endpoint's label).
+    public var byAddress: [IPv4Address: [(service: String, endpoint: String?)]] = [:]
 
     public init() {}
 
@@ -65,6 +68,12 @@ public struct ZoneData: Sendable {
             }
         }
         for k in endpoints.keys { endpoints[k]?.sort { $0.ip < $1.ip } }
+        for (key, svc) in self.services {
+            if let ip = svc.clusterIP { byAddress[ip, default: []].append((key, nil)) }
+            if svc.headless {
+                for ep in endpoints[key] ?? [] { byAddress[ep.ip, default: []].append((key, ep.label)) }
+            }
+        }
     }
 }
 
@@ -205,12 +214,10 @@ public struct ClusterZone: Sendable {
         guard labels.count == 6, let ip = IPv4Address(labels[0..<4].reversed().joined(separator: ".")) else {
             return .forward
         }
-        var targets: [String] = []
-        for svc in data.services.values {
-            if svc.clusterIP == ip { targets.append("\(svc.name).\(svc.namespace).svc.\(domain)") }
-            if svc.headless, let ep = data.endpoints["\(svc.namespace)/\(svc.name)"]?.first(where: { $0.ip == ip }) {
-                targets.append("\(ep.label).\(svc.name).\(svc.namespace).svc.\(domain)")
-            }
+        let targets: [String] = (data.byAddress[ip] ?? []).compactMap { entry in
+            guard let svc = data.services[entry.service] else { return nil }
+            let name = "\(svc.name).\(svc.namespace).svc.\(domain)"
+            return entry.endpoint.map { "\($0).\(name)" } ?? name
         }
         if targets.isEmpty {
             return clusterRanges.contains { $0.contains(ip) } ? nxdomain(zone: "in-addr.arpa") : .forward

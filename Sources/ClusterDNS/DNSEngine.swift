@@ -109,16 +109,14 @@ public final class DNSEngine: Sendable {
     }
 
     func answer(_ query: DNSMessage, udp: Bool) async -> [UInt8]? {
+        guard query.opcode == 0, query.questions.count == 1 else { return finish(query, resolution: nil, udp: udp).0 }
         var reply = header(for: query)
         let limit = udp ? Int(min(max(query.ednsPayloadSize ?? 512, 512), 4096)) : 65535
         let q = query.questions[0]
-        switch zone.resolve(q, current) {
-        case .answer(let rcode, let answers, let authority, let additional):
-            reply.authoritative = true
-            reply.rcode = rcode
-            reply.answers = answers
-            reply.authority = authority
-            reply.additional = additional
+        let resolution = zone.resolve(q, current)
+        switch resolution {
+        case .answer:
+            return finish(query, resolution: resolution, udp: udp).0
         case .alias(let cname, let target):
             reply.authoritative = true
             reply.answers = [cname]

@@ -114,10 +114,10 @@ def running_cluster(nodes, extra=()):
         c.close()
 
 
-def ready_pods(c, selector, n, timeout=60):
+def ready_pods(c, selector, n, timeout=60, namespace=None):
     """Waits for exactly `n` Ready, not terminating pods matching a label selector."""
     def check():
-        pods = c.get("pods", "-l", selector)["items"]
+        pods = c.get("pods", *(["-n", namespace] if namespace else []), "-l", selector)["items"]
         ready = [p for p in pods if p["metadata"].get("deletionTimestamp") is None and any(
             x["type"] == "Ready" and x["status"] == "True" for x in p.get("status", {}).get("conditions", []))]
         return ready if len(ready) == n else None

@@ -84,12 +84,7 @@ spec:
 
 
 def ready_pods_ns(c, ns, selector, n):
-    def check():
-        pods = c.get("pods", "-n", ns, "-l", selector)["items"]
-        ok = [p for p in pods if p["metadata"].get("deletionTimestamp") is None and any(
-            x["type"] == "Ready" and x["status"] == "True" for x in p.get("status", {}).get("conditions", []))]
-        return ok if len(ok) == n else None
-    return wait_for(f"{n} ready pods", check, timeout=60)
+    return ready_pods(c, selector, n, namespace=ns)
 
 
 def in_pod(c, ns, pod, *cmd, check=True):
