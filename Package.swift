@@ -95,6 +95,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The load balancer in front of the nodes: LoadBalancer IPs to NodePorts, health-checked.
+        .target(
+            name: "HostLoadBalancer",
+            dependencies: [
+                "KubeAPI", "KubeClient", "ServiceProxy",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // Cluster DNS: the Kubernetes DNS specification over UDP and TCP, with forwarding.
         .target(
             name: "ClusterDNS",
@@ -140,7 +154,7 @@ let package = Package(
         .executableTarget(
             name: "swiftlet",
             dependencies: [
-                "KubeAPI", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent", "ServiceProxy", "HostCommands", "ClusterDNS", "BuiltinImages", "CLinuxNamespaces",
+                "KubeAPI", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent", "ServiceProxy", "HostCommands", "ClusterDNS", "HostLoadBalancer", "BuiltinImages", "CLinuxNamespaces",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -151,6 +165,8 @@ let package = Package(
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeAPI", "HostCommands"], exclude: ["Golden"],
+                    swiftSettings: strict),
+        .testTarget(name: "HostLoadBalancerTests", dependencies: ["HostLoadBalancer", "ServiceProxy", "KubeAPI", "HostCommands"], exclude: ["Golden"],
                     swiftSettings: strict),
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"], swiftSettings: strict),

@@ -7,9 +7,12 @@ import ServiceLifecycle
 public struct ControllerManager: Service {
     let client: KubeClient
     let logger: Logger
+    let loadBalancerPool: LoadBalancerPool?
 
-    public init(client: KubeClient, logger: Logger) {
+    /// Without a pool, LoadBalancer Services stay `<pending>` (for another controller).
+    public init(client: KubeClient, loadBalancerPool: LoadBalancerPool? = nil, logger: Logger) {
         self.client = client
+        self.loadBalancerPool = loadBalancerPool
         self.logger = logger
     }
 
@@ -30,6 +33,7 @@ public struct ControllerManager: Service {
                                   logger: logger)
         let nodeLifecycle = NodeLifecycleController(client: client, nodes: nodes, pods: pods, logger: logger)
         let mirroring = MirroringController(client: client, services: services, slices: slices, endpoints: endpoints, logger: logger)
+        let loadBalancerIPs = loadBalancerPool.map { LoadBalancerIPController(client: client, services: services, pool: $0, logger: logger) }
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 for informer in [services, pods, slices, endpoints, deployments, replicaSets, nodes] {
@@ -45,6 +49,9 @@ public struct ControllerManager: Service {
                     ({ await scheduler.run() }, { await scheduler.stop() }),
                     ({ await nodeLifecycle.run() }, { await nodeLifecycle.stop() }),
                 ]
+                if let lb = loadBalancerIPs {
+                    group.addTask { await withTaskCancellationHandler { await lb.run() } onCancel: { Task { await lb.stop() } } }
+                }
                 for c in controllers {
                     group.addTask {
                         await withTaskCancellationHandler { await c.run() } onCancel: { Task { await c.stop() } }

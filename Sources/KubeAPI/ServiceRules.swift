@@ -6,6 +6,17 @@ public enum ServiceRules {
     public static func isHeadless(_ svc: JSON) -> Bool { svc[path: ["spec", "clusterIP"]]?.string == "None" }
     public static func type(_ svc: JSON) -> String { svc[path: ["spec", "type"]]?.string ?? "ClusterIP" }
 
+    /// The `loadBalancerClass` of Swiftlet's own load balancer (also what no class means).
+    public static let swiftletLoadBalancerClass = "swiftlet.io/load-balancer"
+
+    /// A LoadBalancer Service (not being deleted) that Swiftlet's load balancer serves:
+    /// no `loadBalancerClass`, or Swiftlet's; any other class belongs to another controller.
+    public static func isSwiftletLoadBalancer(_ svc: JSON) -> Bool {
+        guard type(svc) == "LoadBalancer", svc.deletionTimestamp == nil else { return false }
+        let cls = svc[path: ["spec", "loadBalancerClass"]]?.string
+        return cls == nil || cls == swiftletLoadBalancerClass
+    }
+
     static let rules = ResourceRules(
         nameErrors: Validation.dns1035LabelErrors,
         prepareForCreate: { obj in obj["status"] = ["loadBalancer": .emptyObject] },

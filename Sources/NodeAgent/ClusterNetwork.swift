@@ -12,14 +12,19 @@ public struct ClusterNetwork: Sendable, Equatable {
     public var nodeCIDR: IPv4Network
     public var podCIDR: IPv4Network
     public var serviceCIDR: IPv4Network
+    /// Where LoadBalancer Services' external IPs come from (default: the upper half of
+    /// the node network). Addresses outside the node network are routed to the bridge.
+    public var loadBalancerPool: LoadBalancerPool
 
     public static let maxNodes = 99
 
-    public init(name: String, nodeCIDR: IPv4Network, podCIDR: IPv4Network, serviceCIDR: IPv4Network) {
+    public init(name: String, nodeCIDR: IPv4Network, podCIDR: IPv4Network, serviceCIDR: IPv4Network,
+                loadBalancerPool: LoadBalancerPool? = nil) {
         self.name = name
         self.nodeCIDR = nodeCIDR
         self.podCIDR = podCIDR
         self.serviceCIDR = serviceCIDR
+        self.loadBalancerPool = loadBalancerPool ?? .defaultPool(nodeCIDR: nodeCIDR)
     }
 
     /// Why a cluster name cannot be used, or nil: interface names are limited to 15 bytes.
@@ -32,6 +37,13 @@ public struct ClusterNetwork: Sendable, Equatable {
     public var hostIP: IPv4Address { nodeCIDR.address(1) }
     public var netnsPrefix: String { "swl-\(name)-" }
     public var nftTable: String { "swiftlet-\(name)" }
+    /// The load balancer's table in the host namespace.
+    public var loadBalancerTable: String { "swiftlet-\(name)-lb" }
+
+    /// The pool's blocks outside the node network: routed to the bridge, and guarded.
+    public var loadBalancerRoutes: [IPv4Network] {
+        loadBalancerPool.blocks.filter { !nodeCIDR.contains($0.first) || !nodeCIDR.contains($0.broadcast) }
+    }
 
     public func nodeName(_ i: Int) -> String { "node-\(i)" }
     public func nodeNamespace(_ i: Int) -> String { "swl-\(name)-node-\(i)" }
@@ -46,7 +58,7 @@ public struct ClusterNetwork: Sendable, Equatable {
 
     /// Ranges that must never leave the machine: each gets an `unreachable` route in the
     /// root namespace, beneath the specific routes.
-    public var guardedRanges: [IPv4Network] { [nodeCIDR, podCIDR, serviceCIDR] }
+    public var guardedRanges: [IPv4Network] { [nodeCIDR, podCIDR, serviceCIDR] + loadBalancerRoutes }
 
     /// Address ranges that overlap between two clusters, described for an error message.
     public func clashes(with other: ClusterNetwork) -> [String] {
@@ -54,6 +66,9 @@ public struct ClusterNetwork: Sendable, Equatable {
         for (a, b, what) in [(nodeCIDR, other.nodeCIDR, "node network"), (podCIDR, other.podCIDR, "pod network"),
                              (serviceCIDR, other.serviceCIDR, "service range")] where a.overlaps(b) {
             out.append("\(what) \(a) overlaps \(b)")
+        }
+        if loadBalancerPool.first <= other.loadBalancerPool.last, other.loadBalancerPool.first <= loadBalancerPool.last {
+            out.append("load balancer pool \(loadBalancerPool) overlaps \(other.loadBalancerPool)")
         }
         return out
     }
@@ -75,6 +90,7 @@ public struct ClusterNetwork: Sendable, Equatable {
         ]
         for r in guardedRanges { b.append("route add unreachable \(r) metric 4242") }
         for i in 1...max(nodes, 1) { b.append("route add \(nodePodCIDR(i)) via \(nodeIP(i)) dev \(bridge)") }
+        for r in loadBalancerRoutes { b.append("route add \(r) dev \(bridge) src \(hostIP)") }
         return [Step(namespace: nil, batch: b)]
     }
 

@@ -143,29 +143,34 @@ public struct NodeAgent: Service {
         let server = AgentServer(port: config.agentPort, token: token, registry: registry, executable: executable, logger: logger)
 
         await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await services.run() }
-                group.addTask { await pods.run() }
-                if let proxier {
-                    group.addTask { await slices.run() }
-                    group.addTask { await proxier.run() }
-                }
-                group.addTask { try? await server.run() }
-                group.addTask { await self.heartbeats() }
-                group.addTask {
-                    await services.waitForSync()
-                    let changes = await pods.changes()
-                    for p in await pods.list() { await self.sync(key: Informer.key(p), pod: p, ctx: ctx) }
-                    for await c in changes { await self.sync(key: c.key, pod: c.new, old: c.old, ctx: ctx) }
-                }
-                await group.waitForAll()
-            }
+            await self.serve(services: services, pods: pods, slices: slices, proxier: proxier, server: server, ctx: ctx)
         }
-        // Stopping: end every pod's processes and namespace; the pod objects stay.
+        // Stopping: end every pod's processes and namespace; the pod objects stay. The
+        // proxy's health check has stopped answering, so load balancers are leaving too.
         await withTaskGroup(of: Void.self) { group in
-            for w in await registry.all() { group.addTask { await w.shutdown() } }
+            for w in await registry.all() { group.addTask { await w.shutdown(drain: .seconds(1)) } }
         }
         try? await http.shutdown()
+    }
+
+    func serve(services: Informer, pods: Informer, slices: Informer, proxier: Proxier?, server: AgentServer, ctx: AgentContext) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await services.run() }
+            group.addTask { await pods.run() }
+            if let proxier {
+                group.addTask { await slices.run() }
+                group.addTask { await proxier.run() }
+            }
+            group.addTask { try? await server.run() }
+            group.addTask { await self.heartbeats() }
+            group.addTask {
+                await services.waitForSync()
+                let changes = await pods.changes()
+                for p in await pods.list() { await self.sync(key: Informer.key(p), pod: p, ctx: ctx) }
+                for await c in changes { await self.sync(key: c.key, pod: c.new, old: c.old, ctx: ctx) }
+            }
+            await group.waitForAll()
+        }
     }
 
     func sync(key: String, pod: JSON?, old: JSON? = nil, ctx: AgentContext) async {

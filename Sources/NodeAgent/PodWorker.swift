@@ -118,8 +118,16 @@ actor PodWorker {
     }
 
     /// The agent is stopping: kill everything, keep the pod object.
-    func shutdown() async {
+    /// The node is stopping: the pod turns unready first and keeps serving for `drain`,
+    /// so endpoints, every node's proxy and the load balancer stop sending to it before
+    /// its processes get SIGTERM.
+    func shutdown(drain: Duration) async {
         terminating = true
+        if status.containersReady {
+            for i in status.containers.indices { status.containers[i].ready = false }
+            changed()
+            try? await Task.sleep(for: drain)
+        }
         await terminate(grace: 2, deleteObject: false)
     }
 
@@ -357,6 +365,7 @@ actor PodWorker {
     }
 
     private func setReady(_ index: Int, _ ok: Bool) {
+        if terminating, ok { return }
         if status.containers[index].isRunning, status.containers[index].ready != ok {
             setStatus(false, index) { $0.ready = ok }
         }

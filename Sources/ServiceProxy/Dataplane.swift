@@ -31,3 +31,16 @@ public struct NamespaceDataplane: Dataplane {
         _ = try? await HostCommand.run("nsenter", nsenter + ["nft", "delete", "table", "ip", table])
     }
 }
+
+/// `nft` and `conntrack` in the process's own network namespace (the host's).
+public struct HostDataplane: Dataplane {
+    public init() {}
+
+    public func apply(_ script: String) async throws {
+        try await HostCommand.run("nft", ["-f", "-"], input: script)
+    }
+
+    public func deleteConntrack(_ filter: [String]) async {
+        _ = try? await HostCommand.run("conntrack", ["-D"] + filter)
+    }
+}

@@ -7,7 +7,7 @@ import KubeClient
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print figures (see docs/benchmarks.md).",
-        subcommands: [APIBench.self, EndpointsBench.self, PodsBench.self, ProxyBench.self, DNSBench.self])
+        subcommands: [APIBench.self, EndpointsBench.self, PodsBench.self, ProxyBench.self, DNSBench.self, LoadBalancerBench.self])
 }
 
 /// Percentiles of a sample, in milliseconds.

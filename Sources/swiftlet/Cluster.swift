@@ -16,10 +16,12 @@ struct ClusterRecord: Codable, Equatable {
     var port: Int
     var dataDir: String
     var pid: Int32?
+    /// nil: the default pool of the node network.
+    var loadBalancerPool: String?
 
     var network: ClusterNetwork {
         ClusterNetwork(name: name, nodeCIDR: IPv4Network(nodeCIDR)!, podCIDR: IPv4Network(podCIDR)!,
-                       serviceCIDR: IPv4Network(serviceCIDR)!)
+                       serviceCIDR: IPv4Network(serviceCIDR)!, loadBalancerPool: loadBalancerPool.flatMap(LoadBalancerPool.init))
     }
 
     var contextName: String { name == "swiftlet" ? "swiftlet" : "swiftlet-\(name)" }
@@ -103,6 +105,9 @@ enum ClusterPlumbing {
                 removed.append("nft table \(family) \(net.nftTable)")
             }
         }
+        if (try? await HostCommand.run("nft", ["delete", "table", "ip", net.loadBalancerTable])) != nil {
+            removed.append("nft table ip \(net.loadBalancerTable)")
+        }
         return removed
     }
 
@@ -117,7 +122,7 @@ enum ClusterPlumbing {
             let overlaps = net.clashes(with: other.network)
             if !overlaps.isEmpty {
                 return "cluster \(other.name) (data in \(other.dataDir)) already uses these addresses: \(overlaps.joined(separator: "; ")); "
-                    + "choose other --node-cidr / --pod-cidr / --service-cidr"
+                    + "choose other --node-cidr / --pod-cidr / --service-cidr / --load-balancer-pool"
             }
             if other.port == record.port {
                 return "cluster \(other.name) already serves its API on port \(record.port); choose another --port"

@@ -15,47 +15,14 @@ struct PodsBench: AsyncParsableCommand {
 
     func run() async throws {
         guard getuid() == 0 else { throw ValidationError("bench pods starts a cluster and must run as root") }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-bench-pods-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let name = "bp\(getpid() % 100000)"
-        let port = Int.random(in: 20000...29999)
-        let exe = Up.selfPath()
-        let up = Process()
-        up.executableURL = URL(fileURLWithPath: exe)
-        up.arguments = ["up", "--nodes", String(nodes), "--data-dir", dir.path, "--name", name, "--port", String(port),
-                        "--node-cidr", "172.31.254.0/24", "--pod-cidr", "10.199.0.0/16", "--service-cidr", "10.198.0.0/16"]
-        var env = ProcessInfo.processInfo.environment
-        env["HOME"] = dir.path
-        up.environment = env
-        let out = Pipe()
-        up.standardOutput = out
-        up.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        let started = ContinuousClock.now
-        try up.run()
-        let output = LockedText()
-        DispatchQueue.global().async {
-            while true {
-                let d = out.fileHandleForReading.availableData
-                if d.isEmpty { break }
-                output.append(String(decoding: d, as: UTF8.self))
-            }
-        }
-        defer {
-            kill(up.processIdentifier, SIGINT)
-            up.waitUntilExit()
-            try? FileManager.default.removeItem(at: dir)
-        }
-        while !output.value.contains("is up with") {
-            guard up.isRunning else { throw ValidationError("swiftlet up failed:\n\(output.value)") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        let upTime = ContinuousClock.now - started
-        print("swiftlet up --nodes \(nodes): all nodes Ready after \(format(Stats.ms(upTime))) ms")
+        let cluster = try await BenchCluster(tag: "bp", nodes: nodes)
+        defer { cluster.stop() }
+        let up = cluster.process
+        print("swiftlet up --nodes \(nodes): all nodes Ready after \(format(Stats.ms(cluster.upTime))) ms")
         try await Task.sleep(for: .seconds(5))
         print("idle RSS, whole cluster (\(nodes) nodes, no pods): \(format(clusterRSS(root: up.processIdentifier))) MiB")
 
-        let client = try KubeClient(credentials: ClusterCredentials.fromDataDir(dir, server: "https://127.0.0.1:\(port)"))
+        let client = try cluster.client()
         defer { Task { await client.shutdown() } }
         let (_, rv) = try await client.list(Resources.pods, namespace: "default")
         let seen = LockedTimes()
@@ -130,4 +97,60 @@ final class LockedTimes: @unchecked Sendable {
     func ready(_ n: String, _ t: ContinuousClock.Instant) { lock.withLock { if readyAt[n] == nil { readyAt[n] = t } } }
     var readyCount: Int { lock.withLock { readyAt.count } }
     func durations() -> [Duration] { lock.withLock { readyAt.compactMap { n, r in firstSeen[n].map { r - $0 } } } }
+}
+
+/// A `swiftlet up` child process on a scratch data directory, private ranges and a random
+/// port, for benchmarks; `stop()` brings it down (Ctrl-C) and removes the directory.
+final class BenchCluster {
+    let process = Process()
+    let dir: URL
+    let port: Int
+    let name: String
+    let nodeCIDR = "172.31.254.0/24"
+    let upTime: Duration
+
+    init(tag: String, nodes: Int, extraArgs: [String] = []) async throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-bench-\(tag)-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        name = "\(tag)\(getpid() % 100000)"
+        port = Int.random(in: 20000...29999)
+        process.executableURL = URL(fileURLWithPath: Up.selfPath())
+        process.arguments = ["up", "--nodes", String(nodes), "--data-dir", dir.path, "--name", name, "--port", String(port),
+                             "--node-cidr", nodeCIDR, "--pod-cidr", "10.199.0.0/16", "--service-cidr", "10.198.0.0/16",
+                             "--dns-upstream", "none"] + extraArgs
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = dir.path
+        process.environment = env
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        let started = ContinuousClock.now
+        try process.run()
+        let output = LockedText()
+        DispatchQueue.global().async {
+            while true {
+                let d = out.fileHandleForReading.availableData
+                if d.isEmpty { break }
+                output.append(String(decoding: d, as: UTF8.self))
+            }
+        }
+        while !output.value.contains("is up with") {
+            guard process.isRunning else { throw ValidationError("swiftlet up failed:\n\(output.value)") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        upTime = ContinuousClock.now - started
+    }
+
+    var kubeconfig: String { dir.appendingPathComponent("kubeconfig").path }
+
+    func client() throws -> KubeClient {
+        try KubeClient(credentials: ClusterCredentials.fromDataDir(dir, server: "https://127.0.0.1:\(port)"))
+    }
+
+    func stop() {
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: dir)
+    }
 }

@@ -4,11 +4,13 @@ import ClusterDNS
 import Controllers
 import Foundation
 import HostCommands
+import HostLoadBalancer
 import KubeAPI
 import KubeClient
 import Logging
 import NodeAgent
 import ServiceLifecycle
+import ServiceProxy
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +30,9 @@ struct Up: AsyncParsableCommand {
     @Option(help: "The pod network; node i gets the i-th /24.") var podCIDR: String?
     @Option(help: "The Service ClusterIP range.") var serviceCIDR: String?
     @Option(help: "The cluster's DNS domain.") var clusterDomain: String?
+    @Option(help: ArgumentHelp("Where LoadBalancer Services' external IPs come from: a range (first-last) or a CIDR.",
+                               discussion: "Default: the upper half of the node network (172.30.0.128-172.30.0.254)."))
+    var loadBalancerPool: String?
     @Option(help: "Where cluster DNS forwards other names: none, or IPv4 addresses with optional ports (default: the host's resolvers).")
     var dnsUpstream: String?
     @Option(help: "The TTL of cluster DNS answers, in seconds.") var dnsTTL: UInt32 = 30
@@ -51,6 +56,7 @@ struct Up: AsyncParsableCommand {
         if let nodeCIDR { r.nodeCIDR = nodeCIDR }
         if let podCIDR { r.podCIDR = podCIDR }
         if let clusterDomain { r.clusterDomain = clusterDomain }
+        if let loadBalancerPool { r.loadBalancerPool = loadBalancerPool }
         if let serviceCIDR {
             if resumed, serviceCIDR != r.serviceCIDR {
                 throw ValidationError("the cluster in \(dir.path) uses service CIDR \(r.serviceCIDR); it cannot change")
@@ -67,6 +73,18 @@ struct Up: AsyncParsableCommand {
         }
         guard IPv4Network(r.nodeCIDR)!.size >= UInt64(r.nodes + 11) else { throw ValidationError("--node-cidr is too small for \(r.nodes) nodes") }
         guard IPv4Network(r.podCIDR)!.size >= UInt64(r.nodes + 1) << 8 else { throw ValidationError("--pod-cidr is too small for \(r.nodes) nodes") }
+        if let text = r.loadBalancerPool, LoadBalancerPool(text) == nil {
+            throw ValidationError("--load-balancer-pool \(text) must be an IPv4 range (172.30.0.200-172.30.0.250) or CIDR (172.30.1.0/24)")
+        }
+        let net = r.network
+        let pool = net.loadBalancerPool
+        let taken = [net.nodeCIDR.first, net.hostIP, net.nodeCIDR.broadcast] + (1...r.nodes).map(net.nodeIP)
+        if let clash = taken.first(where: pool.contains) {
+            throw ValidationError("the load balancer pool \(pool) holds \(clash), which the node network uses; choose a --load-balancer-pool above \(net.nodeIP(r.nodes))")
+        }
+        for (what, range) in [("pod network", net.podCIDR), ("service range", net.serviceCIDR)] where pool.blocks.contains(where: range.overlaps) {
+            throw ValidationError("the load balancer pool \(pool) overlaps the \(what) \(range); choose another --load-balancer-pool")
+        }
         return r
     }
 
@@ -122,7 +140,9 @@ struct Up: AsyncParsableCommand {
         }
         let client = try KubeClient(credentials: ClusterCredentials(
             servers: ["https://127.0.0.1:\(r.port)"], caPEM: plane.pki.caCertPEM, token: plane.pki.token))
-        let controllers = ControllerManager(client: client, logger: logger)
+        let controllers = ControllerManager(client: client, loadBalancerPool: net.loadBalancerPool, logger: logger)
+        let loadBalancer = HostLoadBalancer(config: .init(cluster: r.name, table: net.loadBalancerTable, pool: net.loadBalancerPool), client: client,
+                                            dataplane: HostDataplane(), logger: logger)
         let executable = Self.selfPath()
         var agents: [any Service] = []
         for i in 1...r.nodes {
@@ -157,9 +177,10 @@ struct Up: AsyncParsableCommand {
         ]
         let readiness = ReadinessReporter(client: client, nodes: (1...r.nodes).map(net.nodeName), progress: progress,
                                           started: started, record: r, readyFile: dir.appendingPathComponent("ready"))
-        progress.step("Starting the controllers, cluster DNS (kube-dns at \(net.serviceCIDR.address(10)), zone \(r.clusterDomain)) and \(r.nodes) node agents")
+        progress.step("Starting the controllers, cluster DNS (kube-dns at \(net.serviceCIDR.address(10)), zone \(r.clusterDomain)), "
+                      + "the load balancer (external IPs \(net.loadBalancerPool), table ip \(net.loadBalancerTable)) and \(r.nodes) node agents")
         let group = ServiceGroup(configuration: .init(
-            services: plane.services.map { .init(service: $0) } + [.init(service: ClientCloser(client: client)), .init(service: controllers)]
+            services: plane.services.map { .init(service: $0) } + [.init(service: ClientCloser(client: client)), .init(service: controllers), .init(service: loadBalancer)]
                 + dnsServices.map { .init(service: $0) } + agents.map { .init(service: $0) } + [.init(service: readiness)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

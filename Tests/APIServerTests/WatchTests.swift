@@ -66,8 +66,8 @@ import Testing
         var options = Registry.WatchOptions()
         options.resourceVersion = String(try await api.registry.store.currentRevision())
         options.allowBookmarks = true
-        options.bookmarkInterval = .milliseconds(50)
-        options.timeout = .milliseconds(400)
+        options.bookmarkInterval = .milliseconds(20)
+        options.timeout = .milliseconds(1500)  // room for a loaded machine: the test suite runs in parallel
         var count = 0
         for await e in try await api.registry.watch(Resources.services, namespace: "kiada", options: options) {
             #expect(e.type == "BOOKMARK" && e.object["metadata"]?["resourceVersion"] != nil)

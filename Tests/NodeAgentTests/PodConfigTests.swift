@@ -166,7 +166,18 @@ import Testing
     @Test func clashesAreNamed() {
         let other = ClusterNetwork(name: "b", nodeCIDR: IPv4Network("172.30.0.128/25")!, podCIDR: IPv4Network("10.245.0.0/16")!,
                                    serviceCIDR: IPv4Network("10.100.0.0/16")!)
-        #expect(net.clashes(with: other) == ["node network 172.30.0.0/24 overlaps 172.30.0.128/25", "service range 10.96.0.0/12 overlaps 10.100.0.0/16"])
+        #expect(net.clashes(with: other) == ["node network 172.30.0.0/24 overlaps 172.30.0.128/25", "service range 10.96.0.0/12 overlaps 10.100.0.0/16",
+                                             "load balancer pool 172.30.0.128-172.30.0.254 overlaps 172.30.0.192-172.30.0.254"])
+    }
+
+    @Test func aPoolOutsideTheNodeNetworkIsRoutedAndGuarded() {
+        var outside = net
+        outside.loadBalancerPool = LoadBalancerPool("192.168.77.10-192.168.77.20")!
+        let batch = outside.hostSteps(nodes: 1)[0].batch
+        #expect(batch.contains("route add 192.168.77.10/31 dev swl-demo src 172.30.0.1"))
+        #expect(batch.contains("route add 192.168.77.20/32 dev swl-demo src 172.30.0.1"))
+        #expect(batch.contains("route add unreachable 192.168.77.16/30 metric 4242"))
+        #expect(net.loadBalancerRoutes.isEmpty, "the default pool is inside the node network")
     }
 }
 

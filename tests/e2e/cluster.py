@@ -98,10 +98,33 @@ class Cluster:
         routes = [l for l in sh("ip", "-o", "route", "show").stdout.splitlines()
                   if any(r in l for r in (self.node_cidr, self.pod_cidr, self.service_cidr)) or prefix in l]
         procs = [l for l in sh("ps", "-ewwo", "pid,args").stdout.splitlines() if self.data in l and "swiftlet" in l]
-        return {"netns": netns, "links": links, "routes": routes, "processes": procs}
+        tables = [l for l in sh("nft", "list", "tables").stdout.splitlines() if f"swiftlet-{self.name}" in l]
+        return {"netns": netns, "links": links, "routes": routes, "processes": procs, "nft tables": tables}
 
 
 AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.53"
+
+
+def deployment(name, replicas, extra_container="", extra_spec=""):
+    """A Deployment of agnhost netexec pods (HTTP 8080, UDP 8081) with a readiness probe."""
+    return f"""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}}}
+spec:
+  replicas: {replicas}
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:{extra_spec}
+      containers:
+      - name: app
+        image: {AGNHOST}
+        args: ["netexec", "--http-port=8080", "--udp-port=8081"]
+        readinessProbe:
+          httpGet: {{path: /healthz, port: 8080}}
+          periodSeconds: 1{extra_container}
+"""
 
 
 def running_cluster(nodes, extra=()):

@@ -7,34 +7,13 @@ import time
 
 import pytest
 
-from cluster import AGNHOST, Cluster, ready_pods, running_cluster, sh, wait_for
+from cluster import AGNHOST, Cluster, deployment, ready_pods, running_cluster, sh, wait_for
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="swiftlet up needs root (network namespaces)")
 
 @pytest.fixture(scope="module")
 def cluster():
     yield from running_cluster(3)
-
-
-def deployment(name, replicas, extra_container="", extra_spec=""):
-    return f"""
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: {name}}}
-spec:
-  replicas: {replicas}
-  selector: {{matchLabels: {{app: {name}}}}}
-  template:
-    metadata: {{labels: {{app: {name}}}}}
-    spec:{extra_spec}
-      containers:
-      - name: app
-        image: {AGNHOST}
-        args: ["netexec", "--http-port=8080", "--udp-port=8081"]
-        readinessProbe:
-          httpGet: {{path: /healthz, port: 8080}}
-          periodSeconds: 1{extra_container}
-"""
 
 
 def test_up_registers_ready_nodes_and_guards_ranges(cluster):
@@ -353,7 +332,7 @@ def test_down_leaves_nothing_and_is_safe_twice():
         c.proc.wait()
         r = c.down()
         assert r.returncode == 0 and "removed" in r.stdout
-        assert c.leftovers() == {"netns": [], "links": [], "routes": [], "processes": []}
+        assert not any(c.leftovers().values()), c.leftovers()
         def gone(pid):
             try:
                 return open(f"/proc/{pid}/stat").read().split(")")[1].split()[0] in ("Z", "X")  # killed, awaiting reaping
@@ -369,7 +348,7 @@ def test_down_leaves_nothing_and_is_safe_twice():
         ready_pods(c, "app=tmp", 2)
     finally:
         c.close()
-    assert c.leftovers() == {"netns": [], "links": [], "routes": [], "processes": []}
+    assert not any(c.leftovers().values()), c.leftovers()
 
 
 def test_a_stopped_agent_makes_its_node_not_ready():

@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import KubeAPI
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Runs the load balancer's HTTP health checks, as a cloud load balancer does: a probe is
+/// healthy after one 200 and unhealthy after `failuresToFail` failures in a row (a
+/// refused connection, a timeout, any other status). Reports each change of health.
+public actor HealthProber {
+    public struct Configuration: Sendable {
+        public var interval: Duration = .milliseconds(500)
+        public var timeout: Duration = .milliseconds(800)
+        public var failuresToFail = 2
+        public init() {}
+    }
+
+    struct State {
+        var healthy: Bool?
+        var failures = 0
+    }
+
+    let config: Configuration
+    let logger: Logger
+    private var states: [HealthProbe: State] = [:]
+    private var changed: AsyncStream<Void>.Continuation?
+    private var wake: AsyncStream<Void>.Continuation?
+
+    public init(config: Configuration = .init(), logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    /// nil until the first probe of `probe` has answered (or failed).
+    public func healthy(_ probe: HealthProbe) -> Bool? { states[probe]?.healthy }
+
+    /// A snapshot of every known result.
+    public func results() -> [HealthProbe: Bool] { states.compactMapValues(\.healthy) }
+
+    /// Probes exactly these from now on; new ones are probed at once.
+    public func watch(_ probes: Set<HealthProbe>) {
+        var added = false
+        for p in probes where states[p] == nil {
+            states[p] = State()
+            added = true
+        }
+        for p in states.keys where !probes.contains(p) { states[p] = nil }
+        if added { wake?.yield() }
+    }
+
+    /// Yields whenever some probe's health changes.
+    public func changes() -> AsyncStream<Void> {
+        let (stream, c) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        changed = c
+        return stream
+    }
+
+    /// Probes every `interval` (and at once when `watch` adds a probe) until cancelled.
+    public func run() async {
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.wake = wake
+        let interval = config.interval
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    wake.yield()
+                }
+                wake.finish()
+            }
+            group.addTask {
+                for await _ in wakes { await self.round() }
+            }
+            await group.waitForAll()
+        }
+    }
+
+    private func round() async {
+        let probes = Array(states.keys)
+        let timeout = config.timeout
+        let results = await withTaskGroup(of: (HealthProbe, Bool).self) { group in
+            for p in probes { group.addTask { (p, await HTTPCheck.get(ip: p.ip, port: p.port, path: "/healthz", timeout: timeout) == .ok) } }
+            var out: [(HealthProbe, Bool)] = []
+            for await r in group { out.append(r) }
+            return out
+        }
+        var anyChange = false
+        for (p, ok) in results {
+            guard var s = states[p] else { continue }
+            let before = s.healthy
+            if ok {
+                s.failures = 0
+                s.healthy = true
+            } else {
+                s.failures += 1
+                if s.healthy == nil || s.failures >= config.failuresToFail { s.healthy = false }
+            }
+            states[p] = s
+            if s.healthy != before {
+                anyChange = true
+                logger.info("health check \(p.url): \(s.healthy == true ? "healthy" : "failing")")
+            }
+        }
+        if anyChange { changed?.yield() }
+    }
+}
+
+/// One HTTP GET on a fresh connection, as load balancers probe: the response's status, or
+/// nil when there was none within `timeout` (refused, reset, silent).
+public enum HTTPCheck {
+    public static func get(ip: IPv4Address, port: Int, path: String, timeout: Duration) async -> HTTPResponseStatus? {
+        let status = NIOLockedValueBox<HTTPResponseStatus?>(nil)
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.nanoseconds(timeout.nanoseconds))
+                .channelInitializer { channel in
+                    channel.pipeline.addHTTPClientHandlers().flatMap {
+                        channel.pipeline.addHandler(StatusCatcher(status: status))
+                    }
+                }
+                .connect(host: ip.description, port: port).get()
+            var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
+            head.headers.add(name: "Host", value: "\(ip):\(port)")
+            head.headers.add(name: "User-Agent", value: "swiftlet-load-balancer")
+            head.headers.add(name: "Connection", value: "close")
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
+            let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { channel.close(promise: nil) }
+            try? await channel.closeFuture.get()
+            deadline.cancel()
+            return status.withLockedValue { $0 }
+        } catch {
+            return nil
+        }
+    }
+}
+
+/// Keeps the status of the response and closes the connection once it has it.
+final class StatusCatcher: ChannelInboundHandler, Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+    let status: NIOLockedValueBox<HTTPResponseStatus?>
+    init(status: NIOLockedValueBox<HTTPResponseStatus?>) { self.status = status }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(let head) = unwrapInboundIn(data) { status.withLockedValue { $0 = head.status } }
+        if case .end = unwrapInboundIn(data) { context.close(promise: nil) }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+import ServiceLifecycle
+import ServiceProxy
+
+/// The load balancer in front of the nodes, the part a cloud provider supplies: it
+/// watches LoadBalancer Services, their EndpointSlices and the Nodes, health-checks the
+/// nodes, and keeps one nftables table in the host's namespace that spreads each
+/// `EXTERNAL-IP:port` over the healthy nodes' NodePorts.
+public actor HostLoadBalancer: Service {
+    public struct Configuration: Sendable {
+        /// The cluster's name, for the table's comment.
+        public var cluster: String
+        /// The nftables table (family `ip`) in the host namespace; nothing else is touched.
+        public var table: String
+        /// Every address of it refuses at once unless a Service's rules take the packet.
+        public var pool: LoadBalancerPool
+        public var prober = HealthProber.Configuration()
+        public init(cluster: String, table: String, pool: LoadBalancerPool) {
+            self.cluster = cluster
+            self.table = table
+            self.pool = pool
+        }
+    }
+
+    /// One applied change, for benchmarks and logs.
+    public struct SyncReport: Sendable {
+        public var frontends: [Frontend]
+        public var duration: Duration
+    }
+
+    let config: Configuration
+    let client: KubeClient
+    let dataplane: any Dataplane
+    let logger: Logger
+    let prober: HealthProber
+    private var applied: [Frontend]?
+    private var kick: AsyncStream<Void>.Continuation?
+    private var subscribers: [UUID: AsyncStream<SyncReport>.Continuation] = [:]
+
+    public init(config: Configuration, client: KubeClient, dataplane: any Dataplane, logger: Logger) {
+        self.config = config
+        self.client = client
+        self.dataplane = dataplane
+        self.logger = logger
+        prober = HealthProber(config: config.prober, logger: logger)
+    }
+
+    /// Reports of applied changes, as they happen.
+    public func reports() -> AsyncStream<SyncReport> {
+        let id = UUID()
+        let (stream, c) = AsyncStream.makeStream(of: SyncReport.self)
+        subscribers[id] = c
+        c.onTermination = { _ in Task { await self.unsubscribe(id) } }
+        return stream
+    }
+
+    private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
+
+    public nonisolated func run() async throws {
+        let services = Informer(Resources.services, client: client, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
+        let slices = Informer(Resources.endpointslices, client: client, logger: logger) {
+            $0.slimmed(keeping: ["addressType", "ports", "endpoints"])
+        }
+        let nodes = Informer(Resources.nodes, client: client, logger: logger) { $0.slimmed(keeping: ["status"]) }
+        let (signals, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await setKick(kick)
+        let prober = self.prober
+        let healthChanges = await prober.changes()
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                for informer in [services, slices, nodes] {
+                    group.addTask { await informer.run() }
+                    group.addTask {
+                        for await c in await informer.changes() {
+                            // Slices matter only for Services without NodePorts; checking is not worth it.
+                            _ = c
+                            kick.yield()
+                        }
+                    }
+                }
+                group.addTask { await prober.run() }
+                group.addTask { for await _ in healthChanges { kick.yield() } }
+                group.addTask {
+                    await services.waitForSync()
+                    await slices.waitForSync()
+                    await nodes.waitForSync()
+                    kick.yield()
+                    for await _ in signals { await self.sync(services: services, slices: slices, nodes: nodes) }
+                }
+                await group.waitForAll()
+            }
+        }
+        // The rules stay while the cluster runs without this process (like a cloud load
+        // balancer); `swiftlet down` removes the table.
+    }
+
+    private func setKick(_ k: AsyncStream<Void>.Continuation) { kick = k }
+
+    func sync(services: Informer, slices: Informer, nodes: Informer) async {
+        let started = ContinuousClock.now
+        let svcs = await services.list().filter(ServiceRules.isSwiftletLoadBalancer)
+        let lbNodes = await nodes.list().compactMap(LoadBalancerNode.init).sorted { $0.name < $1.name }
+        await prober.watch(LoadBalancerModel.probes(services: svcs, nodes: lbNodes))
+        var slicesByService: [String: [JSON]] = [:]
+        for svc in svcs where (svc[path: ["spec", "allocateLoadBalancerNodePorts"]]?.bool == false) {
+            let key = Informer.key(svc)
+            slicesByService[key] = await slices.list(namespace: svc.namespace).filter {
+                $0.labels[ProxyObjects.serviceNameLabel] == svc.name
+            }
+        }
+        let health = await prober.results()
+        let frontends = LoadBalancerModel.frontends(services: svcs, slices: slicesByService, nodes: lbNodes) { health[$0] }
+        guard frontends != applied else { return }
+        let script = LoadBalancerRuleset.script(table: config.table, cluster: config.cluster, pool: config.pool, frontends: frontends)
+        do {
+            try await dataplane.apply(script)
+        } catch {
+            logger.warning("load balancer rules were not applied (retrying in 1 s): \(error)")
+            Task {
+                try? await Task.sleep(for: .seconds(1))
+                self.kick?.yield()
+            }
+            return
+        }
+        await flushUDP(from: applied ?? [], to: frontends)
+        for f in frontends where (applied ?? []).first(where: { $0.ip == f.ip && $0.proto == f.proto && $0.port == f.port })?.targets != f.targets {
+            logger.info("load balancer \(f.ip):\(f.port)/\(f.proto.rawValue) (\(f.service)) → \(f.targets.isEmpty ? "nothing" : f.targets.map(\.description).joined(separator: ", "))")
+        }
+        applied = frontends
+        let report = SyncReport(frontends: frontends, duration: ContinuousClock.now - started)
+        for s in subscribers.values { s.yield(report) }
+    }
+
+    /// UDP has no connections to end: flows still pinned to a target that left are deleted,
+    /// so the next datagram is balanced again.
+    func flushUDP(from old: [Frontend], to new: [Frontend]) async {
+        for f in old where f.proto == .udp {
+            let now = new.first { $0.ip == f.ip && $0.proto == .udp && $0.port == f.port }?.targets ?? []
+            for gone in f.targets where !now.contains(gone) {
+                await dataplane.deleteConntrack(["-p", "udp", "--orig-dst", f.ip.description, "--orig-port-dst", String(f.port),
+                                                 "--dst-nat", gone.ip.description])
+            }
+        }
+    }
+}
