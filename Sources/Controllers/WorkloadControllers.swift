@@ -76,10 +76,18 @@ public actor ReplicaSetController: KeyedController {
 
     func reconcile(_ key: String) async throws {
         guard let rs = await replicaSets.get(key), rs.deletionTimestamp == nil else { return }
-        if let e = expectations[rs.uid], e.creates > 0 || !e.deletes.isEmpty { return }  // wait for the informer
+        // Until the informer has seen our last creates and deletes, the pod list is not the
+        // whole truth: make no new pods and delete none, but keep the status true of what
+        // is there (terminating pods do not count), as Kubernetes' controller does.
+        let settled = expectations[rs.uid].map { $0.creates == 0 && $0.deletes.isEmpty } ?? true
         let owned = await pods.list(namespace: rs.namespace).filter { Workloads.controllerUID($0) == rs.uid && Workloads.isActive($0) }
         let want = rs[path: ["spec", "replicas"]]?.intValue ?? 1
-        if owned.count < want {
+        var gone: Set<String> = []
+        var failure: (any Error)?
+        var announce: [(reason: String, message: String)] = []  // Events, recorded once the status is written
+        if !settled {
+            // Status only, below.
+        } else if owned.count < want {
             let n = want - owned.count
             expectations[rs.uid] = (n, [])
             var names: [String] = []
@@ -93,23 +101,41 @@ public actor ReplicaSetController: KeyedController {
                     throw error
                 }
             }
-            for name in names { await events.record(rs, reason: "SuccessfulCreate", message: "Created pod: \(name)") }
+            announce += names.map { "Created pod: \($0)" }.map { ("SuccessfulCreate", $0) }
         } else if owned.count > want {
             let victims = Array(Workloads.deletionOrder(owned).prefix(owned.count - want))
             expectations[rs.uid] = (0, Set(victims.map(\.name)))
-            for p in victims {
-                do { try await client.delete(Resources.pods, namespace: p.namespace, name: p.name) } catch let e as APIError where e.code == 404 {
-                    expectations[rs.uid]?.deletes.remove(p.name)
+            // In parallel: a large scale-down is one round trip, not one per pod.
+            let client = self.client
+            // Each result: nil when deleted, else the error (404: already gone, which is fine).
+            let results = await withTaskGroup(of: (String, (any Error)?).self) { group in
+                for p in victims {
+                    group.addTask {
+                        do { try await client.delete(Resources.pods, namespace: p.namespace, name: p.name) } catch { return (p.name, error) }
+                        return (p.name, nil)
+                    }
                 }
-                await events.record(rs, reason: "SuccessfulDelete", message: "Deleted pod: \(p.name)")
+                return await group.reduce(into: [(String, (any Error)?)]()) { $0.append($1) }
+            }
+            for (name, error) in results {
+                guard let error else {
+                    announce.append(("SuccessfulDelete", "Deleted pod: \(name)"))
+                    gone.insert(name)
+                    continue
+                }
+                expectations[rs.uid]?.deletes.remove(name)  // no event will come for it
+                if (error as? APIError)?.code == 404 { gone.insert(name) } else { failure = failure ?? error }
             }
         }
-        let status = Workloads.replicaSetStatus(rs, pods: owned)
+        // Pods just deleted are terminating: they no longer count, even before the informer says so.
+        let status = Workloads.replicaSetStatus(rs, pods: owned.filter { !gone.contains($0.name) })
         var current = rs["status"] ?? .emptyObject
         current["conditions"] = nil
         if current != status {
             _ = try await client.patch(Resources.replicasets, namespace: rs.namespace, name: rs.name, ["status": status], subresource: "status")
         }
+        for e in announce { await events.record(rs, reason: e.reason, message: e.message) }
+        if let failure { throw failure }  // retried
     }
 }
 

@@ -37,6 +37,20 @@ public enum HostCommand {
         try launchLock.withLock { try p.run() }
     }
 
+    /// A pipe whose ends no other child inherits: close-on-exec, made while no launch is
+    /// under way. (An end inherited by a long-lived child — a pod — keeps a pipe open: a
+    /// command reading its input to EOF, such as `ip -batch -`, would wait forever.) The
+    /// child it is meant for still gets its end, as a duplicate on 0, 1 or 2.
+    public static func pipe() -> Pipe {
+        launchLock.withLock {
+            let p = Pipe()
+            for fd in [p.fileHandleForReading.fileDescriptor, p.fileHandleForWriting.fileDescriptor] {
+                _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC)
+            }
+            return p
+        }
+    }
+
     /// Runs a program to completion; returns its stdout, throws `Failure` on a non-zero exit.
     @discardableResult
     public static func run(_ program: String, _ arguments: [String], input: String? = nil) async throws -> String {
@@ -50,7 +64,7 @@ public enum HostCommand {
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: exe)
                 p.arguments = arguments
-                let out = Pipe(), err = Pipe(), inp = Pipe()
+                let out = pipe(), err = pipe(), inp = pipe()
                 p.standardOutput = out
                 p.standardError = err
                 p.standardInput = input == nil ? FileHandle.nullDevice : inp

@@ -14,12 +14,19 @@ public actor HealthProber {
         public var interval: Duration = .milliseconds(500)
         public var timeout: Duration = .milliseconds(800)
         public var failuresToFail = 2
+        /// A probe that has not passed yet is retried this often for its first `warmUp`:
+        /// a new health check port (a Service turned `Local`) opens a few milliseconds after
+        /// the load balancer learns of it, and waiting a whole interval would leave the
+        /// Service with no target meanwhile.
+        public var warmUpInterval: Duration = .milliseconds(50)
+        public var warmUp: Duration = .seconds(3)
         public init() {}
     }
 
     struct State {
         var healthy: Bool?
         var failures = 0
+        var added = ContinuousClock.now
     }
 
     let config: Configuration
@@ -61,11 +68,10 @@ public actor HealthProber {
     public func run() async {
         let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.wake = wake
-        let interval = config.interval
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: interval)
+                    try? await Task.sleep(for: await self.nextDelay())
                     wake.yield()
                 }
                 wake.finish()
@@ -75,6 +81,12 @@ public actor HealthProber {
             }
             await group.waitForAll()
         }
+    }
+
+    private func nextDelay() -> Duration {
+        let now = ContinuousClock.now
+        let warming = states.values.contains { $0.healthy != true && now - $0.added < config.warmUp }
+        return warming ? config.warmUpInterval : config.interval
     }
 
     private func round() async {

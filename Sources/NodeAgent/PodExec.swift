@@ -1,4 +1,5 @@
 import Foundation
+import HostCommands
 
 /// Runs a command inside a pod (through `swiftlet pod-exec`), streaming its output.
 enum PodExec {
@@ -9,7 +10,7 @@ enum PodExec {
     /// Returns the exit code (126/127 when the command cannot run, 137 when killed at the timeout).
     static func run(executable: String, arguments: [String], environment: [String: String], stdin: Data?, timeout: Duration?,
                     output: @escaping @Sendable (UInt8, Data) -> Void) async -> Int32 {
-        let out = Pipe(), err = Pipe(), inp = Pipe()
+        let out = HostCommand.pipe(), err = HostCommand.pipe(), inp = HostCommand.pipe()
         let process: ContainerProcess
         do {
             process = try ContainerProcess(executable: executable, arguments: arguments,

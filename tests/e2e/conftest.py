@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-BIN = os.environ.get("SWIFTLET_BIN") or shutil.which("swiftlet") or ".build/debug/swiftlet"
+# The checkout's debug build unless told otherwise (never an installed `swiftlet`, which may be older).
+BIN = os.environ.get("SWIFTLET_BIN") or os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug", "swiftlet")
 
 
 def free_port():

@@ -204,7 +204,7 @@ def test_internal_traffic_policy_local(cluster, web):
 
 
 def test_external_ips_are_routed(cluster, web):
-    external = node_ip(cluster, 0).rsplit(".", 1)[0] + ".240"
+    external = node_ip(cluster, 0).rsplit(".", 1)[0] + ".100"  # below the load balancer pool (.128-.254)
     cluster.apply(service("web-ext", "web", spec=f"\n  externalIPs: [{external}]"))
     client = web["node-1"]["metadata"]["name"]
     until_routed(cluster, client, f"http://{external}/hostname", "web-")
