@@ -276,7 +276,9 @@ public enum MirroringPlanner {
     }
 
     /// The slices' contents (no names): one group of slices per subset, at most 1,000 addresses.
-    public static func desiredSlices(_ endpoints: JSON, maxEndpointsPerSlice: Int = 100) -> [JSON] {
+    /// A mirrored slice holds up to 1,000 endpoints (kube-controller-manager's
+    /// `--mirroring-max-endpoints-per-subset` default), not the 100 of selector slices.
+    public static func desiredSlices(_ endpoints: JSON, maxEndpointsPerSlice: Int = 1000) -> [JSON] {
         var labels = JSONObject()
         for (k, v) in endpoints.labels.sorted(by: { $0.key < $1.key }) where k != skipMirrorLabel { labels[k] = .string(v) }
         labels[EndpointsPlanner.serviceNameLabel] = .string(endpoints.name)

@@ -163,4 +163,12 @@ func conditions(_ ep: JSON) -> (Bool, Bool, Bool) {
         #expect(MirroringPlanner.plan(desired: desired, existing: [existing]).isEmpty)
         #expect(MirroringPlanner.plan(desired: [], existing: [existing]).delete == ["db-x1"])
     }
+
+    @Test func mirroredSlicesHoldUpToAThousandAddresses() {
+        var big = endpoints
+        big["subsets"] = [["addresses": .array((0..<1200).map { i in ["ip": .string("10.1.\(i / 256).\(i % 256)")] }),
+                           "ports": [["port": 80]]]]
+        let desired = MirroringPlanner.desiredSlices(big)
+        #expect(desired.map { $0["endpoints"]?.array?.count ?? 0 } == [1000], "one slice, truncated at 1,000 as Kubernetes does")
+    }
 }
