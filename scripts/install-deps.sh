@@ -15,9 +15,16 @@ command -v nsenter >/dev/null || need_apt+=(util-linux)
 command -v ping >/dev/null || need_apt+=(iputils-ping)
 command -v python3 >/dev/null || need_apt+=(python3)
 [ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
+command -v etcd >/dev/null || need_apt+=(etcd-server)  # the etcd store's tests start their own
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing ${need_apt[*]} (apt)"
   export DEBIAN_FRONTEND=noninteractive
+  # No package may start a system service (etcd-server would, on the default ports).
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi

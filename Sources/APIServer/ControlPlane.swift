@@ -17,7 +17,7 @@ public struct ServerConfiguration: Sendable {
     public var advertiseAddress = "127.0.0.1"
     public var serviceCIDR = IPv4Network("10.96.0.0/12")!
     public var nodePortRange = 30000...32767
-    public var storeURL: String?  // nil: SQLite in the data directory; "memory": in memory
+    public var storeURL: String?  // nil: SQLite in the data directory; "memory": in memory; "etcd://h:p[,h:p…]"
     public var contextName = "swiftlet"
     public var mergeUserKubeconfig = true
     public var extraSANs: [String] = []
@@ -53,7 +53,10 @@ public struct ControlPlane: Sendable {
         switch config.storeURL {
         case "memory": store = MemoryStore()
         case nil: store = try SQLiteStore(path: config.dataDir.appendingPathComponent("state.db").path)
-        case let url?: throw APIError.badRequest("unsupported store \(url): use sqlite (the default) or memory")
+        case let url? where url.hasPrefix("etcd://"):
+            store = try EtcdStore(url: url)
+            _ = try await store.currentRevision()  // fail now, with the member list, if none answers
+        case let url?: throw APIError.badRequest("unsupported store \(url): use sqlite (the default), memory, or etcd://host:2379[,host:2379…]")
         }
         let kubernetesIP = config.serviceCIDR.address(1).description
         let ips = Array(Set(["127.0.0.1", config.advertiseAddress, kubernetesIP] + config.bindAddresses.filter { $0 != "0.0.0.0" }

@@ -49,7 +49,7 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "The NodePort range, as FROM-TO.")
     var nodePortRange = "30000-32767"
 
-    @Option(help: "The storage engine: sqlite (default, a file in the data directory) or memory.")
+    @Option(help: "The storage engine: sqlite (default, a file in the data directory), memory, or etcd://host:2379[,host:2379…].")
     var store = "sqlite"
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
@@ -73,7 +73,8 @@ struct ServerOptions: ParsableArguments {
         switch store {
         case "sqlite": c.storeURL = nil
         case "memory": c.storeURL = "memory"
-        default: throw ValidationError("--store \(store) is not known: use sqlite or memory")
+        case let url where url.hasPrefix("etcd://"): c.storeURL = url
+        default: throw ValidationError("--store \(store) is not known: use sqlite, memory, or etcd://host:2379[,host:2379…]")
         }
         return c
     }

@@ -4,8 +4,12 @@ import Testing
 
 /// One suite, run against every store engine: the contract of the `Store` protocol.
 enum Engine: String, CaseIterable, CustomTestStringConvertible {
-    case memory, sqlite
+    case memory, sqlite, etcd
     var testDescription: String { rawValue }
+
+    /// Every engine this machine can run: etcd when its server is installed
+    /// (scripts/install-deps.sh installs it; each test starts a private one).
+    static var available: [Engine] { allCases.filter { $0 != .etcd || EtcdServer.binary != nil } }
 
     func make() throws -> (any Store, String?) {
         switch self {
@@ -15,7 +19,78 @@ enum Engine: String, CaseIterable, CustomTestStringConvertible {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let path = dir.appendingPathComponent("state.db").path
             return (try SQLiteStore(path: path), path)
+        case .etcd:
+            preconditionFailure("use open()")
         }
+    }
+
+    /// A fresh store and what ends it (closing the store, and stopping its etcd).
+    func open() async throws -> (any Store, @Sendable () async -> Void) {
+        guard self == .etcd else {
+            let (store, _) = try make()
+            return (store, { await store.close() })
+        }
+        let server = try await EtcdServer.start()
+        let store = try EtcdStore(endpoints: [server.clientURL])
+        return (store, {
+            await store.close()
+            server.stop()
+        })
+    }
+}
+
+/// A single-member etcd on free loopback ports and a scratch directory, for one test.
+final class EtcdServer: @unchecked Sendable {
+    static let binary = ["/usr/bin/etcd", "/usr/local/bin/etcd"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    let process = Process()
+    let dir: URL
+    let clientURL: String
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    private init(dir: URL, client: Int, peer: Int) throws {
+        self.dir = dir
+        clientURL = "http://127.0.0.1:\(client)"
+        let peerURL = "http://127.0.0.1:\(peer)"
+        process.executableURL = URL(fileURLWithPath: try #require(Self.binary))
+        process.arguments = ["--name", "test", "--data-dir", dir.appendingPathComponent("data").path,
+                             "--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
+                             "--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
+                             "--initial-cluster", "test=\(peerURL)", "--log-level", "error"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    static func start() async throws -> EtcdServer {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-etcd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let server = try EtcdServer(dir: dir, client: freePort(), peer: freePort())
+        let probe = try EtcdStore(endpoints: [server.clientURL])
+        defer { Task { await probe.close() } }
+        for _ in 0..<200 {
+            if (try? await probe.currentRevision()) != nil { return server }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        server.stop()
+        throw StoreError.backend("etcd did not start on \(server.clientURL)")
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: dir)
     }
 }
 
@@ -31,9 +106,9 @@ func collect(_ stream: AsyncThrowingStream<StoreEvent, any Error>, count: Int) a
 }
 
 @Suite struct StoreConformanceTests {
-    @Test(arguments: Engine.allCases)
+    @Test(arguments: Engine.available)
     func createGetUpdateDelete(engine: Engine) async throws {
-        let (store, _) = try engine.make()
+        let (store, done) = try await engine.open()
         let a = try await store.create("/r/a", value: bytes("1"))
         #expect(a.createRevision == a.modRevision)
         await #expect(throws: StoreError.alreadyExists(key: "/r/a")) { try await store.create("/r/a", value: bytes("x")) }
@@ -52,24 +127,25 @@ func collect(_ stream: AsyncThrowingStream<StoreEvent, any Error>, count: Int) a
         #expect(try await store.get("/r/a") == nil)
         await #expect(throws: StoreError.notFound(key: "/r/a")) { try await store.delete("/r/a", expectedModRevision: nil) }
         #expect(try await store.currentRevision() == deleted.modRevision)
-        await store.close()
+        await done()
     }
 
-    @Test(arguments: Engine.allCases)
+    @Test(arguments: Engine.available)
     func listsByPrefixSorted(engine: Engine) async throws {
-        let (store, _) = try engine.make()
+        let (store, done) = try await engine.open()
+        let base = try await store.currentRevision()
         for k in ["/r/ns2/b", "/r/ns1/b", "/r/ns1/a", "/r/ns10/a", "/s/x"] { _ = try await store.create(k, value: bytes(k)) }
         let (items, rev) = try await store.list(prefix: "/r/ns1/")
         #expect(items.map(\.key) == ["/r/ns1/a", "/r/ns1/b"])
-        #expect(rev == 5)
+        #expect(rev == base + 5)
         #expect(try await store.list(prefix: "/r/").items.count == 4)
         #expect(try await store.count(prefix: "/r/") == 4)
-        await store.close()
+        await done()
     }
 
-    @Test(arguments: Engine.allCases)
+    @Test(arguments: Engine.available)
     func watchReplaysHistoryThenGoesLive(engine: Engine) async throws {
-        let (store, _) = try engine.make()
+        let (store, done) = try await engine.open()
         let first = try await store.create("/r/a", value: bytes("1"))
         _ = try await store.update("/r/a", value: bytes("2"), expectedModRevision: nil)
         _ = try await store.create("/other/x", value: bytes("x"))
@@ -82,12 +158,12 @@ func collect(_ stream: AsyncThrowingStream<StoreEvent, any Error>, count: Int) a
         #expect(events[0].prevValue == bytes("1"))
         #expect(events[1].kv.value == bytes("2"))
         #expect(events.map(\.revision) == events.map(\.revision).sorted())
-        await store.close()
+        await done()
     }
 
-    @Test(arguments: Engine.allCases)
+    @Test(arguments: Engine.available)
     func concurrentWritersGetDistinctRevisionsAndWatchersSeeAllInOrder(engine: Engine) async throws {
-        let (store, _) = try engine.make()
+        let (store, done) = try await engine.open()
         let start = try await store.currentRevision()
         let stream = try await store.watch(prefix: "/c/", afterRevision: start)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -103,21 +179,22 @@ func collect(_ stream: AsyncThrowingStream<StoreEvent, any Error>, count: Int) a
         #expect(Set(revisions).count == 200)
         #expect(revisions == revisions.sorted())
         #expect(try await store.count(prefix: "/c/") == 200)
-        await store.close()
+        await done()
     }
 
-    @Test(arguments: Engine.allCases)
+    @Test(arguments: Engine.available)
     func compactedRevisionsAreGone(engine: Engine) async throws {
-        let (store, _) = try engine.make()
+        let (store, done) = try await engine.open()
+        let base = try await store.currentRevision()
         for i in 0..<5 { _ = try await store.create("/r/\(i)", value: bytes("\(i)")) }
-        try await store.compact(through: 3)
-        await #expect(throws: StoreError.compacted(requested: 1, oldest: 4)) {
-            _ = try await store.watch(prefix: "/r/", afterRevision: 1)
+        try await store.compact(through: base + 3)
+        await #expect(throws: StoreError.compacted(requested: base + 1, oldest: base + 4)) {
+            _ = try await store.watch(prefix: "/r/", afterRevision: base + 1)
         }
-        let stream = try await store.watch(prefix: "/r/", afterRevision: 3)
+        let stream = try await store.watch(prefix: "/r/", afterRevision: base + 3)
         let events = try await collect(stream, count: 2)
-        #expect(events.map(\.revision) == [4, 5])
-        await store.close()
+        #expect(events.map(\.revision) == [base + 4, base + 5])
+        await done()
     }
 }
 
