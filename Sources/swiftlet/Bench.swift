@@ -96,13 +96,27 @@ struct APIBench: AsyncParsableCommand {
     @Option(help: "Concurrent clients creating them.") var clients = 8
     @Option(help: "Watchers that must each receive every change.") var watchers = 100
     @Option(help: "Changes made while the watchers listen.") var changes = 20
+    @Option(help: "The store: sqlite, or etcd (a 3-member etcd cluster on loopback, started here).") var store = "sqlite"
 
     func run() async throws {
-        let server = try ServerProcess()
+        var etcd: LocalEtcdCluster?
+        var extra: [String] = []
+        switch store {
+        case "sqlite": break
+        case "etcd":
+            let cluster = try LocalEtcdCluster(members: 3)
+            etcd = cluster
+            try await cluster.waitReady()
+            extra = ["--store", cluster.storeURL]
+        default: throw ValidationError("--store \(store): use sqlite or etcd")
+        }
+        defer { etcd?.stop() }
+        let server = try ServerProcess(extraArgs: extra)
         defer { server.stop() }
         let client = try await server.waitReady()
         defer { Task { await client.shutdown() } }
-        print("API server benchmark: \(services) services, \(clients) clients, \(watchers) watchers, SQLite store, HTTPS")
+        let storeName = etcd.map { "3-member etcd (\($0.storeURL))" } ?? "SQLite store"
+        print("API server benchmark: \(services) services, \(clients) clients, \(watchers) watchers, \(storeName), HTTPS")
 
         let perClient = services / clients
         let clock = ContinuousClock()
