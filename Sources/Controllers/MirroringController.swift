@@ -29,8 +29,8 @@ public actor MirroringController {
             }
             group.addTask {
                 for await c in await self.slices.changes() {
-                    guard let s = c.new ?? c.old, s.labels[EndpointsPlanner.managedByLabel] == MirroringPlanner.managedBy,
-                          let svc = s.labels[EndpointsPlanner.serviceNameLabel] else { continue }
+                    // Its own slices, and the EndpointSlice controller's (whose arrival lets it hand over).
+                    guard let s = c.new ?? c.old, let svc = s.labels[EndpointsPlanner.serviceNameLabel] else { continue }
                     await self.queue.add("\(s.namespace)/\(svc)")
                 }
             }
@@ -57,7 +57,15 @@ public actor MirroringController {
             $0.labels[EndpointsPlanner.serviceNameLabel] == parts[1] && $0.labels[EndpointsPlanner.managedByLabel] == MirroringPlanner.managedBy
         }
         let desired = ep.flatMap { MirroringPlanner.shouldMirror($0, service: svc) ? MirroringPlanner.desiredSlices($0) : nil } ?? []
-        let plan = MirroringPlanner.plan(desired: desired, existing: existing)
+        var plan = MirroringPlanner.plan(desired: desired, existing: existing)
+        // A Service that gained a selector: keep the mirrored slices until the EndpointSlice
+        // controller's are there, so its clients never see it without endpoints.
+        if desired.isEmpty, !plan.delete.isEmpty, let svc, !(svc[path: ["spec", "selector"]]?.stringMap ?? [:]).isEmpty {
+            let handedOver = await slices.list(namespace: parts[0]).contains {
+                $0.labels[EndpointsPlanner.serviceNameLabel] == parts[1] && $0.labels[EndpointsPlanner.managedByLabel] == EndpointsPlanner.managedBy
+            }
+            if !handedOver { plan.delete = [] }
+        }
         do {
             for s in plan.create { _ = try await client.create(Resources.endpointslices, namespace: parts[0], s) }
             for s in plan.update { _ = try await client.update(Resources.endpointslices, namespace: parts[0], s) }

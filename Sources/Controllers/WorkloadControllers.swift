@@ -294,6 +294,9 @@ public actor Scheduler: KeyedController {
     let events: EventRecorder
     let queue = WorkQueue()
     private var reported: Set<String> = []
+    /// Pods bound here that the informer does not show bound yet (pod uid → node), so pods
+    /// scheduled in a burst spread instead of all seeing the same counts.
+    private var assumed: [String: String] = [:]
 
     public init(client: KubeClient, pods: Informer, nodes: Informer) {
         self.client = client
@@ -330,9 +333,17 @@ public actor Scheduler: KeyedController {
     func reconcile(_ key: String) async throws {
         guard let pod = await pods.get(key), Self.needsNode(pod) else { return }
         var counts: [String: Int] = [:]
+        var seen: Set<String> = []
         for p in await pods.list() where Workloads.isActive(p) {
-            if let n = p[path: ["spec", "nodeName"]]?.string, !n.isEmpty { counts[n, default: 0] += 1 }
+            seen.insert(p.uid)
+            if let n = p[path: ["spec", "nodeName"]]?.string, !n.isEmpty {
+                counts[n, default: 0] += 1
+                assumed[p.uid] = nil
+            } else if let n = assumed[p.uid] {
+                counts[n, default: 0] += 1
+            }
         }
+        assumed = assumed.filter { seen.contains($0.key) }
         let allNodes = await nodes.list()
         guard let node = Workloads.chooseNode(nodes: allNodes, podCounts: counts) else {
             if reported.insert(pod.uid).inserted {
@@ -353,6 +364,7 @@ public actor Scheduler: KeyedController {
             return
         }
         reported.remove(pod.uid)
+        assumed[pod.uid] = node
         await events.record(pod, reason: "Scheduled", message: "Successfully assigned \(pod.namespace)/\(pod.name) to \(node)")
     }
 }

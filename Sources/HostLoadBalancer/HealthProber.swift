@@ -6,9 +6,11 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Runs the load balancer's HTTP health checks, as a cloud load balancer does: a probe is
-/// healthy after one 200 and unhealthy after `failuresToFail` failures in a row (a
-/// refused connection, a timeout, any other status). Reports each change of health.
+/// Runs the load balancer's health checks, as a cloud load balancer does: a probe is
+/// healthy after one 200 (or an open TCP connection), unhealthy at once on any other HTTP
+/// status (the node says it has nothing), and after `failuresToFail` unanswered tries in a
+/// row (refused, timed out). A new probe that has not answered stays unknown during its
+/// warm-up. Reports each change of health.
 public actor HealthProber {
     public struct Configuration: Sendable {
         public var interval: Duration = .milliseconds(500)
@@ -90,24 +92,44 @@ public actor HealthProber {
     }
 
     private func round() async {
-        let probes = Array(states.keys)
+        // A NodePort that answered once stays admitted: the gate is for a new frontend, and
+        // the node's own health check covers the node afterwards.
+        let probes = states.filter { $0.key.http || $0.value.healthy != true }.map(\.key)
         let timeout = config.timeout
-        let results = await withTaskGroup(of: (HealthProbe, Bool).self) { group in
-            for p in probes { group.addTask { (p, await HTTPCheck.get(ip: p.ip, port: p.port, path: "/healthz", timeout: timeout) == .ok) } }
-            var out: [(HealthProbe, Bool)] = []
+        // nil: no answer (refused, timed out); false: an answer that says no (503).
+        let results = await withTaskGroup(of: (HealthProbe, Bool?).self) { group in
+            for p in probes {
+                group.addTask {
+                    if p.http {
+                        guard let status = await HTTPCheck.get(ip: p.ip, port: p.port, path: "/healthz", timeout: timeout) else { return (p, nil) }
+                        return (p, status == .ok)
+                    }
+                    return (p, await HTTPCheck.connects(ip: p.ip, port: p.port, timeout: timeout) ? true : nil)
+                }
+            }
+            var out: [(HealthProbe, Bool?)] = []
             for await r in group { out.append(r) }
             return out
         }
         var anyChange = false
-        for (p, ok) in results {
+        let now = ContinuousClock.now
+        for (p, answer) in results {
             guard var s = states[p] else { continue }
             let before = s.healthy
-            if ok {
+            switch answer {
+            case true?:
                 s.failures = 0
                 s.healthy = true
-            } else {
+            case false?:
+                // The check answered, and says the node has nothing here: out at once.
+                s.failures = 0
+                s.healthy = false
+            case nil:
                 s.failures += 1
-                if s.healthy == nil || s.failures >= config.failuresToFail { s.healthy = false }
+                // A check that never answered stays "not known yet" while it warms up (its
+                // port may open a moment later); one that did answer fails after a few misses.
+                let warming = s.healthy == nil && now - s.added < config.warmUp
+                if !warming, s.healthy == nil || s.failures >= config.failuresToFail { s.healthy = false }
             }
             states[p] = s
             if s.healthy != before {
@@ -116,6 +138,15 @@ public actor HealthProber {
             }
         }
         if anyChange { changed?.yield() }
+        // A probe still warming up is tried again soon, not at the next regular tick.
+        if states.values.contains(where: { $0.healthy != true && now - $0.added < config.warmUp }) {
+            let soon = config.warmUpInterval
+            let wake = self.wake
+            Task {
+                try? await Task.sleep(for: soon)
+                wake?.yield()
+            }
+        }
     }
 }
 
@@ -145,6 +176,21 @@ public enum HTTPCheck {
             return status.withLockedValue { $0 }
         } catch {
             return nil
+        }
+    }
+}
+
+extension HTTPCheck {
+    /// Whether a TCP connection opens (and closes it at once).
+    public static func connects(ip: IPv4Address, port: Int, timeout: Duration) async -> Bool {
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.nanoseconds(timeout.nanoseconds))
+                .connect(host: ip.description, port: port).get()
+            try? await channel.close()
+            return true
+        } catch {
+            return false
         }
     }
 }

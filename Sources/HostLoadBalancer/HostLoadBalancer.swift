@@ -112,7 +112,8 @@ public actor HostLoadBalancer: Service {
             }
         }
         let health = await prober.results()
-        let frontends = LoadBalancerModel.frontends(services: svcs, slices: slicesByService, nodes: lbNodes) { health[$0] }
+        let frontends = LoadBalancerModel.frontends(services: svcs, slices: slicesByService, nodes: lbNodes,
+                                                    previous: applied ?? []) { health[$0] }
         guard frontends != applied else { return }
         let script = LoadBalancerRuleset.script(table: config.table, cluster: config.cluster, pool: config.pool, frontends: frontends)
         do {

@@ -26,21 +26,24 @@ public struct LoadBalancerNode: Sendable, Hashable {
     }
 }
 
-/// An HTTP health check the load balancer runs against a node: the proxy's `/healthz`
-/// (port 10256) for every node, and each `externalTrafficPolicy: Local` Service's
-/// `healthCheckNodePort`.
+/// A check the load balancer runs against a node: HTTP `GET /healthz` on the proxy's port
+/// 10256 (every node) and on each `externalTrafficPolicy: Local` Service's
+/// `healthCheckNodePort`; or a TCP connect to a NodePort (`http == false`), which admits a
+/// node to a new frontend only once its proxy serves that port.
 public struct HealthProbe: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var ip: IPv4Address
     public var port: Int
+    public var http: Bool
 
-    public init(ip: IPv4Address, port: Int) {
+    public init(ip: IPv4Address, port: Int, http: Bool = true) {
         self.ip = ip
         self.port = port
+        self.http = http
     }
 
-    public var url: String { "http://\(ip):\(port)/healthz" }
-    public var description: String { "\(ip):\(port)" }
-    public static func < (a: HealthProbe, b: HealthProbe) -> Bool { (a.ip, a.port) < (b.ip, b.port) }
+    public var url: String { http ? "http://\(ip):\(port)/healthz" : "tcp://\(ip):\(port)" }
+    public var description: String { url }
+    public static func < (a: HealthProbe, b: HealthProbe) -> Bool { (a.ip, a.port, a.http ? 1 : 0) < (b.ip, b.port, b.http ? 1 : 0) }
 }
 
 /// Where one load-balancer address and port sends new connections.
@@ -89,16 +92,27 @@ public enum LoadBalancerModel {
     public static func probes(services: [JSON], nodes: [LoadBalancerNode]) -> Set<HealthProbe> {
         var out = Set(nodes.map { HealthProbe(ip: $0.ip, port: HealthCheckServers.proxyHealthPort) })
         for svc in services where ServiceRules.isSwiftletLoadBalancer(svc) && !ingressIPs(svc).isEmpty {
-            for sp in ProxyObjects.ports(of: svc) where sp.nodePort != nil {
-                if let hc = sp.healthCheckNodePort { for n in nodes { out.insert(HealthProbe(ip: n.ip, port: hc)) } }
+            for sp in ProxyObjects.ports(of: svc) {
+                guard let nodePort = sp.nodePort else { continue }
+                if let hc = sp.healthCheckNodePort {
+                    for n in nodes { out.insert(HealthProbe(ip: n.ip, port: hc)) }
+                } else if sp.name.proto == .tcp {
+                    for n in nodes { out.insert(HealthProbe(ip: n.ip, port: nodePort, http: false)) }
+                }
             }
         }
         return out
     }
 
     /// The frontends of every served LoadBalancer Service with an address, sorted.
+    /// `previous` (what is applied now) decides for a per-Service check not answered yet:
+    /// a node keeps its place until its check says otherwise, so switching a Service to
+    /// `externalTrafficPolicy: Local` does not empty its frontend for a moment, while a new
+    /// frontend admits a node only once the check passes.
     public static func frontends(services: [JSON], slices: [String: [JSON]], nodes: [LoadBalancerNode],
-                                 healthy: (HealthProbe) -> Bool?) -> [Frontend] {
+                                 previous: [Frontend] = [], healthy: (HealthProbe) -> Bool?) -> [Frontend] {
+        var before: [String: Set<IPv4Address>] = [:]
+        for f in previous where f.viaNodePorts { before["\(f.ip)/\(f.proto)/\(f.port)"] = Set(f.targets.map(\.ip)) }
         // A node takes load-balancer traffic when it is Ready and its proxy answers.
         let live = nodes.filter { $0.ready && healthy(HealthProbe(ip: $0.ip, port: HealthCheckServers.proxyHealthPort)) == true }
         let liveNames = Set(live.map(\.name))
@@ -116,7 +130,15 @@ public enum LoadBalancerModel {
             for sp in ports {
                 var targets: [Frontend.Target]
                 if let nodePort = sp.nodePort {
-                    let eligible = sp.healthCheckNodePort.map { hc in live.filter { healthy(HealthProbe(ip: $0.ip, port: hc)) == true } } ?? live
+                    let had = ips.reduce(into: Set<IPv4Address>()) { $0.formUnion(before["\($1)/\(sp.name.proto)/\(sp.port)"] ?? []) }
+                    let eligible: [LoadBalancerNode]
+                    if let hc = sp.healthCheckNodePort {
+                        eligible = live.filter { healthy(HealthProbe(ip: $0.ip, port: hc)) ?? had.contains($0.ip) }
+                    } else if sp.name.proto == .tcp {
+                        eligible = live.filter { healthy(HealthProbe(ip: $0.ip, port: nodePort, http: false)) ?? had.contains($0.ip) }
+                    } else {
+                        eligible = live  // UDP: nothing to connect to
+                    }
                     targets = eligible.map { Frontend.Target(ip: $0.ip, port: nodePort) }
                 } else {
                     // No NodePorts: straight to the pods, on nodes that are up.

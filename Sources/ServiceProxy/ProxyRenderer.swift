@@ -79,7 +79,9 @@ public enum ProxyRenderer {
             for ep in used where node.nodePodCIDR.contains(ep.ip) { f.localEndpointIPs.insert(ep.ip) }
             for ep in used where ep.ready { f.readyEndpointIPs.insert(ep.ip) }
             if let hc = sp.healthCheckNodePort {
-                healthLocal[hc, default: (sp.name, [])].1.formUnion(local)
+                // Only ready ones: a node left with terminating endpoints reports 503, so load
+                // balancers drain it while those still finish their connections (KEP-1669).
+                healthLocal[hc, default: (sp.name, [])].1.formUnion(local.filter(\.ready))
             }
             if proto == .udp {
                 f.udpTargets.append(UDPTarget(destinations: [sp.clusterIP] + sp.externalIPs, port: sp.port, nodePort: sp.nodePort,

@@ -72,6 +72,26 @@ enum LBFixture {
         #expect(byKey["172.30.0.130:80/tcp"]?.viaNodePorts == false)
     }
 
+    @Test func aNodeJoinsANewFrontendOnceItsNodePortAnswers() {
+        let fs = LoadBalancerModel.frontends(services: [LBFixture.services[0]], slices: [:], nodes: LBFixture.nodes) { p in
+            p.http || p.ip == IPv4Address("172.30.0.11")!
+        }
+        #expect(fs.first?.targets == [target("172.30.0.11:31000")])
+    }
+
+    @Test func aCheckNotAnsweredYetKeepsWhatWasThere() {
+        // `local` was Cluster a moment ago, over every node; its health checks have not answered.
+        let was = Frontend(ip: IPv4Address("172.30.0.129")!, proto: .tcp, port: 80, service: "kiada/local",
+                           targets: [target("172.30.0.11:31001"), target("172.30.0.12:31001")], viaNodePorts: true)
+        let unknown: (HealthProbe) -> Bool? = { $0.port == 10256 ? true : nil }
+        let fs = LoadBalancerModel.frontends(services: [LBFixture.services[1]], slices: [:], nodes: LBFixture.nodes, previous: [was],
+                                             healthy: unknown)
+        #expect(fs.first { $0.port == 80 }?.targets == was.targets)
+        // A frontend that did not exist admits nobody until its checks pass.
+        #expect(LoadBalancerModel.frontends(services: [LBFixture.services[1]], slices: [:], nodes: LBFixture.nodes,
+                                            healthy: unknown).first { $0.port == 80 }?.targets == [])
+    }
+
     @Test func unknownOrFailedProxyHealthTakesTheNodeOut() {
         let fs = LoadBalancerModel.frontends(services: [LBFixture.services[0]], slices: [:], nodes: LBFixture.nodes) { p in
             p.ip == IPv4Address("172.30.0.12")! ? false : (p.ip == IPv4Address("172.30.0.11")! ? nil : true)
@@ -81,7 +101,9 @@ enum LBFixture {
 
     @Test func probesCoverNodesAndLocalHealthChecks() {
         let probes = LoadBalancerModel.probes(services: LBFixture.services, nodes: LBFixture.nodes)
-        #expect(probes.count == 6)
+        // Proxy health on 3 nodes, `local`'s health check on 3, `kiada`'s NodePort (a TCP gate) on 3.
+        #expect(probes.count == 9)
+        #expect(probes.contains(HealthProbe(ip: IPv4Address("172.30.0.12")!, port: 31000, http: false)))
         #expect(probes.contains(HealthProbe(ip: IPv4Address("172.30.0.13")!, port: 32000)))
         #expect(probes.contains(HealthProbe(ip: IPv4Address("172.30.0.11")!, port: 10256)))
     }
