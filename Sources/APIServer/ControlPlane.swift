@@ -66,6 +66,7 @@ public struct ControlPlane: Sendable {
         let pki = try PKI.loadOrCreate(in: config.pkiDir, ipAddresses: ips, dnsNames: dns)
 
         let allocator = ServiceAllocator(serviceCIDR: config.serviceCIDR, nodePorts: config.nodePortRange)
+        if store is EtcdStore { await allocator.claimThrough(store) }  // other API servers may share it
         let registry = Registry(store: store, allocator: allocator, logger: logger)
         try await registry.start()
         try await Bootstrap.run(registry, config: config, logger: logger)

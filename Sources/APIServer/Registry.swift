@@ -51,9 +51,9 @@ public final class Registry: Sendable {
     /// Rebuilds allocator state from stored services and resumes unfinished namespace deletions.
     public func start() async throws {
         let (services, _) = try await store.list(prefix: Resources.key(Resources.services, namespace: nil, name: nil))
-        for kv in services {
-            if let svc = try? JSON.parse(kv.value) { await allocator.markUsed(.init(service: svc)) }
-        }
+        let holdings = services.compactMap { kv in (try? JSON.parse(kv.value)).map { ServiceAllocator.Holdings(service: $0) } }
+        for h in holdings { await allocator.markUsed(h) }
+        await allocator.ensureClaims(holdings)
         let (namespaces, _) = try await list(Resources.namespaces, namespace: nil, options: ListOptions())
         for ns in namespaces where ns.deletionTimestamp != nil {
             scheduleNamespaceCleanup(ns.name)

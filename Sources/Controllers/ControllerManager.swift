@@ -3,20 +3,38 @@ import KubeClient
 import Logging
 import ServiceLifecycle
 
-/// Runs the controllers as API clients of a cluster, until graceful shutdown.
+/// Runs the controllers as API clients of a cluster, until graceful shutdown — only while
+/// it holds the `kube-system/swiftlet-controller-manager` Lease, so that with several API
+/// servers on one store the controllers run once, and move when their holder dies.
 public struct ControllerManager: Service {
     let client: KubeClient
     let logger: Logger
     let loadBalancerPool: LoadBalancerPool?
+    let election: LeaderElector.Configuration
 
     /// Without a pool, LoadBalancer Services stay `<pending>` (for another controller).
-    public init(client: KubeClient, loadBalancerPool: LoadBalancerPool? = nil, logger: Logger) {
+    /// `identity` names this candidate for leader election; the same identity after a
+    /// restart takes the Lease back at once.
+    public init(client: KubeClient, loadBalancerPool: LoadBalancerPool? = nil, identity: String,
+                leaseDuration: Duration = .seconds(15), logger: Logger) {
         self.client = client
         self.loadBalancerPool = loadBalancerPool
         self.logger = logger
+        var election = LeaderElector.Configuration(name: "swiftlet-controller-manager", identity: identity)
+        election.leaseDuration = leaseDuration
+        election.renewDeadline = leaseDuration * 2 / 3
+        election.retryPeriod = min(.seconds(2), leaseDuration / 5)
+        self.election = election
     }
 
     public func run() async throws {
+        let elector = LeaderElector(client: client, config: election, logger: logger)
+        await cancelWhenGracefulShutdown {
+            await elector.run { await self.runControllers() }
+        }
+    }
+
+    func runControllers() async {
         let services = Informer(Resources.services, client: client, logger: logger)
         let pods = Informer(Resources.pods, client: client, logger: logger)
         let slices = Informer(Resources.endpointslices, client: client, logger: logger)
@@ -34,28 +52,26 @@ public struct ControllerManager: Service {
         let nodeLifecycle = NodeLifecycleController(client: client, nodes: nodes, pods: pods, logger: logger)
         let mirroring = MirroringController(client: client, services: services, slices: slices, endpoints: endpoints, logger: logger)
         let loadBalancerIPs = loadBalancerPool.map { LoadBalancerIPController(client: client, services: services, pool: $0, logger: logger) }
-        await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                for informer in [services, pods, slices, endpoints, deployments, replicaSets, nodes] {
-                    group.addTask { await informer.run() }
-                }
-                // Each controller ends its work queue when cancelled, so its run() returns.
-                let controllers: [(run: @Sendable () async -> Void, stop: @Sendable () async -> Void)] = [
-                    ({ await endpointsController.run() }, { await endpointsController.stop() }),
-                    ({ await mirroring.run() }, { await mirroring.stop() }),
-                    ({ await replicaSetController.run() }, { await replicaSetController.stop() }),
-                    ({ await deploymentController.run() }, { await deploymentController.stop() }),
-                    ({ await gc.run() }, { await gc.stop() }),
-                    ({ await scheduler.run() }, { await scheduler.stop() }),
-                    ({ await nodeLifecycle.run() }, { await nodeLifecycle.stop() }),
-                ]
-                if let lb = loadBalancerIPs {
-                    group.addTask { await withTaskCancellationHandler { await lb.run() } onCancel: { Task { await lb.stop() } } }
-                }
-                for c in controllers {
-                    group.addTask {
-                        await withTaskCancellationHandler { await c.run() } onCancel: { Task { await c.stop() } }
-                    }
+        await withDiscardingTaskGroup { group in
+            for informer in [services, pods, slices, endpoints, deployments, replicaSets, nodes] {
+                group.addTask { await informer.run() }
+            }
+            // Each controller ends its work queue when cancelled, so its run() returns.
+            let controllers: [(run: @Sendable () async -> Void, stop: @Sendable () async -> Void)] = [
+                ({ await endpointsController.run() }, { await endpointsController.stop() }),
+                ({ await mirroring.run() }, { await mirroring.stop() }),
+                ({ await replicaSetController.run() }, { await replicaSetController.stop() }),
+                ({ await deploymentController.run() }, { await deploymentController.stop() }),
+                ({ await gc.run() }, { await gc.stop() }),
+                ({ await scheduler.run() }, { await scheduler.stop() }),
+                ({ await nodeLifecycle.run() }, { await nodeLifecycle.stop() }),
+            ]
+            if let lb = loadBalancerIPs {
+                group.addTask { await withTaskCancellationHandler { await lb.run() } onCancel: { Task { await lb.stop() } } }
+            }
+            for c in controllers {
+                group.addTask {
+                    await withTaskCancellationHandler { await c.run() } onCancel: { Task { await c.stop() } }
                 }
             }
         }

@@ -144,3 +144,15 @@ enum ClusterPlumbing {
         return nil
     }
 }
+
+/// Who this process is in the controllers' leader election: the machine and the data
+/// directory, so a restarted `up` or `server` on the same directory takes its Lease back at
+/// once, and a second server (another directory) waits its turn.
+enum ControllerIdentity {
+    static func of(dataDir: URL) -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        gethostname(&buf, buf.count)
+        let host = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "\(host)_\(dataDir.standardizedFileURL.path)"
+    }
+}

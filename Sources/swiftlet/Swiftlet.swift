@@ -103,7 +103,8 @@ struct Server: AsyncParsableCommand {
         // The controllers are API clients of this server, over HTTPS like any other client.
         let client = try KubeClient(credentials: ClusterCredentials(
             servers: ["https://127.0.0.1:\(config.port)"], caPEM: plane.pki.caCertPEM, token: plane.pki.token))
-        let controllers = ControllerManager(client: client, logger: options.logger("swiftlet.controllers"))
+        let controllers = ControllerManager(client: client, identity: ControllerIdentity.of(dataDir: config.dataDir),
+                                            logger: options.logger("swiftlet.controllers"))
         let group = ServiceGroup(configuration: .init(
             services: plane.services.map { .init(service: $0) } + [.init(service: ClientCloser(client: client)), .init(service: controllers)],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -140,7 +140,8 @@ struct Up: AsyncParsableCommand {
         }
         let client = try KubeClient(credentials: ClusterCredentials(
             servers: ["https://127.0.0.1:\(r.port)"], caPEM: plane.pki.caCertPEM, token: plane.pki.token))
-        let controllers = ControllerManager(client: client, loadBalancerPool: net.loadBalancerPool, logger: logger)
+        let controllers = ControllerManager(client: client, loadBalancerPool: net.loadBalancerPool,
+                                            identity: ControllerIdentity.of(dataDir: dir), logger: logger)
         let loadBalancer = HostLoadBalancer(config: .init(cluster: r.name, table: net.loadBalancerTable, pool: net.loadBalancerPool), client: client,
                                             dataplane: HostDataplane(), logger: logger)
         let executable = Self.selfPath()

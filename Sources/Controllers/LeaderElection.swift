@@ -1,0 +1,109 @@
+import KubeAPI
+import KubeClient
+import Logging
+
+/// Leader election through a `coordination.k8s.io/v1` Lease, as client-go's leaderelection
+/// does it: the holder renews `spec.renewTime` every `retryPeriod`; anyone may take the
+/// Lease once it has gone unrenewed for `leaseDurationSeconds`; every write carries the
+/// Lease's resourceVersion, so two candidates can never both win. A leader that cannot
+/// renew within `renewDeadline` stops leading before anyone else may start.
+public actor LeaderElector {
+    public struct Configuration: Sendable {
+        public var namespace = "kube-system"
+        public var name: String
+        /// Who this candidate is; the same identity after a restart resumes the Lease at once.
+        public var identity: String
+        public var leaseDuration: Duration = .seconds(15)
+        public var renewDeadline: Duration = .seconds(10)
+        public var retryPeriod: Duration = .seconds(2)
+
+        public init(name: String, identity: String) {
+            self.name = name
+            self.identity = identity
+        }
+    }
+
+    let client: KubeClient
+    let config: Configuration
+    let logger: Logger
+    public private(set) var isLeader = false
+
+    public init(client: KubeClient, config: Configuration, logger: Logger) {
+        self.client = client
+        self.config = config
+        self.logger = logger
+    }
+
+    /// Runs `lead` whenever this candidate holds the Lease (cancelling it when the Lease is
+    /// lost) until the calling task is cancelled; then gives the Lease up so another
+    /// candidate takes over at once.
+    public func run(lead: @escaping @Sendable () async -> Void) async {
+        while !Task.isCancelled {
+            if await tryAcquireOrRenew() {
+                logger.notice("became leader (lease \(config.namespace)/\(config.name), identity \(config.identity))")
+                isLeader = true
+                let leading = Task { await lead() }
+                var lastRenew = ContinuousClock.now
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: config.retryPeriod)
+                    if Task.isCancelled { break }
+                    if await tryAcquireOrRenew() {
+                        lastRenew = .now
+                    } else if ContinuousClock.now - lastRenew > config.renewDeadline {
+                        logger.warning("lost the lease \(config.namespace)/\(config.name): stopping the controllers")
+                        break
+                    }
+                }
+                leading.cancel()
+                await leading.value
+                isLeader = false
+                if Task.isCancelled { break }
+            } else {
+                try? await Task.sleep(for: config.retryPeriod)
+            }
+        }
+        await release()
+    }
+
+    static func seconds(_ d: Duration) -> Int64 { d.components.seconds }
+
+    func tryAcquireOrRenew() async -> Bool {
+        let now = Timestamp.now
+        do {
+            guard var lease = try await client.getIfExists(Resources.leases, namespace: config.namespace, name: config.name) else {
+                _ = try await client.create(Resources.leases, namespace: config.namespace, [
+                    "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                    "metadata": ["name": .string(config.name), "namespace": .string(config.namespace)],
+                    "spec": ["holderIdentity": .string(config.identity), "leaseDurationSeconds": JSON(Int(Self.seconds(config.leaseDuration))),
+                             "acquireTime": .string(now.rfc3339Micro), "renewTime": .string(now.rfc3339Micro), "leaseTransitions": 0],
+                ])
+                return true
+            }
+            let holder = lease[path: ["spec", "holderIdentity"]]?.string ?? ""
+            if holder != config.identity {
+                let duration = lease[path: ["spec", "leaseDurationSeconds"]]?.int ?? Self.seconds(config.leaseDuration)
+                let renewed = (lease[path: ["spec", "renewTime"]]?.string).flatMap(Timestamp.init(rfc3339:)) ?? Timestamp(micros: 0)
+                guard holder.isEmpty || renewed.adding(seconds: duration) < now else { return false }
+                lease[path: ["spec", "acquireTime"]] = .string(now.rfc3339Micro)
+                lease[path: ["spec", "leaseTransitions"]] = JSON(Int((lease[path: ["spec", "leaseTransitions"]]?.int ?? 0) + 1))
+            }
+            lease[path: ["spec", "holderIdentity"]] = .string(config.identity)
+            lease[path: ["spec", "leaseDurationSeconds"]] = JSON(Int(Self.seconds(config.leaseDuration)))
+            lease[path: ["spec", "renewTime"]] = .string(now.rfc3339Micro)
+            _ = try await client.update(Resources.leases, namespace: config.namespace, lease)  // 409 if someone else wrote first
+            return true
+        } catch {
+            logger.debug("lease \(config.namespace)/\(config.name): \(error)")
+            return false
+        }
+    }
+
+    /// Gives the Lease up (an empty holder), if this candidate holds it.
+    func release() async {
+        guard var lease = try? await client.getIfExists(Resources.leases, namespace: config.namespace, name: config.name),
+              lease[path: ["spec", "holderIdentity"]]?.string == config.identity else { return }
+        lease[path: ["spec", "holderIdentity"]] = ""
+        lease[path: ["spec", "leaseDurationSeconds"]] = 1
+        _ = try? await client.update(Resources.leases, namespace: config.namespace, lease)
+    }
+}
