@@ -8,7 +8,7 @@ directory, name, port and ranges, translates the document's addresses and names 
 test cluster's in commands and back in output, and compares after masking what differs on
 every run (generated name suffixes, pod and cluster IPs, ephemeral and node ports, ages,
 times) — line order ignored, spacing collapsed. A command that changes nothing (`kubectl
-get`, `curl`, `dig` …) is retried until it matches, for up to 30 s, since the cluster
+get`, `curl`, `dig` …) is retried until it matches, for up to 60 s, since the cluster
 converges asynchronously. A block opened with ```console varies runs but is not compared.
 
 `SWIFTLET_UPDATE_WALKTHROUGH=1` writes the real output into the document instead (in the
@@ -196,7 +196,7 @@ def run(path, session, timeout=420):
     for start, cmds in blocks:
         for cmd in cmds:
             retry = cmd.check and not MUTATING.search(cmd.text) and not UPDATE
-            deadline = time.time() + 30
+            deadline = time.time() + 60
             while True:
                 output, status = session.send(session.to_test(cmd.text), timeout)
                 actual = session.to_doc(output)
