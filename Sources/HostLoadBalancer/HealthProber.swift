@@ -42,9 +42,6 @@ public actor HealthProber {
         self.logger = logger
     }
 
-    /// nil until the first probe of `probe` has answered (or failed).
-    public func healthy(_ probe: HealthProbe) -> Bool? { states[probe]?.healthy }
-
     /// A snapshot of every known result.
     public func results() -> [HealthProbe: Bool] { states.compactMapValues(\.healthy) }
 
@@ -66,14 +63,16 @@ public actor HealthProber {
         return stream
     }
 
-    /// Probes every `interval` (and at once when `watch` adds a probe) until cancelled.
+    /// Probes every `interval`, at once when `watch` adds a probe, and every `warmUpInterval`
+    /// while one warms up, until cancelled.
     public func run() async {
         let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.wake = wake
+        let interval = config.interval
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: await self.nextDelay())
+                    try? await Task.sleep(for: interval)
                     wake.yield()
                 }
                 wake.finish()
@@ -83,12 +82,6 @@ public actor HealthProber {
             }
             await group.waitForAll()
         }
-    }
-
-    private func nextDelay() -> Duration {
-        let now = ContinuousClock.now
-        let warming = states.values.contains { $0.healthy != true && now - $0.added < config.warmUp }
-        return warming ? config.warmUpInterval : config.interval
     }
 
     private func round() async {

@@ -25,12 +25,6 @@ public actor HostLoadBalancer: Service {
         }
     }
 
-    /// One applied change, for benchmarks and logs.
-    public struct SyncReport: Sendable {
-        public var frontends: [Frontend]
-        public var duration: Duration
-    }
-
     let config: Configuration
     let client: KubeClient
     let dataplane: any Dataplane
@@ -38,7 +32,6 @@ public actor HostLoadBalancer: Service {
     let prober: HealthProber
     private var applied: [Frontend]?
     private var kick: AsyncStream<Void>.Continuation?
-    private var subscribers: [UUID: AsyncStream<SyncReport>.Continuation] = [:]
 
     public init(config: Configuration, client: KubeClient, dataplane: any Dataplane, logger: Logger) {
         self.config = config
@@ -47,17 +40,6 @@ public actor HostLoadBalancer: Service {
         self.logger = logger
         prober = HealthProber(config: config.prober, logger: logger)
     }
-
-    /// Reports of applied changes, as they happen.
-    public func reports() -> AsyncStream<SyncReport> {
-        let id = UUID()
-        let (stream, c) = AsyncStream.makeStream(of: SyncReport.self)
-        subscribers[id] = c
-        c.onTermination = { _ in Task { await self.unsubscribe(id) } }
-        return stream
-    }
-
-    private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
 
     public nonisolated func run() async throws {
         let services = Informer(Resources.services, client: client, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
@@ -74,11 +56,8 @@ public actor HostLoadBalancer: Service {
                 for informer in [services, slices, nodes] {
                     group.addTask { await informer.run() }
                     group.addTask {
-                        for await c in await informer.changes() {
-                            // Slices matter only for Services without NodePorts; checking is not worth it.
-                            _ = c
-                            kick.yield()
-                        }
+                        // Slices matter only for Services without NodePorts; checking is not worth it.
+                        for await _ in await informer.changes() { kick.yield() }
                     }
                 }
                 group.addTask { await prober.run() }
@@ -100,7 +79,6 @@ public actor HostLoadBalancer: Service {
     private func setKick(_ k: AsyncStream<Void>.Continuation) { kick = k }
 
     func sync(services: Informer, slices: Informer, nodes: Informer) async {
-        let started = ContinuousClock.now
         let svcs = await services.list().filter(ServiceRules.isSwiftletLoadBalancer)
         let lbNodes = await nodes.list().compactMap(LoadBalancerNode.init).sorted { $0.name < $1.name }
         await prober.watch(LoadBalancerModel.probes(services: svcs, nodes: lbNodes))
@@ -127,19 +105,19 @@ public actor HostLoadBalancer: Service {
             return
         }
         await flushUDP(from: applied ?? [], to: frontends)
-        for f in frontends where (applied ?? []).first(where: { $0.ip == f.ip && $0.proto == f.proto && $0.port == f.port })?.targets != f.targets {
+        let before = Dictionary((applied ?? []).map { ($0.address, $0.targets) }, uniquingKeysWith: { a, _ in a })
+        for f in frontends where before[f.address] != f.targets {
             logger.info("load balancer \(f.ip):\(f.port)/\(f.proto.rawValue) (\(f.service)) → \(f.targets.isEmpty ? "nothing" : f.targets.map(\.description).joined(separator: ", "))")
         }
         applied = frontends
-        let report = SyncReport(frontends: frontends, duration: ContinuousClock.now - started)
-        for s in subscribers.values { s.yield(report) }
     }
 
     /// UDP has no connections to end: flows still pinned to a target that left are deleted,
     /// so the next datagram is balanced again.
     func flushUDP(from old: [Frontend], to new: [Frontend]) async {
+        let current = Dictionary(new.map { ($0.address, $0.targets) }, uniquingKeysWith: { a, _ in a })
         for f in old where f.proto == .udp {
-            let now = new.first { $0.ip == f.ip && $0.proto == .udp && $0.port == f.port }?.targets ?? []
+            let now = current[f.address] ?? []
             for gone in f.targets where !now.contains(gone) {
                 await dataplane.deleteConntrack(["-p", "udp", "--orig-dst", f.ip.description, "--orig-port-dst", String(f.port),
                                                  "--dst-nat", gone.ip.description])

@@ -78,6 +78,10 @@ public struct Frontend: Sendable, Hashable, Comparable {
         self.viaNodePorts = viaNodePorts
     }
 
+    /// `ip/proto/port`: what identifies a frontend across syncs.
+    public var address: String { Self.address(ip, proto, port) }
+    static func address(_ ip: IPv4Address, _ proto: L4Proto, _ port: Int) -> String { "\(ip)/\(proto.rawValue)/\(port)" }
+
     public static func < (a: Frontend, b: Frontend) -> Bool { (a.ip, a.proto, a.port) < (b.ip, b.proto, b.port) }
 }
 
@@ -112,7 +116,7 @@ public enum LoadBalancerModel {
     public static func frontends(services: [JSON], slices: [String: [JSON]], nodes: [LoadBalancerNode],
                                  previous: [Frontend] = [], healthy: (HealthProbe) -> Bool?) -> [Frontend] {
         var before: [String: Set<IPv4Address>] = [:]
-        for f in previous where f.viaNodePorts { before["\(f.ip)/\(f.proto)/\(f.port)"] = Set(f.targets.map(\.ip)) }
+        for f in previous where f.viaNodePorts { before[f.address] = Set(f.targets.map(\.ip)) }
         // A node takes load-balancer traffic when it is Ready and its proxy answers.
         let live = nodes.filter { $0.ready && healthy(HealthProbe(ip: $0.ip, port: HealthCheckServers.proxyHealthPort)) == true }
         let liveNames = Set(live.map(\.name))
@@ -130,7 +134,7 @@ public enum LoadBalancerModel {
             for sp in ports {
                 var targets: [Frontend.Target]
                 if let nodePort = sp.nodePort {
-                    let had = ips.reduce(into: Set<IPv4Address>()) { $0.formUnion(before["\($1)/\(sp.name.proto)/\(sp.port)"] ?? []) }
+                    let had = ips.reduce(into: Set<IPv4Address>()) { $0.formUnion(before[Frontend.address($1, sp.name.proto, sp.port)] ?? []) }
                     let eligible: [LoadBalancerNode]
                     if let hc = sp.healthCheckNodePort {
                         eligible = live.filter { healthy(HealthProbe(ip: $0.ip, port: hc)) ?? had.contains($0.ip) }
@@ -155,6 +159,6 @@ public enum LoadBalancerModel {
         }
         // Two Services claiming one address and port (never from Swiftlet's allocator): the older wins.
         var seen: Set<String> = []
-        return out.filter { seen.insert("\($0.ip)/\($0.proto)/\($0.port)").inserted }.sorted()
+        return out.filter { seen.insert($0.address).inserted }.sorted()
     }
 }

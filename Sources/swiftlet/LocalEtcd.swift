@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import HostCommands
 
@@ -18,7 +19,7 @@ final class LocalEtcdCluster {
 
     init(members count: Int) throws {
         guard let etcd = HostCommand.which("etcd") else {
-            throw ValidationErrorText("etcd is not installed: `apt-get install etcd-server` (scripts/install-deps.sh does it)")
+            throw ValidationError("etcd is not installed: `apt-get install etcd-server` (scripts/install-deps.sh does it)")
         }
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-etcd-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
@@ -50,7 +51,7 @@ final class LocalEtcdCluster {
                                                           "-d", #"{"key":"Lw=="}"#])) != nil
                 if !ok { try await Task.sleep(for: .milliseconds(50)) }
             }
-            guard ok else { throw ValidationErrorText("etcd member \(m.name) at \(m.clientURL) did not start") }
+            guard ok else { throw ValidationError("etcd member \(m.name) at \(m.clientURL) did not start") }
         }
     }
 
@@ -59,9 +60,4 @@ final class LocalEtcdCluster {
         for m in members { m.process.waitUntilExit() }
         try? FileManager.default.removeItem(at: dir)
     }
-}
-
-struct ValidationErrorText: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
 }

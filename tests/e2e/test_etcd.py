@@ -1,12 +1,14 @@
 """Two `swiftlet server`s on one 3-member etcd cluster (started here, on loopback): a write
 through one is seen by a watch on the other, the controllers run once (leader election
 through a Lease) and move to the other server when their holder dies."""
+import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -51,21 +53,28 @@ class Etcd:
                 p.wait()
 
 
-@pytest.fixture
-def two_servers():
+@contextlib.contextmanager
+def servers_on_etcd(*extra):
+    """A 3-member etcd and two `swiftlet server`s on it (a and b), all stopped afterwards."""
     tmp = tempfile.mkdtemp(prefix="swiftlet-etcd-")
     etcd = Etcd(tmp)
     servers = []
     try:
         for name in ("a", "b"):
             os.makedirs(os.path.join(tmp, name))
-            servers.append(Server(os.path.join(tmp, name)).start("--store", etcd.url))
+            servers.append(Server(os.path.join(tmp, name)).start("--store", etcd.url, *extra))
         yield etcd, servers
     finally:
         for s in servers:
             s.stop()
         etcd.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def two_servers():
+    with servers_on_etcd() as both:
+        yield both
 
 
 def get(server, *args):
@@ -118,15 +127,7 @@ def test_controllers_run_once_and_fail_over(two_servers):
 def test_servers_never_hand_out_one_address_twice():
     """Both servers create Services at once from small ranges: every ClusterIP and NodePort
     is still unique (each is claimed in etcd before it is used)."""
-    import threading
-    tmp = tempfile.mkdtemp(prefix="swiftlet-etcd-")
-    etcd = Etcd(tmp)
-    servers = []
-    try:
-        for name in ("a", "b"):
-            os.makedirs(os.path.join(tmp, name))
-            servers.append(Server(os.path.join(tmp, name)).start(
-                "--store", etcd.url, "--service-cidr", "10.123.0.0/24", "--node-port-range", "30000-30199"))
+    with servers_on_etcd("--service-cidr", "10.123.0.0/24", "--node-port-range", "30000-30199") as (_, servers):
         failures = []
 
         def create(server, prefix):
@@ -146,8 +147,3 @@ def test_servers_never_hand_out_one_address_twice():
         assert len(items) >= 80
         assert len(ips) == len(set(ips)), sorted(ip for ip in ips if ips.count(ip) > 1)
         assert len(ports) == len(set(ports)), sorted(p for p in ports if ports.count(p) > 1)
-    finally:
-        for s in servers:
-            s.stop()
-        etcd.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
