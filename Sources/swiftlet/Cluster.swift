@@ -54,6 +54,11 @@ struct ClusterRecord: Codable, Equatable {
         }
     }
 
+    /// What the machine-wide list holds for `name`, live or left by a process that died.
+    static func registered(name: String) -> ClusterRecord? {
+        FileManager.default.contents(atPath: "\(registryDir)/\(name).json").flatMap { try? JSONDecoder().decode(ClusterRecord.self, from: $0) }
+    }
+
     func unregister() {
         try? FileManager.default.removeItem(atPath: "\(Self.registryDir)/\(name).json")
     }

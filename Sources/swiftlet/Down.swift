@@ -17,7 +17,10 @@ struct Down: AsyncParsableCommand {
         guard getuid() == 0 else { throw ValidationError("swiftlet down removes network namespaces and must run as root") }
         let dir = dataDir.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).standardizedFileURL }
             ?? ServerConfiguration.defaultDataDir
-        let record = ClusterRecord.load(from: dir)
+        // With only --name (the data directory gone or elsewhere), the machine-wide list still
+        // knows the cluster's ranges, so its guard routes go too.
+        let record = ClusterRecord.load(from: dir).flatMap { r in name == nil || r.name == name ? r : nil }
+            ?? name.flatMap(ClusterRecord.registered(name:))
         guard let clusterName = name ?? record?.name else {
             print("No cluster in \(dir.path) (no cluster.json) and no --name given: nothing to do.")
             return

@@ -242,7 +242,11 @@ struct Up: AsyncParsableCommand {
                 return
             }
             if !p.isRunning {
-                throw ValidationError("the cluster did not start; see \(logURL.path)")
+                p.waitUntilExit()
+                let rest = ((try? String(contentsOf: logURL, encoding: .utf8)) ?? "")
+                    .split(separator: "\n", omittingEmptySubsequences: false).dropFirst(shown)
+                for line in rest where !line.isEmpty { print(line) }
+                throw ValidationError("the cluster did not start (exit status \(p.terminationStatus)); see \(logURL.path)")
             }
             try await Task.sleep(for: .milliseconds(100))
         }

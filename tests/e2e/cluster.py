@@ -3,6 +3,7 @@
 Every cluster gets a random name and address ranges of its own, so a test never touches
 another cluster (or a developer's), and `close()` runs `swiftlet down` whatever happened.
 """
+import ipaddress
 import json
 import os
 import random
@@ -23,17 +24,42 @@ def sh(*args, check=True, timeout=30):
     return r
 
 
+def routed_networks():
+    """Every IPv4 network some route on this machine covers (another cluster, a leftover, the host's own)."""
+    out = subprocess.run(["ip", "-4", "route", "show", "table", "all"], capture_output=True, text=True).stdout
+    nets = []
+    for line in out.splitlines():
+        words = line.split()
+        if words and words[0] in ("unreachable", "blackhole", "prohibit", "local", "broadcast"):
+            words = words[1:]
+        if words and words[0] != "default":
+            try:
+                nets.append(ipaddress.ip_network(words[0], strict=False))
+            except ValueError:
+                pass
+    return nets
+
+
+def free_ranges(candidates, attempts=200):
+    """The first tuple of CIDRs from `candidates()` that no route on the machine overlaps, so a test
+    cluster never collides with another cluster running at the same time (or one a killed run left)."""
+    taken = routed_networks()
+    for _ in range(attempts):
+        ranges = candidates()
+        if not any(ipaddress.ip_network(r).overlaps(t) for r in ranges for t in taken):
+            return ranges
+    raise AssertionError(f"no free address ranges for a test cluster; routes on this machine: {taken}")
+
+
 class Cluster:
     def __init__(self, nodes=2, extra=()):
         self.tmp = tempfile.mkdtemp(prefix="swiftlet-up-")
         self.data = os.path.join(self.tmp, "data")
         self.home = os.path.join(self.tmp, "home")
         os.makedirs(self.home)
-        n = random.randrange(1, 250)
         self.name = "t%05d" % random.randrange(100000)
-        self.node_cidr = f"172.31.{n}.0/24"
-        self.pod_cidr = f"10.{200 + n % 50}.0.0/16"
-        self.service_cidr = f"10.{150 + n % 50}.0.0/16"
+        self.node_cidr, self.pod_cidr, self.service_cidr = free_ranges(lambda: (
+            f"172.31.{random.randrange(1, 250)}.0/24", f"10.{random.randrange(200, 250)}.0.0/16", f"10.{random.randrange(150, 200)}.0.0/16"))
         self.port = free_port()
         self.nodes = nodes
         self.env = dict(os.environ, HOME=self.home, KUBECONFIG=os.path.join(self.data, "kubeconfig"))

@@ -175,6 +175,15 @@ class Session:
             text = text[:-1]  # the newline the marker added
         return text.rstrip("\n"), status
 
+    def log_tail(self, lines=40):
+        """The end of the cluster's log (a detached `swiftlet up` writes there), for failure messages."""
+        path = os.path.join(self.c.data, "swiftlet.log")
+        try:
+            with open(path, errors="replace") as f:
+                return f"--- last lines of {path}:\n" + "\n".join(f.read().split("\n")[-lines:])
+        except OSError as e:
+            return f"--- no cluster log: {e}"
+
     def close(self):
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -193,6 +202,7 @@ def run(path, session, timeout=420):
     lines = markdown.split("\n")
     blocks = parse(markdown)
     replacements = {}  # id(command) -> its real output
+    history = []  # (command, output, status) of the commands run so far, for failure messages
     for start, cmds in blocks:
         for cmd in cmds:
             retry = cmd.check and not MUTATING.search(cmd.text) and not UPDATE
@@ -200,6 +210,10 @@ def run(path, session, timeout=420):
             while True:
                 output, status = session.send(session.to_test(cmd.text), timeout)
                 actual = session.to_doc(output)
+                if status != 0 and re.match(r"swiftlet\b", cmd.text):
+                    # Not compared, but everything after it depends on it.
+                    raise AssertionError(f"{os.path.basename(path)} line {start + 1}: $ {cmd.text}\n"
+                                         f"failed (exit status {status}):\n{actual}\n{session.log_tail()}")
                 if UPDATE or not cmd.check:
                     break
                 want, got = masked("\n".join(cmd.expected), True), masked(actual, False)
@@ -211,8 +225,12 @@ def run(path, session, timeout=420):
                         f"differs from the document (exit status {status}).\n--- document\n"
                         + "\n".join(cmd.expected) + "\n--- actual\n" + actual
                         + "\n--- masked, document minus actual: " + repr(sorted(set(want) - set(got)))
-                        + "\n--- masked, actual minus document: " + repr(sorted(set(got) - set(want))))
+                        + "\n--- masked, actual minus document: " + repr(sorted(set(got) - set(want)))
+                        + "\n--- the commands before it:\n" + "\n".join(
+                            f"$ {c} (exit status {s})\n{o}" for c, o, s in history[-3:])
+                        + "\n" + session.log_tail())
                 time.sleep(0.5)
+            history.append((cmd.text, actual, status))
             if UPDATE:
                 replacements[id(cmd)] = actual
     if not UPDATE:
