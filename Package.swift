@@ -79,6 +79,7 @@ let package = Package(
             name: "Controllers",
             dependencies: [
                 "KubeAPI", "KubeClient",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

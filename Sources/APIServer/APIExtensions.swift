@@ -7,7 +7,7 @@ public struct APIExtensions: Sendable {
     public typealias SubresourceHandler = @Sendable (Request, Resource, String?, String, String, [String: String], Registry) async throws -> Response
 
     var subresources: [String: SubresourceHandler] = [:]
-    var tokenCheck: (@Sendable (String) -> Bool)?
+    var tokenCheck: (@Sendable (String) async -> Bool)?
 
     public init() {}
 
@@ -15,11 +15,11 @@ public struct APIExtensions: Sendable {
         subresources["\(plural)/\(sub)"] = handler
     }
 
-    public mutating func setTokenCheck(_ check: @escaping @Sendable (String) -> Bool) { tokenCheck = check }
+    public mutating func setTokenCheck(_ check: @escaping @Sendable (String) async -> Bool) { tokenCheck = check }
 
     func handlesSubresource(_ r: Resource, _ sub: String) -> Bool { subresources["\(r.plural)/\(sub)"] != nil }
 
-    func acceptsToken(_ token: String) -> Bool { tokenCheck?(token) ?? false }
+    func acceptsToken(_ token: String) async -> Bool { await tokenCheck?(token) ?? false }
 
     func handle(_ request: Request, r: Resource, namespace: String?, name: String, subresource: String, query: Query,
                 registry: Registry) async throws -> Response {

@@ -75,7 +75,7 @@ public struct APIHandler: HTTPResponder {
                 for i in given.indices { diff |= given[i] ^ expected[i] }
                 if diff == 0 { return true }
             }
-            if extensions.acceptsToken(String(auth.dropFirst(7))) { return true }
+            if await extensions.acceptsToken(String(auth.dropFirst(7))) { return true }
         }
         // A client certificate that the TLS layer verified against the cluster CA.
         if let cert = try? await context.channel.nioSSL_peerCertificate().get() {
@@ -90,7 +90,9 @@ public struct APIHandler: HTTPResponder {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         if ["/healthz", "/livez", "/readyz"].contains(path) { return Self.text("ok") }
         if path == "/version" { return Self.json(Discovery.version(swiftletVersion: version)) }
-        guard await authenticated(request, context) else { throw APIError.unauthorized }
+        // kubeadm's RBAC lets anyone read the cluster-info ConfigMap: joining nodes start there.
+        let anonymous = request.method == .get && path == "/api/v1/namespaces/kube-public/configmaps/cluster-info"
+        if !anonymous, !(await authenticated(request, context)) { throw APIError.unauthorized }
         let query = Query(request.uri.query)
 
         switch segments.count {

@@ -70,6 +70,7 @@ public struct ControlPlane: Sendable {
         let registry = Registry(store: store, allocator: allocator, logger: logger)
         try await registry.start()
         try await Bootstrap.run(registry, config: config, logger: logger)
+        try await Bootstrap.publishClusterInfo(registry, config: config, caPEM: pki.caCertPEM)
 
         let serverURL = "https://\(config.advertiseAddress == "0.0.0.0" ? "127.0.0.1" : config.advertiseAddress):\(config.port)"
         let localURL = config.bindAddresses.contains("127.0.0.1") || config.bindAddresses.contains("0.0.0.0")
@@ -96,6 +97,13 @@ public struct ControlPlane: Sendable {
 
         let proxy = PodProxy(registry: registry, agentToken: pki.token)
         var extensions = extensions
+        // Bootstrap tokens (`<id>.<secret>`, kept in kube-system Secrets) authenticate joining nodes.
+        extensions.setTokenCheck { [registry] bearer in
+            guard let token = BootstrapToken(bearer),
+                  let secret = try? await registry.get(Resources.secrets, namespace: BootstrapToken.namespace, name: token.secretName)
+            else { return false }
+            return BootstrapToken.from(secret: secret, usage: "authentication") == token
+        }
         extensions.addSubresource("pods", "log") { _, _, namespace, name, _, query, _ in
             try await proxy.logs(namespace: namespace ?? "default", name: name, query: query)
         }
@@ -210,6 +218,24 @@ enum Bootstrap {
             "ports": [["name": "https", "port": JSON(config.port), "protocol": "TCP"]],
         ]
         try await upsert(registry, Resources.endpointslices, "default", "kubernetes", slice)
+    }
+
+    /// `kube-public/cluster-info`: the server's address and CA as a kubeconfig, readable without
+    /// credentials. Joining nodes trust it only once it carries their token's signature
+    /// (added by the bootstrap signer); signatures already there are kept.
+    static func publishClusterInfo(_ registry: Registry, config: ServerConfiguration, caPEM: String) async throws {
+        let address = config.advertiseAddress == "0.0.0.0" ? "127.0.0.1" : config.advertiseAddress
+        let kubeconfig = try Kubeconfig.clusterInfo(server: "https://\(address):\(config.port)", caPEM: caPEM)
+        if var current = try? await registry.get(Resources.configmaps, namespace: "kube-public", name: "cluster-info") {
+            guard current[path: ["data", "kubeconfig"]]?.string != kubeconfig else { return }
+            current[path: ["data", "kubeconfig"]] = .string(kubeconfig)
+            _ = try await registry.update(Resources.configmaps, namespace: "kube-public", name: "cluster-info", body: current)
+        } else {
+            _ = try await registry.create(Resources.configmaps, namespace: "kube-public", body: [
+                "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "cluster-info", "namespace": "kube-public"],
+                "data": ["kubeconfig": .string(kubeconfig)],
+            ])
+        }
     }
 
     static func upsert(_ registry: Registry, _ r: Resource, _ ns: String, _ name: String, _ desired: JSON) async throws {

@@ -17,6 +17,15 @@ public enum Kubeconfig {
         ]
     }
 
+    /// The kubeconfig of `kube-public/cluster-info`: one cluster, no user, as kubeadm publishes it.
+    public static func clusterInfo(server: String, caPEM: String) throws -> String {
+        try Yams.dump(object: [
+            "apiVersion": "v1", "kind": "Config",
+            "clusters": [["name": "", "cluster": ["server": server, "certificate-authority-data": Data(caPEM.utf8).base64EncodedString()]]],
+            "contexts": [Any](), "current-context": "", "preferences": [String: Any](), "users": [Any](),
+        ] as [String: Any], sortKeys: true)
+    }
+
     public static func write(_ doc: [String: Any], to url: URL) throws {
         let yaml = try Yams.dump(object: doc, sortKeys: true)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -22,7 +22,7 @@ public struct PodProxy: Sendable {
     }
 
     /// The agent endpoint and container for a pod, or the error kubectl would show.
-    func locate(namespace: String, name: String, container: String?) async throws -> (agent: String, container: String, pod: JSON) {
+    func locate(namespace: String, name: String, container: String?) async throws -> (agent: String, container: String, pod: JSON, token: String) {
         let pod = try await registry.get(Resources.pods, namespace: namespace, name: name)
         let containers = (pod[path: ["spec", "containers"]]?.array ?? []).compactMap { $0["name"]?.string }
         let inits = (pod[path: ["spec", "initContainers"]]?.array ?? []).compactMap { $0["name"]?.string }
@@ -42,7 +42,9 @@ public struct PodProxy: Sendable {
         guard !nodeName.isEmpty, let node = try? await registry.get(Resources.nodes, namespace: nil, name: nodeName),
               let endpoint = node[path: ["metadata", "annotations", "swiftlet.dev/agent-endpoint"]]?.string
         else { throw waiting }
-        return ("http://\(endpoint)", chosen, pod)
+        // A node that joined with a bootstrap token names the token its agent accepts.
+        let token = node[path: ["metadata", "annotations", "swiftlet.dev/agent-token"]]?.string ?? agentToken
+        return ("http://\(endpoint)", chosen, pod, token)
     }
 
     static func escape(_ s: String) -> String {
@@ -59,13 +61,13 @@ public struct PodProxy: Sendable {
     }
 
     public func logs(namespace: String, name: String, query: [String: String]) async throws -> Response {
-        let (agent, container, _) = try await locate(namespace: namespace, name: name, container: query["container"])
+        let (agent, container, _, token) = try await locate(namespace: namespace, name: name, container: query["container"])
         var params: [String] = []
         for key in ["follow", "previous", "tailLines", "limitBytes", "timestamps", "sinceSeconds"] {
             if let v = query[key] { params.append("\(key)=\(Self.escape(v))") }
         }
         var req = HTTPClientRequest(url: "\(agent)/containerLogs/\(namespace)/\(name)/\(container)?\(params.joined(separator: "&"))")
-        req.headers.add(name: "Authorization", value: "Bearer \(agentToken)")
+        req.headers.add(name: "Authorization", value: "Bearer \(token)")
         let response: HTTPClientResponse
         do {
             response = try await http.execute(req, timeout: .hours(24))
@@ -104,12 +106,12 @@ public struct PodProxy: Sendable {
         let flag = { (n: String) in items.first { $0.name == n }?.value == "true" || items.first { $0.name == n }?.value == "1" }
         let namespace = seg[3], name = seg[5]
         guard !command.isEmpty,
-              let (agent, container, _) = try? await locate(namespace: namespace, name: name,
+              let (agent, container, _, token) = try? await locate(namespace: namespace, name: name,
                                                            container: items.first { $0.name == "container" }?.value)
         else { return .dontUpgrade }
         let wantsStdin = flag("stdin")
         let v5 = proto.hasPrefix("v5")
-        let http = self.http, token = agentToken
+        let http = self.http
         return .upgrade([.secWebSocketProtocol: proto]) { inbound, outbound, _ in
             var stdin = ByteBuffer()
             if wantsStdin {

@@ -51,9 +51,12 @@ public struct ControllerManager: Service {
                                   logger: logger)
         let nodeLifecycle = NodeLifecycleController(client: client, nodes: nodes, pods: pods, logger: logger)
         let mirroring = MirroringController(client: client, services: services, slices: slices, endpoints: endpoints, logger: logger)
+        let secrets = Informer(Resources.secrets, client: client, logger: logger)
+        let configMaps = Informer(Resources.configmaps, client: client, logger: logger)
+        let signer = BootstrapSigner(client: client, secrets: secrets, configMaps: configMaps, logger: logger)
         let loadBalancerIPs = loadBalancerPool.map { LoadBalancerIPController(client: client, services: services, pool: $0, logger: logger) }
         await withDiscardingTaskGroup { group in
-            for informer in [services, pods, slices, endpoints, deployments, replicaSets, nodes] {
+            for informer in [services, pods, slices, endpoints, deployments, replicaSets, nodes, secrets, configMaps] {
                 group.addTask { await informer.run() }
             }
             // Each controller ends its work queue when cancelled, so its run() returns.
@@ -65,6 +68,7 @@ public struct ControllerManager: Service {
                 ({ await gc.run() }, { await gc.stop() }),
                 ({ await scheduler.run() }, { await scheduler.stop() }),
                 ({ await nodeLifecycle.run() }, { await nodeLifecycle.stop() }),
+                ({ await signer.run() }, { await signer.stop() }),
             ]
             if let lb = loadBalancerIPs {
                 group.addTask { await withTaskCancellationHandler { await lb.run() } onCancel: { Task { await lb.stop() } } }

@@ -140,7 +140,7 @@ public struct TableColumn: Sendable {
     public var description: String
     public var priority: Int
 
-    init(_ name: String, _ type: String = "string", format: String = "", priority: Int = 0, _ description: String = "") {
+    init(_ name: String, type: String = "string", format: String = "", priority: Int = 0, _ description: String = "") {
         self.name = name
         self.type = type
         self.format = format

@@ -25,8 +25,11 @@ public enum Resources {
     public static let leases = Resource(
         group: "coordination.k8s.io", kind: "Lease", plural: "leases", rules: LeaseRules.rules)
 
+    public static let configmaps = Resource(kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"], rules: ConfigMapRules.rules)
+    public static let secrets = Resource(kind: "Secret", plural: "secrets", rules: SecretRules.rules)
+
     public static let all: [Resource] = [
-        namespaces, pods, services, endpoints, nodes, events, deployments, replicasets, endpointslices, leases,
+        namespaces, pods, services, endpoints, nodes, events, deployments, replicasets, endpointslices, leases, configmaps, secrets,
     ]
 
     /// The API groups in discovery order, each with its one version.

@@ -54,6 +54,26 @@ public final class KubeClient: Sendable {
         try? await http.shutdown()
     }
 
+    /// GETs a public object from a server not trusted yet (its certificate is not checked):
+    /// only for what the caller verifies by other means, as a joining node does with the
+    /// signed `kube-public/cluster-info`. Returns the HTTP status and the parsed body.
+    public static func getUntrusted(_ url: String) async throws -> (status: Int, body: JSON?) {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        var config = HTTPClient.Configuration(tlsConfiguration: tls)
+        config.timeout = .init(connect: .seconds(5))
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        do {
+            let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+            let bytes = try await response.body.collect(upTo: 4 << 20)
+            try? await http.shutdown()
+            return (Int(response.status.code), try? JSON.parse(Array(buffer: bytes)))
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
     public static func path(_ r: Resource, namespace: String?, name: String? = nil, subresource: String? = nil) -> String {
         var p = r.group.isEmpty ? "/api/\(r.version)" : "/apis/\(r.group)/\(r.version)"
         if r.namespaced, let namespace { p += "/namespaces/\(namespace)" }

@@ -97,7 +97,11 @@ public struct ClusterNetwork: Sendable, Equatable {
     /// One node: its namespace, its link to the host bridge, and routes to the other nodes'
     /// pods straight over the bridge (no forwarding in the host). Pods hang off the node on
     /// point-to-point links (see `podSteps`), so there is no pod bridge.
-    public func nodeSteps(_ i: Int, nodes: Int) -> [Step] {
+    public func nodeSteps(_ i: Int, nodes: Int) -> [Step] { nodeSteps(i, peers: Array(1...max(nodes, 1))) }
+
+    /// One node whose peers (routes to their pods) are known by index; a node that joins
+    /// later learns its peers from the Node objects instead (`NodeRoutes`).
+    public func nodeSteps(_ i: Int, peers: [Int]) -> [Step] {
         let ns = nodeNamespace(i)
         var inNode = [
             "link set lo up",
@@ -105,7 +109,7 @@ public struct ClusterNetwork: Sendable, Equatable {
             "link set eth0 up",
             "route add \(serviceCIDR) via \(hostIP) dev eth0",
         ]
-        for j in 1...max(nodes, 1) where j != i {
+        for j in peers where j != i {
             inNode.append("route add \(nodePodCIDR(j)) via \(nodeIP(j)) dev eth0")
         }
         return [

@@ -22,6 +22,9 @@ public struct NodeAgentConfiguration: Sendable {
     public var heartbeat: Duration = .seconds(10)
     /// Whether this agent also runs the node's service proxy (kube-proxy's job).
     public var serviceProxy = true
+    /// A node that joined with a bootstrap token publishes the token its own endpoint accepts
+    /// (the API server's own token is not the node's to know).
+    public var publishAgentToken = false
 
     public init(network: ClusterNetwork, nodeIndex: Int, stateDir: URL, executable: String, clusterDNS: String, agentPort: Int) {
         self.network = network
@@ -138,12 +141,20 @@ public struct NodeAgent: Service {
             : nil
         let ctx = AgentContext(client: client, config: config, services: services, prober: prober, registry: registry,
                                proxier: proxier, logger: logger)
+        let nodes = Informer(Resources.nodes, client: client, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
+        let routes = NodeRoutes(nodes: nodes, namespace: namespace, selfName: config.nodeName, network: net, logger: logger)
         try? FileManager.default.createDirectory(at: ctx.podsDir, withIntermediateDirectories: true)
         try await registerNode()
         let server = AgentServer(port: config.agentPort, token: token, registry: registry, executable: executable, logger: logger)
 
         await cancelWhenGracefulShutdown {
-            await self.serve(services: services, pods: pods, slices: slices, proxier: proxier, server: server, ctx: ctx)
+            await withDiscardingTaskGroup { group in
+                group.addTask { await nodes.run() }
+                group.addTask { await routes.run() }
+                group.addTask {
+                    await self.serve(services: services, pods: pods, slices: slices, proxier: proxier, server: server, ctx: ctx)
+                }
+            }
         }
         // Stopping: end every pod's processes and namespace; the pod objects stay. The
         // proxy's health check has stopped answering, so load balancers are leaving too.
@@ -211,7 +222,8 @@ public struct NodeAgent: Service {
                 "name": .string(config.nodeName),
                 "labels": ["kubernetes.io/hostname": .string(config.nodeName), "kubernetes.io/os": "linux",
                            "kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64"],
-                "annotations": [.init(NodeAgent.agentAnnotation): .string("127.0.0.1:\(config.agentPort)")],
+                "annotations": .object(JSONObject([(NodeAgent.agentAnnotation, .string("127.0.0.1:\(config.agentPort)"))]
+                    + (config.publishAgentToken ? [(NodeAgent.agentTokenAnnotation, .string(token))] : []))),
             ],
             "spec": ["podCIDR": .string(n.nodePodCIDR(i).description), "podCIDRs": [.string(n.nodePodCIDR(i).description)]],
             "status": [
@@ -229,6 +241,7 @@ public struct NodeAgent: Service {
     }
 
     public static let agentAnnotation = "swiftlet.dev/agent-endpoint"
+    public static let agentTokenAnnotation = "swiftlet.dev/agent-token"
 
     func conditions(now: Timestamp, since: Timestamp) -> [JSON] {
         func c(_ type: String, _ status: String, _ reason: String, _ message: String) -> JSON {
@@ -247,7 +260,9 @@ public struct NodeAgent: Service {
         let desired = nodeObject()
         if var existing = try await client.getIfExists(Resources.nodes, namespace: nil, name: config.nodeName) {
             existing["spec"] = desired["spec"]
-            existing[path: ["metadata", "annotations", NodeAgent.agentAnnotation]] = desired[path: ["metadata", "annotations", NodeAgent.agentAnnotation]]
+            for key in [NodeAgent.agentAnnotation, NodeAgent.agentTokenAnnotation] {
+                existing[path: ["metadata", "annotations", key]] = desired[path: ["metadata", "annotations", key]]
+            }
             existing[path: ["spec", "taints"]] = nil
             let updated = try await client.update(Resources.nodes, namespace: nil, existing)
             var withStatus = updated

@@ -68,15 +68,18 @@ struct ClusterRecord: Codable, Equatable {
 enum ClusterPlumbing {
     static func build(_ net: ClusterNetwork, nodes: Int) async throws {
         try await HostCommand.apply(net.hostSteps(nodes: nodes))
-        for i in 1...nodes {
-            try await HostCommand.apply(net.nodeSteps(i, nodes: nodes))
-            // Forwarding inside the node namespace only; the host's own setting is left alone.
-            // No ICMP rate limit in nodes: a Service without endpoints must refuse every
-            // connection at once, not one per second.
-            try await HostCommand.run("ip", ["netns", "exec", net.nodeNamespace(i), "sh", "-c",
-                                             "echo 1 > /proc/sys/net/ipv4/ip_forward; echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter; "
-                                                 + "echo 0 > /proc/sys/net/ipv4/icmp_ratelimit"])
-        }
+        for i in 1...nodes { try await buildNode(net, i, peers: Array(1...nodes)) }
+    }
+
+    /// One node namespace on the bridge, with routes to its `peers`' pods.
+    static func buildNode(_ net: ClusterNetwork, _ i: Int, peers: [Int]) async throws {
+        try await HostCommand.apply(net.nodeSteps(i, peers: peers))
+        // Forwarding inside the node namespace only; the host's own setting is left alone.
+        // No ICMP rate limit in nodes: a Service without endpoints must refuse every
+        // connection at once, not one per second.
+        try await HostCommand.run("ip", ["netns", "exec", net.nodeNamespace(i), "sh", "-c",
+                                         "echo 1 > /proc/sys/net/ipv4/ip_forward; echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter; "
+                                             + "echo 0 > /proc/sys/net/ipv4/icmp_ratelimit"])
     }
 
     /// Removes every namespace, link, route and nft table carrying the cluster's name, and

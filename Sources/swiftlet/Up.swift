@@ -340,6 +340,17 @@ struct ReadinessReporter: Service {
                 }
                 if reported.count < nodes.count { try await Task.sleep(for: .milliseconds(50)) }
             }
+            // What a node on the node network needs to join: the cluster's ranges, and a token (24 h).
+            var join = ""
+            do {
+                try await ClusterInfo.publish(client: client, record: record)
+                let token = try await ClusterInfo.createToken(client: client, ttl: 24 * 3600, description: "made by swiftlet up")
+                try await ClusterInfo.waitForSignature(client: client, token: token)
+                join = "\n  Join another node: " + ClusterInfo.joinCommand(server: "https://\(record.network.hostIP):\(record.port)", token: token)
+                    + "   (token valid 24 h; `swiftlet token create` makes another)"
+            } catch {
+                join = "\n  (no join token: \(error))"
+            }
             let t = ContinuousClock.now - started
             let dir = record.dataDir
             Progress.say("""
@@ -349,7 +360,7 @@ struct ReadinessReporter: Service {
                   export KUBECONFIG=\(dir)/kubeconfig            (or use this file)
                   kubectl get nodes -o wide
                 Data: \(dir)   Pod logs: \(dir)/nodes/<node>/pods/
-                Stop with Ctrl-C, or `swiftlet down --data-dir \(dir)`.
+                Stop with Ctrl-C, or `swiftlet down --data-dir \(dir)`.\(join)
                 """)
             _ = FileManager.default.createFile(atPath: readyFile.path, contents: Data())
             try await gracefulShutdown()

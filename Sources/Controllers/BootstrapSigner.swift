@@ -1,0 +1,103 @@
+import Crypto
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+
+/// The detached JWS (RFC 7515, HS256, payload left out: `header..signature`) with which
+/// `kube-public/cluster-info` is signed for each bootstrap token, keyed by the token secret.
+/// A node that holds the token recomputes it to know the CA it was handed is the cluster's.
+public enum DetachedJWS {
+    static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func sign(_ content: String, token: BootstrapToken) -> String {
+        let header = base64URL(Array(#"{"alg":"HS256","kid":"\#(token.id)"}"#.utf8))
+        let input = header + "." + base64URL(Array(content.utf8))
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(input.utf8), using: SymmetricKey(data: Array(token.secret.utf8)))
+        return header + ".." + base64URL(mac)
+    }
+
+    /// Whether `signature` is this token's signature of `content` (compared in constant time).
+    public static func verify(_ content: String, signature: String, token: BootstrapToken) -> Bool {
+        let want = Array(sign(content, token: token).utf8), got = Array(signature.utf8)
+        guard want.count == got.count else { return false }
+        return zip(want, got).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// Keeps `kube-public/cluster-info` signed with every valid signing bootstrap token
+/// (`jws-kubeconfig-<id>` keys, as Kubernetes' bootstrap signer), and deletes bootstrap
+/// token Secrets once they expire (its token cleaner).
+public actor BootstrapSigner {
+    public static let clusterInfo = (namespace: "kube-public", name: "cluster-info")
+    static let signaturePrefix = "jws-kubeconfig-"
+
+    let client: KubeClient
+    let secrets: Informer
+    let configMaps: Informer
+    let period: Duration
+    let logger: Logger
+    private var stopped = false
+
+    public init(client: KubeClient, secrets: Informer, configMaps: Informer, period: Duration = .milliseconds(500), logger: Logger) {
+        self.client = client
+        self.secrets = secrets
+        self.configMaps = configMaps
+        self.period = period
+        self.logger = logger
+    }
+
+    public func stop() { stopped = true }
+
+    public func run() async {
+        await secrets.waitForSync()
+        await configMaps.waitForSync()
+        while !stopped && !Task.isCancelled {
+            await reconcile(now: Date())
+            try? await Task.sleep(for: period)
+        }
+    }
+
+    /// The signature keys `cluster-info` should hold for these Secrets.
+    public static func signatures(kubeconfig: String, secrets: [JSON], now: Date) -> [String: String] {
+        var out: [String: String] = [:]
+        for s in secrets {
+            if let t = BootstrapToken.from(secret: s, usage: "signing", now: now) {
+                out[signaturePrefix + t.id] = DetachedJWS.sign(kubeconfig, token: t)
+            }
+        }
+        return out
+    }
+
+    func reconcile(now: Date) async {
+        let bootstrap = await secrets.list(namespace: BootstrapToken.namespace).filter { $0["type"]?.string == BootstrapToken.secretType }
+        for s in bootstrap where BootstrapToken.from(secret: s, usage: "authentication", now: now) == nil
+            && BootstrapToken.from(secret: s, usage: "signing", now: now) == nil && Self.expired(s, now: now) {
+            logger.info("deleting expired bootstrap token \(s.name)")
+            _ = try? await client.delete(Resources.secrets, namespace: BootstrapToken.namespace, name: s.name)
+        }
+        guard var info = await configMaps.get("\(Self.clusterInfo.namespace)/\(Self.clusterInfo.name)"),
+              let kubeconfig = info[path: ["data", "kubeconfig"]]?.string else { return }
+        let want = Self.signatures(kubeconfig: kubeconfig, secrets: bootstrap, now: now)
+        var have: [String: String] = [:]
+        for (k, v) in info["data"]?.object ?? JSONObject() where k.hasPrefix(Self.signaturePrefix) { have[k] = v.string }
+        guard want != have else { return }
+        var data = JSONObject()
+        for (k, v) in info["data"]?.object ?? JSONObject() where !k.hasPrefix(Self.signaturePrefix) { data[k] = v }
+        for k in want.keys.sorted() { data[k] = .string(want[k]!) }
+        info["data"] = .object(data)
+        do {
+            _ = try await client.update(Resources.configmaps, namespace: Self.clusterInfo.namespace, info)
+        } catch {
+            logger.debug("signing cluster-info failed (retrying): \(error)")
+        }
+    }
+
+    static func expired(_ secret: JSON, now: Date) -> Bool {
+        guard let e = BootstrapToken.values(secret)["expiration"], let t = Timestamp(rfc3339: e) else { return false }
+        return Double(t.micros) / 1e6 <= now.timeIntervalSince1970
+    }
+}
