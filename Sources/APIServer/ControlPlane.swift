@@ -227,7 +227,10 @@ enum Bootstrap {
         let address = config.advertiseAddress == "0.0.0.0" ? "127.0.0.1" : config.advertiseAddress
         let kubeconfig = try Kubeconfig.clusterInfo(server: "https://\(address):\(config.port)", caPEM: caPEM)
         if var current = try? await registry.get(Resources.configmaps, namespace: "kube-public", name: "cluster-info") {
-            guard current[path: ["data", "kubeconfig"]]?.string != kubeconfig else { return }
+            // Another server of the same cluster (same CA) published it first: its address stays,
+            // so servers sharing a store do not take turns rewriting it (and its signatures).
+            let b64 = Data(caPEM.utf8).base64EncodedString()
+            guard current[path: ["data", "kubeconfig"]]?.string?.contains(b64) != true else { return }
             current[path: ["data", "kubeconfig"]] = .string(kubeconfig)
             _ = try await registry.update(Resources.configmaps, namespace: "kube-public", name: "cluster-info", body: current)
         } else {

@@ -18,6 +18,8 @@ struct ClusterRecord: Codable, Equatable {
     var pid: Int32?
     /// nil: the default pool of the node network.
     var loadBalancerPool: String?
+    /// nil: SQLite in the data directory; or `etcd://host:port[,…]`.
+    var store: String?
 
     var network: ClusterNetwork {
         ClusterNetwork(name: name, nodeCIDR: IPv4Network(nodeCIDR)!, podCIDR: IPv4Network(podCIDR)!,

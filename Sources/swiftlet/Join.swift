@@ -75,7 +75,20 @@ enum ClusterInfo {
 /// sets up TLS trust, as kubeadm's token discovery does); then it talks to the API with
 /// the token as its credentials.
 enum Join {
+    /// Retries for a few seconds while the answer may still change (a token made a moment
+    /// ago, or cluster-info rewritten, waits for the bootstrap signer).
     static func discoverCA(servers: [String], token: BootstrapToken) async throws -> String {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            do {
+                return try await discoverOnce(servers: servers, token: token)
+            } catch let e as JoinError where e.retriable && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
+    static func discoverOnce(servers: [String], token: BootstrapToken) async throws -> String {
         var problems: [String] = []
         for server in servers {
             let url = server + "/api/v1/namespaces/kube-public/configmaps/cluster-info"
@@ -89,12 +102,12 @@ enum Join {
                 continue
             }
             guard let signature = data["jws-kubeconfig-\(token.id)"]?.string else {
-                throw JoinError("the cluster at \(server) has no signature for token id \(token.id): the token does not exist "
-                                      + "or has expired (the bootstrap signer may also need a second). Make a new one on the server "
+                throw JoinError(retriable: true, "the cluster at \(server) has no signature for token id \(token.id): the token does not exist "
+                                      + "or has expired. Make a new one on the server "
                                       + "with `swiftlet token create`.")
             }
             guard DetachedJWS.verify(kubeconfig, signature: signature, token: token) else {
-                throw JoinError("the cluster at \(server) signed cluster-info with a different secret for token id \(token.id): "
+                throw JoinError(retriable: true, "the cluster at \(server) signed cluster-info with a different secret for token id \(token.id): "
                                       + "the token is wrong, or \(server) is not the cluster you meant. Nothing was trusted.")
             }
             guard let b64 = firstMatch(#"certificate-authority-data:\s*(\S+)"#, in: kubeconfig),
@@ -179,5 +192,9 @@ struct Token: AsyncParsableCommand {
 /// (the command line was fine; the cluster said no).
 struct JoinError: Error, CustomStringConvertible {
     let description: String
-    init(_ description: String) { self.description = description }
+    var retriable = false
+    init(retriable: Bool = false, _ description: String) {
+        self.description = description
+        self.retriable = retriable
+    }
 }

@@ -36,6 +36,9 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Where cluster DNS forwards other names: none, or IPv4 addresses with optional ports (default: the host's resolvers).")
     var dnsUpstream: String?
     @Option(help: "The TTL of cluster DNS answers, in seconds.") var dnsTTL: UInt32 = 30
+    @Option(help: ArgumentHelp("The store: sqlite (a file in the data directory) or etcd://host:2379[,host:2379…].",
+                               discussion: "With etcd, more `swiftlet server`s can share the cluster (see the README)."))
+    var store: String?
     @Flag(help: "Start in the background and return when the cluster is ready.") var detach = false
     @Flag(help: "Run each node agent as its own `swiftlet node` process instead of inside this one.") var agentProcesses = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
@@ -56,6 +59,12 @@ struct Up: AsyncParsableCommand {
         if let nodeCIDR { r.nodeCIDR = nodeCIDR }
         if let podCIDR { r.podCIDR = podCIDR }
         if let clusterDomain { r.clusterDomain = clusterDomain }
+        switch store {
+        case nil: break
+        case "sqlite": r.store = nil
+        case let url? where url.hasPrefix("etcd://"): r.store = url
+        case let other?: throw ValidationError("--store \(other) is not known: use sqlite or etcd://host:2379[,host:2379…]")
+        }
         if let loadBalancerPool { r.loadBalancerPool = loadBalancerPool }
         if let serviceCIDR {
             if resumed, serviceCIDR != r.serviceCIDR {
@@ -129,6 +138,7 @@ struct Up: AsyncParsableCommand {
         config.advertiseAddress = net.hostIP.description
         config.serviceCIDR = net.serviceCIDR
         config.contextName = r.contextName
+        config.storeURL = r.store
         var apiLogger = logger
         apiLogger.logLevel = max(logger.logLevel, .warning)
         let plane: ControlPlane

@@ -14,43 +14,10 @@ import time
 import pytest
 
 from cluster import wait_for
-from conftest import Server, free_port
+from conftest import Server
+from etcd_cluster import ETCD, Etcd
 
-ETCD = shutil.which("etcd") or "/usr/bin/etcd"
 pytestmark = pytest.mark.skipif(not os.path.exists(ETCD), reason="etcd is not installed (scripts/install-deps.sh installs it)")
-
-
-class Etcd:
-    def __init__(self, tmp, members=3):
-        self.procs = []
-        ports = [(free_port(), free_port()) for _ in range(members)]
-        initial = ",".join(f"m{i}=http://127.0.0.1:{p}" for i, (_, p) in enumerate(ports))
-        self.clients = [f"127.0.0.1:{c}" for c, _ in ports]
-        for i, (c, p) in enumerate(ports):
-            self.procs.append(subprocess.Popen(
-                [ETCD, "--name", f"m{i}", "--data-dir", os.path.join(tmp, f"etcd-m{i}"),
-                 "--listen-client-urls", f"http://127.0.0.1:{c}", "--advertise-client-urls", f"http://127.0.0.1:{c}",
-                 "--listen-peer-urls", f"http://127.0.0.1:{p}", "--initial-advertise-peer-urls", f"http://127.0.0.1:{p}",
-                 "--initial-cluster", initial, "--log-level", "error"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_for("etcd answering", lambda: all(subprocess.run(
-            ["curl", "-s", "-f", "-m", "1", "-X", "POST", f"http://{c}/v3/kv/range", "-d", '{"key":"Lw=="}'],
-            capture_output=True).returncode == 0 for c in self.clients), timeout=30)
-
-    @property
-    def url(self):
-        return "etcd://" + ",".join(self.clients)
-
-    def stop(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in self.procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
 
 
 @contextlib.contextmanager
