@@ -59,11 +59,18 @@ struct Up: AsyncParsableCommand {
         if let nodeCIDR { r.nodeCIDR = nodeCIDR }
         if let podCIDR { r.podCIDR = podCIDR }
         if let clusterDomain { r.clusterDomain = clusterDomain }
-        switch store {
-        case nil: break
-        case "sqlite": r.store = nil
-        case let url? where url.hasPrefix("etcd://"): r.store = url
-        case let other?: throw ValidationError("--store \(other) is not known: use sqlite or etcd://host:2379[,host:2379…]")
+        if let store {
+            let wanted: String?
+            switch store {
+            case "sqlite": wanted = nil
+            case let url where url.hasPrefix("etcd://"): wanted = url
+            default: throw ValidationError("--store \(store) is not known: use sqlite or etcd://host:2379[,host:2379…]")
+            }
+            if resumed, wanted != r.store {
+                throw ValidationError("the cluster in \(dir.path) keeps its data in \(r.store ?? "SQLite (\(dir.path)/state.db)"); "
+                                      + "it cannot move to \(store): start a new cluster with another --data-dir")
+            }
+            r.store = wanted
         }
         if let loadBalancerPool { r.loadBalancerPool = loadBalancerPool }
         if let serviceCIDR {
