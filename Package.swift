@@ -85,6 +85,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A local TCP front for several API servers, for clients that take one address.
+        .target(
+            name: "APIFailover",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // Running host programs (ip, nft, conntrack) with their errors reported.
         .target(name: "HostCommands", swiftSettings: strict),
         // The service proxy: Services and EndpointSlices to an nftables ruleset per node.
@@ -158,11 +170,18 @@ let package = Package(
         .executableTarget(
             name: "swiftlet",
             dependencies: [
-                "KubeAPI", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent", "ServiceProxy", "HostCommands", "ClusterDNS", "HostLoadBalancer", "BuiltinImages", "CLinuxNamespaces",
+                "KubeAPI", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent", "ServiceProxy", "HostCommands", "ClusterDNS", "HostLoadBalancer", "BuiltinImages", "CLinuxNamespaces", "APIFailover",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "APIFailoverTests",
+            dependencies: ["APIFailover", .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strict
         ),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),

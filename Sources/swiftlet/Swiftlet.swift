@@ -17,7 +17,7 @@ struct Swiftlet: AsyncParsableCommand {
             is merged into ~/.kube/config.
             """,
         version: ControlPlane.version,
-        subcommands: [Up.self, Down.self, Server.self, Node.self, Token.self, DNSCommand.self, Bench.self, Version.self, AgnhostCommand.self, PodExecCommand.self]
+        subcommands: [Up.self, Down.self, Server.self, Node.self, Token.self, APIProxyCommand.self, DNSCommand.self, Bench.self, Version.self, AgnhostCommand.self, PodExecCommand.self]
     )
 }
 
