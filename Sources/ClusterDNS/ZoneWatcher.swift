@@ -20,7 +20,7 @@ public struct ZoneWatcher: Service {
     public func run() async throws {
         let informers = [Informer(Resources.services, client: client, logger: logger) { $0.slimmed(keeping: ["spec"]) },
                          Informer(Resources.endpointslices, client: client, logger: logger) {
-                             $0.slimmed(keeping: ["addressType", "ports", "endpoints"])
+                             $0.slimmedSlice()
                          },
                          Informer(Resources.namespaces, client: client, logger: logger) { $0.slimmed(keeping: []) }]
         let (signals, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))

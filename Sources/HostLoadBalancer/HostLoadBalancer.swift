@@ -44,7 +44,7 @@ public actor HostLoadBalancer: Service {
     public nonisolated func run() async throws {
         let services = Informer(Resources.services, client: client, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
         let slices = Informer(Resources.endpointslices, client: client, logger: logger) {
-            $0.slimmed(keeping: ["addressType", "ports", "endpoints"])
+            $0.slimmedSlice()
         }
         let nodes = Informer(Resources.nodes, client: client, logger: logger) { $0.slimmed(keeping: ["status"]) }
         let (signals, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))

@@ -204,6 +204,20 @@ public actor WorkQueue {
 extension JSON {
     /// A copy with only the given top-level keys, and of `metadata` only what caches need
     /// (name, namespace, labels, resourceVersion, uid): the slim objects informers keep.
+    /// An EndpointSlice as the service proxy and DNS read it: each endpoint's addresses,
+    /// conditions, node and hostname (no targetRef, zone or hints, which are most of its size).
+    public func slimmedSlice() -> JSON {
+        var out = slimmed(keeping: ["addressType", "ports"])
+        if let endpoints = self["endpoints"]?.array {
+            out["endpoints"] = .array(endpoints.map { e in
+                var kept = JSONObject()
+                for k in ["addresses", "conditions", "nodeName", "hostname"] { if let v = e[k] { kept[k] = v } }
+                return .object(kept)
+            })
+        }
+        return out
+    }
+
     public func slimmed(keeping keys: [String]) -> JSON {
         var out: JSON = [:]
         if let m = self["metadata"] {

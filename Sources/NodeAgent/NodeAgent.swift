@@ -129,7 +129,7 @@ public struct NodeAgent: Service {
             return (code, String(decoding: output.value, as: UTF8.self))
         }
         let slices = Informer(Resources.endpointslices, client: client, logger: logger) {
-            $0.slimmed(keeping: ["addressType", "ports", "endpoints"])
+            $0.slimmedSlice()
         }
         let net = config.network
         let proxyNode = ProxyNode(name: config.nodeName, nodeIP: net.nodeIP(config.nodeIndex), clusterPodCIDR: net.podCIDR,

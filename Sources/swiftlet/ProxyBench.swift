@@ -85,7 +85,7 @@ struct ProxyBench: AsyncParsableCommand {
         // The same slim caches the node agent keeps.
         let servicesInformer = Informer(Resources.services, client: client, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
         let slicesInformer = Informer(Resources.endpointslices, client: client, logger: logger) {
-            $0.slimmed(keeping: ["addressType", "ports", "endpoints"])
+            $0.slimmedSlice()
         }
         var config = Proxier.Configuration(node: node, namespace: namespace)
         config.healthChecks = false
