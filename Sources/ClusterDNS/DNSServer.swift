@@ -6,6 +6,9 @@ import ServiceLifecycle
 
 /// The cluster DNS server: UDP and TCP (RFC 1035 length-prefixed) on one address and port.
 public struct DNSServer: Service {
+    static let messagesPerRead = 16
+    /// A UDP query longer than this is cut short and answered FORMERR (queries are ~50–300 bytes).
+    static let maxQueryBytes = 4096
     let host: String
     let port: Int
     let engine: DNSEngine
@@ -36,10 +39,12 @@ public struct DNSServer: Service {
         let udp: any Channel
         do {
             // Under load, many queries per wakeup: recvmmsg in, replies batched to one flush
-            // (sendmmsg) per read burst.
+            // (sendmmsg) per read burst. The receive buffer is split evenly between the
+            // messages of one read, so it must give each the largest query we accept.
             udp = try await DatagramBootstrap(group: group)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                .channelOption(.datagramVectorReadMessageCount, value: 32)
+                .channelOption(.datagramVectorReadMessageCount, value: Self.messagesPerRead)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.messagesPerRead * Self.maxQueryBytes))
                 .channelOption(.maxMessagesPerRead, value: 8)
                 .channelInitializer { ch in ch.pipeline.addHandler(UDPQueryHandler(engine: engine)) }
                 .bind(host: host, port: boundPort).get()

@@ -225,3 +225,31 @@ func ips(_ r: ClusterZone.Resolution) -> Set<String> {
         #expect(Upstream.hostResolvers(resolvConf: "# x\nnameserver 192.0.2.1\nsearch example\n", stubList: "").map(\.0) == ["192.0.2.1"])
     }
 }
+
+@Suite struct ZoneWatcherSlimmingTests {
+    /// The informer keeps slimmed Services; the zone built from them must be the one built
+    /// from whole objects.
+    @Test func slimServicesBuildTheSameZone() {
+        var whole = Zone.service("kiada", "quiz", clusterIP: "10.96.0.20")
+        whole[path: ["metadata", "labels"]] = ["app": "quiz"]
+        whole[path: ["metadata", "uid"]] = "5f0c-uid"
+        whole[path: ["spec", "selector"]] = ["app": "quiz"]
+        whole[path: ["spec", "sessionAffinity"]] = "None"
+        whole[path: ["spec", "ports"]] = [["name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080, "nodePort": 30080]]
+        let ext = Zone.service("kiada", "ext", clusterIP: "", type: "ExternalName", externalName: "db.example.org")
+        let slim = [whole, ext].map(ZoneWatcher.slimService)
+        #expect(slim[0][path: ["spec", "selector"]] == nil && slim[0][path: ["metadata", "labels"]] == nil)
+        #expect(slim[0][path: ["spec", "ports"]] == [["name": "http", "protocol": "TCP", "port": 80]])
+        let a = ZoneData(services: [whole, ext], slices: [], namespaces: []), b = ZoneData(services: slim, slices: [], namespaces: [])
+        let slices = [Zone.slice("kiada", "db", [("10.244.1.7", "db-0", true), ("10.244.2.8", nil, true), ("10.244.3.9", nil, false)])]
+        let slimSlices = slices.map(ZoneWatcher.slimSlice)
+        #expect(slimSlices[0]["endpoints"]?.array?.count == 2)
+        let c = ZoneData(services: [], slices: slices, namespaces: []), d = ZoneData(services: [], slices: slimSlices, namespaces: [])
+        #expect(c.endpoints["kiada/db"]?.map(\.label) == d.endpoints["kiada/db"]?.map(\.label))
+        #expect(c.endpoints["kiada/db"]?.map(\.ports) == d.endpoints["kiada/db"]?.map(\.ports))
+        for key in ["kiada/quiz", "kiada/ext"] {
+            #expect(a.services[key]?.clusterIP == b.services[key]?.clusterIP && a.services[key]?.ports == b.services[key]?.ports
+                    && a.services[key]?.externalName == b.services[key]?.externalName && a.services[key]?.headless == b.services[key]?.headless)
+        }
+    }
+}

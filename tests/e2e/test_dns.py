@@ -201,6 +201,20 @@ def test_malformed_queries_get_formerr_and_the_server_keeps_serving(cluster):
     reply, _ = s.recvfrom(512)
     assert reply[:2] == b"\x42\x42" and reply[3] & 0x0F == 1  # FORMERR
     s.sendto(b"\x00", (host, port))  # not even a header: dropped
+    # A long name with EDNS0 (the server reads many datagrams at once; each must arrive whole).
+    long = ".".join(["a" * 60] * 3) + ".kiada.svc.cluster.local"
+    assert "status: NXDOMAIN" in dig(cluster, "+edns=0", long)
+    burst = [struct.pack(">HHHHHH", 0x5000 + i, 0x0100, 1, 0, 0, 0)
+             + b"".join(bytes([len(p)]) + p.encode() for p in ("kubernetes", "default", "svc", "cluster", "local")) + b"\x00\x00\x01\x00\x01"
+             for i in range(50)]
+    for q in burst:
+        s.sendto(q, (host, port))
+    ids = set()
+    for _ in burst:
+        reply, _ = s.recvfrom(512)
+        assert reply[3] & 0x0F == 0, reply  # NOERROR
+        ids.add(reply[:2])
+    assert len(ids) == len(burst)
     s.close()
     assert dig(cluster, "+short", "kubernetes.default.svc.cluster.local").split() == [cluster.get("service", "kubernetes")["spec"]["clusterIP"]]
 
