@@ -213,8 +213,14 @@ public actor DeploymentController: KeyedController {
                 newRS = try await client.get(Resources.replicasets, namespace: d.namespace, name: "\(d.name)-\(hash)")
             }
         }
-        guard let newRS else { return }
+        guard var newRS else { return }
         let old = owned.filter { $0.uid != newRS.uid }
+        // An old template again (`kubectl rollout undo`): its ReplicaSet becomes the newest revision.
+        let newest = old.compactMap { $0.annotations[Workloads.revisionAnnotation].flatMap(Int.init) }.max() ?? 0
+        if let current = newRS.annotations[Workloads.revisionAnnotation].flatMap(Int.init), current <= newest {
+            newRS = try await client.patch(Resources.replicasets, namespace: newRS.namespace, name: newRS.name,
+                                           ["metadata": ["annotations": [.init(stringLiteral: Workloads.revisionAnnotation): .string(String(newest + 1))]]])
+        }
         func count(_ rs: JSON) -> (Int, Int) {
             (rs[path: ["spec", "replicas"]]?.intValue ?? 0, min(rs[path: ["status", "readyReplicas"]]?.intValue ?? 0,
                                                              rs[path: ["spec", "replicas"]]?.intValue ?? 0))
@@ -232,6 +238,10 @@ public actor DeploymentController: KeyedController {
                                              old: old.map { ($0.name, count($0).0, count($0).1) })
             try await scale(d, newRS, to: old.isEmpty ? replicas : step.new)
             for rs in old { try await scale(d, rs, to: step.old[rs.name] ?? 0) }
+        }
+        let limit = d[path: ["spec", "revisionHistoryLimit"]]?.intValue ?? 10
+        for name in Workloads.historyToPrune(old: old, limit: limit) {
+            _ = try? await client.delete(Resources.replicasets, namespace: d.namespace, name: name)
         }
         // Status, from the ReplicaSets' status.
         let all = [newRS] + old

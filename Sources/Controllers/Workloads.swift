@@ -74,11 +74,13 @@ public enum Workloads {
         return out
     }
 
-    /// JSON with object keys sorted, so equal templates hash equally.
+    /// JSON with object keys sorted, so equal templates hash equally. A null member is the
+    /// same as an absent one (as in Kubernetes' typed objects: `kubectl rollout undo` sends
+    /// `creationTimestamp: null`, and the template must still match its old ReplicaSet).
     static func canonical(_ v: JSON) -> String {
         switch v {
         case .object(let o):
-            return "{" + o.entries.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(canonical($0.value))" }.joined(separator: ",") + "}"
+            return "{" + o.entries.filter { $0.value != .null }.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(canonical($0.value))" }.joined(separator: ",") + "}"
         case .array(let a): return "[" + a.map(canonical).joined(separator: ",") + "]"
         default: return v.serializedString()
         }
@@ -123,6 +125,20 @@ public enum Workloads {
         }
         // Never shrink old below what keeps the total at `replicas` until the new ones exist.
         return (newTarget, oldTargets)
+    }
+
+    /// The old ReplicaSets a Deployment no longer keeps (`spec.revisionHistoryLimit`, default 10):
+    /// those scaled to zero with no pods left, oldest revision first, beyond the limit.
+    public static func historyToPrune(old: [JSON], limit: Int) -> [String] {
+        let idle = old.filter { rs in
+            rs.deletionTimestamp == nil && (rs[path: ["spec", "replicas"]]?.intValue ?? 0) == 0
+                && (rs[path: ["status", "replicas"]]?.intValue ?? 0) == 0
+        }
+        guard idle.count > max(limit, 0) else { return [] }
+        let byRevision = idle.sorted {
+            (Int($0.annotations[revisionAnnotation] ?? "") ?? 0, $0.name) < (Int($1.annotations[revisionAnnotation] ?? "") ?? 0, $1.name)
+        }
+        return byRevision.prefix(idle.count - max(limit, 0)).map(\.name)
     }
 
     /// The scheduler's choice: a Ready, schedulable node with the fewest pods; ties by name.

@@ -57,4 +57,26 @@ import Testing
                                              p("pending", node: "n", phase: "Pending", ready: false)])
         #expect(order.map(\.name) == ["unscheduled", "pending", "running-unready", "running-ready"])
     }
+
+    @Test func revisionHistoryKeepsTheNewestIdleReplicaSets() {
+        func rs(_ name: String, revision: Int, replicas: Int = 0, pods: Int = 0) -> JSON {
+            ["metadata": ["name": .string(name), "annotations": ["deployment.kubernetes.io/revision": .string(String(revision))]],
+             "spec": ["replicas": JSON(replicas)], "status": ["replicas": JSON(pods)]]
+        }
+        let old = [rs("r3", revision: 3), rs("r1", revision: 1), rs("r10", revision: 10), rs("r2", revision: 2),
+                   rs("scaling-down", revision: 4, replicas: 0, pods: 2), rs("busy", revision: 5, replicas: 1, pods: 1)]
+        #expect(Workloads.historyToPrune(old: old, limit: 2) == ["r1", "r2"])  // by revision, not by name
+        #expect(Workloads.historyToPrune(old: old, limit: 0) == ["r1", "r2", "r3", "r10"])
+        #expect(Workloads.historyToPrune(old: old, limit: 10).isEmpty)
+    }
+
+    @Test func nullMembersDoNotChangeTheTemplateHash() {
+        let t: JSON = ["metadata": ["labels": ["app": "kiada"]], "spec": ["containers": [["name": "a", "image": "agnhost"]]]]
+        var undone = t
+        undone[path: ["metadata", "creationTimestamp"]] = .null
+        #expect(Workloads.templateHash(t) == Workloads.templateHash(undone))
+        var changed = t
+        changed[path: ["metadata", "labels", "app"]] = "quiz"
+        #expect(Workloads.templateHash(t) != Workloads.templateHash(changed))
+    }
 }

@@ -101,6 +101,21 @@ def test_deployment_scale_and_rolling_update(server):
         row = server.kubectl("get", "deploy", "kiada").stdout.splitlines()[1].split()
         assert row[1] == "5/5" and row[2] == "5" and row[3] == "5"
         assert "ScalingReplicaSet" in server.kubectl("describe", "deployment", "kiada").stdout
+
+        # Back to the first template: its ReplicaSet is reused as revision 3.
+        server.kubectl("rollout", "undo", "deployment/kiada")
+        r = server.kubectl("rollout", "status", "deployment/kiada", "--timeout=60s", timeout=70)
+        assert "successfully rolled out" in r.stdout
+        def back_to_first():
+            hashes = {p["metadata"]["labels"]["pod-template-hash"] for p in pods(server)}
+            assert hashes == first_rs, (hashes, first_rs)
+            return True
+        eventually(back_to_first, timeout=20)
+        history = server.kubectl("rollout", "history", "deployment/kiada").stdout.split()
+        assert "2" in history and "3" in history and "1" not in history, history
+        # revisionHistoryLimit: only the newest idle ReplicaSet stays.
+        server.kubectl("patch", "deployment", "kiada", "-p", '{"spec":{"revisionHistoryLimit":0}}')
+        eventually(lambda: len(json.loads(server.kubectl("get", "rs", "-o", "json").stdout)["items"]) == 1, timeout=20)
     finally:
         kubelet.stop.set()
         kubelet.join(timeout=5)
