@@ -156,6 +156,14 @@ public actor DeploymentController: KeyedController {
 
     public func stop() async { await queue.close() }
 
+    /// Deployments with a progress-deadline check pending.
+    private var deadlineChecks: Set<String> = []
+
+    func deadlineCheckDue(_ key: String) async {
+        deadlineChecks.remove(key)
+        await queue.add(key)
+    }
+
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { for await c in await self.deployments.changes() { await self.queue.add(c.key) } }
@@ -265,8 +273,25 @@ public actor DeploymentController: KeyedController {
         conditions.append(condition("Available", isAvailable, isAvailable ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
                                     isAvailable ? "Deployment has minimum availability." : "Deployment does not have minimum availability."))
         let complete = updated == replicas && total == replicas && available == replicas
-        conditions.append(condition("Progressing", true, complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
-                                    complete ? "ReplicaSet \"\(newRS.name)\" has successfully progressed." : "ReplicaSet \"\(newRS.name)\" is progressing."))
+        let previous = existing.first { $0["type"]?.string == "Progressing" }
+        let counts = { (s: JSON?) in ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"].map { s?[$0]?.intValue ?? 0 } }
+        let moved = counts(d["status"]) != [total, updated, ready, available] || previous == nil
+            || d[path: ["status", "observedGeneration"]] != (d[path: ["metadata", "generation"]] ?? 1)
+        let deadline = d[path: ["spec", "progressDeadlineSeconds"]]?.intValue
+        let p = Workloads.progressing(complete: complete, moved: moved, previous: previous, deadlineSeconds: deadline,
+                                      now: .now, replicaSet: newRS.name)
+        var progressingCondition = condition("Progressing", p.status, p.reason, p.message)
+        progressingCondition["lastUpdateTime"] = .string(p.lastUpdate.rfc3339)
+        conditions.append(progressingCondition)
+        if !complete, p.reason == "ReplicaSetUpdated", let deadline, !deadlineChecks.contains(Informer.key(d)) {
+            // Nothing may change while a rollout is stuck: look again when the deadline passes.
+            let key = Informer.key(d), wait = Duration.seconds(deadline) - .microseconds(Timestamp.now.micros - p.lastUpdate.micros)
+            deadlineChecks.insert(key)
+            Task {
+                try? await Task.sleep(for: max(wait, .zero) + .milliseconds(500))
+                await self.deadlineCheckDue(key)
+            }
+        }
         var status: JSON = ["observedGeneration": d[path: ["metadata", "generation"]] ?? 1, "replicas": JSON(total),
                             "updatedReplicas": JSON(updated), "readyReplicas": JSON(ready), "availableReplicas": JSON(available),
                             "conditions": .array(conditions)]

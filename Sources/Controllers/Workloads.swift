@@ -127,6 +127,22 @@ public enum Workloads {
         return (newTarget, oldTargets)
     }
 
+    /// The Deployment's `Progressing` condition, as Kubernetes computes it: True while the
+    /// rollout moves (its `lastUpdateTime` is the last time it moved), False with
+    /// `ProgressDeadlineExceeded` once it has not moved for `progressDeadlineSeconds`.
+    public static func progressing(complete: Bool, moved: Bool, previous: JSON?, deadlineSeconds: Int?, now: Timestamp,
+                                   replicaSet: String) -> (status: Bool, reason: String, message: String, lastUpdate: Timestamp) {
+        if complete {
+            return (true, "NewReplicaSetAvailable", "ReplicaSet \"\(replicaSet)\" has successfully progressed.", now)
+        }
+        let last = (previous?["lastUpdateTime"]?.string).flatMap(Timestamp.init(rfc3339:)) ?? now
+        let wasTimedOut = previous?["reason"]?.string == "ProgressDeadlineExceeded"
+        if !moved, let deadline = deadlineSeconds, wasTimedOut || now.micros - last.micros > Int64(deadline) * 1_000_000 {
+            return (false, "ProgressDeadlineExceeded", "ReplicaSet \"\(replicaSet)\" has timed out progressing.", wasTimedOut ? last : now)
+        }
+        return (true, "ReplicaSetUpdated", "ReplicaSet \"\(replicaSet)\" is progressing.", moved || previous == nil ? now : last)
+    }
+
     /// The old ReplicaSets a Deployment no longer keeps (`spec.revisionHistoryLimit`, default 10):
     /// those scaled to zero with no pods left, oldest revision first, beyond the limit.
     public static func historyToPrune(old: [JSON], limit: Int) -> [String] {

@@ -79,4 +79,25 @@ import Testing
         changed[path: ["metadata", "labels", "app"]] = "quiz"
         #expect(Workloads.templateHash(t) != Workloads.templateHash(changed))
     }
+
+    @Test func progressDeadline() {
+        let t0 = Timestamp(seconds: 1_000_000)
+        func prev(_ reason: String, at t: Timestamp) -> JSON {
+            ["type": "Progressing", "status": reason == "ProgressDeadlineExceeded" ? "False" : "True", "reason": .string(reason),
+             "lastUpdateTime": .string(t.rfc3339)]
+        }
+        func p(_ complete: Bool, _ moved: Bool, _ previous: JSON?, at seconds: Int64, deadline: Int? = 600) -> (Bool, String, Int64) {
+            let r = Workloads.progressing(complete: complete, moved: moved, previous: previous, deadlineSeconds: deadline,
+                                          now: t0.adding(seconds: seconds), replicaSet: "rs")
+            return (r.status, r.reason, r.lastUpdate.seconds - t0.seconds)
+        }
+        #expect(p(false, true, nil, at: 0) == (true, "ReplicaSetUpdated", 0))
+        #expect(p(false, false, prev("ReplicaSetUpdated", at: t0), at: 599) == (true, "ReplicaSetUpdated", 0))   // stuck, in time
+        #expect(p(false, false, prev("ReplicaSetUpdated", at: t0), at: 601) == (false, "ProgressDeadlineExceeded", 601))
+        #expect(p(false, true, prev("ReplicaSetUpdated", at: t0), at: 601) == (true, "ReplicaSetUpdated", 601))   // it moved
+        #expect(p(false, false, prev("ProgressDeadlineExceeded", at: t0), at: 900) == (false, "ProgressDeadlineExceeded", 0))
+        #expect(p(false, true, prev("ProgressDeadlineExceeded", at: t0), at: 900) == (true, "ReplicaSetUpdated", 900))
+        #expect(p(true, false, prev("ProgressDeadlineExceeded", at: t0), at: 900).1 == "NewReplicaSetAvailable")
+        #expect(p(false, false, prev("ReplicaSetUpdated", at: t0), at: 10_000, deadline: nil).1 == "ReplicaSetUpdated")
+    }
 }

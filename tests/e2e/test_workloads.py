@@ -145,3 +145,12 @@ def test_garbage_collection_background_orphan_foreground(server):
     server.kubectl("delete", "rs", rs_name, "--cascade=foreground", "--wait=true", "--timeout=30s", timeout=40)
     assert pods(server) == [] or all(p["metadata"].get("deletionTimestamp") for p in pods(server))
     assert server.kubectl("get", "rs", rs_name, check=False).returncode != 0
+
+
+def test_a_stuck_rollout_exceeds_its_progress_deadline(server):
+    # No nodes: the pod never runs, so the rollout cannot progress.
+    server.kubectl("apply", "-f", "-", input=DEPLOYMENT.replace("spec:\n  replicas:", "spec:\n  progressDeadlineSeconds: 3\n  replicas:", 1))
+    r = server.kubectl("rollout", "status", "deployment/kiada", "--timeout=60s", check=False, timeout=70)
+    assert r.returncode != 0 and 'deployment "kiada" exceeded its progress deadline' in r.stderr, (r.stdout, r.stderr)
+    cond = {c["type"]: c for c in json.loads(server.kubectl("get", "deploy", "kiada", "-o", "json").stdout)["status"]["conditions"]}
+    assert cond["Progressing"]["status"] == "False" and cond["Progressing"]["reason"] == "ProgressDeadlineExceeded"
