@@ -15,9 +15,13 @@ public actor EndpointsController {
     let logger: Logger
     public let maxEndpointsPerSlice: Int
     public let workers = 1
-    /// What this controller wrote last, by slice key: the informer may not have seen it yet.
-    private var written: [String: JSON] = [:]
-    private var deleted: [String: String] = [:]  // slice key → resourceVersion at deletion
+    /// What this controller wrote last, by service key then slice key: the informer may not
+    /// have seen it yet. Kept per service so a reconcile looks at its own writes only.
+    private var writtenSlices: [String: [String: JSON]] = [:]
+    /// Slices deleted, by service key then slice key → resourceVersion at deletion.
+    private var deletedSlices: [String: [String: String]] = [:]
+    /// The Endpoints objects written last, by service key.
+    private var writtenEndpoints: [String: JSON] = [:]
     public private(set) var writes = 0
 
     public init(client: KubeClient, services: Informer, pods: Informer, slices: Informer, endpoints: Informer,
@@ -70,24 +74,31 @@ public actor EndpointsController {
     /// the user's, but they share the Service's lifetime, as in Kubernetes).
     private var deletedServices: Set<String> = []
 
+    /// Every Service's selector, so a pod event finds its Services without scanning them all.
+    private var selectorIndex = SelectorIndex()
+
+    private func index(_ key: String, _ svc: JSON?) {
+        let selector = svc.flatMap { ServiceRules.type($0) == "ExternalName" ? nil : $0[path: ["spec", "selector"]]?.stringMap }
+        selectorIndex.set(key, namespace: svc?.namespace ?? "", selector: selector)
+    }
+
     private func watchServices() async {
         for await c in await services.changes() {
             if c.new == nil { deletedServices.insert(c.key) }
+            index(c.key, c.new)
             await queue.add(c.key)
         }
     }
 
     private func watchPods() async {
-        for await c in await pods.changes() {
+        let changes = await pods.changes()
+        await services.waitForSync()
+        for svc in await services.list() { index(Informer.key(svc), svc) }
+        for await c in changes {
             let ns = (c.new ?? c.old)?.namespace ?? ""
-            let newLabels = c.new?.labels, oldLabels = c.old?.labels
-            // A pod whose labels and endpoint-relevant fields are unchanged concerns no service.
-            for svc in await services.list(namespace: ns) {
-                guard let sel = svc[path: ["spec", "selector"]]?.stringMap, !sel.isEmpty else { continue }
-                let inNew = newLabels.map { l in sel.allSatisfy { l[$0.key] == $0.value } } ?? false
-                let inOld = oldLabels.map { l in sel.allSatisfy { l[$0.key] == $0.value } } ?? false
-                if inNew || inOld { await queue.add(Informer.key(svc)) }
-            }
+            var affected = c.new.map { selectorIndex.matching(namespace: ns, labels: $0.labels) } ?? []
+            if let old = c.old { affected.formUnion(selectorIndex.matching(namespace: ns, labels: old.labels)) }
+            for key in affected { await queue.add(key) }
         }
     }
 
@@ -102,18 +113,21 @@ public actor EndpointsController {
 
     /// The managed slices of a service: the informer's view, corrected by this controller's own writes.
     private func currentSlices(namespace: String, service: String) async -> [JSON] {
+        let svcKey = "\(namespace)/\(service)"
         var result: [String: JSON] = [:]
         for s in await slices.select(namespace: namespace, matchLabels: [
             EndpointsPlanner.serviceNameLabel: service, EndpointsPlanner.managedByLabel: EndpointsPlanner.managedBy,
         ]) {
             result[Informer.key(s)] = s
         }
-        for (k, w) in written where w.namespace == namespace && w.labels[EndpointsPlanner.serviceNameLabel] == service {
-            if Self.rv(w) > Self.rv(result[k]) { result[k] = w } else { written[k] = nil }
+        for (k, w) in writtenSlices[svcKey] ?? [:] {
+            if Self.rv(w) > Self.rv(result[k]) { result[k] = w } else { writtenSlices[svcKey]?[k] = nil }
         }
-        for (k, rv) in deleted {
-            if let s = result[k], Self.rv(s) <= Int(rv) ?? 0 { result[k] = nil } else if result[k] == nil { deleted[k] = nil }
+        for (k, rv) in deletedSlices[svcKey] ?? [:] {
+            if let s = result[k], Self.rv(s) <= Int(rv) ?? 0 { result[k] = nil } else if result[k] == nil { deletedSlices[svcKey]?[k] = nil }
         }
+        if writtenSlices[svcKey]?.isEmpty == true { writtenSlices[svcKey] = nil }
+        if deletedSlices[svcKey]?.isEmpty == true { deletedSlices[svcKey] = nil }
         return Array(result.values)
     }
 
@@ -127,10 +141,10 @@ public actor EndpointsController {
             let existing = await currentSlices(namespace: ns, service: name)
             guard let svc, !selector.isEmpty, ServiceRules.type(svc) != "ExternalName" else {
                 // No service, or one without a selector: nothing of ours may remain.
-                for s in existing { try await deleteSlice(s) }
+                for s in existing { try await deleteSlice(s, service: key) }
                 if svc == nil, deletedServices.remove(key) != nil, await endpoints.get(key) != nil {
                     try await ignoreNotFound { try await self.client.delete(Resources.endpoints, namespace: ns, name: name) }
-                    written["ep:" + key] = nil
+                    writtenEndpoints[key] = nil
                     writes += 1
                 }
                 return
@@ -139,16 +153,16 @@ public actor EndpointsController {
             let plan = EndpointsPlanner.planSlices(service: svc, pods: podList, existing: existing, maxEndpointsPerSlice: maxEndpointsPerSlice)
             for s in plan.create {
                 let created = try await client.create(Resources.endpointslices, namespace: ns, s)
-                written[Informer.key(created)] = created
+                writtenSlices[key, default: [:]][Informer.key(created)] = created
                 writes += 1
             }
             for s in plan.update {
                 let updated = try await client.update(Resources.endpointslices, namespace: ns, s)
-                written[Informer.key(updated)] = updated
+                writtenSlices[key, default: [:]][Informer.key(updated)] = updated
                 writes += 1
             }
             for n in plan.delete {
-                if let s = existing.first(where: { $0.name == n }) { try await deleteSlice(s) }
+                if let s = existing.first(where: { $0.name == n }) { try await deleteSlice(s, service: key) }
             }
             try await syncEndpoints(svc, pods: podList)
         } catch let e as APIError where e.code == 409 || e.code == 404 {
@@ -163,10 +177,10 @@ public actor EndpointsController {
         }
     }
 
-    private func deleteSlice(_ s: JSON) async throws {
+    private func deleteSlice(_ s: JSON, service: String) async throws {
         try await ignoreNotFound { try await self.client.delete(Resources.endpointslices, namespace: s.namespace, name: s.name) }
-        written[Informer.key(s)] = nil
-        deleted[Informer.key(s)] = s.resourceVersion
+        writtenSlices[service]?[Informer.key(s)] = nil
+        deletedSlices[service, default: [:]][Informer.key(s)] = s.resourceVersion
         writes += 1
     }
 
@@ -177,7 +191,7 @@ public actor EndpointsController {
     private func syncEndpoints(_ svc: JSON, pods: [JSON]) async throws {
         let desired = EndpointsPlanner.endpoints(service: svc, pods: pods)
         let key = Informer.key(svc)
-        let current = written["ep:" + key].flatMap { w in Self.rv(w) > 0 ? w : nil }
+        let current = writtenEndpoints[key].flatMap { w in Self.rv(w) > 0 ? w : nil }
         var existing = await endpoints.get(key)
         if let current, Self.rv(current) > Self.rv(existing) { existing = current }
         if var existing {
@@ -190,10 +204,10 @@ public actor EndpointsController {
             existing[path: ["metadata", "managedFields"]] = nil
             if next == existing { return }
             let updated = try await client.update(Resources.endpoints, namespace: svc.namespace, next)
-            written["ep:" + key] = updated
+            writtenEndpoints[key] = updated
         } else {
             let created = try await client.create(Resources.endpoints, namespace: svc.namespace, desired)
-            written["ep:" + key] = created
+            writtenEndpoints[key] = created
         }
         writes += 1
     }

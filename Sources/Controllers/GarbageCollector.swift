@@ -21,6 +21,22 @@ public actor GarbageCollector {
 
     public func stop() async { await queue.close() }
 
+    /// Owner uid → the work keys of the objects that name it, kept from the informers'
+    /// changes, so finding an owner's dependents does not scan every object.
+    private var dependentsByOwner: [String: Set<String>] = [:]
+    private var ownersOf: [String: [String]] = [:]  // work key → owner uids
+
+    func track(_ workKey: String, _ obj: JSON?) {
+        for uid in ownersOf.removeValue(forKey: workKey) ?? [] {
+            dependentsByOwner[uid]?.remove(workKey)
+            if dependentsByOwner[uid]?.isEmpty == true { dependentsByOwner[uid] = nil }
+        }
+        let uids = (obj?.ownerReferences ?? []).compactMap { $0["uid"]?.string }
+        guard !uids.isEmpty else { return }
+        ownersOf[workKey] = uids
+        for uid in uids { dependentsByOwner[uid, default: []].insert(workKey) }
+    }
+
     func informer(for r: Resource) -> Informer? { informers.first { $0.resource.plural == r.plural && $0.resource.group == r.group } }
 
     static func workKey(_ r: Resource, _ obj: JSON) -> String { "\(r.apiVersion)/\(r.kind)|\(Informer.key(obj))" }
@@ -31,6 +47,7 @@ public actor GarbageCollector {
                 group.addTask {
                     for await c in await inf.changes() {
                         guard let obj = c.new ?? c.old else { continue }
+                        await self.track(Self.workKey(inf.resource, obj), c.new)
                         await self.queue.add(Self.workKey(inf.resource, obj))
                         // An owner that went away: look at everything that might depend on it.
                         if c.new == nil { await self.enqueueDependents(of: obj) }
@@ -47,7 +64,10 @@ public actor GarbageCollector {
             group.addTask {
                 for inf in self.informers { await inf.waitForSync() }
                 for inf in self.informers {
-                    for obj in await inf.list() { await self.queue.add(Self.workKey(inf.resource, obj)) }
+                    for obj in await inf.list() {
+                        await self.track(Self.workKey(inf.resource, obj), obj)
+                        await self.queue.add(Self.workKey(inf.resource, obj))
+                    }
                 }
                 while let key = await self.queue.next() {
                     defer { Task { await self.queue.done(key) } }
@@ -64,19 +84,16 @@ public actor GarbageCollector {
     }
 
     func enqueueDependents(of owner: JSON) async {
-        for inf in informers {
-            for obj in await inf.list() where obj.ownerReferences.contains(where: { $0["uid"]?.string == owner.uid }) {
-                await queue.add(Self.workKey(inf.resource, obj))
-            }
-        }
+        for key in dependentsByOwner[owner.uid] ?? [] { await queue.add(key) }
     }
 
     func dependents(of owner: JSON) async -> [(Resource, JSON)] {
         var out: [(Resource, JSON)] = []
-        for inf in informers {
-            for obj in await inf.list() where obj.ownerReferences.contains(where: { $0["uid"]?.string == owner.uid }) {
-                out.append((inf.resource, obj))
-            }
+        for key in dependentsByOwner[owner.uid] ?? [] {
+            let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let r = Self.resourceByKind[parts[0]], let inf = informer(for: r), let obj = await inf.get(parts[1]),
+                  obj.ownerReferences.contains(where: { $0["uid"]?.string == owner.uid }) else { continue }
+            out.append((r, obj))
         }
         return out
     }

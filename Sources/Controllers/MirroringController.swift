@@ -53,17 +53,17 @@ public actor MirroringController {
         guard parts.count == 2 else { return }
         let ep = await endpoints.get(key)
         let svc = await services.get(key)
-        let existing = await slices.list(namespace: parts[0]).filter {
-            $0.labels[EndpointsPlanner.serviceNameLabel] == parts[1] && $0.labels[EndpointsPlanner.managedByLabel] == MirroringPlanner.managedBy
-        }
+        let existing = await slices.select(namespace: parts[0], matchLabels: [
+            EndpointsPlanner.serviceNameLabel: parts[1], EndpointsPlanner.managedByLabel: MirroringPlanner.managedBy,
+        ])
         let desired = ep.flatMap { MirroringPlanner.shouldMirror($0, service: svc) ? MirroringPlanner.desiredSlices($0) : nil } ?? []
         var plan = MirroringPlanner.plan(desired: desired, existing: existing)
         // A Service that gained a selector: keep the mirrored slices until the EndpointSlice
         // controller's are there, so its clients never see it without endpoints.
         if desired.isEmpty, !plan.delete.isEmpty, let svc, !(svc[path: ["spec", "selector"]]?.stringMap ?? [:]).isEmpty {
-            let handedOver = await slices.list(namespace: parts[0]).contains {
-                $0.labels[EndpointsPlanner.serviceNameLabel] == parts[1] && $0.labels[EndpointsPlanner.managedByLabel] == EndpointsPlanner.managedBy
-            }
+            let handedOver = !(await slices.select(namespace: parts[0], matchLabels: [
+                EndpointsPlanner.serviceNameLabel: parts[1], EndpointsPlanner.managedByLabel: EndpointsPlanner.managedBy,
+            ])).isEmpty
             if !handedOver { plan.delete = [] }
         }
         do {
