@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// kubeconfig): each connection goes to the first server that accepts it, starting from the
 /// one that answered last, so when a server dies the next connection lands on another.
 /// Bytes pass through untouched — TLS is end to end, and every server's certificate names
-/// 127.0.0.1. (k3s's agents keep such a local balancer in front of their servers too.)
+/// 127.0.0.1. The backend is chosen while the client's connection is being set up, so the
+/// client must speak first (as a TLS client does). (k3s's agents keep such a local balancer in front of their servers too.)
 public struct FailoverProxy: Service {
     public struct Backend: Sendable, Equatable, CustomStringConvertible {
         public var host: String
