@@ -74,8 +74,7 @@ public actor BootstrapSigner {
 
     func reconcile(now: Date) async {
         let bootstrap = await secrets.list(namespace: BootstrapToken.namespace).filter { $0["type"]?.string == BootstrapToken.secretType }
-        for s in bootstrap where BootstrapToken.from(secret: s, usage: "authentication", now: now) == nil
-            && BootstrapToken.from(secret: s, usage: "signing", now: now) == nil && Self.expired(s, now: now) {
+        for s in bootstrap where Self.expired(s, now: now) {
             logger.info("deleting expired bootstrap token \(s.name)")
             _ = try? await client.delete(Resources.secrets, namespace: BootstrapToken.namespace, name: s.name)
         }

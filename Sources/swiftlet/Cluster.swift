@@ -30,6 +30,10 @@ struct ClusterRecord: Codable, Equatable {
 
     static func url(in dir: URL) -> URL { dir.appendingPathComponent("cluster.json") }
 
+    /// A `--data-dir` as given (`~` expanded), or the default one.
+    static func dataDir(_ option: String?) -> URL { option.map(expand) ?? ServerConfiguration.defaultDataDir }
+    static func expand(_ path: String) -> URL { URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL }
+
     static func load(from dir: URL) -> ClusterRecord? {
         guard let data = try? Data(contentsOf: url(in: dir)) else { return nil }
         return try? JSONDecoder().decode(ClusterRecord.self, from: data)

@@ -28,8 +28,7 @@ struct DNSCommand: AsyncParsableCommand {
         guard parts.count == 2, IPv4Address(String(parts[0])) != nil, let port = Int(parts[1]) else {
             throw ValidationError("--listen \(listen): expected an IPv4 address and a port, such as 127.0.0.1:5353")
         }
-        let dir = dataDir.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).standardizedFileURL }
-            ?? ServerConfiguration.defaultDataDir
+        let dir = ClusterRecord.dataDir(dataDir)
         let client = try KubeClient(credentials: try ClusterCredentials.fromDataDir(dir, server: "https://127.0.0.1:\(apiPort)"))
         let metrics = DNSMetrics()
         let engine = DNSEngine(zone: ClusterZone(domain: clusterDomain), upstream: try KubeDNS.upstream(upstream, metrics: metrics),

@@ -15,8 +15,7 @@ struct Down: AsyncParsableCommand {
 
     func run() async throws {
         guard getuid() == 0 else { throw ValidationError("swiftlet down removes network namespaces and must run as root") }
-        let dir = dataDir.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).standardizedFileURL }
-            ?? ServerConfiguration.defaultDataDir
+        let dir = ClusterRecord.dataDir(dataDir)
         // With only --name (the data directory gone or elsewhere), the machine-wide list still
         // knows the cluster's ranges, so its guard routes go too.
         let record = ClusterRecord.load(from: dir).flatMap { r in name == nil || r.name == name ? r : nil }

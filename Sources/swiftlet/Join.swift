@@ -167,8 +167,7 @@ struct Token: AsyncParsableCommand {
         @Option(help: "How long the token is valid, in hours (0: until deleted).") var ttlHours = 24.0
 
         func run() async throws {
-            let dir = dataDir.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).standardizedFileURL }
-                ?? ServerConfiguration.defaultDataDir
+            let dir = ClusterRecord.dataDir(dataDir)
             guard let record = ClusterRecord.load(from: dir) else {
                 throw ValidationError("no cluster in \(dir.path): start one with `swiftlet up --data-dir \(dir.path)`")
             }

@@ -40,8 +40,7 @@ struct Node: AsyncParsableCommand {
         var logger = Logger(label: "swiftlet.node")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         if let server, let token { return try await join(servers: server, token: token, logger: logger) }
-        let dir = dataDir.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).standardizedFileURL }
-            ?? ServerConfiguration.defaultDataDir
+        let dir = ClusterRecord.dataDir(dataDir)
         guard let record = ClusterRecord.load(from: dir) else {
             throw ValidationError("no cluster in \(dir.path): start one with `swiftlet up --data-dir \(dir.path)`")
         }
@@ -109,8 +108,7 @@ struct Node: AsyncParsableCommand {
             await leave(net, i)
             throw error
         }
-        let dir = dataDir.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).standardizedFileURL }
-            ?? URL(fileURLWithPath: "/var/lib/swiftlet-node")
+        let dir = dataDir.map(ClusterRecord.expand) ?? URL(fileURLWithPath: "/var/lib/swiftlet-node")
         var c = NodeAgentConfiguration(network: net, nodeIndex: i, stateDir: dir.appendingPathComponent("\(net.name)/\(name)"),
                                        executable: Up.selfPath(), clusterDNS: net.serviceCIDR.address(10).description,
                                        agentPort: agentPort == 0 ? try Up.freePort() : agentPort)

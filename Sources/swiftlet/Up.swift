@@ -44,8 +44,7 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
 
     func record() throws -> ClusterRecord {
-        let dir = dataDir.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).standardizedFileURL }
-            ?? ServerConfiguration.defaultDataDir
+        let dir = ClusterRecord.dataDir(dataDir)
         var r = ClusterRecord.load(from: dir) ?? ClusterRecord(
             name: "swiftlet", nodes: 2, nodeCIDR: "172.30.0.0/24", podCIDR: "10.244.0.0/16", serviceCIDR: "10.96.0.0/12",
             clusterDomain: "cluster.local", port: 6443, dataDir: dir.path)
