@@ -203,6 +203,12 @@ enum Bootstrap {
             ])
         }
         let address = config.advertiseAddress == "0.0.0.0" ? "127.0.0.1" : config.advertiseAddress
+        guard Validation.nonSpecialIPErrors(address).isEmpty else {
+            // Kubernetes refuses loopback endpoints, and so do we: a server that only listens on
+            // loopback leaves the `kubernetes` Service without endpoints, as kube-apiserver would.
+            logger.notice("the kubernetes Service gets no endpoints: the advertised address \(address) is not one a pod could reach (pass --bind-address with a routable address first)")
+            return
+        }
         let endpoints: JSON = [
             "apiVersion": "v1", "kind": "Endpoints",
             "metadata": ["name": "kubernetes", "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"]],

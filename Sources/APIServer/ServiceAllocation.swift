@@ -34,7 +34,7 @@ enum ServiceAllocation {
            hc == old[path: ["spec", "healthCheckNodePort"]] {
             new[path: ["spec", "healthCheckNodePort"]] = nil
         }
-        if newType != "NodePort", newType != "LoadBalancer",
+        if ServiceRules.isExternallyAccessible(old), !ServiceRules.isExternallyAccessible(new),
            new[path: ["spec", "externalTrafficPolicy"]] == old[path: ["spec", "externalTrafficPolicy"]] {
             new[path: ["spec", "externalTrafficPolicy"]] = nil
         }
@@ -51,6 +51,7 @@ enum ServiceAllocation {
     static func allocate(_ new: inout JSON, old: JSON?, allocator: ServiceAllocator) async throws(APIError) -> AllocationTransaction {
         var txn = AllocationTransaction()
         let oldHoldings = old.map { ServiceAllocator.Holdings(service: $0) } ?? .init()
+        try initIPFamilyFields(&new, old: old)
         do {
             try await allocateIPs(&new, old: old, allocator: allocator, txn: &txn)
             try await allocatePorts(&new, old: old, allocator: allocator, txn: &txn)
@@ -95,8 +96,61 @@ enum ServiceAllocation {
         }
         new[path: ["spec", "clusterIP"]] = .string(ip)
         new[path: ["spec", "clusterIPs"]] = [.string(ip)]
-        if new[path: ["spec", "ipFamilies"]] == nil { new[path: ["spec", "ipFamilies"]] = ["IPv4"] }
-        if new[path: ["spec", "ipFamilyPolicy"]] == nil { new[path: ["spec", "ipFamilyPolicy"]] = "SingleStack" }
+    }
+
+    /// Kubernetes' `initIPFamilyFields` for a cluster whose only service family is IPv4: fills
+    /// `ipFamilyPolicy` and `ipFamilies`, and refuses what this cluster cannot give (IPv6,
+    /// dual-stack). Headless Services without a selector may name both families, as upstream.
+    static func initIPFamilyFields(_ new: inout JSON, old: JSON?) throws(APIError) {
+        guard ServiceRules.type(new) != "ExternalName" else { return }
+        let clusterIP = new[path: ["spec", "clusterIP"]]?.string ?? ""
+        let clusterIPs = (new[path: ["spec", "clusterIPs"]]?.array ?? []).map { $0.string ?? "" }
+        let selectorless = new[path: ["spec", "selector"]]?.object?.isEmpty ?? true
+        let headlessSelectorless = clusterIP == "None" && selectorless
+        var policy = new[path: ["spec", "ipFamilyPolicy"]]?.string
+        if policy == nil {
+            if let oldPolicy = old?[path: ["spec", "ipFamilyPolicy"]]?.string {
+                policy = oldPolicy
+            } else {
+                policy = headlessSelectorless ? "RequireDualStack" : "SingleStack"
+            }
+        }
+        let policyValue = JSON.string(policy ?? "")
+        var families = (new[path: ["spec", "ipFamilies"]]?.array ?? []).map { $0.string ?? "" }
+        var errs: [FieldError] = []
+        if policy == "SingleStack" {
+            if clusterIPs.count == 2 {
+                errs.append(.invalid("spec.ipFamilyPolicy", policyValue, "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified"))
+            }
+            if families.count == 2 {
+                errs.append(.invalid("spec.ipFamilyPolicy", policyValue, "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"))
+            }
+        }
+        for (i, ip) in clusterIPs.enumerated() {
+            if ip == "None" { break }
+            let family = Validation.isIPv6(ip) ? "IPv6" : "IPv4"
+            guard i >= families.count else { continue }
+            if family == "IPv4" {
+                families.append(family)
+            } else {
+                errs.append(.invalid("spec.clusterIPs[\(i)]", rendered: ServiceRules.goStrings(clusterIPs), "\(family) is not configured on this cluster"))
+            }
+        }
+        if errs.isEmpty, headlessSelectorless {
+            if families.isEmpty { families = ["IPv4"] }
+            if families.count < 2, policy != "SingleStack" { families.append(families[0] == "IPv4" ? "IPv6" : "IPv4") }
+        } else if errs.isEmpty {
+            if policy == "RequireDualStack" {
+                errs.append(.invalid("spec.ipFamilyPolicy", policyValue, "this cluster is not configured for dual-stack services"))
+            }
+            for (i, family) in families.enumerated() where family != "IPv4" {
+                errs.append(.invalid("spec.ipFamilies[\(i)]", .string(family), "not configured on this cluster"))
+            }
+            if families.isEmpty { families = ["IPv4"] }
+        }
+        if !errs.isEmpty { throw APIError.invalid(kind: "Service", name: new.name, causes: errs) }
+        new[path: ["spec", "ipFamilyPolicy"]] = .string(policy ?? "SingleStack")
+        new[path: ["spec", "ipFamilies"]] = .array(families.map(JSON.string))
     }
 
     private static func invalidIP(_ svc: JSON, _ ip: String, _ why: String) -> APIError {
@@ -116,7 +170,8 @@ enum ServiceAllocation {
         var claimed = Set<Int>()
         for i in ports.indices {
             let requested = ports[i]["nodePort"]?.intValue ?? 0
-            if requested != 0 {
+            // Upstream stores a nodePort an ExternalName Service names, but never allocates it.
+            if requested != 0, type != "ExternalName" {
                 if claimed.contains(requested) { continue }  // same port number on TCP and UDP
                 if !oldNodePorts.contains(requested) {
                     do {

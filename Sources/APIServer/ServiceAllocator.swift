@@ -51,7 +51,8 @@ public actor ServiceAllocator {
         public init(service: JSON) {
             let spec = service["spec"] ?? .emptyObject
             if let ip = spec["clusterIP"]?.string.flatMap(IPv4Address.init) { ips.append(ip) }
-            for p in spec["ports"]?.array ?? [] {
+            // An ExternalName Service may carry nodePorts, but never holds them.
+            for p in spec["ports"]?.array ?? [] where ServiceRules.type(service) != "ExternalName" {
                 if let np = p["nodePort"]?.intValue, np != 0, !ports.contains(np) { ports.append(np) }
             }
             if let hc = spec["healthCheckNodePort"]?.intValue, hc != 0, !ports.contains(hc) { ports.append(hc) }

@@ -59,7 +59,7 @@ public struct FieldError: Sendable, Equatable, CustomStringConvertible {
             if !supported.isEmpty { s += ": supported values: " + supported.map { "\"\($0)\"" }.joined(separator: ", ") }
             return s
         case .duplicate:
-            return "Duplicate value: \(Self.render(value))"
+            return "Duplicate value: \(renderedValue ?? Self.render(value))"
         case .forbidden:
             return detail.isEmpty ? "Forbidden" : "Forbidden: \(detail)"
         case .tooLong(let max):

@@ -28,23 +28,47 @@ enum EndpointsRules {
             }
             obj["subsets"] = .array(subsets)
         },
+        // Kubernetes' `validateEndpointSubsets`.
         validate: { obj in
             var errs: [FieldError] = []
             for (i, subset) in (obj["subsets"]?.array ?? []).enumerated() {
                 let base = "subsets[\(i)]"
+                if (subset["addresses"]?.array ?? []).isEmpty, (subset["notReadyAddresses"]?.array ?? []).isEmpty {
+                    errs.append(.required(base, "must specify `addresses` or `notReadyAddresses`"))
+                }
                 for key in ["addresses", "notReadyAddresses"] {
                     for (j, addr) in (subset[key]?.array ?? []).enumerated() {
+                        let path = "\(base).\(key)[\(j)]"
                         let ip = addr["ip"]?.string ?? ""
-                        if IPv4Address(ip) == nil && !ip.contains(":") {
-                            errs.append(.invalid("\(base).\(key)[\(j)].ip", .string(ip), "must be a valid IP address"))
+                        if !Validation.isIP(ip) { errs.append(.invalid("\(path).ip", .string(ip), Validation.ipAddressMsg)) }
+                        if let h = addr["hostname"]?.string, !h.isEmpty {
+                            for m in Validation.dns1123LabelErrors(h) { errs.append(.invalid("\(path).hostname", .string(h), m)) }
                         }
+                        if let node = addr["nodeName"]?.string {
+                            for m in Validation.dns1123SubdomainErrors(node) { errs.append(.invalid("\(path).nodeName", .string(node), m)) }
+                        }
+                        for m in Validation.nonSpecialIPErrors(ip) { errs.append(.invalid("\(path).ip", .string(ip), m)) }
                     }
                 }
-                for (j, port) in (subset["ports"]?.array ?? []).enumerated() {
+                let ports = subset["ports"]?.array ?? []
+                for (j, port) in ports.enumerated() {
+                    let path = "\(base).ports[\(j)]"
+                    let name = port["name"]?.string ?? ""
+                    if ports.count > 1, name.isEmpty {
+                        errs.append(.required("\(path).name"))
+                    } else if !name.isEmpty {
+                        for m in Validation.dns1123LabelErrors(name) { errs.append(.invalid("\(path).name", .string(name), m)) }
+                    }
                     let p = port["port"]?.int ?? 0
-                    for m in Validation.portNumberErrors(p) { errs.append(.invalid("\(base).ports[\(j)].port", JSON.int(p), m)) }
-                    if let proto = port["protocol"]?.string, !["TCP", "UDP", "SCTP"].contains(proto) {
-                        errs.append(.notSupported("\(base).ports[\(j)].protocol", .string(proto), ["SCTP", "TCP", "UDP"]))
+                    for m in Validation.portNumberErrors(p) { errs.append(.invalid("\(path).port", JSON.int(p), m)) }
+                    let proto = port["protocol"]?.string ?? ""
+                    if proto.isEmpty {
+                        errs.append(.required("\(path).protocol"))
+                    } else if !["TCP", "UDP", "SCTP"].contains(proto) {
+                        errs.append(.notSupported("\(path).protocol", .string(proto), ["SCTP", "TCP", "UDP"]))
+                    }
+                    if let ap = port["appProtocol"]?.string {
+                        for m in Validation.qualifiedNameErrors(ap) { errs.append(.invalid("\(path).appProtocol", .string(ap), m)) }
                     }
                 }
             }
@@ -171,10 +195,13 @@ enum EndpointSliceRules {
                     let s = a.string ?? ""
                     let path = "endpoints[\(i)].addresses[\(j)]"
                     switch type {
-                    case "IPv4":
-                        if IPv4Address(s) == nil { errs.append(.invalid(path, .string(s), "must be a valid IPv4 address")) }
-                    case "IPv6":
-                        if !s.contains(":") { errs.append(.invalid(path, .string(s), "must be a valid IPv6 address")) }
+                    case "IPv4", "IPv6":
+                        let valid = type == "IPv4" ? IPv4Address(s) != nil : Validation.isIPv6(s)
+                        if !valid {
+                            errs.append(.invalid(path, .string(s), "must be a valid \(type) address"))
+                        } else {
+                            for m in Validation.nonSpecialIPErrors(s) { errs.append(.invalid(path, .string(s), m)) }
+                        }
                     case "FQDN":
                         for m in Validation.dns1123SubdomainErrors(s) { errs.append(.invalid(path, .string(s), m)) }
                     default: break

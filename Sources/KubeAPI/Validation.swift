@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Kubernetes' name and value validators, returning its exact messages.
 public enum Validation {
     static let dns1123LabelMsg = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
@@ -98,9 +104,9 @@ public enum Validation {
         var errs: [String] = []
         let b = Array(s.utf8)
         if b.count > 15 { errs.append("must be no more than 15 characters") }
-        if !b.allSatisfy({ isLowerAlnum($0) || $0 == 0x2D }) { errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)") }
-        if s.contains("--") { errs.append("must not contain consecutive hyphens") }
+        if b.isEmpty || !b.allSatisfy({ isLowerAlnum($0) || $0 == 0x2D }) { errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)") }
         if !b.contains(where: isLowerAlpha) { errs.append("must contain at least one letter (a-z)") }
+        if s.contains("--") { errs.append("must not contain consecutive hyphens") }
         if b.first == 0x2D || b.last == 0x2D { errs.append("must not begin or end with a hyphen") }
         return errs
     }
@@ -143,5 +149,66 @@ extension String {
     func replacingFirst(_ target: String, _ replacement: String) -> String {
         guard let r = firstRange(of: target) else { return self }
         return String(self[..<r.lowerBound]) + replacement + String(self[r.upperBound...])
+    }
+}
+
+// IP addresses and CIDRs, with the messages of apimachinery's `IsValidIP`, `IsValidCIDR` and
+// core validation's `ValidateNonSpecialIP`.
+extension Validation {
+    public static let ipAddressMsg = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
+    public static let cidrMsg = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"
+
+    /// The 16 bytes of an IPv6 address in text form, or nil.
+    public static func ipv6Bytes(_ s: String) -> [UInt8]? {
+        guard s.contains(":") else { return nil }
+        var addr = in6_addr()
+        guard inet_pton(AF_INET6, s, &addr) == 1 else { return nil }
+        return withUnsafeBytes(of: addr) { Array($0) }
+    }
+
+    public static func isIP(_ s: String) -> Bool { IPv4Address(s) != nil || ipv6Bytes(s) != nil }
+    public static func isIPv6(_ s: String) -> Bool { ipv6Bytes(s) != nil }
+
+    /// Addresses that make no sense as endpoints or external IPs.
+    public static func nonSpecialIPErrors(_ s: String) -> [String] {
+        var errs: [String] = []
+        if let v4 = IPv4Address(s) {
+            let v = v4.value
+            if v == 0 { errs.append("may not be unspecified (\(s))") }
+            if v >> 24 == 127 { errs.append("may not be in the loopback range (127.0.0.0/8, ::1/128)") }
+            if v >> 16 == 0xA9FE { errs.append("may not be in the link-local range (169.254.0.0/16, fe80::/10)") }
+            if v >> 8 == 0xE00000 { errs.append("may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)") }
+        } else if let b = ipv6Bytes(s) {
+            // IPv4-mapped addresses are judged as the IPv4 address they carry.
+            if b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xFF, b[11] == 0xFF {
+                return nonSpecialIPErrors("\(b[12]).\(b[13]).\(b[14]).\(b[15])").map {
+                    $0.hasPrefix("may not be unspecified") ? "may not be unspecified (\(s))" : $0
+                }
+            }
+            if b.allSatisfy({ $0 == 0 }) { errs.append("may not be unspecified (\(s))") }
+            if b[0..<15].allSatisfy({ $0 == 0 }), b[15] == 1 { errs.append("may not be in the loopback range (127.0.0.0/8, ::1/128)") }
+            if b[0] == 0xFE, b[1] & 0xC0 == 0x80 { errs.append("may not be in the link-local range (169.254.0.0/16, fe80::/10)") }
+            if b[0] == 0xFF, b[1] & 0x0F == 0x02 { errs.append("may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)") }
+        } else {
+            errs.append("must be a valid IP address")
+        }
+        return errs
+    }
+
+    /// Go's `strings.TrimSpace` for ASCII whitespace.
+    public static func trimmingSpace(_ s: String) -> String {
+        let space: Set<Character> = [" ", "\t", "\n", "\r", "\u{0B}", "\u{0C}"]
+        return String(s.drop(while: space.contains).reversed().drop(while: space.contains).reversed())
+    }
+
+    /// `address/prefix` with a prefix no longer than the address (Go's `ParseCIDR`).
+    public static func isCIDR(_ s: String) -> Bool {
+        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let bits = Int(parts[1]), !parts[1].isEmpty,
+              parts[1].allSatisfy(\.isASCII), parts[1].allSatisfy(\.isNumber) else { return false }
+        let addr = String(parts[0])
+        if IPv4Address(addr) != nil { return (0...32).contains(bits) }
+        if ipv6Bytes(addr) != nil { return (0...128).contains(bits) }
+        return false
     }
 }

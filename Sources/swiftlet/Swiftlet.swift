@@ -43,10 +43,10 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Addresses the API server listens on, comma-separated. Never all interfaces unless you say 0.0.0.0.")
     var bindAddress = "127.0.0.1"
 
-    @Option(help: "The Service ClusterIP range.")
+    @Option(name: [.long, .customLong("service-cluster-ip-range")], help: "The Service ClusterIP range.")
     var serviceCIDR = "10.96.0.0/12"
 
-    @Option(help: "The NodePort range, as FROM-TO.")
+    @Option(name: [.long, .customLong("service-node-port-range")], help: "The NodePort range, as FROM-TO.")
     var nodePortRange = "30000-32767"
 
     @Option(help: "The storage engine: sqlite (default, a file in the data directory), memory, or etcd://host:2379[,host:2379…].")
