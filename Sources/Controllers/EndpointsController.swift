@@ -14,7 +14,9 @@ public actor EndpointsController {
     let queue = WorkQueue()
     let logger: Logger
     public let maxEndpointsPerSlice: Int
-    public let workers = 1
+    /// Reconciles in flight at once (kube-controller-manager's `--concurrent-endpoint-slice-syncs`
+    /// defaults to 5). They interleave on this actor while their writes are in flight.
+    public let workers: Int
     /// What this controller wrote last, by service key then slice key: the informer may not
     /// have seen it yet. Kept per service so a reconcile looks at its own writes only.
     private var writtenSlices: [String: [String: JSON]] = [:]
@@ -25,7 +27,8 @@ public actor EndpointsController {
     public private(set) var writes = 0
 
     public init(client: KubeClient, services: Informer, pods: Informer, slices: Informer, endpoints: Informer,
-                maxEndpointsPerSlice: Int = 100, logger: Logger) {
+                maxEndpointsPerSlice: Int = 100, workers: Int = 5, logger: Logger) {
+        self.workers = workers
         self.client = client
         self.services = services
         self.pods = pods
@@ -39,8 +42,8 @@ public actor EndpointsController {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.watchServices() }
             group.addTask { await self.watchPods() }
-            group.addTask { await self.watchOwned(self.slices) { $0.labels[EndpointsPlanner.serviceNameLabel] } }
-            group.addTask { await self.watchOwned(self.endpoints) { $0.name } }
+            group.addTask { await self.watchOwned(self.slices, slices: true) }
+            group.addTask { await self.watchOwned(self.endpoints, slices: false) }
             group.addTask {
                 await self.services.waitForSync()
                 await self.pods.waitForSync()
@@ -51,8 +54,6 @@ public actor EndpointsController {
                 for s in await self.slices.list() where s.labels[EndpointsPlanner.managedByLabel] == EndpointsPlanner.managedBy {
                     if let svc = s.labels[EndpointsPlanner.serviceNameLabel] { await self.queue.add("\(s.namespace)/\(svc)") }
                 }
-                // One worker: with eight, each change was reconciled several times (its own
-                // slice and Endpoints writes re-queue the service) and the benchmark got slower.
                 await withTaskGroup(of: Void.self) { workers in
                     for _ in 0..<self.workers {
                         workers.addTask {
@@ -102,11 +103,28 @@ public actor EndpointsController {
         }
     }
 
-    private func watchOwned(_ informer: Informer, _ serviceName: @Sendable (JSON) -> String?) async {
+    /// Objects this controller writes: a change by someone else re-queues their Service. The
+    /// echo of its own write (the resourceVersion it got back) does not, as kube-controller-
+    /// manager's slice tracker skips its own generations: nothing would be left to do, and
+    /// with several workers each echo would cost a reconcile of its own.
+    private func watchOwned(_ informer: Informer, slices: Bool) async {
         for await c in await informer.changes() {
-            guard let obj = c.new ?? c.old, let name = serviceName(obj) else { continue }
-            await queue.add("\(obj.namespace)/\(name)")
+            guard let obj = c.new ?? c.old,
+                  let name = slices ? obj.labels[EndpointsPlanner.serviceNameLabel] : obj.name else { continue }
+            let svcKey = "\(obj.namespace)/\(name)"
+            let written = slices ? writtenSlices[svcKey]?[c.key] : writtenEndpoints[svcKey]
+            if let written, c.new == nil || Self.rv(written) <= Self.rv(c.new) {
+                // The informer has caught up with (or gone past) this controller's write: its
+                // view is the one to trust from now on.
+                if slices { writtenSlices[svcKey]?[c.key] = nil } else { writtenEndpoints[svcKey] = nil }
+                if let new = c.new, Self.rv(written) == Self.rv(new) { continue }
+            }
+            await queue.add(svcKey)
         }
+    }
+
+    private static func perform(_ write: (@Sendable () async throws -> JSON)?) async throws -> JSON? {
+        try await write?()
     }
 
     static func rv(_ obj: JSON?) -> Int { Int(obj?.resourceVersion ?? "") ?? 0 }
@@ -151,6 +169,9 @@ public actor EndpointsController {
             }
             let podList = await pods.select(namespace: ns, matchLabels: selector)
             let plan = EndpointsPlanner.planSlices(service: svc, pods: podList, existing: existing, maxEndpointsPerSlice: maxEndpointsPerSlice)
+            // The Endpoints write goes out alongside the slice writes: neither waits for the other.
+            let endpointsWrite = await endpointsWrite(svc, pods: podList)
+            async let endpointsWritten = Self.perform(endpointsWrite)
             for s in plan.create {
                 let created = try await client.create(Resources.endpointslices, namespace: ns, s)
                 writtenSlices[key, default: [:]][Informer.key(created)] = created
@@ -164,7 +185,10 @@ public actor EndpointsController {
             for n in plan.delete {
                 if let s = existing.first(where: { $0.name == n }) { try await deleteSlice(s, service: key) }
             }
-            try await syncEndpoints(svc, pods: podList)
+            if let written = try await endpointsWritten {
+                writtenEndpoints[key] = written
+                writes += 1
+            }
         } catch let e as APIError where e.code == 409 || e.code == 404 {
             logger.debug("requeue \(key): \(e.message)")
             try? await Task.sleep(for: .milliseconds(50))
@@ -188,27 +212,26 @@ public actor EndpointsController {
         do { try await body() } catch let e as APIError where e.code == 404 {}
     }
 
-    private func syncEndpoints(_ svc: JSON, pods: [JSON]) async throws {
+    /// The write that brings the Service's Endpoints in line, or nil when they already are.
+    private func endpointsWrite(_ svc: JSON, pods: [JSON]) async -> (@Sendable () async throws -> JSON)? {
         let desired = EndpointsPlanner.endpoints(service: svc, pods: pods)
         let key = Informer.key(svc)
         let current = writtenEndpoints[key].flatMap { w in Self.rv(w) > 0 ? w : nil }
         var existing = await endpoints.get(key)
         if let current, Self.rv(current) > Self.rv(existing) { existing = current }
-        if var existing {
-            var next = existing
-            next["subsets"] = desired["subsets"]
-            next[path: ["metadata", "labels"]] = desired[path: ["metadata", "labels"]]
-            var annotations = existing.annotations
-            annotations["endpoints.kubernetes.io/over-capacity"] = desired.annotations["endpoints.kubernetes.io/over-capacity"]
-            if annotations.isEmpty { next[path: ["metadata", "annotations"]] = nil } else { next[path: ["metadata", "annotations"]] = JSON(annotations) }
-            existing[path: ["metadata", "managedFields"]] = nil
-            if next == existing { return }
-            let updated = try await client.update(Resources.endpoints, namespace: svc.namespace, next)
-            writtenEndpoints[key] = updated
-        } else {
-            let created = try await client.create(Resources.endpoints, namespace: svc.namespace, desired)
-            writtenEndpoints[key] = created
+        let client = self.client, ns = svc.namespace
+        guard var existing else {
+            return { try await client.create(Resources.endpoints, namespace: ns, desired) }
         }
-        writes += 1
+        var next = existing
+        next["subsets"] = desired["subsets"]
+        next[path: ["metadata", "labels"]] = desired[path: ["metadata", "labels"]]
+        var annotations = existing.annotations
+        annotations["endpoints.kubernetes.io/over-capacity"] = desired.annotations["endpoints.kubernetes.io/over-capacity"]
+        if annotations.isEmpty { next[path: ["metadata", "annotations"]] = nil } else { next[path: ["metadata", "annotations"]] = JSON(annotations) }
+        existing[path: ["metadata", "managedFields"]] = nil
+        if next == existing { return nil }
+        let update = next
+        return { try await client.update(Resources.endpoints, namespace: ns, update) }
     }
 }

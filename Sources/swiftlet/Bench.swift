@@ -200,6 +200,8 @@ struct EndpointsBench: AsyncParsableCommand {
     @Option(help: "Services.") var services = 1_000
     @Option(help: "Pods per service.") var podsPerService = 10
     @Option(help: "Concurrent clients for the set-up.") var clients = 8
+    @Option(help: "Readiness flips per second, at a steady pace (0: as fast as the clients can write them).")
+    var rate = 0.0
 
     func run() async throws {
         let server = try ServerProcess()
@@ -273,15 +275,29 @@ struct EndpointsBench: AsyncParsableCommand {
         }
         try await Task.sleep(for: .seconds(1))
         t0 = clock.now
-        try await parallel(services) { i in
+        @Sendable func flip(_ i: Int) async throws {
             let n = i * podsPerService
             sent.set(i, clock.now)
             _ = try await client.patch(Resources.pods, namespace: ns, name: "pod-\(n)", ["status": [
                 "conditions": [["type": "Ready", "status": "False"]]]], subresource: "status")
         }
+        if rate > 0 {
+            // Open loop: each flip starts on schedule, whether or not earlier ones have finished.
+            let start = clock.now, period = Duration.seconds(1 / rate)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<services {
+                    try await clock.sleep(until: start + period * i)
+                    group.addTask { try await flip(i) }
+                }
+                try await group.waitForAll()
+            }
+        } else {
+            try await parallel(services) { i in try await flip(i) }
+        }
         let (latencies, writes) = try await watcher.value
         let s = Stats(samples: latencies)
-        print("readiness flips: \(services) pod status writes in \(format(Stats.ms(clock.now - t0) / 1000)) s")
+        print("readiness flips: \(services) pod status writes in \(format(Stats.ms(clock.now - t0) / 1000)) s"
+              + (rate > 0 ? " (paced at \(format(rate)) per second)" : " (\(clients) clients, as fast as they can)"))
         print("pod status write → updated EndpointSlice seen by a watcher: p50 \(format(s.percentile(0.5))) ms, p99 \(format(s.percentile(0.99))) ms (\(latencies.count) samples)")
         print("EndpointSlice writes during the flips: \(writes) for \(services) changes")
         print("server + controllers CPU during the flips: \(format(cpuSeconds(pid: server.pid) - cpu0)) s")
