@@ -103,7 +103,7 @@ let package = Package(
         .target(
             name: "ServiceProxy",
             dependencies: [
-                "KubeAPI", "KubeClient", "CLinuxNamespaces", "HostCommands",
+                "KubeAPI", "KubeClient", "CLinuxNamespaces", "CNFTables", "HostCommands",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -111,6 +111,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // libnftables (Debian's libnftables-dev), kept open on a thread inside a network namespace.
+        .target(name: "CNFTables", linkerSettings: [.linkedLibrary("nftables")]),
         // The load balancer in front of the nodes: LoadBalancer IPs to NodePorts, health-checked.
         .target(
             name: "HostLoadBalancer",

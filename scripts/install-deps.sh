@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Swiftlet and its tests need on a fresh Debian machine: kernel tools for the
-# dataplane, DNS tools, SQLite headers, and the Python packages the end-to-end tests use.
+# dataplane (nft, and libnftables for the proxy), DNS tools, SQLite headers, and the Python packages the end-to-end tests use.
 set -euo pipefail
 
 need_apt=()
@@ -15,6 +15,7 @@ command -v nsenter >/dev/null || need_apt+=(util-linux)
 command -v ping >/dev/null || need_apt+=(iputils-ping)
 command -v python3 >/dev/null || need_apt+=(python3)
 [ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
+[ -f /usr/include/nftables/libnftables.h ] || need_apt+=(libnftables-dev)  # the proxy's transactions, in-process
 command -v etcd >/dev/null || need_apt+=(etcd-server)  # the etcd store's tests start their own
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing ${need_apt[*]} (apt)"

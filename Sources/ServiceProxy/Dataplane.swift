@@ -1,3 +1,4 @@
+import CNFTables
 import Foundation
 import HostCommands
 
@@ -9,16 +10,82 @@ public protocol Dataplane: Sendable {
     func deleteConntrack(_ filter: [String]) async
 }
 
+/// Transactions through libnftables, on a context that stays open in one network namespace
+/// (`CNFTables` says why: no process per change, no wait on socket close).
+public final class NFTablesSession: @unchecked Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { "nft: " + message.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
+    public let netnsPath: String?
+    private let lock = NSLock()
+    private let runLock = NSLock()
+    private var handle: OpaquePointer?
+
+    /// `netnsPath` nil: the process's own network namespace.
+    public init(netnsPath: String?) { self.netnsPath = netnsPath }
+
+    deinit { if let handle { swiftlet_nft_close(handle) } }
+
+    private func open() throws -> OpaquePointer {
+        try lock.withLock {
+            if let handle { return handle }
+            guard let h = swiftlet_nft_open(netnsPath) else {
+                throw Failure(message: "cannot open libnftables in \(netnsPath ?? "this network namespace"): \(String(cString: strerror(errno)))")
+            }
+            handle = h
+            return h
+        }
+    }
+
+    /// Runs the script as one transaction, on a thread of its own (the call blocks that thread).
+    public func run(_ script: String) async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            DispatchQueue.global().async {
+                c.resume(with: Result { try self.runBlocking(script) })
+            }
+        }
+    }
+
+    /// Scripts this large (full syncs) leave libnftables holding everything they declared in
+    /// its cache: the context is closed after one, and the next transaction opens a fresh one.
+    static let largeScript = 256 * 1024
+
+    private func runBlocking(_ script: String) throws {
+        // One transaction at a time per session, so a context is never closed under another caller.
+        runLock.lock()
+        defer { runLock.unlock() }
+        let h = try open()
+        var error: UnsafeMutablePointer<CChar>?
+        let status = swiftlet_nft_run(h, script, &error)
+        if script.utf8.count >= Self.largeScript {
+            lock.withLock {
+                if handle == h { handle = nil }
+            }
+            swiftlet_nft_close(h)
+        }
+        guard status != 0 else { return }
+        let message = error.map { String(cString: $0) } ?? "the transaction failed"
+        free(error)
+        throw Failure(message: message)
+    }
+}
+
 /// `nft` and `conntrack` run inside a named network namespace (`/run/netns/<name>`).
 public struct NamespaceDataplane: Dataplane {
     public let namespace: String
+    let session: NFTablesSession
 
-    public init(namespace: String) { self.namespace = namespace }
+    public init(namespace: String) {
+        self.namespace = namespace
+        session = NFTablesSession(netnsPath: "/run/netns/\(namespace)")
+    }
 
     var nsenter: [String] { ["--net=/run/netns/\(namespace)"] }
 
     public func apply(_ script: String) async throws {
-        try await HostCommand.run("nsenter", nsenter + ["nft", "-f", "-"], input: script)
+        try await session.run(script)
     }
 
     public func deleteConntrack(_ filter: [String]) async {
@@ -34,10 +101,12 @@ public struct NamespaceDataplane: Dataplane {
 
 /// `nft` and `conntrack` in the process's own network namespace (the host's).
 public struct HostDataplane: Dataplane {
+    let session = NFTablesSession(netnsPath: nil)
+
     public init() {}
 
     public func apply(_ script: String) async throws {
-        try await HostCommand.run("nft", ["-f", "-"], input: script)
+        try await session.run(script)
     }
 
     public func deleteConntrack(_ filter: [String]) async {

@@ -64,7 +64,7 @@ struct KernelApplyTests {
             try await dp.apply(NFTScript.full(Fixture.node, Fixture.fragments))
             let before = try await list("swiftlet-demo")
             let bad = "add element ip swiftlet-demo cluster-ips { 10.96.7.7 }\nadd rule ip swiftlet-demo no-such-chain accept\n"
-            await #expect(throws: HostCommand.Failure.self) { try await dp.apply(bad) }
+            await #expect(throws: NFTablesSession.Failure.self) { try await dp.apply(bad) }
             #expect(try await list("swiftlet-demo") == before)
         }
     }
