@@ -1,3 +1,4 @@
+import Synchronization
 import KubeAPI
 
 /// Turns Services and their endpoints into nftables rules for one node. Pure.
@@ -101,11 +102,26 @@ public enum ProxyRenderer {
         let n = endpoints.count
         for (slot, ep) in endpoints.enumerated() { f.backends[BackendKey(destination, slot)] = Backend(ip: ep.ip, port: ep.port) }
         let chain = "pick-\(n)"
-        f.sharedChains[chain] = [L4Proto.tcp, .udp, .sctp].map { Rule([], .dnatFromBackends($0, modulus: n)) }
+        let rules = sharedPickRules(n)
+        f.sharedChains[chain] = rules.pick
         guard masquerade else { return chain }
-        f.sharedChains["pick-masquerade-\(n)"] = [Rule([], .jump("mark-for-masquerade")), Rule([], .goto(chain))]
+        f.sharedChains["pick-masquerade-\(n)"] = rules.masquerade
         return "pick-masquerade-\(n)"
     }
+
+    /// The rules of `pick-<n>` and `pick-masquerade-<n>`, made once per n and shared by every
+    /// fragment that uses them (one array each, not one per Service: 10,000 Services kept
+    /// 10,000 copies).
+    static func sharedPickRules(_ n: Int) -> (pick: [Rule], masquerade: [Rule]) {
+        pickRules.withLock { cache in
+            if let hit = cache[n] { return hit }
+            let made = (pick: [L4Proto.tcp, .udp, .sctp].map { Rule([], .dnatFromBackends($0, modulus: n)) },
+                        masquerade: [Rule([], .jump("mark-for-masquerade")), Rule([], .goto("pick-\(n)"))])
+            cache[n] = made
+            return made
+        }
+    }
+    private static let pickRules = Mutex<[Int: (pick: [Rule], masquerade: [Rule])]>([:])
 
     /// Rules that send a connection to one of `endpoints`: sticky ones first when the
     /// Service has ClientIP affinity, then a uniform random pick.

@@ -83,21 +83,26 @@ struct ProxyBench: AsyncParsableCommand {
         logger.logLevel = ProcessInfo.processInfo.environment["SWIFTLET_BENCH_DEBUG"] != nil ? .trace : .warning
         let rssBefore = rssMiB(pid: getpid())
         // The same slim caches the node agent keeps.
-        let servicesInformer = Informer(Resources.services, client: client, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
-        let slicesInformer = Informer(Resources.endpointslices, client: client, logger: logger) {
+        let servicesInformer = Informer(Resources.services, client: client, packed: true, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
+        let slicesInformer = Informer(Resources.endpointslices, client: client, packed: true, logger: logger) {
             $0.slimmedSlice()
         }
         var config = Proxier.Configuration(node: node, namespace: namespace)
         config.healthChecks = false
         let proxier = Proxier(config: config, dataplane: dataplane, services: servicesInformer, slices: slicesInformer, logger: logger)
         let reports = await proxier.reports()
-        let running = Task {
+        let informers = Task {
             await withTaskGroup(of: Void.self) { g in
                 g.addTask { await servicesInformer.run() }
                 g.addTask { await slicesInformer.run() }
-                g.addTask { await proxier.run() }
             }
         }
+        defer { informers.cancel() }
+        await servicesInformer.waitForSync()
+        await slicesInformer.waitForSync()
+        swiftlet_release_free_memory()
+        let rssCaches = rssMiB(pid: getpid())
+        let running = Task { await proxier.run() }
         defer { running.cancel() }
         var iterator = reports.makeAsyncIterator()
         guard let first = await iterator.next() else { return }
@@ -107,7 +112,7 @@ struct ProxyBench: AsyncParsableCommand {
             Progress.say("proxy full resync: \(format(Stats.ms(full.duration))) ms")
         }
         Progress.say("proxy process RSS with \(services) services and slices cached and programmed: \(format(rssMiB(pid: getpid()))) MiB "
-              + "(before the proxy started: \(format(rssBefore)) MiB)")
+              + "(before the proxy started: \(format(rssBefore)) MiB; with the informer caches filled: \(format(rssCaches)) MiB)")
 
         // One new Service + slice at a time: render + apply, and API write to rules live.
         var syncs: [Double] = [], applies: [Double] = [], latencies: [Double] = []
