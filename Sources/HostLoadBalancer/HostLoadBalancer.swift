@@ -42,8 +42,8 @@ public actor HostLoadBalancer: Service {
     }
 
     public nonisolated func run() async throws {
-        let services = Informer(Resources.services, client: client, packed: true, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
-        let slices = Informer(Resources.endpointslices, client: client, packed: true, logger: logger) {
+        let services = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
+        let slices = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false, logger: logger) {
             $0.slimmedSlice()
         }
         let nodes = Informer(Resources.nodes, client: client, logger: logger) { $0.slimmed(keeping: ["status"]) }

@@ -29,6 +29,16 @@ extension JSON {
         }
     }
 
+    /// A Kubernetes list (`{"metadata": …, "items": [ … ]}`) read one item at a time: each item
+    /// is parsed, handed to `item` and dropped, so the list never exists as one tree. Returns the
+    /// list without its items.
+    public static func parseList(_ bytes: [UInt8], item: (JSON) throws -> Void) throws -> JSON {
+        try bytes.withUnsafeBufferPointer { buf in
+            var parser = JSONParser(buf)
+            return try parser.parseList(item: item)
+        }
+    }
+
     /// Compact JSON bytes.
     public func serialized() -> [UInt8] {
         var out: [UInt8] = []
@@ -110,6 +120,51 @@ struct JSONParser {
             if buf[pos] == UInt8(ascii: "}") { pos += 1; return .object(obj) }
             throw fail("expected ',' or '}' after object value")
         }
+    }
+
+    mutating func parseList(item: (JSON) throws -> Void) throws -> JSON {
+        skipWhitespace()
+        guard pos < buf.count, buf[pos] == UInt8(ascii: "{") else { throw fail("expected a list object") }
+        pos += 1
+        var obj = JSONObject()
+        skipWhitespace()
+        if pos < buf.count, buf[pos] == UInt8(ascii: "}") { pos += 1; return .object(obj) }
+        while true {
+            skipWhitespace()
+            guard pos < buf.count, buf[pos] == UInt8(ascii: "\"") else { throw fail("expected a string object key") }
+            let key = try parseString()
+            skipWhitespace()
+            guard pos < buf.count, buf[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after object key") }
+            pos += 1
+            skipWhitespace()
+            if key == "items", pos < buf.count, buf[pos] == UInt8(ascii: "[") {
+                pos += 1
+                skipWhitespace()
+                if pos < buf.count, buf[pos] == UInt8(ascii: "]") {
+                    pos += 1
+                } else {
+                    while true {
+                        skipWhitespace()
+                        try item(try parseValue(depth: 2))
+                        skipWhitespace()
+                        guard pos < buf.count else { throw fail("unexpected end of JSON input") }
+                        if buf[pos] == UInt8(ascii: ",") { pos += 1; continue }
+                        if buf[pos] == UInt8(ascii: "]") { pos += 1; break }
+                        throw fail("expected ',' or ']' after array element")
+                    }
+                }
+            } else {
+                obj[key] = try parseValue(depth: 1)
+            }
+            skipWhitespace()
+            guard pos < buf.count else { throw fail("unexpected end of JSON input") }
+            if buf[pos] == UInt8(ascii: ",") { pos += 1; continue }
+            if buf[pos] == UInt8(ascii: "}") { pos += 1; break }
+            throw fail("expected ',' or '}' after object value")
+        }
+        skipWhitespace()
+        if pos != buf.count { throw fail("unexpected data after the JSON value") }
+        return .object(obj)
     }
 
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSON {

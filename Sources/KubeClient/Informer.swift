@@ -16,6 +16,11 @@ public actor Informer {
     /// of the parsed tree, for caches read a few objects at a time (a node's Services and
     /// EndpointSlices). Reads cost a parse of the objects they return.
     public nonisolated let packed: Bool
+    /// Whether the first list reaches subscribers as changes. Subscribers that read `list()`
+    /// once the informer has synced (the proxy, the load balancer) do not need them, and a
+    /// first list of 10,000 objects would sit in their streams as 10,000 parsed objects.
+    /// Later re-lists always report what changed.
+    public nonisolated let replaysInitialList: Bool
     private var objects: [String: JSON] = [:]
     private var packedObjects: [String: [UInt8]] = [:]
     /// `namespace|label=value` → keys of the objects carrying that label, so a selector
@@ -31,9 +36,10 @@ public actor Informer {
         public var new: JSON?
     }
 
-    public init(_ resource: Resource, client: KubeClient, fieldSelector: String? = nil, packed: Bool = false, logger: Logger,
-                transform: (@Sendable (JSON) -> JSON)? = nil) {
+    public init(_ resource: Resource, client: KubeClient, fieldSelector: String? = nil, packed: Bool = false,
+                replaysInitialList: Bool = true, logger: Logger, transform: (@Sendable (JSON) -> JSON)? = nil) {
         self.packed = packed
+        self.replaysInitialList = replaysInitialList
         self.resource = resource
         self.fieldSelector = fieldSelector
         self.transform = transform
@@ -103,6 +109,7 @@ public actor Informer {
     private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
 
     private func emit(_ c: Change) {
+        if !synced, !replaysInitialList { return }
         for s in subscribers.values { s.yield(c) }
     }
 
@@ -133,6 +140,33 @@ public actor Informer {
         }
     }
 
+    /// `replace(with:)` for a packed cache, straight from the list's bytes: each item is parsed,
+    /// slimmed, packed and indexed on its own. Returns the list's resourceVersion.
+    private func replacePacked(with bytes: [UInt8]) throws -> String {
+        var fresh: [String: [UInt8]] = [:]
+        var index: [String: Set<String>] = [:]
+        let list = try JSON.parseList(bytes) { obj in
+            let item = transform?(obj) ?? obj
+            let key = Self.key(item)
+            fresh[key] = item.serialized()
+            for (k, v) in item.labels { index["\(item.namespace)|\(k)=\(v)", default: []].insert(key) }
+        }
+        if synced || replaysInitialList {
+            for k in packedObjects.keys where fresh[k] == nil { emit(Change(key: k, old: get(k), new: nil)) }
+            for (k, b) in fresh where packedObjects[k] != b {
+                emit(Change(key: k, old: get(k), new: Self.unpack(b)))
+            }
+        }
+        packedObjects = fresh
+        labelIndex = index
+        if !synced {
+            synced = true
+            for w in syncWaiters { w.resume() }
+            syncWaiters = []
+        }
+        return list[path: ["metadata", "resourceVersion"]]?.string ?? ""
+    }
+
     private func apply(_ event: KubeClient.Event) {
         let k = Self.key(event.object)
         switch event.type {
@@ -155,8 +189,14 @@ public actor Informer {
         var backoff: Duration = .milliseconds(100)
         while !Task.isCancelled {
             do {
-                let (items, rv) = try await client.list(resource, fieldSelector: fieldSelector)
-                replace(with: items)
+                let rv: String
+                if packed {
+                    rv = try replacePacked(with: try await client.listBytes(resource, fieldSelector: fieldSelector))
+                } else {
+                    let (items, listRV) = try await client.list(resource, fieldSelector: fieldSelector)
+                    rv = listRV
+                    replace(with: items)
+                }
                 backoff = .milliseconds(100)
                 var lastRV = rv
                 while !Task.isCancelled {

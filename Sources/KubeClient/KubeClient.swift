@@ -86,6 +86,21 @@ public final class KubeClient: Sendable {
     /// One request, returning the parsed JSON body; a `Status` failure becomes an `APIError`.
     public func request(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: JSON? = nil,
                         contentType: String = "application/json", timeout: Duration = .seconds(30)) async throws -> JSON {
+        let bytes = try await requestBytes(method, path, query: query, body: body, contentType: contentType, timeout: timeout)
+        return (try? JSON.parse(bytes)) ?? .null
+    }
+
+    /// A list's response body, unparsed, for callers that read it one item at a time
+    /// (`JSON.parseList`): 10,000 objects never become one tree.
+    public func listBytes(_ r: Resource, namespace: String? = nil, fieldSelector: String? = nil) async throws -> [UInt8] {
+        var q: [String: String] = [:]
+        if let fieldSelector { q["fieldSelector"] = fieldSelector }
+        return try await requestBytes(.GET, Self.path(r, namespace: namespace), query: q)
+    }
+
+    /// One request, returning the body's bytes; a `Status` failure becomes an `APIError`.
+    public func requestBytes(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: JSON? = nil,
+                             contentType: String = "application/json", timeout: Duration = .seconds(30)) async throws -> [UInt8] {
         var lastError: (any Error)?
         let servers = credentials.servers
         let start = preferred.value
@@ -102,10 +117,12 @@ public final class KubeClient: Sendable {
             do {
                 let response = try await http.execute(req, timeout: .seconds(Int64(timeout.components.seconds)))
                 let buffer = try await response.body.collect(upTo: 256 * 1024 * 1024)
-                let json = (try? JSON.parse(Array(buffer.readableBytesView))) ?? .null
+                let bytes = Array(buffer.readableBytesView)
                 preferred.value = index
-                if response.status.code >= 400 { throw Self.apiError(json, code: Int(response.status.code)) }
-                return json
+                if response.status.code >= 400 {
+                    throw Self.apiError((try? JSON.parse(bytes)) ?? .null, code: Int(response.status.code))
+                }
+                return bytes
             } catch let e as APIError {
                 throw e
             } catch {

@@ -1,13 +1,14 @@
 import APIServer
 import ArgumentParser
 import Foundation
+import HostCommands
 import KubeAPI
 import KubeClient
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print figures (see docs/benchmarks.md).",
-        subcommands: [APIBench.self, EndpointsBench.self, PodsBench.self, ProxyBench.self, DNSBench.self, LoadBalancerBench.self])
+        subcommands: [APIBench.self, EndpointsBench.self, PodsBench.self, ProxyBench.self, ProxyProcessProbe.self, DNSBench.self, LoadBalancerBench.self])
 }
 
 /// Percentiles of a sample, in milliseconds.
@@ -53,8 +54,18 @@ final class ServerProcess {
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         port = Int.random(in: 20000...29999)
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["server", "--data-dir", dir.path, "--port", String(port), "--log-level", "warning"] + extraArgs
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let arguments = ["server", "--data-dir", dir.path, "--port", String(port), "--log-level", "warning"] + extraArgs
+        // SWIFTLET_BENCH_SERVER_WRAPPER runs the server under a profiler, e.g.
+        // "valgrind --tool=callgrind --collect-atstart=no" (then `callgrind_control -i on`).
+        if let wrapper = ProcessInfo.processInfo.environment["SWIFTLET_BENCH_SERVER_WRAPPER"], !wrapper.isEmpty {
+            let words = wrapper.split(separator: " ").map(String.init)
+            process.executableURL = URL(fileURLWithPath: HostCommand.which(words[0]) ?? words[0])
+            process.arguments = Array(words.dropFirst()) + [exe.path] + arguments
+        } else {
+            process.executableURL = exe
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         env["HOME"] = dir.path
         env["KUBECONFIG"] = dir.appendingPathComponent("kubeconfig").path
@@ -70,7 +81,7 @@ final class ServerProcess {
     var pid: Int32 { process.processIdentifier }
 
     func waitReady() async throws -> KubeClient {
-        for _ in 0..<200 {
+        for _ in 0..<2400 {  // up to 2 minutes: a server under a profiler starts slowly
             if let creds = try? ClusterCredentials.fromDataDir(dir, server: url), let client = try? KubeClient(credentials: creds) {
                 if (try? await client.request(.GET, "/api/v1/namespaces/default")) != nil { return client }
                 await client.shutdown()

@@ -33,11 +33,24 @@ struct ProxyBench: AsyncParsableCommand {
             route add 10.96.0.0/12 dev lo
 
             """)
-        let node = ProxyNode(name: "bench", nodeIP: IPv4Address("10.250.0.1")!, clusterPodCIDR: IPv4Network("10.250.0.0/16")!,
-                             nodePodCIDR: IPv4Network("10.250.0.0/24")!, serviceCIDR: IPv4Network("10.96.0.0/12")!, table: "swiftlet-bench")
+        let node = Self.node(table: "swiftlet-bench")
         Progress.say("Service proxy benchmark (namespace \(namespace), nftables \(try await HostCommand.run("nft", ["--version"]).trimmingCharacters(in: .whitespacesAndNewlines)))")
         try await syncFigures(node)
         try await dataPath(node)
+    }
+
+    static func node(table: String) -> ProxyNode {
+        ProxyNode(name: "bench", nodeIP: IPv4Address("10.250.0.1")!, clusterPodCIDR: IPv4Network("10.250.0.0/16")!,
+                  nodePodCIDR: IPv4Network("10.250.0.0/24")!, serviceCIDR: IPv4Network("10.96.0.0/12")!, table: table)
+    }
+
+    /// The proxy alone in a process of its own (as kube-proxy runs): its RSS once it has
+    /// programmed every Service, read from the child's report.
+    func proxyProcessRSS(_ server: ServerProcess) async throws -> String {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let out = try await HostCommand.run(exe, ["bench", "proxy-process", "--data-dir", server.dir.path,
+                                                 "--server", server.url, "--namespace", namespace])
+        return out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     // MARK: Sync, programming latency, memory
@@ -79,12 +92,13 @@ struct ProxyBench: AsyncParsableCommand {
         let client = try await server.waitReady()
         Progress.say("populating the API server with \(services) services and EndpointSlices…")
         try await populate(client)
+        Progress.say("a process running only the proxy (informers + proxier, table programmed): \(try await proxyProcessRSS(server))")
         var logger = Logger(label: "bench.proxy")
         logger.logLevel = ProcessInfo.processInfo.environment["SWIFTLET_BENCH_DEBUG"] != nil ? .trace : .warning
         let rssBefore = rssMiB(pid: getpid())
         // The same slim caches the node agent keeps.
-        let servicesInformer = Informer(Resources.services, client: client, packed: true, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
-        let slicesInformer = Informer(Resources.endpointslices, client: client, packed: true, logger: logger) {
+        let servicesInformer = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
+        let slicesInformer = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false, logger: logger) {
             $0.slimmedSlice()
         }
         var config = Proxier.Configuration(node: node, namespace: namespace)
@@ -359,4 +373,53 @@ final class LockedArray: @unchecked Sendable {
     private var items: [Double] = []
     func append(_ xs: [Double]) { lock.withLock { items += xs } }
     var values: [Double] { lock.withLock { items } }
+}
+
+/// `swiftlet bench proxy-process` (run by `bench proxy`): the proxy's informers and proxier
+/// alone in this process, against the benchmark's API server, programming a table of its own
+/// in the benchmark's namespace; prints its RSS after the first full sync, then removes the table.
+struct ProxyProcessProbe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proxy-process", abstract: "The proxy alone in a process (used by bench proxy).", shouldDisplay: false)
+
+    @Option(help: "The benchmark server's data directory.") var dataDir: String
+    @Option(help: "The benchmark server's URL.") var server: String
+    @Option(help: "The benchmark's network namespace.") var namespace: String
+
+    func run() async throws {
+        let client = try KubeClient(credentials: try ClusterCredentials.fromDataDir(URL(fileURLWithPath: dataDir), server: server))
+        var logger = Logger(label: "bench.proxy-process")
+        logger.logLevel = .warning
+        let node = ProxyBench.node(table: "swiftlet-bench-alone")
+        let services = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
+        let slices = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false, logger: logger) { $0.slimmedSlice() }
+        var config = Proxier.Configuration(node: node, namespace: namespace)
+        config.healthChecks = false
+        let dataplane = NamespaceDataplane(namespace: namespace)
+        let proxier = Proxier(config: config, dataplane: dataplane, services: services, slices: slices, logger: logger)
+        let reports = await proxier.reports()
+        let idle = rssMiB(pid: getpid())
+        let informers = Task {
+            await withTaskGroup(of: Void.self) { g in
+                g.addTask { await services.run() }
+                g.addTask { await slices.run() }
+            }
+        }
+        await services.waitForSync()
+        await slices.waitForSync()
+        swiftlet_release_free_memory()
+        let cached = rssMiB(pid: getpid())
+        let running = Task { await proxier.run() }
+        var iterator = reports.makeAsyncIterator()
+        guard let first = await iterator.next() else { throw ValidationError("the proxy did not sync") }
+        // Let the start-up settle before reading the figure.
+        try await Task.sleep(for: .seconds(3))
+        let settled = rssMiB(pid: getpid())
+        print("\(format(settled)) MiB RSS 3 s after its first sync of \(first.services.count) services "
+              + "(\(format(idle)) MiB before the informers, \(format(cached)) MiB with their caches filled)")
+        informers.cancel()
+        running.cancel()
+        await dataplane.deleteTable(node.table)
+        await client.shutdown()
+    }
 }

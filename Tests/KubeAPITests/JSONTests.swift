@@ -47,6 +47,27 @@ import Testing
         #expect(v.labels == [:])
     }
 
+    /// A list read one item at a time gives the same items and metadata as parsing it whole.
+    @Test(arguments: [
+        #"{"kind":"ServiceList","metadata":{"resourceVersion":"42"},"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b","labels":{"x":"[]"}}}]}"#,
+        #"{"items":[],"kind":"PodList","metadata":{"resourceVersion":"7"}}"#,
+        #" { "apiVersion" : "v1" , "items" : [ 1 , "two" , [3] ] } "#,
+    ])
+    func parsesListsItemByItem(text: String) throws {
+        let whole = try JSON.parse(text)
+        var items: [JSON] = []
+        let rest = try JSON.parseList(Array(text.utf8)) { items.append($0) }
+        #expect(items == whole["items"]?.array)
+        var withoutItems = whole
+        withoutItems["items"] = nil
+        #expect(rest == withoutItems)
+    }
+
+    @Test(arguments: [#"{"items":[1,}"#, #"{"items":[{"a":1}"#, "[1]", #"{"items":[1]} x"#])
+    func refusesBrokenLists(text: String) {
+        #expect(throws: (any Error).self) { try JSON.parseList(Array(text.utf8)) { _ in } }
+    }
+
     @Test func escapesControlCharacters() {
         #expect(JSON.string("a\u{01}\"\\").serializedString() == #""a\u0001\"\\""#)
     }
