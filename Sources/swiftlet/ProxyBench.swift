@@ -60,7 +60,11 @@ struct ProxyBench: AsyncParsableCommand {
         // Rendering and applying alone, without the API.
         let clock = ContinuousClock()
         var t0 = clock.now
+        swiftlet_release_free_memory()
+        let rssBeforeFragments = rssMiB(pid: getpid())
         let fragments = (0..<services).map { syntheticFragment($0, node) }
+        Progress.say("\(services) rendered fragments (the proxy's state per Service) take "
+                     + "\(format(rssMiB(pid: getpid()) - rssBeforeFragments)) MiB")
         let render = clock.now - t0
         let script = NFTScript.full(node, fragments)
         t0 = clock.now
