@@ -410,7 +410,10 @@ public enum ServiceRules {
                 }
             } else if oldIPs.count > newIPs.count {
                 if newIPs.isEmpty {
-                    errs.append(.invalid("spec.clusterIPs[0]", rendered: goStrings(newIPs), "primary clusterIP can not be unset"))
+                    // Go prints a missing slice as nil, an empty one as {}.
+                    let absent = new[path: ["spec", "clusterIPs"]]?.array == nil
+                    errs.append(.invalid("spec.clusterIPs[0]", rendered: absent ? "[]string(nil)" : goStrings(newIPs),
+                                         "primary clusterIP can not be unset"))
                 } else if newIPs[0] != oldIPs[0] {
                     errs.append(.invalid("spec.clusterIPs[0]", rendered: goStrings(newIPs), "may not change once set"))
                 }

@@ -202,6 +202,10 @@ import Testing
          [#"spec.clusterIPs[0]: Invalid value: []string{"10.96.0.6"}: may not change once set"#]),
         (#"{"clusterIP":"10.96.0.5","clusterIPs":["10.96.0.5"],"ports":[{"port":80}]}"#,
          #"{"clusterIP":"10.96.0.5","ports":[{"port":81}]}"#, []),
+        // `kubectl replace` with a manifest that never had a clusterIP.
+        (#"{"clusterIP":"10.96.0.5","clusterIPs":["10.96.0.5"],"ports":[{"port":80}]}"#,
+         #"{"ports":[{"port":80}]}"#,
+         ["spec.clusterIPs[0]: Invalid value: []string(nil): primary clusterIP can not be unset"]),
         (#"{"clusterIP":"None","clusterIPs":["None"],"ports":[{"port":80}]}"#,
          #"{"clusterIP":"None","clusterIPs":["None"]}"#, []),
         (#"{"type":"LoadBalancer","loadBalancerClass":"example.com/a","ports":[{"port":80}]}"#,

@@ -188,6 +188,10 @@ def test_rejected_updates_change_nothing(api):
         ('{"spec":{"externalTrafficPolicy":"Local"}}', "may only be set for externally-accessible services"),
         ('{"spec":{"type":"ExternalName"}}', "spec.externalName: Required value"),
     ]
+    # `kubectl replace` with the manifest the Service was made from (no clusterIP in it).
+    r = api.kubectl("replace", "-f", "-", input=svc("stable", {"selector": {"app": "s"}, "ports": [{"name": "http", "port": 80}]}),
+                    check=False)
+    assert "spec.clusterIPs[0]: Invalid value: []string(nil): primary clusterIP can not be unset" in r.stderr, r.stderr
     for patch, cause in attempts:
         r = api.kubectl("patch", "svc", "stable", "--type=merge", "-p", patch, check=False)
         assert r.returncode != 0 and 'The Service "stable" is invalid' in r.stderr and cause in r.stderr, (patch, r.stderr)
