@@ -59,8 +59,6 @@ public actor Informer {
 
     public func list(namespace: String) -> [JSON] { list().filter { $0.namespace == namespace } }
 
-    public var count: Int { packed ? packedObjects.count : objects.count }
-
     static func unpack(_ bytes: [UInt8]) -> JSON? { try? JSON.parse(bytes) }
 
     /// Objects of a namespace whose labels include every pair of `matchLabels` (none if empty).
