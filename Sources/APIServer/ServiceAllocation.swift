@@ -29,8 +29,7 @@ enum ServiceAllocation {
             }
             new[path: ["spec", "ports"]] = .array(ports)
         }
-        let needsHealthCheck = newType == "LoadBalancer" && new[path: ["spec", "externalTrafficPolicy"]]?.string == "Local"
-        if !needsHealthCheck, let hc = new[path: ["spec", "healthCheckNodePort"]],
+        if !ServiceRules.needsHealthCheck(new), let hc = new[path: ["spec", "healthCheckNodePort"]],
            hc == old[path: ["spec", "healthCheckNodePort"]] {
             new[path: ["spec", "healthCheckNodePort"]] = nil
         }
@@ -212,8 +211,7 @@ enum ServiceAllocation {
         }
         if !ports.isEmpty { new[path: ["spec", "ports"]] = .array(ports) }
 
-        let needsHealthCheck = type == "LoadBalancer" && new[path: ["spec", "externalTrafficPolicy"]]?.string == "Local"
-        guard needsHealthCheck else { return }
+        guard ServiceRules.needsHealthCheck(new) else { return }
         let hc = new[path: ["spec", "healthCheckNodePort"]]?.intValue ?? 0
         if hc != 0 {
             if !oldNodePorts.contains(hc) {

@@ -104,22 +104,42 @@ struct JSONParser {
         skipWhitespace()
         if pos < buf.count, buf[pos] == UInt8(ascii: "}") { pos += 1; return .object(obj) }
         while true {
-            skipWhitespace()
-            guard pos < buf.count, buf[pos] == UInt8(ascii: "\"") else { throw fail("expected a string object key") }
-            let key = try parseString()
-            skipWhitespace()
-            guard pos < buf.count, buf[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after object key") }
-            pos += 1
-            skipWhitespace()
+            let key = try parseKey()
             let value = try parseValue(depth: depth + 1)
             // Duplicate keys: the last one wins, as in Go's decoder.
             if obj.count < 16 || obj[key] != nil { obj[key] = value } else { obj.appendUnchecked(key, value) }
-            skipWhitespace()
-            guard pos < buf.count else { throw fail("unexpected end of JSON input") }
-            if buf[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if buf[pos] == UInt8(ascii: "}") { pos += 1; return .object(obj) }
-            throw fail("expected ',' or '}' after object value")
+            if try !moreMembers() { return .object(obj) }
         }
+    }
+
+    /// An object member's key and the ':' after it, leaving the parser at the value.
+    mutating func parseKey() throws(JSONParseError) -> String {
+        skipWhitespace()
+        guard pos < buf.count, buf[pos] == UInt8(ascii: "\"") else { throw fail("expected a string object key") }
+        let key = try parseString()
+        skipWhitespace()
+        guard pos < buf.count, buf[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after object key") }
+        pos += 1
+        skipWhitespace()
+        return key
+    }
+
+    /// After a member's value: true at a ',' (another member follows), false at the closing '}'.
+    mutating func moreMembers() throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard pos < buf.count else { throw fail("unexpected end of JSON input") }
+        if buf[pos] == UInt8(ascii: ",") { pos += 1; return true }
+        if buf[pos] == UInt8(ascii: "}") { pos += 1; return false }
+        throw fail("expected ',' or '}' after object value")
+    }
+
+    /// After an array element: true at a ',' (another element follows), false at the closing ']'.
+    mutating func moreElements() throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard pos < buf.count else { throw fail("unexpected end of JSON input") }
+        if buf[pos] == UInt8(ascii: ",") { pos += 1; return true }
+        if buf[pos] == UInt8(ascii: "]") { pos += 1; return false }
+        throw fail("expected ',' or ']' after array element")
     }
 
     mutating func parseList(item: (JSON) throws -> Void) throws -> JSON {
@@ -128,39 +148,24 @@ struct JSONParser {
         pos += 1
         var obj = JSONObject()
         skipWhitespace()
-        if pos < buf.count, buf[pos] == UInt8(ascii: "}") { pos += 1; return .object(obj) }
-        while true {
-            skipWhitespace()
-            guard pos < buf.count, buf[pos] == UInt8(ascii: "\"") else { throw fail("expected a string object key") }
-            let key = try parseString()
-            skipWhitespace()
-            guard pos < buf.count, buf[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after object key") }
-            pos += 1
-            skipWhitespace()
-            if key == "items", pos < buf.count, buf[pos] == UInt8(ascii: "[") {
-                pos += 1
-                skipWhitespace()
-                if pos < buf.count, buf[pos] == UInt8(ascii: "]") {
+        if pos < buf.count, buf[pos] == UInt8(ascii: "}") { pos += 1 } else {
+            repeat {
+                let key = try parseKey()
+                if key == "items", pos < buf.count, buf[pos] == UInt8(ascii: "[") {
                     pos += 1
-                } else {
-                    while true {
-                        skipWhitespace()
-                        try item(try parseValue(depth: 2))
-                        skipWhitespace()
-                        guard pos < buf.count else { throw fail("unexpected end of JSON input") }
-                        if buf[pos] == UInt8(ascii: ",") { pos += 1; continue }
-                        if buf[pos] == UInt8(ascii: "]") { pos += 1; break }
-                        throw fail("expected ',' or ']' after array element")
+                    skipWhitespace()
+                    if pos < buf.count, buf[pos] == UInt8(ascii: "]") {
+                        pos += 1
+                    } else {
+                        repeat {
+                            skipWhitespace()
+                            try item(try parseValue(depth: 2))
+                        } while try moreElements()
                     }
+                } else {
+                    obj[key] = try parseValue(depth: 1)
                 }
-            } else {
-                obj[key] = try parseValue(depth: 1)
-            }
-            skipWhitespace()
-            guard pos < buf.count else { throw fail("unexpected end of JSON input") }
-            if buf[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if buf[pos] == UInt8(ascii: "}") { pos += 1; break }
-            throw fail("expected ',' or '}' after object value")
+            } while try moreMembers()
         }
         skipWhitespace()
         if pos != buf.count { throw fail("unexpected data after the JSON value") }
@@ -175,11 +180,7 @@ struct JSONParser {
         while true {
             skipWhitespace()
             items.append(try parseValue(depth: depth + 1))
-            skipWhitespace()
-            guard pos < buf.count else { throw fail("unexpected end of JSON input") }
-            if buf[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if buf[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
-            throw fail("expected ',' or ']' after array element")
+            if try !moreElements() { return .array(items) }
         }
     }
 

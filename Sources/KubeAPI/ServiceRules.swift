@@ -98,9 +98,9 @@ public enum ServiceRules {
         if ["ClusterIP", "NodePort", "LoadBalancer"].contains(t), spec["internalTrafficPolicy"]?.string ?? "" == "" {
             spec["internalTrafficPolicy"] = "Cluster"
         }
-        let externallyAccessible = t == "NodePort" || t == "LoadBalancer"
-            || (t == "ClusterIP" && !(spec["externalIPs"]?.array ?? []).isEmpty)
-        if externallyAccessible, spec["externalTrafficPolicy"]?.string ?? "" == "" { spec["externalTrafficPolicy"] = "Cluster" }
+        if isExternallyAccessible(["spec": spec]), spec["externalTrafficPolicy"]?.string ?? "" == "" {
+            spec["externalTrafficPolicy"] = "Cluster"
+        }
         if t == "LoadBalancer", spec["allocateLoadBalancerNodePorts"] == nil { spec["allocateLoadBalancerNodePorts"] = true }
         obj["spec"] = spec
     }

@@ -114,31 +114,22 @@ public actor Informer {
     private func replace(with items: [JSON]) {
         var fresh: [String: JSON] = [:]
         for obj in items { fresh[Self.key(obj)] = transform?(obj) ?? obj }
-        let keys = packed ? Array(packedObjects.keys) : Array(objects.keys)
-        for k in keys where fresh[k] == nil { emit(Change(key: k, old: get(k), new: nil)) }
-        if packed {
-            var bytes: [String: [UInt8]] = [:]
-            bytes.reserveCapacity(fresh.count)
-            for (k, new) in fresh {
-                let b = new.serialized()
-                if packedObjects[k] != b { emit(Change(key: k, old: get(k), new: new)) }
-                bytes[k] = b
-            }
-            packedObjects = bytes
-        } else {
-            for (k, new) in fresh where objects[k] != new { emit(Change(key: k, old: objects[k], new: new)) }
-            objects = fresh
-        }
+        for (k, old) in objects where fresh[k] == nil { emit(Change(key: k, old: old, new: nil)) }
+        for (k, new) in fresh where objects[k] != new { emit(Change(key: k, old: objects[k], new: new)) }
+        objects = fresh
         labelIndex = [:]
         for (k, obj) in fresh { indexAdd(k, obj) }
-        if !synced {
-            synced = true
-            for w in syncWaiters { w.resume() }
-            syncWaiters = []
-        }
+        markSynced()
     }
 
-    /// `replace(with:)` for a packed cache, straight from the list's bytes: each item is parsed,
+    private func markSynced() {
+        guard !synced else { return }
+        synced = true
+        for w in syncWaiters { w.resume() }
+        syncWaiters = []
+    }
+
+    /// `replace(with:)` for a packed cache (the only way one is filled), straight from the list's bytes: each item is parsed,
     /// slimmed, packed and indexed on its own. Returns the list's resourceVersion.
     private func replacePacked(with bytes: [UInt8]) throws -> String {
         var fresh: [String: [UInt8]] = [:]
@@ -157,11 +148,7 @@ public actor Informer {
         }
         packedObjects = fresh
         labelIndex = index
-        if !synced {
-            synced = true
-            for w in syncWaiters { w.resume() }
-            syncWaiters = []
-        }
+        markSynced()
         return list[path: ["metadata", "resourceVersion"]]?.string ?? ""
     }
 
