@@ -195,6 +195,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], swiftSettings: strict),
         .testTarget(
             name: "APIServerTests",
             dependencies: [

@@ -48,3 +48,15 @@ int swiftlet_tcp_listener_in_netns(const char *netns_path, uint32_t address, uin
 
 void swiftlet_release_free_memory(void) { malloc_trim(0); }
 
+// Every Swiftlet process allocates from glibc's one main arena, unless the user chose an arena
+// count (MALLOC_ARENA_MAX, or glibc.malloc.arena_max in GLIBC_TUNABLES). With the default
+// of an arena per thread (up to 8 per core), each arena kept its own share of the memory a
+// node's first proxy sync freed: a process running the proxy for 10,000 Services settled at
+// 52-60 MiB, against 48 MiB with one arena (docs/benchmarks.md). The API server's endpoint
+// benchmark showed no cost: threads take small blocks from their own cache (tcache) without
+// the arena's lock. It runs before main, as the setting must precede the threads.
+__attribute__((constructor)) static void swiftlet_use_one_malloc_arena(void) {
+    const char *tunables = getenv("GLIBC_TUNABLES");
+    if (getenv("MALLOC_ARENA_MAX") != NULL || (tunables != NULL && strstr(tunables, "arena_max") != NULL)) return;
+    mallopt(M_ARENA_MAX, 1);
+}

@@ -22,10 +22,10 @@ public actor Informer {
     /// Later re-lists always report what changed.
     public nonisolated let replaysInitialList: Bool
     private var objects: [String: JSON] = [:]
-    private var packedObjects: [String: [UInt8]] = [:]
+    private var packedObjects = PackedBytes()
     /// `namespace|label=value` → keys of the objects carrying that label, so a selector
     /// finds its objects without scanning them all.
-    private var labelIndex: [String: Set<String>] = [:]
+    private var labelIndex: LabelIndex
     private var subscribers: [UUID: AsyncStream<Change>.Continuation] = [:]
     private var synced = false
     private var syncWaiters: [CheckedContinuation<Void, Never>] = []
@@ -45,6 +45,7 @@ public actor Informer {
         self.transform = transform
         self.client = client
         self.logger = logger
+        labelIndex = LabelIndex(packed: packed)
     }
 
     public static func key(_ obj: JSON) -> String { obj.namespace.isEmpty ? obj.name : "\(obj.namespace)/\(obj.name)" }
@@ -53,17 +54,21 @@ public actor Informer {
         packed ? packedObjects[key].flatMap(Self.unpack) : objects[key]
     }
 
+    /// The keys of every cached object (no object is parsed).
+    public func keys() -> [String] {
+        packed ? packedObjects.keys : Array(objects.keys)
+    }
+
     public func list() -> [JSON] {
         packed ? packedObjects.values.compactMap(Self.unpack) : Array(objects.values)
     }
 
     public func list(namespace: String) -> [JSON] { list().filter { $0.namespace == namespace } }
 
-    static func unpack(_ bytes: [UInt8]) -> JSON? { try? JSON.parse(bytes) }
 
     /// Objects of a namespace whose labels include every pair of `matchLabels` (none if empty).
     public func select(namespace: String, matchLabels: [String: String]) -> [JSON] {
-        let sets = matchLabels.map { labelIndex["\(namespace)|\($0.key)=\($0.value)"] ?? [] }
+        let sets = matchLabels.map { labelIndex.keys(under: "\(namespace)|\($0.key)=\($0.value)") }
         guard var keys = sets.min(by: { $0.count < $1.count }) else { return [] }
         for s in sets { keys.formIntersection(s) }
         return keys.compactMap(get)
@@ -72,20 +77,27 @@ public actor Informer {
     private func indexRemove(_ key: String, _ obj: JSON) {
         for (k, v) in obj.labels {
             let ik = "\(obj.namespace)|\(k)=\(v)"
-            labelIndex[ik]?.remove(key)
-            if labelIndex[ik]?.isEmpty == true { labelIndex[ik] = nil }
+            labelIndex.remove(key, under: ik)
         }
     }
 
     private func indexAdd(_ key: String, _ obj: JSON) {
-        for (k, v) in obj.labels { labelIndex["\(obj.namespace)|\(k)=\(v)", default: []].insert(key) }
+        for (k, v) in obj.labels { labelIndex.insert(key, under: "\(obj.namespace)|\(k)=\(v)") }
     }
 
-    private func store(_ key: String, _ obj: JSON?) {
+    /// Returns false when a packed cache already held exactly this object: its readers only
+    /// see the cached fields, so a change to any other field is no change to them.
+    private func store(_ key: String, _ obj: JSON?) -> Bool {
+        let bytes = packed ? obj?.serialized() : nil
+        if packed, let bytes, packedObjects.holds(key, bytes) { return false }
+        if packed, bytes == nil, !packedObjects.contains(key) { return false }
         if let old = get(key) { indexRemove(key, old) }
-        if packed { packedObjects[key] = obj?.serialized() } else { objects[key] = obj }
+        if packed { packedObjects.set(key, bytes) } else { objects[key] = obj }
         if let obj { indexAdd(key, obj) }
+        return true
     }
+    static func unpack(_ bytes: ArraySlice<UInt8>) -> JSON? { try? JSON.parse(bytes) }
+
     public var hasSynced: Bool { synced }
 
     public func waitForSync() async {
@@ -117,7 +129,7 @@ public actor Informer {
         for (k, old) in objects where fresh[k] == nil { emit(Change(key: k, old: old, new: nil)) }
         for (k, new) in fresh where objects[k] != new { emit(Change(key: k, old: objects[k], new: new)) }
         objects = fresh
-        labelIndex = [:]
+        labelIndex = LabelIndex(packed: false)
         for (k, obj) in fresh { indexAdd(k, obj) }
         markSynced()
     }
@@ -132,18 +144,18 @@ public actor Informer {
     /// `replace(with:)` for a packed cache (the only way one is filled), straight from the list's bytes: each item is parsed,
     /// slimmed, packed and indexed on its own. Returns the list's resourceVersion.
     private func replacePacked(with bytes: [UInt8]) throws -> String {
-        var fresh: [String: [UInt8]] = [:]
-        var index: [String: Set<String>] = [:]
+        var fresh = PackedBytes()
+        var index = LabelIndex(packed: true)
         let list = try JSON.parseList(bytes) { obj in
             let item = transform?(obj) ?? obj
             let key = Self.key(item)
-            fresh[key] = item.serialized()
-            for (k, v) in item.labels { index["\(item.namespace)|\(k)=\(v)", default: []].insert(key) }
+            fresh.set(key, item.serialized())
+            for (k, v) in item.labels { index.insert(key, under: "\(item.namespace)|\(k)=\(v)") }
         }
         if synced || replaysInitialList {
-            for k in packedObjects.keys where fresh[k] == nil { emit(Change(key: k, old: get(k), new: nil)) }
-            for (k, b) in fresh where packedObjects[k] != b {
-                emit(Change(key: k, old: get(k), new: Self.unpack(b)))
+            for k in packedObjects.keys where !fresh.contains(k) { emit(Change(key: k, old: get(k), new: nil)) }
+            for k in fresh.keys where !packedObjects.holds(k, fresh[k]!) {
+                emit(Change(key: k, old: get(k), new: fresh[k].flatMap(Self.unpack)))
             }
         }
         packedObjects = fresh
@@ -158,11 +170,10 @@ public actor Informer {
         case "ADDED", "MODIFIED":
             let old = get(k)
             let new = transform?(event.object) ?? event.object
-            store(k, new)
-            emit(Change(key: k, old: old, new: new))
+            if store(k, new) { emit(Change(key: k, old: old, new: new)) }
         case "DELETED":
             let old = get(k)
-            store(k, nil)
+            _ = store(k, nil)
             emit(Change(key: k, old: old ?? transform?(event.object) ?? event.object, new: nil))
         default:
             break
@@ -198,6 +209,49 @@ public actor Informer {
             }
         }
         for s in subscribers.values { s.finish() }
+    }
+}
+
+/// `namespace|label=value` → the keys of the objects carrying that label, so a selector
+/// finds its objects without scanning them all. A packed cache keeps it packed too: each
+/// label's keys one after another, a newline between them (object names have none).
+struct LabelIndex {
+    private var sets: [String: Set<String>] = [:]
+    private var packed: PackedBytes?
+
+    init(packed: Bool) { self.packed = packed ? PackedBytes() : nil }
+
+    var count: Int { packed?.count ?? sets.count }
+
+    func keys(under label: String) -> Set<String> {
+        guard let packed else { return sets[label] ?? [] }
+        guard let bytes = packed[label] else { return [] }
+        return Set(bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) })
+    }
+
+    mutating func insert(_ key: String, under label: String) {
+        guard packed != nil else {
+            sets[label, default: []].insert(key)
+            return
+        }
+        var keys = keys(under: label)
+        guard keys.insert(key).inserted else { return }
+        store(keys, under: label)
+    }
+
+    mutating func remove(_ key: String, under label: String) {
+        guard packed != nil else {
+            sets[label]?.remove(key)
+            if sets[label]?.isEmpty == true { sets[label] = nil }
+            return
+        }
+        var keys = keys(under: label)
+        guard keys.remove(key) != nil else { return }
+        store(keys, under: label)
+    }
+
+    private mutating func store(_ keys: Set<String>, under label: String) {
+        packed?.set(label, keys.isEmpty ? nil : Array(keys.sorted().joined(separator: "\n").utf8))
     }
 }
 

@@ -45,7 +45,9 @@ public actor Proxier {
     let logger: Logger
     let health: HealthCheckServers?
 
-    private var applied: [String: ServiceFragment] = [:]
+    /// What each Service has in the table, encoded (`ServiceFragment.encoded()`): kept for
+    /// every Service, so it is kept small.
+    private var applied = PackedBytes()
     private var hairpinCount: [IPv4Address: Int] = [:]
     private var routedCount: [IPv4Address: Int] = [:]
     private var healthChecks: [String: [HealthCheck]] = [:]
@@ -176,31 +178,37 @@ public actor Proxier {
     }
 
     func sync() async {
+        if await syncOnce() {
+            // A full sync renders everything once and drops it: give that memory back, now
+            // that all of it is free.
+            swiftlet_release_free_memory()
+        }
+    }
+
+    /// Returns whether it replaced the whole table.
+    private func syncOnce() async -> Bool {
         let start = ContinuousClock.now
         let full = needsFull
         let pending = dirty
         dirty = [:]
-        var next: [String: ServiceFragment]
+        var next: [String: ServiceFragment] = [:]
         var changes: [(key: String, old: ServiceFragment, new: ServiceFragment)] = []
         let script: String
         if full {
-            next = [:]
-            for svc in await services.list() {
-                let key = Informer.key(svc)
+            for key in await services.keys() {
                 let f = await render(key)
                 if !f.isEmpty { next[key] = f }
             }
-            for key in Set(next.keys).union(applied.keys) {
-                changes.append((key, applied[key] ?? ServiceFragment(), next[key] ?? ServiceFragment()))
-            }
+            // Only what differs from the table: a periodic resync of an unchanged cluster
+            // decodes nothing.
+            for key in applied.keys where next[key] == nil { changes.append((key, appliedFragment(key), ServiceFragment())) }
+            for (key, f) in next where !applied.holds(key, f.encoded()) { changes.append((key, appliedFragment(key), f)) }
             script = NFTScript.full(config.node, next.keys.sorted().map { next[$0]! })
         } else {
-            next = applied
             for key in pending.keys.sorted() {
                 let f = await render(key)
-                let old = applied[key] ?? ServiceFragment()
+                let old = appliedFragment(key)
                 if f != old { changes.append((key, old, f)) }
-                next[key] = f.isEmpty ? nil : f
             }
             // Hairpin entries are shared between Services: only the first user adds one and
             // only the last removes it.
@@ -229,10 +237,15 @@ public actor Proxier {
                 for (k, t) in pending where dirty[k] == nil { dirty[k] = t }
                 try? await Task.sleep(for: .seconds(1))
                 kick?.yield()
-                return
+                return false
             }
         }
-        applied = next
+        if full {
+            applied.removeAll()
+            for (key, f) in next { applied.set(key, f.encoded()) }
+        } else {
+            for c in changes { applied.set(c.key, c.new.isEmpty ? nil : c.new.encoded()) }
+        }
         if full { sharedChains = [] }
         for f in next.values where full { sharedChains.formUnion(f.sharedChains.keys) }
         for c in changes where !full { sharedChains.formUnion(c.new.sharedChains.keys) }
@@ -240,7 +253,8 @@ public actor Proxier {
             hairpinCount = [:]
             routedCount = [:]
             healthChecks = [:]
-            for (key, f) in applied { count(key, f, +1) }
+            for (key, f) in next { count(key, f, +1) }
+            next = [:]
         } else {
             for c in changes {
                 count(c.key, c.old, -1)
@@ -250,8 +264,6 @@ public actor Proxier {
         if full {
             needsFull = false
             lastFull = .now
-            // A full sync renders everything once and drops it: give that memory back.
-            swiftlet_release_free_memory()
         }
         syncCount += 1
         let end = ContinuousClock.now
@@ -272,6 +284,20 @@ public actor Proxier {
             routeWaiters[id] = nil
             w.1.resume()
         }
+        return full
+    }
+
+    /// What the table has for one Service. A fragment that does not decode (which would be a
+    /// bug) counts as nothing, and the next sync replaces the whole table.
+    private func appliedFragment(_ key: String) -> ServiceFragment {
+        guard let bytes = applied[key] else { return ServiceFragment() }
+        guard let f = ServiceFragment(encoded: bytes) else {
+            logger.error("service proxy: the applied rules of \(key) do not decode; replacing the whole table")
+            needsFull = true
+            kick?.yield()
+            return ServiceFragment()
+        }
+        return f
     }
 
     /// Table-wide counts kept in step with `applied`, one Service at a time.

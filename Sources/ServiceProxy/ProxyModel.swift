@@ -115,6 +115,74 @@ public enum ProxyObjects {
         return labels[proxyNameLabel] == nil && labels[headlessLabel] == nil
     }
 
+    /// What the node caches of a Service: the fields `ports(of:)` and the kubelet's service
+    /// variables read, with Kubernetes' defaults left out (readers fall back to them). A
+    /// node caches every Service of the cluster, so this is most of the proxy's memory.
+    public static func cachedService(_ service: JSON) -> JSON {
+        var spec = JSONObject()
+        let s = service["spec"] ?? .emptyObject
+        keep(s, ["type": "ClusterIP", "clusterIP": nil, "externalIPs": nil, "sessionAffinity": "None",
+                 "externalTrafficPolicy": "Cluster", "internalTrafficPolicy": "Cluster", "healthCheckNodePort": nil], into: &spec)
+        if let timeout = s[path: ["sessionAffinityConfig", "clientIP", "timeoutSeconds"]] {
+            spec["sessionAffinityConfig"] = ["clientIP": ["timeoutSeconds": timeout]]
+        }
+        if let ports = s["ports"]?.array {
+            spec["ports"] = .array(ports.map { p in
+                var kept = JSONObject()
+                keep(p, ["name": "", "protocol": "TCP", "port": nil, "nodePort": nil], into: &kept)
+                return .object(kept)
+            })
+        }
+        var out: JSON = ["metadata": cachedMetadata(service), "spec": .object(spec)]
+        let ingress = (service[path: ["status", "loadBalancer", "ingress"]]?.array ?? []).compactMap { $0["ip"].map { JSON.object(JSONObject([("ip", $0)])) } }
+        if !ingress.isEmpty { out["status"] = ["loadBalancer": ["ingress": .array(ingress)]] }
+        return out
+    }
+
+    /// What the node caches of an EndpointSlice: what `endpoints(of:slices:)` reads.
+    public static func cachedSlice(_ slice: JSON) -> JSON {
+        var out: JSON = ["metadata": cachedMetadata(slice)]
+        if let type = slice["addressType"], type.string != "IPv4" { out["addressType"] = type }
+        if let ports = slice["ports"]?.array {
+            out["ports"] = .array(ports.map { p in
+                var kept = JSONObject()
+                keep(p, ["name": "", "protocol": "TCP", "port": nil], into: &kept)
+                return .object(kept)
+            })
+        }
+        if let endpoints = slice["endpoints"]?.array {
+            out["endpoints"] = .array(endpoints.map { e in
+                var kept = JSONObject()
+                if let first = e["addresses"]?[0] { kept["addresses"] = [first] }
+                if let c = e["conditions"] {
+                    var conditions = JSONObject()
+                    keep(c, ["ready": nil, "serving": nil, "terminating": false], into: &conditions)
+                    if !conditions.isEmpty { kept["conditions"] = .object(conditions) }
+                }
+                if let node = e["nodeName"] { kept["nodeName"] = node }
+                return .object(kept)
+            })
+        }
+        return out
+    }
+
+    /// Name, namespace and the labels the proxy selects on.
+    private static func cachedMetadata(_ obj: JSON) -> JSON {
+        var meta = JSONObject()
+        keep(obj["metadata"] ?? .emptyObject, ["name": nil, "namespace": nil], into: &meta)
+        var labels = JSONObject()
+        keep(obj["metadata"]?["labels"] ?? .emptyObject, [proxyNameLabel: nil, headlessLabel: nil, serviceNameLabel: nil], into: &labels)
+        if !labels.isEmpty { meta["labels"] = .object(labels) }
+        return .object(meta)
+    }
+
+    /// Copies the members named in `fields` that are present and differ from the default given.
+    private static func keep(_ from: JSON, _ fields: KeyValuePairs<String, JSON?>, into out: inout JSONObject) {
+        for (key, defaultValue) in fields {
+            if let v = from[key], v != defaultValue { out[key] = v }
+        }
+    }
+
     /// The ports of a Service the proxy programs: none for headless, ExternalName or a
     /// Service another proxy owns.
     public static func ports(of service: JSON) -> [ProxyServicePort] {

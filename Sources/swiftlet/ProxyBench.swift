@@ -19,6 +19,7 @@ struct ProxyBench: AsyncParsableCommand {
     @Option(help: "One-service changes and EndpointSlice changes to time.") var changes = 50
     @Option(help: "Seconds per data-path measurement.") var seconds = 3.0
     @Option(help: "Client threads for the data path (the server has the other core).") var clients = 1
+    @Flag(help: "Stop after the memory of a process running the proxy alone.") var memoryOnly = false
 
     var namespace: String { "swl-bench-\(getpid())" }
 
@@ -36,6 +37,7 @@ struct ProxyBench: AsyncParsableCommand {
         let node = Self.node(table: "swiftlet-bench")
         Progress.say("Service proxy benchmark (namespace \(namespace), nftables \(try await HostCommand.run("nft", ["--version"]).trimmingCharacters(in: .whitespacesAndNewlines)))")
         try await syncFigures(node)
+        if memoryOnly { return }
         try await dataPath(node)
     }
 
@@ -97,14 +99,15 @@ struct ProxyBench: AsyncParsableCommand {
         Progress.say("populating the API server with \(services) services and EndpointSlices…")
         try await populate(client)
         Progress.say("a process running only the proxy (informers + proxier, table programmed): \(try await proxyProcessRSS(server))")
+        if memoryOnly { return }
         var logger = Logger(label: "bench.proxy")
         logger.logLevel = ProcessInfo.processInfo.environment["SWIFTLET_BENCH_DEBUG"] != nil ? .trace : .warning
         let rssBefore = rssMiB(pid: getpid())
         // The same slim caches the node agent keeps.
-        let servicesInformer = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
-        let slicesInformer = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false, logger: logger) {
-            $0.slimmedSlice()
-        }
+        let servicesInformer = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, logger: logger,
+                                transform: ProxyObjects.cachedService)
+        let slicesInformer = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false, logger: logger,
+                                 transform: ProxyObjects.cachedSlice)
         var config = Proxier.Configuration(node: node, namespace: namespace)
         config.healthChecks = false
         let proxier = Proxier(config: config, dataplane: dataplane, services: servicesInformer, slices: slicesInformer, logger: logger)
@@ -395,8 +398,10 @@ struct ProxyProcessProbe: AsyncParsableCommand {
         var logger = Logger(label: "bench.proxy-process")
         logger.logLevel = .warning
         let node = ProxyBench.node(table: "swiftlet-bench-alone")
-        let services = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
-        let slices = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false, logger: logger) { $0.slimmedSlice() }
+        let services = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, logger: logger,
+                                transform: ProxyObjects.cachedService)
+        let slices = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false, logger: logger,
+                                 transform: ProxyObjects.cachedSlice)
         var config = Proxier.Configuration(node: node, namespace: namespace)
         config.healthChecks = false
         let dataplane = NamespaceDataplane(namespace: namespace)
@@ -415,11 +420,12 @@ struct ProxyProcessProbe: AsyncParsableCommand {
         let cached = rssMiB(pid: getpid())
         let running = Task { await proxier.run() }
         var iterator = reports.makeAsyncIterator()
-        guard let first = await iterator.next() else { throw ValidationError("the proxy did not sync") }
+        // Only the count: a node agent keeps no report, and this one names every Service.
+        guard let programmed = await iterator.next()?.services.count else { throw ValidationError("the proxy did not sync") }
         // Let the start-up settle before reading the figure.
         try await Task.sleep(for: .seconds(3))
         let settled = rssMiB(pid: getpid())
-        print("\(format(settled)) MiB RSS 3 s after its first sync of \(first.services.count) services "
+        print("\(format(settled)) MiB RSS 3 s after its first sync of \(programmed) services "
               + "(\(format(idle)) MiB before the informers, \(format(cached)) MiB with their caches filled)")
         informers.cancel()
         running.cancel()
