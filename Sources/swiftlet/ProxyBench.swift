@@ -19,6 +19,7 @@ struct ProxyBench: AsyncParsableCommand {
     @Option(help: "One-service changes and EndpointSlice changes to time.") var changes = 50
     @Option(help: "Seconds per data-path measurement.") var seconds = 3.0
     @Option(help: "Client threads for the data path (the server has the other core).") var clients = 1
+    @Option(help: "Alternating rounds per data-path comparison.") var rounds = 5
     @Flag(help: "Stop after the memory of a process running the proxy alone.") var memoryOnly = false
 
     var namespace: String { "swl-bench-\(getpid())" }
@@ -228,42 +229,108 @@ struct ProxyBench: AsyncParsableCommand {
 
     // MARK: Data path
 
+    /// Two pods of the benchmark's node, each a namespace with a veth to the node's, as
+    /// Swiftlet's pods are: traffic between them is forwarded by the node, where the proxy's
+    /// rules translate a ClusterIP.
+    struct Pods {
+        static let client = IPv4Address("10.250.1.10")!
+        static let server = IPv4Address("10.250.2.10")!
+        let node: String
+        var client: String { "\(node)-client" }
+        var server: String { "\(node)-server" }
+
+        func create() async throws {
+            for (pod, link, gateway, address) in [(client, "vc", "10.250.1.1", Self.client), (server, "vs", "10.250.2.1", Self.server)] {
+                try await HostCommand.run("ip", ["netns", "add", pod])
+                try await HostCommand.run("ip", ["-n", node, "link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", pod])
+                try await HostCommand.run("ip", ["-n", node, "-batch", "-"], input: "addr add \(gateway)/24 dev \(link)\nlink set \(link) up\n")
+                try await HostCommand.run("ip", ["-n", pod, "-batch", "-"], input: """
+                    link set lo up
+                    addr add \(address)/24 dev eth0
+                    link set eth0 up
+                    route add default via \(gateway)
+
+                    """)
+            }
+            try await HostCommand.run("ip", ["netns", "exec", node, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
+        }
+
+        /// Deleting a pod's namespace deletes its veth, and so the node's end too.
+        func delete() {
+            for pod in [client, server] {
+                _ = try? Process.run(URL(fileURLWithPath: "/usr/sbin/ip"), arguments: ["netns", "delete", pod]).waitUntilExit()
+            }
+        }
+    }
+
     func dataPath(_ node: ProxyNode) async throws {
         let dataplane = NamespaceDataplane(namespace: namespace)
-        let server = try await startServer()
-        defer { server.close(promise: nil) }
-        let backend = [IPv4Address("10.250.0.1")!, IPv4Address("10.250.0.2")!]
-        func load(_ count: Int) async throws {
+        let pods = Pods(node: namespace)
+        defer { pods.delete() }
+        try await pods.create()
+        let podServer = try await startServer(in: pods.server)
+        defer { podServer.close(promise: nil) }
+        let nodeServer = try await startServer(in: namespace)
+        defer { nodeServer.close(promise: nil) }
+        func load(_ count: Int, backends: [IPv4Address]) async throws {
             let fragments = (0..<count).map { i -> ServiceFragment in
                 let name = ServicePortName(namespace: "default", name: "svc-\(i)", port: "http", proto: .tcp)
                 let port = ProxyServicePort(name: name, clusterIP: clusterIP(i), port: 80)
-                return ProxyRenderer.fragment(ports: [port], endpoints: [name: backend.map { ProxyEndpoint(ip: $0, port: 8080) }], node: node)
+                return ProxyRenderer.fragment(ports: [port], endpoints: [name: backends.map { ProxyEndpoint(ip: $0, port: 8080) }], node: node)
             }
             try await dataplane.apply(NFTScript.full(node, fragments))
         }
-        try await load(services)
         let target = clusterIP(services - 1)
-        Progress.say("data path (client and server in one namespace, \(clients) client thread(s), 3 alternating rounds of \(format(seconds)) s, server on NIO, \(services) services loaded):")
+        Progress.say("data path (\(clients) client thread(s), \(rounds) rounds of \(format(seconds)) s alternating direct and ClusterIP, "
+                     + "server on NIO, \(services) services loaded; ratio: median of the rounds' ratios, and their range):")
+        // Pod to pod through the node, as Service traffic between pods goes.
+        try await load(services, backends: [Pods.server])
+        try comparePaths("pod to pod", clientNamespace: pods.client, direct: Pods.server, target: target)
+        // The node itself as the client, to an endpoint on the node (its NAT is re-routed
+        // locally, the costliest case).
+        try await load(services, backends: [IPv4Address("10.250.0.1")!, IPv4Address("10.250.0.2")!])
+        try comparePaths("node to itself", clientNamespace: namespace, direct: IPv4Address("10.250.0.1")!, target: target)
+
+        // Connection set-up with few and with many Services, in alternating rounds: to the
+        // same 100 Services each time (what the table's size costs), and to any of the
+        // 10,000 (that, plus the memory the traffic itself touches).
+        var few: [Double] = [], manySame: [Double] = [], manyAny: [Double] = []
+        for _ in 0..<rounds {
+            try await load(100, backends: [Pods.server])
+            few.append(connectLatency(from: pods.client, services: 100))
+            try await load(services, backends: [Pods.server])
+            manySame.append(connectLatency(from: pods.client, services: 100))
+            manyAny.append(connectLatency(from: pods.client, services: services))
+        }
+        func summary(_ xs: [Double]) -> String {
+            let ratios = zip(xs, few).map { 100 * $0 / $1 }.sorted()
+            return "\(format(Stats(samples: xs).percentile(0.5) * 1000)) µs = \(format(Stats(samples: ratios).percentile(0.5)))% "
+                + "(rounds \(format(ratios.first!))–\(format(ratios.last!))%)"
+        }
+        Progress.say("  first-connection latency, pod to ClusterIP (p50 of 2,000 connects a round; medians of the rounds): "
+                     + "\(format(Stats(samples: few).percentile(0.5) * 1000)) µs with 100 services; with \(services) services "
+                     + "loaded, to the same 100: \(summary(manySame)); to any of them: \(summary(manyAny))")
+    }
+
+    /// Requests per second directly and through a ClusterIP, in alternating rounds so that
+    /// warm-up and background noise fall on both sides.
+    func comparePaths(_ what: String, clientNamespace: String, direct: IPv4Address, target: IPv4Address) throws {
         for keepAlive in [false, true] {
-            // Alternating rounds, so warm-up and background noise fall on both sides.
             var d: [Load] = [], v: [Load] = []
-            for _ in 0..<3 {
-                d.append(measure(to: backend[0], port: 8080, keepAlive: keepAlive))
-                v.append(measure(to: target, port: 80, keepAlive: keepAlive))
+            for _ in 0..<rounds {
+                d.append(measure(from: clientNamespace, to: direct, port: 8080, keepAlive: keepAlive))
+                v.append(measure(from: clientNamespace, to: target, port: 80, keepAlive: keepAlive))
             }
+            guard d.allSatisfy({ $0.rate > 0 }), v.allSatisfy({ $0.rate > 0 }) else {
+                throw ValidationError("\(what): no request got an answer (direct \(d.map(\.rate)), ClusterIP \(v.map(\.rate)))")
+            }
+            let ratios = zip(v, d).map { 100 * $0.rate / $1.rate }.sorted()
             let direct = Load.mean(d), viaService = Load.mean(v)
-            let what = keepAlive ? "keep-alive requests" : "new connection per request"
-            Progress.say("  \(what): direct \(format(direct.rate)) req/s (p50 \(format(direct.p50)) ms, p99 \(format(direct.p99)) ms); "
+            let mode = keepAlive ? "keep-alive requests" : "new connection per request"
+            Progress.say("  \(what), \(mode): direct \(format(direct.rate)) req/s (p50 \(format(direct.p50)) ms, p99 \(format(direct.p99)) ms); "
                   + "ClusterIP \(format(viaService.rate)) req/s (p50 \(format(viaService.p50)) ms, p99 \(format(viaService.p99)) ms) "
-                  + "= \(format(100 * viaService.rate / direct.rate))% of direct")
+                  + "= \(format(Stats(samples: ratios).percentile(0.5)))% of direct (rounds \(format(ratios.first!))–\(format(ratios.last!))%)")
         }
-        var connects: [Int: Double] = [:]
-        for count in [100, services] {
-            try await load(count)
-            connects[count] = connectLatency(count: count)
-        }
-        Progress.say("  first-connection latency (connect() to a random ClusterIP, p50): \(format(connects[100]! * 1000)) µs with 100 services, "
-              + "\(format(connects[services]! * 1000)) µs with \(services)")
     }
 
     struct Load {
@@ -277,9 +344,9 @@ struct ProxyBench: AsyncParsableCommand {
     }
 
     /// Blocking clients on threads: each request is timed from connect (or send) to the last byte.
-    func measure(to ip: IPv4Address, port: Int, keepAlive: Bool) -> Load {
+    func measure(from netns: String, to ip: IPv4Address, port: Int, keepAlive: Bool) -> Load {
         let results = LockedArray()
-        let path = "/run/netns/\(namespace)"
+        let path = "/run/netns/\(netns)"
         let duration = seconds
         DispatchQueue.concurrentPerform(iterations: clients) { _ in
             var lat: [Double] = []
@@ -303,8 +370,9 @@ struct ProxyBench: AsyncParsableCommand {
         return Load(rate: Double(all.count) / duration, p50: s.percentile(0.5), p99: s.percentile(0.99))
     }
 
-    func connectLatency(count: Int) -> Double {
-        let path = "/run/netns/\(namespace)"
+    /// Connects to ClusterIPs spread over the first `services` Services.
+    func connectLatency(from netns: String, services count: Int) -> Double {
+        let path = "/run/netns/\(netns)"
         var samples: [Double] = []
         for i in 0..<2000 {
             let t0 = DispatchTime.now().uptimeNanoseconds
@@ -318,9 +386,9 @@ struct ProxyBench: AsyncParsableCommand {
         return Stats(samples: samples).percentile(0.5)
     }
 
-    func startServer() async throws -> any Channel {
-        let fd = swiftlet_tcp_listener_in_netns("/run/netns/\(namespace)", 0, 8080)
-        guard fd >= 0 else { throw ValidationError("cannot listen in \(namespace): \(String(cString: strerror(-fd)))") }
+    func startServer(in netns: String) async throws -> any Channel {
+        let fd = swiftlet_tcp_listener_in_netns("/run/netns/\(netns)", 0, 8080)
+        guard fd >= 0 else { throw ValidationError("cannot listen in \(netns): \(String(cString: strerror(-fd)))") }
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { $0.pipeline.addHandler(FixedResponder()) }
