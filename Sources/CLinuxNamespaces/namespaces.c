@@ -48,6 +48,16 @@ int swiftlet_tcp_listener_in_netns(const char *netns_path, uint32_t address, uin
 
 void swiftlet_release_free_memory(void) { malloc_trim(0); }
 
+int swiftlet_pin_thread(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    long count = sysconf(_SC_NPROCESSORS_ONLN);
+    for (long i = 0; i < count && i < CPU_SETSIZE; i++) {
+        if (cpu < 0 || i == cpu) CPU_SET(i, &set);
+    }
+    return sched_setaffinity(0, sizeof(set), &set) == 0 ? 0 : -errno;
+}
+
 // Every Swiftlet process allocates from glibc's one main arena, unless the user chose an arena
 // count (MALLOC_ARENA_MAX, or glibc.malloc.arena_max in GLIBC_TUNABLES). With the default
 // of an arena per thread (up to 8 per core), each arena kept its own share of the memory a

@@ -42,8 +42,11 @@ public actor HostLoadBalancer: Service {
     }
 
     public nonisolated func run() async throws {
-        let services = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
-        let slices = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false, logger: logger) {
+        // Both are listed, never selected by label: no label index.
+        let services = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, indexedLabels: [],
+                                logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
+        let slices = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false, indexedLabels: [],
+                              logger: logger) {
             $0.slimmedSlice()
         }
         let nodes = Informer(Resources.nodes, client: client, logger: logger) { $0.slimmed(keeping: ["status"]) }

@@ -26,6 +26,10 @@ public actor Informer {
     /// `namespace|label=value` → keys of the objects carrying that label, so a selector
     /// finds its objects without scanning them all.
     private var labelIndex: LabelIndex
+    /// The label keys `labelIndex` covers (nil: every label). A packed cache indexes only the
+    /// labels it is selected by: a label most objects share (`managed-by`, `app`) would make
+    /// every insert rewrite a list of thousands of keys. A selector on any other label scans.
+    public nonisolated let indexedLabels: Set<String>?
     private var subscribers: [UUID: AsyncStream<Change>.Continuation] = [:]
     private var synced = false
     private var syncWaiters: [CheckedContinuation<Void, Never>] = []
@@ -37,7 +41,9 @@ public actor Informer {
     }
 
     public init(_ resource: Resource, client: KubeClient, fieldSelector: String? = nil, packed: Bool = false,
-                replaysInitialList: Bool = true, logger: Logger, transform: (@Sendable (JSON) -> JSON)? = nil) {
+                replaysInitialList: Bool = true, indexedLabels: Set<String>? = nil, logger: Logger,
+                transform: (@Sendable (JSON) -> JSON)? = nil) {
+        self.indexedLabels = indexedLabels
         self.packed = packed
         self.replaysInitialList = replaysInitialList
         self.resource = resource
@@ -65,28 +71,36 @@ public actor Informer {
 
     public func list(namespace: String) -> [JSON] { list().filter { $0.namespace == namespace } }
 
-
     /// Objects of a namespace whose labels include every pair of `matchLabels` (none if empty).
     public func select(namespace: String, matchLabels: [String: String]) -> [JSON] {
+        if let indexedLabels, !matchLabels.keys.allSatisfy(indexedLabels.contains) {
+            return list(namespace: namespace).filter { obj in matchLabels.allSatisfy { obj.labels[$0.key] == $0.value } }
+        }
         let sets = matchLabels.map { labelIndex.keys(under: "\(namespace)|\($0.key)=\($0.value)") }
         guard var keys = sets.min(by: { $0.count < $1.count }) else { return [] }
         for s in sets { keys.formIntersection(s) }
         return keys.compactMap(get)
     }
 
+    private func indexed(_ obj: JSON) -> [(key: String, value: String)] {
+        guard let indexedLabels else { return Array(obj.labels) }
+        return obj.labels.filter { indexedLabels.contains($0.key) }.map { ($0.key, $0.value) }
+    }
+
     private func indexRemove(_ key: String, _ obj: JSON) {
-        for (k, v) in obj.labels {
+        for (k, v) in indexed(obj) {
             let ik = "\(obj.namespace)|\(k)=\(v)"
             labelIndex.remove(key, under: ik)
         }
     }
 
     private func indexAdd(_ key: String, _ obj: JSON) {
-        for (k, v) in obj.labels { labelIndex.insert(key, under: "\(obj.namespace)|\(k)=\(v)") }
+        for (k, v) in indexed(obj) { labelIndex.insert(key, under: "\(obj.namespace)|\(k)=\(v)") }
     }
 
-    /// Returns false when a packed cache already held exactly this object: its readers only
-    /// see the cached fields, so a change to any other field is no change to them.
+    /// Returns false when a packed cache already held exactly this object (its readers only
+    /// see the cached fields, so a change to any other field is no change to them), or is
+    /// asked to remove one it does not hold.
     private func store(_ key: String, _ obj: JSON?) -> Bool {
         let bytes = packed ? obj?.serialized() : nil
         if packed, let bytes, packedObjects.holds(key, bytes) { return false }
@@ -96,6 +110,7 @@ public actor Informer {
         if let obj { indexAdd(key, obj) }
         return true
     }
+
     static func unpack(_ bytes: ArraySlice<UInt8>) -> JSON? { try? JSON.parse(bytes) }
 
     public var hasSynced: Bool { synced }
@@ -150,7 +165,7 @@ public actor Informer {
             let item = transform?(obj) ?? obj
             let key = Self.key(item)
             fresh.set(key, item.serialized())
-            for (k, v) in item.labels { index.insert(key, under: "\(item.namespace)|\(k)=\(v)") }
+            for (k, v) in indexed(item) { index.insert(key, under: "\(item.namespace)|\(k)=\(v)") }
         }
         if synced || replaysInitialList {
             for k in packedObjects.keys where !fresh.contains(k) { emit(Change(key: k, old: get(k), new: nil)) }

@@ -105,9 +105,10 @@ struct ProxyBench: AsyncParsableCommand {
         logger.logLevel = ProcessInfo.processInfo.environment["SWIFTLET_BENCH_DEBUG"] != nil ? .trace : .warning
         let rssBefore = rssMiB(pid: getpid())
         // The same slim caches the node agent keeps.
-        let servicesInformer = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, logger: logger,
+        let servicesInformer = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, indexedLabels: [], logger: logger,
                                 transform: ProxyObjects.cachedService)
-        let slicesInformer = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false, logger: logger,
+        let slicesInformer = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false,
+                                 indexedLabels: [ProxyObjects.serviceNameLabel], logger: logger,
                                  transform: ProxyObjects.cachedSlice)
         var config = Proxier.Configuration(node: node, namespace: namespace)
         config.healthChecks = false
@@ -348,7 +349,11 @@ struct ProxyBench: AsyncParsableCommand {
         let results = LockedArray()
         let path = "/run/netns/\(netns)"
         let duration = seconds
-        DispatchQueue.concurrentPerform(iterations: clients) { _ in
+        let cpus = ProcessInfo.processInfo.activeProcessorCount
+        DispatchQueue.concurrentPerform(iterations: clients) { i in
+            // Each client thread on a core the server does not use, then free again.
+            if cpus > 1 { _ = swiftlet_pin_thread(Int32(i % (cpus - 1))) }
+            defer { if cpus > 1 { _ = swiftlet_pin_thread(-1) } }
             var lat: [Double] = []
             let end = Date().addingTimeInterval(duration)
             var fd: Int32 = -1
@@ -386,13 +391,21 @@ struct ProxyBench: AsyncParsableCommand {
         return Stats(samples: samples).percentile(0.5)
     }
 
+    /// A server on an event loop of its own, pinned to the last CPU when there are several
+    /// (the client threads take the others), so that the two sides do not trade cores
+    /// between rounds.
     func startServer(in netns: String) async throws -> any Channel {
         let fd = swiftlet_tcp_listener_in_netns("/run/netns/\(netns)", 0, 8080)
         guard fd >= 0 else { throw ValidationError("cannot listen in \(netns): \(String(cString: strerror(-fd)))") }
-        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let cpus = ProcessInfo.processInfo.activeProcessorCount
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        if cpus > 1 { try await group.next().submit { _ = swiftlet_pin_thread(Int32(cpus - 1)) }.get() }
+        let channel = try await ServerBootstrap(group: group)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { $0.pipeline.addHandler(FixedResponder()) }
             .withBoundSocket(fd).get()
+        channel.closeFuture.whenComplete { _ in group.shutdownGracefully { _ in } }
+        return channel
     }
 }
 
@@ -466,9 +479,10 @@ struct ProxyProcessProbe: AsyncParsableCommand {
         var logger = Logger(label: "bench.proxy-process")
         logger.logLevel = .warning
         let node = ProxyBench.node(table: "swiftlet-bench-alone")
-        let services = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, logger: logger,
+        let services = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, indexedLabels: [], logger: logger,
                                 transform: ProxyObjects.cachedService)
-        let slices = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false, logger: logger,
+        let slices = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false,
+                                 indexedLabels: [ProxyObjects.serviceNameLabel], logger: logger,
                                  transform: ProxyObjects.cachedSlice)
         var config = Proxier.Configuration(node: node, namespace: namespace)
         config.healthChecks = false
