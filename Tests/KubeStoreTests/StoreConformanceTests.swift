@@ -24,11 +24,19 @@ enum Engine: String, CaseIterable, CustomTestStringConvertible {
         }
     }
 
+    /// Removes the scratch directory `make()` put an SQLite file in.
+    static func removeScratch(_ path: String) {
+        try? FileManager.default.removeItem(at: URL(fileURLWithPath: path).deletingLastPathComponent())
+    }
+
     /// A fresh store and what ends it (closing the store, and stopping its etcd).
     func open() async throws -> (any Store, @Sendable () async -> Void) {
         guard self == .etcd else {
-            let (store, _) = try make()
-            return (store, { await store.close() })
+            let (store, path) = try make()
+            return (store, {
+                await store.close()
+                if let path { Self.removeScratch(path) }
+            })
         }
         let server = try await EtcdServer.start()
         let store = try EtcdStore(endpoints: [server.clientURL])
@@ -212,6 +220,7 @@ func collect(_ stream: AsyncThrowingStream<StoreEvent, any Error>, count: Int) a
         let replay = try await collect(try await s2.watch(prefix: "/r/", afterRevision: 0), count: 3)
         #expect(replay.map(\.revision) == [1, 2, 3])
         await s2.close()
+        Engine.removeScratch(try #require(path))
     }
 
     @Test func unreadableFileGivesClearError() throws {
