@@ -98,17 +98,19 @@ public actor Informer {
         for (k, v) in indexed(obj) { labelIndex.insert(key, under: "\(obj.namespace)|\(k)=\(v)") }
     }
 
-    /// Returns false when a packed cache already held exactly this object (its readers only
-    /// see the cached fields, so a change to any other field is no change to them), or is
-    /// asked to remove one it does not hold.
-    private func store(_ key: String, _ obj: JSON?) -> Bool {
+    /// Stores `obj` (nil: removes it) and returns what was there. `changed` is false when a
+    /// packed cache already held exactly this object (its readers only see the cached
+    /// fields, so a change to any other field is no change to them), or is asked to remove
+    /// one it does not hold.
+    private func store(_ key: String, _ obj: JSON?) -> (changed: Bool, old: JSON?) {
         let bytes = packed ? obj?.serialized() : nil
-        if packed, let bytes, packedObjects.holds(key, bytes) { return false }
-        if packed, bytes == nil, !packedObjects.contains(key) { return false }
-        if let old = get(key) { indexRemove(key, old) }
+        if packed, let bytes, packedObjects.holds(key, bytes) { return (false, obj) }
+        if packed, bytes == nil, !packedObjects.contains(key) { return (false, nil) }
+        let old = get(key)
+        if let old { indexRemove(key, old) }
         if packed { packedObjects.set(key, bytes) } else { objects[key] = obj }
         if let obj { indexAdd(key, obj) }
-        return true
+        return (true, old)
     }
 
     static func unpack(_ bytes: ArraySlice<UInt8>) -> JSON? { try? JSON.parse(bytes) }
@@ -183,12 +185,11 @@ public actor Informer {
         let k = Self.key(event.object)
         switch event.type {
         case "ADDED", "MODIFIED":
-            let old = get(k)
             let new = transform?(event.object) ?? event.object
-            if store(k, new) { emit(Change(key: k, old: old, new: new)) }
+            let stored = store(k, new)
+            if stored.changed { emit(Change(key: k, old: stored.old, new: new)) }
         case "DELETED":
-            let old = get(k)
-            _ = store(k, nil)
+            let old = store(k, nil).old
             emit(Change(key: k, old: old ?? transform?(event.object) ?? event.object, new: nil))
         default:
             break

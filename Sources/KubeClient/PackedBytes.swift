@@ -75,8 +75,6 @@ public struct PackedBytes: Sendable {
 
     public mutating func remove(_ key: String) { set(key, [UInt8]?.none) }
 
-    public mutating func removeAll() { self = PackedBytes() }
-
     private func value(_ e: Entry) -> ArraySlice<UInt8> {
         let start = e.offset + Int(e.keyCount)
         return storage[start ..< start + Int(e.valueCount)]

@@ -116,8 +116,7 @@ public struct NodeAgent: Service {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
             tlsConfiguration: nil, redirectConfiguration: .disallow, timeout: .init(connect: .seconds(1)),
             connectionPool: .init(idleTimeout: .seconds(5))))
-        let services = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, indexedLabels: [], logger: logger,
-                                transform: ProxyObjects.cachedService)
+        let (services, slices) = ProxyObjects.nodeInformers(client: client, logger: logger)
         let pods = Informer(Resources.pods, client: client, fieldSelector: "spec.nodeName=\(config.nodeName)", logger: logger)
         let registry = PodRegistry()
         let executable = config.executable
@@ -129,9 +128,6 @@ public struct NodeAgent: Service {
             }
             return (code, String(decoding: output.value, as: UTF8.self))
         }
-        let slices = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false,
-                                 indexedLabels: [ProxyObjects.serviceNameLabel], logger: logger,
-                                 transform: ProxyObjects.cachedSlice)
         let net = config.network
         let proxyNode = ProxyNode(name: config.nodeName, nodeIP: net.nodeIP(config.nodeIndex), clusterPodCIDR: net.podCIDR,
                                   nodePodCIDR: net.nodePodCIDR(config.nodeIndex), serviceCIDR: net.serviceCIDR, table: net.nftTable)

@@ -192,6 +192,8 @@ public actor Proxier {
         let pending = dirty
         dirty = [:]
         var next: [String: ServiceFragment] = [:]
+        /// A full sync's table, encoded: compared with `applied`, then kept as it.
+        var fresh = PackedBytes()
         var changes: [(key: String, old: ServiceFragment, new: ServiceFragment)] = []
         let script: String
         if full {
@@ -202,7 +204,11 @@ public actor Proxier {
             // Only what differs from the table: a periodic resync of an unchanged cluster
             // decodes nothing.
             for key in applied.keys where next[key] == nil { changes.append((key, appliedFragment(key), ServiceFragment())) }
-            for (key, f) in next where !applied.holds(key, f.encoded()) { changes.append((key, appliedFragment(key), f)) }
+            for (key, f) in next {
+                let bytes = f.encoded()
+                fresh.set(key, bytes)
+                if !applied.holds(key, bytes) { changes.append((key, appliedFragment(key), f)) }
+            }
             script = NFTScript.full(config.node, next.keys.sorted().map { next[$0]! })
         } else {
             for key in pending.keys.sorted() {
@@ -241,8 +247,7 @@ public actor Proxier {
             }
         }
         if full {
-            applied.removeAll()
-            for (key, f) in next { applied.set(key, f.encoded()) }
+            applied = fresh
         } else {
             for c in changes { applied.set(c.key, c.new.isEmpty ? nil : c.new.encoded()) }
         }

@@ -1,4 +1,6 @@
 import KubeAPI
+import KubeClient
+import Logging
 
 /// What the proxy needs to know about the node it programs.
 public struct ProxyNode: Sendable, Equatable {
@@ -164,6 +166,16 @@ public enum ProxyObjects {
             })
         }
         return out
+    }
+
+    /// The Service and EndpointSlice caches a node keeps for its proxy (and the service
+    /// variables of its pods): slim, packed, not replayed to the proxy (it lists once they
+    /// have synced), slices indexed by the Service they belong to.
+    public static func nodeInformers(client: KubeClient, logger: Logger) -> (services: Informer, slices: Informer) {
+        (Informer(Resources.services, client: client, packed: true, replaysInitialList: false, indexedLabels: [], logger: logger,
+                  transform: cachedService),
+         Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false, indexedLabels: [serviceNameLabel],
+                  logger: logger, transform: cachedSlice))
     }
 
     /// Name, namespace and the labels the proxy selects on.

@@ -105,11 +105,7 @@ struct ProxyBench: AsyncParsableCommand {
         logger.logLevel = ProcessInfo.processInfo.environment["SWIFTLET_BENCH_DEBUG"] != nil ? .trace : .warning
         let rssBefore = rssMiB(pid: getpid())
         // The same slim caches the node agent keeps.
-        let servicesInformer = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, indexedLabels: [], logger: logger,
-                                transform: ProxyObjects.cachedService)
-        let slicesInformer = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false,
-                                 indexedLabels: [ProxyObjects.serviceNameLabel], logger: logger,
-                                 transform: ProxyObjects.cachedSlice)
+        let (servicesInformer, slicesInformer) = ProxyObjects.nodeInformers(client: client, logger: logger)
         var config = Proxier.Configuration(node: node, namespace: namespace)
         config.healthChecks = false
         let proxier = Proxier(config: config, dataplane: dataplane, services: servicesInformer, slices: slicesInformer, logger: logger)
@@ -479,11 +475,7 @@ struct ProxyProcessProbe: AsyncParsableCommand {
         var logger = Logger(label: "bench.proxy-process")
         logger.logLevel = .warning
         let node = ProxyBench.node(table: "swiftlet-bench-alone")
-        let services = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, indexedLabels: [], logger: logger,
-                                transform: ProxyObjects.cachedService)
-        let slices = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false,
-                                 indexedLabels: [ProxyObjects.serviceNameLabel], logger: logger,
-                                 transform: ProxyObjects.cachedSlice)
+        let (services, slices) = ProxyObjects.nodeInformers(client: client, logger: logger)
         var config = Proxier.Configuration(node: node, namespace: namespace)
         config.healthChecks = false
         let dataplane = NamespaceDataplane(namespace: namespace)
