@@ -211,8 +211,15 @@ struct EndpointsBench: AsyncParsableCommand {
     @Option(help: "Services.") var services = 1_000
     @Option(help: "Pods per service.") var podsPerService = 10
     @Option(help: "Concurrent clients for the set-up.") var clients = 8
-    @Option(help: "Readiness flips per second, at a steady pace (0: as fast as the clients can write them).")
-    var rate = 0.0
+    @Option(parsing: .upToNextOption,
+            help: "One phase per rate: readiness flips per second at a steady pace, 0 for a burst (the clients as fast as they can).")
+    var rates: [Double] = [100, 200, 300, 400, 0]
+
+    func validate() throws {
+        guard !rates.isEmpty, rates.count < podsPerService, rates.allSatisfy({ $0 >= 0 }) else {
+            throw ValidationError("--rates takes 1 to \(podsPerService - 1) rates (each phase turns one more pod per service not-ready), each ≥ 0")
+        }
+    }
 
     func run() async throws {
         let server = try ServerProcess()
@@ -220,7 +227,7 @@ struct EndpointsBench: AsyncParsableCommand {
         let client = try await server.waitReady()
         defer { Task { await client.shutdown() } }
         let ns = "default"
-        print("EndpointSlice benchmark: \(services) services × \(podsPerService) pods, readiness flipped on one pod per service")
+        print("EndpointSlice benchmark: \(services) services × \(podsPerService) pods, one pod per service turned not-ready in each phase")
         func parallel(_ count: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for c in 0..<clients {
@@ -264,54 +271,60 @@ struct EndpointsBench: AsyncParsableCommand {
         }
         print("slices converged \(format(Stats.ms(clock.now - t0) / 1000)) s after the last pod turned ready")
 
-        let sent = SentTimes()
         let watchClient = try KubeClient(credentials: client.credentials, maxConnections: 4)
         defer { Task { await watchClient.shutdown() } }
-        let cpu0 = cpuSeconds(pid: server.pid)
-        let watcher = Task { () -> ([Double], Int) in
-            var latencies: [Double] = []
-            var writes = 0
-            var seen = Set<Int>()
-            for try await e in watchClient.watch(Resources.endpointslices, namespace: ns, resourceVersion: rv, bookmarks: false) {
-                guard e.type != "BOOKMARK", let svc = e.object.labels["kubernetes.io/service-name"], svc.hasPrefix("svc-"),
-                      let i = Int(svc.dropFirst(4)) else { continue }
-                writes += 1
-                if readyCount(e.object) == podsPerService - 1, !seen.contains(i), let t = sent.get(i) {
-                    seen.insert(i)
-                    latencies.append(Stats.ms(clock.now - t))
-                    if seen.count == services { break }
+        print("phase: flips | status writes took | status write → updated EndpointSlice seen by a watcher | slice writes | server + controllers CPU")
+        for (phase, rate) in rates.enumerated() {
+            // Phase k turns pod k of every service not-ready, a fresh change per service, after which its slice lists
+            // one ready endpoint fewer than before the phase.
+            let readyAfter = podsPerService - 1 - phase
+            let sent = SentTimes()
+            let cpu0 = cpuSeconds(pid: server.pid)
+            let since = rv
+            let watcher = Task { () -> ([Double], Int) in
+                var latencies: [Double] = []
+                var writes = 0
+                var seen = Set<Int>()
+                for try await e in watchClient.watch(Resources.endpointslices, namespace: ns, resourceVersion: since, bookmarks: false) {
+                    guard e.type != "BOOKMARK", let svc = e.object.labels["kubernetes.io/service-name"], svc.hasPrefix("svc-"),
+                          let i = Int(svc.dropFirst(4)) else { continue }
+                    writes += 1
+                    if readyCount(e.object) == readyAfter, !seen.contains(i), let t = sent.get(i) {
+                        seen.insert(i)
+                        latencies.append(Stats.ms(clock.now - t))
+                        if seen.count == services { break }
+                    }
                 }
+                return (latencies, writes)
             }
-            return (latencies, writes)
-        }
-        try await Task.sleep(for: .seconds(1))
-        t0 = clock.now
-        @Sendable func flip(_ i: Int) async throws {
-            let n = i * podsPerService
-            sent.set(i, clock.now)
-            _ = try await client.patch(Resources.pods, namespace: ns, name: "pod-\(n)", ["status": [
-                "conditions": [["type": "Ready", "status": "False"]]]], subresource: "status")
-        }
-        if rate > 0 {
-            // Open loop: each flip starts on schedule, whether or not earlier ones have finished.
-            let start = clock.now, period = Duration.seconds(1 / rate)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for i in 0..<services {
-                    try await clock.sleep(until: start + period * i)
-                    group.addTask { try await flip(i) }
+            try await Task.sleep(for: .seconds(1))
+            t0 = clock.now
+            @Sendable func flip(_ i: Int) async throws {
+                sent.set(i, clock.now)
+                _ = try await client.patch(Resources.pods, namespace: ns, name: "pod-\(i * podsPerService + phase)", ["status": [
+                    "conditions": [["type": "Ready", "status": "False"]]]], subresource: "status")
+            }
+            if rate > 0 {
+                // Open loop: each flip starts on schedule, whether or not earlier ones have finished.
+                let start = clock.now, period = Duration.seconds(1 / rate)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for i in 0..<services {
+                        try await clock.sleep(until: start + period * i)
+                        group.addTask { try await flip(i) }
+                    }
+                    try await group.waitForAll()
                 }
-                try await group.waitForAll()
+            } else {
+                try await parallel(services) { i in try await flip(i) }
             }
-        } else {
-            try await parallel(services) { i in try await flip(i) }
+            let wrote = Stats.ms(clock.now - t0) / 1000
+            let (latencies, writes) = try await watcher.value
+            let s = Stats(samples: latencies)
+            print("\(rate > 0 ? "\(format(rate)) per second" : "burst (\(clients) clients, as fast as they can)"): "
+                  + "\(services) flips | \(format(wrote)) s | p50 \(format(s.percentile(0.5))) ms, p99 \(format(s.percentile(0.99))) ms "
+                  + "(\(latencies.count) samples) | \(writes) for \(services) changes | \(format(cpuSeconds(pid: server.pid) - cpu0)) s")
+            rv = try await client.list(Resources.endpointslices, namespace: ns, labelSelector: "swiftlet-bench=none").resourceVersion
         }
-        let (latencies, writes) = try await watcher.value
-        let s = Stats(samples: latencies)
-        print("readiness flips: \(services) pod status writes in \(format(Stats.ms(clock.now - t0) / 1000)) s"
-              + (rate > 0 ? " (paced at \(format(rate)) per second)" : " (\(clients) clients, as fast as they can)"))
-        print("pod status write → updated EndpointSlice seen by a watcher: p50 \(format(s.percentile(0.5))) ms, p99 \(format(s.percentile(0.99))) ms (\(latencies.count) samples)")
-        print("EndpointSlice writes during the flips: \(writes) for \(services) changes")
-        print("server + controllers CPU during the flips: \(format(cpuSeconds(pid: server.pid) - cpu0)) s")
         print("server + controllers RSS with \(services) services, \(total) pods: \(format(rssMiB(pid: server.pid))) MiB")
     }
 }

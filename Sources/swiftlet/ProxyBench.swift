@@ -21,6 +21,7 @@ struct ProxyBench: AsyncParsableCommand {
     @Option(help: "Client threads for the data path (the server has the other core).") var clients = 1
     @Option(help: "Alternating rounds per data-path comparison.") var rounds = 5
     @Flag(help: "Stop after the memory of a process running the proxy alone.") var memoryOnly = false
+    @Flag(help: "Only the data path (no API server, no sync figures).") var dataPathOnly = false
 
     var namespace: String { "swl-bench-\(getpid())" }
 
@@ -37,7 +38,7 @@ struct ProxyBench: AsyncParsableCommand {
             """)
         let node = Self.node(table: "swiftlet-bench")
         Progress.say("Service proxy benchmark (namespace \(namespace), nftables \(try await HostCommand.run("nft", ["--version"]).trimmingCharacters(in: .whitespacesAndNewlines)))")
-        try await syncFigures(node)
+        if !dataPathOnly { try await syncFigures(node) }
         if memoryOnly { return }
         try await dataPath(node)
     }
@@ -278,7 +279,7 @@ struct ProxyBench: AsyncParsableCommand {
             try await dataplane.apply(NFTScript.full(node, fragments))
         }
         let target = clusterIP(services - 1)
-        Progress.say("data path (\(clients) client thread(s), \(rounds) rounds of \(format(seconds)) s alternating direct and ClusterIP, "
+        Progress.say("data path (\(clients) client thread(s), \(rounds) rounds of \(format(seconds)) s, each client alternating a request direct and one to the ClusterIP, "
                      + "server on NIO, \(services) services loaded; ratio: median of the rounds' ratios, and their range):")
         // Pod to pod through the node, as Service traffic between pods goes.
         try await load(services, backends: [Pods.server])
@@ -309,14 +310,18 @@ struct ProxyBench: AsyncParsableCommand {
                      + "loaded, to the same 100: \(summary(manySame)); to any of them: \(summary(manyAny))")
     }
 
-    /// Requests per second directly and through a ClusterIP, in alternating rounds so that
-    /// warm-up and background noise fall on both sides.
+    /// Requests per second directly and through a ClusterIP. Each client thread alternates
+    /// one request on each path, so that whatever else the machine does in that moment falls
+    /// on both alike; each round starts with new connections, as their placement (CPU, hash
+    /// buckets) varies from one to the next.
     func comparePaths(_ what: String, clientNamespace: String, direct: IPv4Address, target: IPv4Address) throws {
         for keepAlive in [false, true] {
             var d: [Load] = [], v: [Load] = []
             for _ in 0..<rounds {
-                d.append(measure(from: clientNamespace, to: direct, port: 8080, keepAlive: keepAlive))
-                v.append(measure(from: clientNamespace, to: target, port: 80, keepAlive: keepAlive))
+                let (viaDirect, viaService) = measure(from: clientNamespace, direct: (direct, 8080), service: (target, 80),
+                                                      keepAlive: keepAlive)
+                d.append(viaDirect)
+                v.append(viaService)
             }
             guard d.allSatisfy({ $0.rate > 0 }), v.allSatisfy({ $0.rate > 0 }) else {
                 throw ValidationError("\(what): no request got an answer (direct \(d.map(\.rate)), ClusterIP \(v.map(\.rate)))")
@@ -340,9 +345,12 @@ struct ProxyBench: AsyncParsableCommand {
         }
     }
 
-    /// Blocking clients on threads: each request is timed from connect (or send) to the last byte.
-    func measure(from netns: String, to ip: IPv4Address, port: Int, keepAlive: Bool) -> Load {
-        let results = LockedArray()
+    /// Blocking clients on threads, each timing requests from connect (or send) to the last
+    /// byte, one on the direct path and one through the Service in turn. A path's rate is what
+    /// the clients would reach on it alone: its requests over the time they took.
+    func measure(from netns: String, direct: (IPv4Address, Int), service: (IPv4Address, Int), keepAlive: Bool) -> (Load, Load) {
+        let results = (direct: LockedArray(), service: LockedArray())
+        let rates = (direct: LockedArray(), service: LockedArray())
         let path = "/run/netns/\(netns)"
         let duration = seconds
         let cpus = ProcessInfo.processInfo.activeProcessorCount
@@ -350,25 +358,34 @@ struct ProxyBench: AsyncParsableCommand {
             // Each client thread on a core the server does not use, then free again.
             if cpus > 1 { _ = swiftlet_pin_thread(Int32(i % (cpus - 1))) }
             defer { if cpus > 1 { _ = swiftlet_pin_thread(-1) } }
-            var lat: [Double] = []
+            let targets = [direct, service]
+            var lat: [[Double]] = [[], []]
+            var fds: [Int32] = [-1, -1]
             let end = Date().addingTimeInterval(duration)
-            var fd: Int32 = -1
+            var lane = 0
             while Date() < end {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                if fd < 0 {
-                    fd = connectTo(path, ip, port)
-                    if fd < 0 { continue }
+                if fds[lane] < 0 {
+                    fds[lane] = connectTo(path, targets[lane].0, targets[lane].1)
+                    if fds[lane] < 0 { continue }
                 }
-                guard exchange(fd) else { close(fd); fd = -1; continue }
-                if !keepAlive { abortiveClose(fd); fd = -1 }
-                lat.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                guard exchange(fds[lane]) else { close(fds[lane]); fds[lane] = -1; continue }
+                if !keepAlive { abortiveClose(fds[lane]); fds[lane] = -1 }
+                lat[lane].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                lane = 1 - lane
             }
-            if fd >= 0 { close(fd) }
-            results.append(lat)
+            for fd in fds where fd >= 0 { close(fd) }
+            results.direct.append(lat[0])
+            results.service.append(lat[1])
+            // This client's rate on a path: its requests there over the time they took.
+            rates.direct.append([Double(lat[0].count) * 1000 / max(lat[0].reduce(0, +), 1e-9)])
+            rates.service.append([Double(lat[1].count) * 1000 / max(lat[1].reduce(0, +), 1e-9)])
         }
-        let all = results.values
-        let s = Stats(samples: all)
-        return Load(rate: Double(all.count) / duration, p50: s.percentile(0.5), p99: s.percentile(0.99))
+        func load(_ samples: LockedArray, _ rates: LockedArray) -> Load {
+            let all = samples.values, s = Stats(samples: all)
+            return Load(rate: all.isEmpty ? 0 : rates.values.reduce(0, +), p50: s.percentile(0.5), p99: s.percentile(0.99))
+        }
+        return (load(results.direct, rates.direct), load(results.service, rates.service))
     }
 
     /// Connects to ClusterIPs spread over the first `services` Services.

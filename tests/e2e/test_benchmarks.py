@@ -1,0 +1,48 @@
+"""The benchmarks still run and still measure what they claim, at a size that takes seconds.
+
+Their figures are not judged here (timed assertions do not belong in tests); what is checked
+is what a benchmark's reader relies on: every change is timed, and the controllers write
+once per change."""
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import BIN
+
+
+def run(*args, timeout=300):
+    out = subprocess.run([BIN, "bench", *args], capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def test_endpoints_benchmark_times_every_change_in_every_phase():
+    out = run("endpoints", "--services", "20", "--pods-per-service", "4", "--rates", "50", "0")
+    phases = [l for l in out.splitlines() if " flips | " in l and not l.startswith("phase:")]
+    assert len(phases) == 2, out
+    assert phases[0].startswith("50.00 per second") and phases[1].startswith("burst"), out
+    for line in phases:
+        assert "(20 samples)" in line, line
+        assert "| 20 for 20 changes |" in line, line
+
+
+def test_endpoints_benchmark_refuses_more_phases_than_pods():
+    out = subprocess.run([BIN, "bench", "endpoints", "--pods-per-service", "3", "--rates", "1", "2", "3"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0
+    assert "--rates takes 1 to 2 rates" in out.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="bench proxy needs root (network namespaces)")
+def test_proxy_benchmark_data_path_answers_on_both_paths():
+    out = run("proxy", "--data-path-only", "--services", "200", "--rounds", "1", "--seconds", "0.3")
+    ratios = re.findall(r"pod to pod, (new connection per request|keep-alive requests): direct ([\d.]+) req/s.*"
+                        r"ClusterIP ([\d.]+) req/s", out)
+    assert [r[0] for r in ratios] == ["new connection per request", "keep-alive requests"], out
+    for _, direct, service in ratios:
+        assert float(direct) > 0 and float(service) > 0, out
+    assert "first-connection latency" in out, out
+    netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert "swl-bench-" not in netns, "the benchmark left its namespaces behind: " + netns
