@@ -75,7 +75,14 @@ final class ServerProcess {
         _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("server.log").path, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: dir.appendingPathComponent("server.log").path)
         try process.run()
+        let dir = self.dir, pid = process.processIdentifier
+        interruption = BenchInterruption.onInterrupt {
+            BenchInterruption.stop(pid, grace: .seconds(2))
+            try? FileManager.default.removeItem(at: dir)
+        }
     }
+
+    private var interruption = 0
 
     var url: String { "https://127.0.0.1:\(port)" }
     var pid: Int32 { process.processIdentifier }
@@ -92,6 +99,7 @@ final class ServerProcess {
     }
 
     func stop() {
+        BenchInterruption.remove(interruption)
         process.terminate()
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: dir)

@@ -127,6 +127,18 @@ final class BenchCluster {
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         let started = ContinuousClock.now
         try process.run()
+        // Interrupted: the cluster is asked to come down as `stop()` does; if it cannot in time
+        // (it may wait on this process's own requests), `swiftlet down` removes what it left.
+        let scratch = dir, pid = process.processIdentifier, clusterName = name
+        interruption = BenchInterruption.onInterrupt {
+            BenchInterruption.stop(pid, signal: SIGINT, grace: .seconds(15))
+            let down = Process()
+            down.executableURL = URL(fileURLWithPath: Up.selfPath())
+            down.arguments = ["down", "--data-dir", scratch.path, "--name", clusterName]
+            down.standardOutput = FileHandle.nullDevice
+            if (try? down.run()) != nil { down.waitUntilExit() }
+            try? FileManager.default.removeItem(at: scratch)
+        }
         let output = LockedText()
         DispatchQueue.global().async {
             while true {
@@ -142,6 +154,8 @@ final class BenchCluster {
         upTime = ContinuousClock.now - started
     }
 
+    private var interruption = 0
+
     var kubeconfig: String { dir.appendingPathComponent("kubeconfig").path }
 
     func client() throws -> KubeClient {
@@ -149,6 +163,7 @@ final class BenchCluster {
     }
 
     func stop() {
+        BenchInterruption.remove(interruption)
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: dir)

@@ -28,7 +28,15 @@ struct ProxyBench: AsyncParsableCommand {
     func run() async throws {
         guard getuid() == 0 else { throw ValidationError("bench proxy needs root (it makes a network namespace)") }
         try await HostCommand.run("ip", ["netns", "add", namespace])
-        defer { _ = try? Process.run(URL(fileURLWithPath: "/usr/sbin/ip"), arguments: ["netns", "delete", namespace]).waitUntilExit() }
+        let namespace = self.namespace
+        @Sendable func deleteNamespace() {
+            _ = try? Process.run(URL(fileURLWithPath: "/usr/sbin/ip"), arguments: ["netns", "delete", namespace]).waitUntilExit()
+        }
+        let interruption = BenchInterruption.onInterrupt(deleteNamespace)
+        defer {
+            BenchInterruption.remove(interruption)
+            deleteNamespace()
+        }
         try await HostCommand.run("ip", ["-n", namespace, "-batch", "-"], input: """
             link set lo up
             addr add 10.250.0.1/32 dev lo
@@ -264,7 +272,11 @@ struct ProxyBench: AsyncParsableCommand {
     func dataPath(_ node: ProxyNode) async throws {
         let dataplane = NamespaceDataplane(namespace: namespace)
         let pods = Pods(node: namespace)
-        defer { pods.delete() }
+        let interruption = BenchInterruption.onInterrupt { pods.delete() }
+        defer {
+            BenchInterruption.remove(interruption)
+            pods.delete()
+        }
         try await pods.create()
         let podServer = try await startServer(in: pods.server)
         defer { podServer.close(promise: nil) }

@@ -1,10 +1,12 @@
 """The benchmarks still run and still measure what they claim, at a size that takes seconds.
 
 Their figures are not judged here (timed assertions do not belong in tests); what is checked
-is what a benchmark's reader relies on: every change is timed, and the controllers write
-once per change."""
+is what a benchmark's reader relies on: every change is timed, the controllers write once
+per change, and an interrupted benchmark leaves nothing behind."""
 import os
 import re
+import signal
+import time
 import subprocess
 
 import pytest
@@ -46,3 +48,26 @@ def test_proxy_benchmark_data_path_answers_on_both_paths():
     assert "first-connection latency" in out, out
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     assert "swl-bench-" not in netns, "the benchmark left its namespaces behind: " + netns
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="bench proxy needs root (network namespaces)")
+def test_an_interrupted_benchmark_removes_its_namespaces():
+    proc = subprocess.Popen([BIN, "bench", "proxy", "--data-path-only", "--services", "200", "--rounds", "20", "--seconds", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    mine = "swl-bench-%d" % proc.pid
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and mine + "-server" not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout:
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.2)
+        assert mine + "-server" in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+        assert proc.returncode == -signal.SIGINT
+        assert "interrupted" in proc.stderr.read()
+        assert mine not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for ns in (mine + "-client", mine + "-server", mine):
+            subprocess.run(["ip", "netns", "delete", ns], capture_output=True)
