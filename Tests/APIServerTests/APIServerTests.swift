@@ -133,7 +133,9 @@ func service(_ name: String, _ spec: String = #"{"selector":{"app":"kiada"},"por
             let stale = try await c.send(.put, "\(svcPath)/quiz", obj.serializedString())
             #expect(stale.code == 409 && stale.json["reason"] == "Conflict")
             #expect(stale.json["message"] == #"Operation cannot be fulfilled on services "quiz": the object has been modified; please apply your changes to the latest version and try again"#)
-            let changedIP = try await c.send(.patch, "\(svcPath)/quiz", #"{"spec":{"clusterIP":"10.96.0.77","clusterIPs":["10.96.0.77"]}}"#,
+            // Any address but the allocated one (a /24 range: the allocator may have picked .77).
+            let other = created.json[path: ["spec", "clusterIP"]]?.string == "10.96.0.77" ? "10.96.0.78" : "10.96.0.77"
+            let changedIP = try await c.send(.patch, "\(svcPath)/quiz", #"{"spec":{"clusterIP":"\#(other)","clusterIPs":["\#(other)"]}}"#,
                                              contentType: "application/merge-patch+json")
             #expect(changedIP.code == 422)
         }
