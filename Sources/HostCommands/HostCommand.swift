@@ -60,7 +60,7 @@ public enum HostCommand {
         // `waitUntilExit`, not a termination handler: Foundation can miss the exit of a child
         // that ends before it is registered (a zombie, and a handler never called).
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<String, any Error>) in
-            DispatchQueue.global().async {
+            BlockingThread.run {
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: exe)
                 p.arguments = arguments
@@ -77,7 +77,7 @@ public enum HostCommand {
                 let errData = LockedData()
                 let group = DispatchGroup()
                 group.enter()
-                DispatchQueue.global().async {
+                BlockingThread.run {
                     errData.value = err.fileHandleForReading.readDataToEndOfFile()
                     group.leave()
                 }

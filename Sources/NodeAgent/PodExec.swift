@@ -25,7 +25,7 @@ enum PodExec {
         let done = DispatchGroup()
         for (pipe, id) in [(out, Self.stdout), (err, Self.stderr)] {
             done.enter()
-            DispatchQueue.global().async {
+            BlockingThread.run {
                 let h = pipe.fileHandleForReading
                 while true {
                     let chunk = h.availableData
@@ -36,7 +36,7 @@ enum PodExec {
             }
         }
         if let stdin {
-            DispatchQueue.global().async {
+            BlockingThread.run {
                 inp.fileHandleForWriting.write(stdin)
                 try? inp.fileHandleForWriting.close()
             }

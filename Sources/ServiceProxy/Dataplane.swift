@@ -42,7 +42,7 @@ public final class NFTablesSession: @unchecked Sendable {
     /// Runs the script as one transaction, on a thread of its own (the call blocks that thread).
     public func run(_ script: String) async throws {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            DispatchQueue.global().async {
+            BlockingThread.run {
                 c.resume(with: Result { try self.runBlocking(script) })
             }
         }
