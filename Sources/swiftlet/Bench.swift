@@ -36,11 +36,36 @@ func rssMiB(pid: Int32) -> Double {
 
 /// CPU seconds (user + system) a process has used, from /proc.
 func cpuSeconds(pid: Int32) -> Double {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-          let close = stat.lastIndex(of: ")") else { return .nan }
-    let fields = stat[stat.index(after: close)...].split(separator: " ")
-    guard fields.count > 13, let u = Double(fields[11]), let s = Double(fields[12]) else { return .nan }
+    guard let fields = procStatFields(pid), fields.count > 13, let u = Double(fields[11]), let s = Double(fields[12]) else { return .nan }
     return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// /proc/<pid>/stat after the command name (which may hold spaces): state, parent's pid, …
+func procStatFields(_ pid: Int32) -> [Substring]? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    return stat[stat.index(after: close)...].split(separator: " ")
+}
+
+/// Every descendant of a process: its children, then theirs, and so on.
+func descendants(of root: Int32) -> [Int32] {
+    var children: [Int32: [Int32]] = [:]
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let pid = Int32(entry), let fields = procStatFields(pid), fields.count > 1, let ppid = Int32(fields[1]) else { continue }
+        children[ppid, default: []].append(pid)
+    }
+    var found: [Int32] = []
+    var frontier = [root]
+    while !frontier.isEmpty {
+        frontier = frontier.flatMap { children[$0] ?? [] }
+        found += frontier
+    }
+    return found
+}
+
+/// RSS of a process and all its descendants, in MiB.
+func treeRSS(_ root: Int32) -> Double {
+    ([root] + descendants(of: root)).map { rssMiB(pid: $0) }.filter { !$0.isNaN }.reduce(0, +)
 }
 
 /// A `swiftlet server` child process on a scratch data directory and a free port.
@@ -331,6 +356,7 @@ struct EndpointsBench: AsyncParsableCommand {
             print("\(rate > 0 ? "\(format(rate)) per second" : "burst (\(clients) clients, as fast as they can)"): "
                   + "\(services) flips | \(format(wrote)) s | p50 \(format(s.percentile(0.5))) ms, p99 \(format(s.percentile(0.99))) ms "
                   + "(\(latencies.count) samples) | \(writes) for \(services) changes | \(format(cpuSeconds(pid: server.pid) - cpu0)) s")
+            // The next phase watches from now: a list that matches nothing is the cheapest way to read it.
             rv = try await client.list(Resources.endpointslices, namespace: ns, labelSelector: "swiftlet-bench=none").resourceVersion
         }
         print("server + controllers RSS with \(services) services, \(total) pods: \(format(rssMiB(pid: server.pid))) MiB")

@@ -62,33 +62,9 @@ enum BenchInterruption {
         if isRunning(pid) { kill(pid, SIGKILL) }
     }
 
-    /// Children first, then theirs (a child may have forked, as nsd does).
-    private static func descendants(of root: Int32) -> [Int32] {
-        var parent: [Int32: Int32] = [:]
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = Int32(entry), let fields = statFields(pid), fields.count > 1, let ppid = Int32(fields[1]) else { continue }
-            parent[pid] = ppid
-        }
-        var found: [Int32] = []
-        var frontier = [root]
-        while !frontier.isEmpty {
-            let next = parent.filter { frontier.contains($0.value) }.map(\.key).sorted()
-            found += next
-            frontier = next
-        }
-        return found
-    }
-
     /// Alive and not yet a zombie waiting for Foundation to reap it.
     private static func isRunning(_ pid: Int32) -> Bool {
-        guard let fields = statFields(pid) else { return false }
+        guard let fields = procStatFields(pid) else { return false }
         return fields.first != "Z"
-    }
-
-    /// /proc/<pid>/stat after the command name: state, parent's pid, …
-    private static func statFields(_ pid: Int32) -> [Substring]? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        return stat[stat.index(after: close)...].split(separator: " ")
     }
 }

@@ -186,18 +186,9 @@ struct DNSBench: AsyncParsableCommand {
         return PerfResult(qps: qps, p50: s.percentile(0.5), p99: s.percentile(0.99), rss: treeRSS(pid), lost: lost)
     }
 
-    func children(_ pid: Int32) -> [Int32] {
-        ((try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? "").split(separator: " ").compactMap { Int32($0) }
-    }
-
     func killTree(_ pid: Int32) {
-        for c in children(pid) { killTree(c) }
+        for p in descendants(of: pid).reversed() { kill(p, SIGKILL) }
         kill(pid, SIGKILL)
-    }
-
-    /// RSS of a process and its children, in MiB.
-    func treeRSS(_ pid: Int32) -> Double {
-        children(pid).reduce(rssMiB(pid: pid)) { $0 + treeRSS($1) }
     }
 
     func nsdVersion() -> String {

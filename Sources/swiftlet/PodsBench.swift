@@ -20,7 +20,7 @@ struct PodsBench: AsyncParsableCommand {
         let up = cluster.process
         print("swiftlet up --nodes \(nodes): all nodes Ready after \(format(Stats.ms(cluster.upTime))) ms")
         try await Task.sleep(for: .seconds(5))
-        print("idle RSS, whole cluster (\(nodes) nodes, no pods): \(format(clusterRSS(root: up.processIdentifier))) MiB")
+        print("idle RSS, whole cluster (\(nodes) nodes, no pods): \(format(treeRSS(up.processIdentifier))) MiB")
 
         let client = try cluster.client()
         defer { Task { await client.shutdown() } }
@@ -59,26 +59,7 @@ struct PodsBench: AsyncParsableCommand {
         print("pod start (first seen -> Ready): p50 \(format(starts.percentile(0.5))) ms, p99 \(format(starts.percentile(0.99))) ms")
         try await Task.sleep(for: .seconds(3))
         print("RSS with \(replicas) pods: control plane + agents \(format(rssMiB(pid: up.processIdentifier))) MiB, "
-              + "everything \(format(clusterRSS(root: up.processIdentifier))) MiB")
-    }
-
-    /// RSS of a process and all its descendants.
-    func clusterRSS(root: Int32) -> Double {
-        var children: [Int32: [Int32]] = [:]
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            if fields.count > 2, let ppid = Int32(fields[1]) { children[ppid, default: []].append(pid) }
-        }
-        var total = 0.0
-        var stack = [root]
-        while let p = stack.popLast() {
-            let r = rssMiB(pid: p)
-            if !r.isNaN { total += r }
-            stack += children[p] ?? []
-        }
-        return total
+              + "everything \(format(treeRSS(up.processIdentifier))) MiB")
     }
 }
 

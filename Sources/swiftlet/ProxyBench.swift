@@ -19,7 +19,7 @@ struct ProxyBench: AsyncParsableCommand {
     @Option(help: "One-service changes and EndpointSlice changes to time.") var changes = 50
     @Option(help: "Seconds per data-path measurement.") var seconds = 3.0
     @Option(help: "Client threads for the data path (the server has the other core).") var clients = 1
-    @Option(help: "Alternating rounds per data-path comparison.") var rounds = 5
+    @Option(help: "Rounds per data-path comparison, each on new connections.") var rounds = 5
     @Flag(help: "Stop after the memory of a process running the proxy alone.") var memoryOnly = false
     @Flag(help: "Only the data path (no API server, no sync figures).") var dataPathOnly = false
 
