@@ -187,7 +187,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
-        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI"], swiftSettings: strict),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "KubeClient"], swiftSettings: strict),
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeAPI", "HostCommands"], exclude: ["Golden"],
                     swiftSettings: strict),

@@ -1,6 +1,7 @@
 import KubeAPI
 import KubeClient
 import Logging
+import Synchronization
 
 /// Leader election through a `coordination.k8s.io/v1` Lease, as client-go's leaderelection
 /// does it: the holder renews `spec.renewTime` every `retryPeriod`; anyone may take the
@@ -39,7 +40,7 @@ public actor LeaderElector {
     /// candidate takes over at once.
     public func run(lead: @escaping @Sendable () async -> Void) async {
         while !Task.isCancelled {
-            if await tryAcquireOrRenew() {
+            if await attempt(within: config.renewDeadline) {
                 logger.notice("became leader (lease \(config.namespace)/\(config.name), identity \(config.identity))")
                 isLeader = true
                 let leading = Task { await lead() }
@@ -47,9 +48,9 @@ public actor LeaderElector {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: config.retryPeriod)
                     if Task.isCancelled { break }
-                    if await tryAcquireOrRenew() {
+                    if await attempt(within: config.renewDeadline - (ContinuousClock.now - lastRenew)) {
                         lastRenew = .now
-                    } else if ContinuousClock.now - lastRenew > config.renewDeadline {
+                    } else if ContinuousClock.now - lastRenew >= config.renewDeadline {
                         logger.warning("lost the lease \(config.namespace)/\(config.name): stopping the controllers")
                         break
                     }
@@ -66,6 +67,26 @@ public actor LeaderElector {
     }
 
     static func seconds(_ d: Duration) -> Int64 { d.components.seconds }
+
+    /// One acquire-or-renew, given up once `limit` has passed. A request that hangs rather than
+    /// fails must not keep a leader leading past its deadline while the Lease runs out (client-go
+    /// bounds its renewal by renewDeadline the same way): the late request is cancelled and not
+    /// waited for.
+    func attempt(within limit: Duration) async -> Bool {
+        guard limit > .zero else { return false }
+        let outcome = FirstOutcome()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                outcome.start(continuation, request: Task { outcome.finish(await self.tryAcquireOrRenew()) })
+                Task {
+                    try? await Task.sleep(for: limit)
+                    outcome.finish(false)
+                }
+            }
+        } onCancel: {
+            outcome.finish(false)
+        }
+    }
 
     func tryAcquireOrRenew() async -> Bool {
         let now = Timestamp.now
@@ -105,5 +126,41 @@ public actor LeaderElector {
         lease[path: ["spec", "holderIdentity"]] = ""
         lease[path: ["spec", "leaseDurationSeconds"]] = 1
         _ = try? await client.update(Resources.leases, namespace: config.namespace, lease)
+    }
+}
+
+/// Resumes a continuation with whichever outcome comes first, and cancels the request if that
+/// was not its own answer; later outcomes are dropped.
+private final class FirstOutcome: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Bool, Never>?
+        var request: Task<Void, Never>?
+        var result: Bool?
+    }
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<Bool, Never>, request: Task<Void, Never>) {
+        let early = state.withLock { s -> Bool? in
+            if let r = s.result { return r }
+            s.continuation = continuation
+            s.request = request
+            return nil
+        }
+        if let early {
+            request.cancel()
+            continuation.resume(returning: early)
+        }
+    }
+
+    func finish(_ value: Bool) {
+        let (waiting, request) = state.withLock { s -> (CheckedContinuation<Bool, Never>?, Task<Void, Never>?) in
+            guard s.result == nil else { return (nil, nil) }
+            s.result = value
+            defer { s.continuation = nil; s.request = nil }
+            return (s.continuation, s.request)
+        }
+        // The request's own answer arrives from inside its task: cancelling it then is harmless.
+        request?.cancel()
+        waiting?.resume(returning: value)
     }
 }
