@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded default: one SQLite file in WAL mode.
 ///
@@ -10,6 +11,11 @@ import GRDB
 public final class SQLiteStore: Store {
     private let pool: DatabasePool
     private let hub = WatchHub()
+    /// SQLite has one writer at a time. Writes wait for their turn here, suspended, rather than
+    /// in GRDB's writer queue, which would block the thread: with as many threads as cores
+    /// in Swift's pool, two blocked writers on two cores stop every other task (request
+    /// handling, the controllers) until the first commits.
+    private let writers = FIFOLock()
     public let path: String
 
     public init(path: String) throws {
@@ -84,6 +90,8 @@ public final class SQLiteStore: Store {
     /// on the writer queue, so watchers see events in revision order.
     private func write(_ body: @escaping @Sendable (Database, Int64) throws -> StoreEvent) async throws -> StoreEvent {
         let hub = self.hub
+        await writers.lock()
+        defer { writers.unlock() }
         return try wrap {
             try pool.write { db in
                 let rev = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = 'revision'")) ?? 0) + 1
@@ -175,6 +183,8 @@ public final class SQLiteStore: Store {
     }
 
     public func compact(through revision: Int64) async throws {
+        await writers.lock()
+        defer { writers.unlock() }
         try wrap {
             try pool.write { db in
                 let current = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'compacted'") ?? 0
@@ -193,7 +203,10 @@ public final class SQLiteStore: Store {
     }
 
     /// SQLite calls run synchronously on the caller's thread: they take microseconds, less
-    /// than the thread hops an asynchronous call would cost.
+    /// than the thread hops of GRDB's asynchronous calls. Writers take turns in `writers`
+    /// first. Reads stay synchronous too: GRDB's asynchronous reads hold a reader connection
+    /// while suspended, and a synchronous read waiting for one then blocks a thread that the
+    /// holder needs to finish (seen: a server with both of its pool threads stuck so).
     private func wrap<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
@@ -202,5 +215,48 @@ public final class SQLiteStore: Store {
         } catch {
             throw StoreError.backend(String(describing: error))
         }
+    }
+}
+
+/// A first-come, first-served lock whose waiters suspend instead of blocking their thread.
+/// Taking it when free costs one uncontended mutex.
+final class FIFOLock: Sendable {
+    private struct State {
+        var held = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var head = 0
+    }
+    private let state = Mutex(State())
+
+    func lock() async {
+        if state.withLock({ s in s.held ? false : { s.held = true; return true }() }) { return }
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let acquired = state.withLock { s -> Bool in
+                if !s.held {
+                    s.held = true
+                    return true
+                }
+                s.waiters.append(waiter)
+                return false
+            }
+            if acquired { waiter.resume() }
+        }
+    }
+
+    var waiting: Int { state.withLock { $0.waiters.count - $0.head } }
+
+    /// Hands the lock to the longest waiter, if any, which then holds it.
+    func unlock() {
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard s.head < s.waiters.count else {
+                s.held = false
+                s.waiters.removeAll(keepingCapacity: true)
+                s.head = 0
+                return nil
+            }
+            defer { s.head += 1 }
+            return s.waiters[s.head]
+        }
+        next?.resume()
     }
 }
