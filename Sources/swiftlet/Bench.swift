@@ -41,8 +41,8 @@ func cpuSeconds(pid: Int32) -> Double {
 }
 
 /// /proc/<pid>/stat after the command name (which may hold spaces): state, parent's pid, …
-func procStatFields(_ pid: Int32) -> [Substring]? {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+func procStatFields(_ pid: Int32, thread: String? = nil) -> [Substring]? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)" + (thread.map { "/task/\($0)" } ?? "") + "/stat", encoding: .utf8),
           let close = stat.lastIndex(of: ")") else { return nil }
     return stat[stat.index(after: close)...].split(separator: " ")
 }
@@ -164,6 +164,19 @@ struct APIBench: AsyncParsableCommand {
 
         let perClient = services / clients
         let clock = ContinuousClock()
+        // Every Service has a selector, so the controllers answer each create with an EndpointSlice and an
+        // Endpoints object: the creates are only done when those exist too. One watch counts the slices.
+        let sliceWatch = try KubeClient(credentials: client.credentials, maxConnections: 2)
+        defer { Task { await sliceWatch.shutdown() } }
+        let before = try await client.list(Resources.endpointslices, namespace: "default", labelSelector: "swiftlet-bench=none").resourceVersion
+        let slicesWritten = Task {
+            var seen = Set<String>()
+            for try await e in sliceWatch.watch(Resources.endpointslices, namespace: "default", resourceVersion: before, bookmarks: false)
+            where e.type == "ADDED" && e.object.labels["kubernetes.io/service-name"]?.hasPrefix("svc-") == true {
+                seen.insert(e.object.name)
+                if seen.count == perClient * clients { return }
+            }
+        }
         let serverCPU0 = cpuSeconds(pid: server.pid), selfCPU0 = cpuSeconds(pid: getpid())
         let started = clock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
@@ -191,6 +204,11 @@ struct APIBench: AsyncParsableCommand {
         print("creates: \(latencies.count) in \(format(elapsed)) s = \(format(Double(latencies.count) / elapsed)) creates/s")
         print("CPU during creates: server \(format(cpuSeconds(pid: server.pid) - serverCPU0)) s, benchmark client \(format(cpuSeconds(pid: getpid()) - selfCPU0)) s (2 cores shared)")
         print("mutation latency: p50 \(format(created.percentile(0.5))) ms, p99 \(format(created.percentile(0.99))) ms")
+
+        let createsDone = clock.now
+        _ = try await slicesWritten.value
+        print("controllers caught up (a slice for every service) \(format(Stats.ms(clock.now - createsDone) / 1000)) s after the last create; "
+              + "server CPU from the first create: \(format(cpuSeconds(pid: server.pid) - serverCPU0)) s")
 
         let t0 = clock.now
         let (items, rv) = try await client.list(Resources.services, namespace: "default")
@@ -247,6 +265,11 @@ struct EndpointsBench: AsyncParsableCommand {
     @Option(parsing: .upToNextOption,
             help: "One phase per rate: readiness flips per second at a steady pace, 0 for a burst (the clients as fast as they can).")
     var rates: [Double] = [100, 200, 300, 400, 0]
+
+    /// The latency target, judged on the steady phases: Kubernetes states its network-programming
+    /// latency objective for a cluster in steady state, and what it promises under a burst is
+    /// throughput (how soon everything is done), which is what the burst phase reports.
+    static let targetP99Milliseconds = 100.0
 
     func validate() throws {
         guard !rates.isEmpty, rates.count < podsPerService, rates.allSatisfy({ $0 >= 0 }) else {
@@ -306,7 +329,9 @@ struct EndpointsBench: AsyncParsableCommand {
 
         let watchClient = try KubeClient(credentials: client.credentials, maxConnections: 4)
         defer { Task { await watchClient.shutdown() } }
-        print("phase: flips | status writes took | status write → updated EndpointSlice seen by a watcher | slice writes | server + controllers CPU")
+        print("phase: flips | status writes took | status write → updated EndpointSlice seen by a watcher | slice writes | server + controllers CPU"
+              + " | p99 ≤ \(Int(Self.targetP99Milliseconds)) ms with writes = changes (steady rates) or throughput (burst)")
+        var steady: [(rate: Double, met: Bool)] = []
         for (phase, rate) in rates.enumerated() {
             // Phase k turns pod k of every service not-ready, a fresh change per service, after which its slice lists
             // one ready endpoint fewer than before the phase.
@@ -314,21 +339,23 @@ struct EndpointsBench: AsyncParsableCommand {
             let sent = SentTimes()
             let cpu0 = cpuSeconds(pid: server.pid)
             let since = rv
-            let watcher = Task { () -> ([Double], Int) in
+            let watcher = Task { () -> ([Double], Int, ContinuousClock.Instant) in
                 var latencies: [Double] = []
                 var writes = 0
                 var seen = Set<Int>()
+                var last = clock.now
                 for try await e in watchClient.watch(Resources.endpointslices, namespace: ns, resourceVersion: since, bookmarks: false) {
                     guard e.type != "BOOKMARK", let svc = e.object.labels["kubernetes.io/service-name"], svc.hasPrefix("svc-"),
                           let i = Int(svc.dropFirst(4)) else { continue }
                     writes += 1
                     if readyCount(e.object) == readyAfter, !seen.contains(i), let t = sent.get(i) {
                         seen.insert(i)
-                        latencies.append(Stats.ms(clock.now - t))
+                        last = clock.now
+                        latencies.append(Stats.ms(last - t))
                         if seen.count == services { break }
                     }
                 }
-                return (latencies, writes)
+                return (latencies, writes, last)
             }
             try await Task.sleep(for: .seconds(1))
             t0 = clock.now
@@ -351,14 +378,32 @@ struct EndpointsBench: AsyncParsableCommand {
                 try await parallel(services) { i in try await flip(i) }
             }
             let wrote = Stats.ms(clock.now - t0) / 1000
-            let (latencies, writes) = try await watcher.value
+            let (latencies, writes, lastSeen) = try await watcher.value
             let s = Stats(samples: latencies)
+            let p99 = s.percentile(0.99)
+            let verdict: String
+            if rate > 0 {
+                let met = latencies.count == services && writes == services && p99 <= Self.targetP99Milliseconds
+                verdict = met ? "target met" : "target missed"
+                steady.append((rate, met))
+            } else {
+                // All changes arrive at once, so each one's latency includes the wait behind the others:
+                // what the burst measures is how soon the last slice is right.
+                let drained = Stats.ms(lastSeen - t0) / 1000
+                verdict = "all seen \(format(drained)) s after the first write, \(Int((Double(services) / drained).rounded())) changes a second"
+            }
             print("\(rate > 0 ? "\(format(rate)) per second" : "burst (\(clients) clients, as fast as they can)"): "
-                  + "\(services) flips | \(format(wrote)) s | p50 \(format(s.percentile(0.5))) ms, p99 \(format(s.percentile(0.99))) ms "
-                  + "(\(latencies.count) samples) | \(writes) for \(services) changes | \(format(cpuSeconds(pid: server.pid) - cpu0)) s")
+                  + "\(services) flips | \(format(wrote)) s | p50 \(format(s.percentile(0.5))) ms, p99 \(format(p99)) ms "
+                  + "(\(latencies.count) samples) | \(writes) for \(services) changes | \(format(cpuSeconds(pid: server.pid) - cpu0)) s | \(verdict)")
             // The next phase watches from now: a list that matches nothing is the cheapest way to read it.
             rv = try await client.list(Resources.endpointslices, namespace: ns, labelSelector: "swiftlet-bench=none").resourceVersion
         }
         print("server + controllers RSS with \(services) services, \(total) pods: \(format(rssMiB(pid: server.pid))) MiB")
+        if !steady.isEmpty {
+            let met = steady.filter(\.met).map { format($0.rate) }, missed = steady.filter { !$0.met }.map { format($0.rate) }
+            print("steady rates: " + [met.isEmpty ? nil : "target met at \(met.joined(separator: ", ")) per second",
+                                      missed.isEmpty ? nil : "target missed at \(missed.joined(separator: ", ")) per second"]
+                .compactMap { $0 }.joined(separator: "; "))
+        }
     }
 }

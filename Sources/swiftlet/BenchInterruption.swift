@@ -62,9 +62,13 @@ enum BenchInterruption {
         if isRunning(pid) { kill(pid, SIGKILL) }
     }
 
-    /// Alive and not yet a zombie waiting for Foundation to reap it.
+    /// Alive and not yet a zombie waiting for Foundation to reap it. A process whose main thread
+    /// has returned while others still run (a server stuck in its shutdown) shows "Z" for the
+    /// process too, so its threads are asked.
     private static func isRunning(_ pid: Int32) -> Bool {
         guard let fields = procStatFields(pid) else { return false }
-        return fields.first != "Z"
+        if fields.first != "Z" { return true }
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return threads.contains { procStatFields(pid, thread: $0)?.first.map { $0 != "Z" } ?? false }
     }
 }

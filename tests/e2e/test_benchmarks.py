@@ -28,6 +28,10 @@ def test_endpoints_benchmark_times_every_change_in_every_phase():
     for line in phases:
         assert "(20 samples)" in line, line
         assert "| 20 for 20 changes |" in line, line
+    # The steady phase is judged against the target; the burst reports how soon all its changes were seen.
+    assert re.search(r"\| target (met|missed)$", phases[0]), phases[0]
+    assert re.search(r"\| all seen [\d.]+ s after the first write, \d+ changes a second$", phases[1]), phases[1]
+    assert re.search(r"^steady rates: target (met|missed) at 50\.00 per second$", out, re.M), out
 
 
 def test_endpoints_benchmark_refuses_more_phases_than_pods():
