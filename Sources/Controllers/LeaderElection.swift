@@ -63,7 +63,15 @@ public actor LeaderElector {
                 try? await Task.sleep(for: config.retryPeriod)
             }
         }
-        await release()
+        // Bounded too: a server that stopped answering must not hold up the shutdown. (Unstructured
+        // tasks: this one is cancelled already, and the release must still be tried.)
+        let releasing = Task { await self.release() }
+        let deadline = Task { [renewDeadline = config.renewDeadline] in
+            try? await Task.sleep(for: renewDeadline)
+            releasing.cancel()
+        }
+        await releasing.value
+        deadline.cancel()
     }
 
     static func seconds(_ d: Duration) -> Int64 { d.components.seconds }
