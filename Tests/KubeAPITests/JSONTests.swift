@@ -68,8 +68,18 @@ import Testing
         #expect(throws: (any Error).self) { try JSON.parseList(Array(text.utf8)) { _ in } }
     }
 
-    @Test func escapesControlCharacters() {
-        #expect(JSON.string("a\u{01}\"\\").serializedString() == #""a\u0001\"\\""#)
+    @Test(arguments: [
+        ("a\u{01}\"\\", #""a\u0001\"\\""#),
+        ("", #""""#),
+        ("plain", #""plain""#),
+        ("\"", #""\"""#),
+        ("a longer string than fifteen bytes\n", #""a longer string than fifteen bytes\n""#),
+        ("\t\r\u{1f}end", #""\t\r\u001fend""#),
+        ("é😀 and \\ in the middle", #""é😀 and \\ in the middle""#),
+    ])
+    func escapesWhatJSONRequires(text: String, json: String) throws {
+        #expect(JSON.string(text).serializedString() == json)
+        #expect(try JSON.parse(Array(json.utf8)) == .string(text))
     }
 }
 
