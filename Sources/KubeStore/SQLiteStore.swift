@@ -229,17 +229,15 @@ final class FIFOLock: Sendable {
     private let state = Mutex(State())
 
     func lock() async {
-        if state.withLock({ s in s.held ? false : { s.held = true; return true }() }) { return }
+        if state.withLock({ s in defer { s.held = true }; return !s.held }) { return }
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            let acquired = state.withLock { s -> Bool in
-                if !s.held {
-                    s.held = true
-                    return true
-                }
-                s.waiters.append(waiter)
-                return false
+            // Freed meanwhile: take it; otherwise wait for `unlock` to hand it over.
+            let freed = state.withLock { s -> Bool in
+                if s.held { s.waiters.append(waiter) }
+                defer { s.held = true }
+                return !s.held
             }
-            if acquired { waiter.resume() }
+            if freed { waiter.resume() }
         }
     }
 

@@ -24,6 +24,11 @@ struct Stats {
 
 func format(_ v: Double) -> String { String(format: "%.2f", v) }
 
+/// Where a watch starting now begins: a list that matches nothing is the cheapest way to read it.
+func currentResourceVersion(_ client: KubeClient, _ r: Resource, namespace: String) async throws -> String {
+    try await client.list(r, namespace: namespace, labelSelector: "swiftlet-bench=none").resourceVersion
+}
+
 /// Resident memory of a process in MiB, from /proc.
 func rssMiB(pid: Int32) -> Double {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return .nan }
@@ -168,7 +173,7 @@ struct APIBench: AsyncParsableCommand {
         // Endpoints object: the creates are only done when those exist too. One watch counts the slices.
         let sliceWatch = try KubeClient(credentials: client.credentials, maxConnections: 2)
         defer { Task { await sliceWatch.shutdown() } }
-        let before = try await client.list(Resources.endpointslices, namespace: "default", labelSelector: "swiftlet-bench=none").resourceVersion
+        let before = try await currentResourceVersion(client, Resources.endpointslices, namespace: "default")
         let slicesWritten = Task {
             var seen = Set<String>()
             for try await e in sliceWatch.watch(Resources.endpointslices, namespace: "default", resourceVersion: before, bookmarks: false)
@@ -395,8 +400,7 @@ struct EndpointsBench: AsyncParsableCommand {
             print("\(rate > 0 ? "\(format(rate)) per second" : "burst (\(clients) clients, as fast as they can)"): "
                   + "\(services) flips | \(format(wrote)) s | p50 \(format(s.percentile(0.5))) ms, p99 \(format(p99)) ms "
                   + "(\(latencies.count) samples) | \(writes) for \(services) changes | \(format(cpuSeconds(pid: server.pid) - cpu0)) s | \(verdict)")
-            // The next phase watches from now: a list that matches nothing is the cheapest way to read it.
-            rv = try await client.list(Resources.endpointslices, namespace: ns, labelSelector: "swiftlet-bench=none").resourceVersion
+            rv = try await currentResourceVersion(client, Resources.endpointslices, namespace: ns)  // the next phase watches from now
         }
         print("server + controllers RSS with \(services) services, \(total) pods: \(format(rssMiB(pid: server.pid))) MiB")
         if !steady.isEmpty {
