@@ -28,8 +28,16 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
     ],
     targets: [
-        // Pure Kubernetes API values: JSON, objects, selectors, patches, validation, tables.
-        .target(name: "KubeAPI", swiftSettings: strict),
+        // API machinery: ordered JSON and its codec, patches, selectors, errors, name and
+        // address validation, timestamps. No I/O, no knowledge of any kind.
+        .target(name: "KubeMachinery", swiftSettings: strict),
+        // Kubernetes' protobuf encoding read into the same JSON trees (kubectl's typed commands).
+        .target(name: "KubeProtobuf", dependencies: ["KubeMachinery"], swiftSettings: strict),
+        // Typed read models of the objects components consume, built once from JSON, with
+        // upstream's derived rules as members.
+        .target(name: "KubeModel", dependencies: ["KubeMachinery"], swiftSettings: strict),
+        // The per-kind rules: defaults, validation, tables, the served resources.
+        .target(name: "KubeAPI", dependencies: ["KubeMachinery", "KubeModel"], swiftSettings: strict),
         // The Store protocol with its memory and SQLite engines.
         .target(
             name: "KubeStore",
@@ -45,7 +53,7 @@ let package = Package(
         .target(
             name: "APIServer",
             dependencies: [
-                "KubeAPI", "KubeStore",
+                "KubeAPI", "KubeMachinery", "KubeModel", "KubeProtobuf", "KubeStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -65,7 +73,7 @@ let package = Package(
         .target(
             name: "KubeClient",
             dependencies: [
-                "KubeAPI",
+                "KubeAPI", "KubeMachinery", "KubeModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -78,7 +86,7 @@ let package = Package(
         .target(
             name: "Controllers",
             dependencies: [
-                "KubeAPI", "KubeClient",
+                "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -103,7 +111,7 @@ let package = Package(
         .target(
             name: "ServiceProxy",
             dependencies: [
-                "KubeAPI", "KubeClient", "CLinuxNamespaces", "CNFTables", "HostCommands",
+                "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "CLinuxNamespaces", "CNFTables", "HostCommands",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -117,7 +125,7 @@ let package = Package(
         .target(
             name: "HostLoadBalancer",
             dependencies: [
-                "KubeAPI", "KubeClient", "ServiceProxy",
+                "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "ServiceProxy",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -131,7 +139,7 @@ let package = Package(
         .target(
             name: "ClusterDNS",
             dependencies: [
-                "KubeAPI", "KubeClient", "CLinuxNamespaces",
+                "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "CLinuxNamespaces",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -146,7 +154,7 @@ let package = Package(
         .target(
             name: "NodeAgent",
             dependencies: [
-                "KubeAPI", "KubeClient", "ServiceProxy", "HostCommands",
+                "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "ServiceProxy", "HostCommands",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -172,7 +180,7 @@ let package = Package(
         .executableTarget(
             name: "swiftlet",
             dependencies: [
-                "KubeAPI", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent", "ServiceProxy", "HostCommands", "ClusterDNS", "HostLoadBalancer", "BuiltinImages", "CLinuxNamespaces", "APIFailover",
+                "KubeAPI", "KubeMachinery", "KubeModel", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent", "ServiceProxy", "HostCommands", "ClusterDNS", "HostLoadBalancer", "BuiltinImages", "CLinuxNamespaces", "APIFailover",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -186,20 +194,20 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strict
         ),
-        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
-        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "KubeClient"], swiftSettings: strict),
-        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "KubeAPI"], swiftSettings: strict),
-        .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeAPI", "HostCommands"], exclude: ["Golden"],
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeMachinery", "KubeModel", "KubeProtobuf"], swiftSettings: strict),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient"], swiftSettings: strict),
+        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "KubeAPI", "KubeMachinery", "KubeModel"], swiftSettings: strict),
+        .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeAPI", "KubeMachinery", "KubeModel", "HostCommands"], exclude: ["Golden"],
                     swiftSettings: strict),
-        .testTarget(name: "HostLoadBalancerTests", dependencies: ["HostLoadBalancer", "ServiceProxy", "KubeAPI", "HostCommands"], exclude: ["Golden"],
+        .testTarget(name: "HostLoadBalancerTests", dependencies: ["HostLoadBalancer", "ServiceProxy", "KubeAPI", "KubeMachinery", "KubeModel", "HostCommands"], exclude: ["Golden"],
                     swiftSettings: strict),
-        .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "KubeAPI"], swiftSettings: strict),
+        .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "KubeAPI", "KubeMachinery", "KubeModel"], swiftSettings: strict),
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], swiftSettings: strict),
         .testTarget(
             name: "APIServerTests",
             dependencies: [
-                "APIServer", "KubeAPI", "KubeStore", "KubeClient",
+                "APIServer", "KubeAPI", "KubeMachinery", "KubeModel", "KubeStore", "KubeClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

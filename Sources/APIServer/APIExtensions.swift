@@ -1,5 +1,6 @@
 import Hummingbird
 import KubeAPI
+import KubeMachinery
 
 /// Subresources served by other components (pod logs and exec come from node agents),
 /// and extra credentials (bootstrap tokens) — plugged in by whoever assembles the server.

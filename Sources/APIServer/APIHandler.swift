@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import KubeAPI
+import KubeProtobuf
+import KubeMachinery
 import KubeStore
 import Logging
 import NIOCore

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import HummingbirdTLS
 import KubeAPI
+import KubeMachinery
 import KubeStore
 import Logging
 import NIOSSL

@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 
 /// Discovery documents: `/version`, `/api`, `/apis`, and each group version's resource list.
 enum Discovery {

@@ -1,5 +1,6 @@
 import Hummingbird
 import KubeAPI
+import KubeMachinery
 
 /// OpenAPI v3 documents that describe each resource's operations and the query parameters
 /// the server honours (`fieldValidation`, `dryRun`). They carry no schemas: kubectl then

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import KubeAPI
+import KubeMachinery
 import Logging
 import NIOCore
 import NIOSSL

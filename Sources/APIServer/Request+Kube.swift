@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 
 /// A request path parsed the way the Kubernetes API lays paths out.
 struct ResourcePath: Equatable {

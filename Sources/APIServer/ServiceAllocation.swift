@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 
 /// What a Service write reserved, and what it frees once it is stored.
 struct AllocationTransaction: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import KubeMachinery
 import KubeStore
 
 /// Hands out ClusterIPs and NodePorts. Its state is rebuilt from the stored Services on

@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 import Yams
 
 /// YAML bodies (`Content-Type: application/yaml`) read into the same JSON trees, keys in order.

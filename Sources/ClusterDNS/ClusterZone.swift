@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import KubeMachinery
 
 /// The cluster's DNS data: Services, their endpoints and the namespaces, indexed for
 /// lookups. Built from API objects; pure.

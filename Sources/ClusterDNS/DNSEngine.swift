@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import KubeMachinery
 import NIOConcurrencyHelpers
 
 /// Answers DNS queries: cluster names from the current `ZoneData`, everything else through

@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 
 /// DNS record types and codes Swiftlet speaks (RFC 1035, 2782, 3596, 6891).
 public enum DNSType {

@@ -1,5 +1,6 @@
 import CLinuxNamespaces
 import KubeAPI
+import KubeMachinery
 import KubeClient
 import Logging
 import ServiceLifecycle

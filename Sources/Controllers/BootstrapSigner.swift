@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import KubeAPI
+import KubeMachinery
 import KubeClient
 import Logging
 

@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 
 /// The pure part of the Endpoints and EndpointSlice controllers: from a Service and its pods
 /// to the objects Kubernetes would have, and the fewest writes that get there.

@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import KubeMachinery
 
 /// The pure rules of the ReplicaSet and Deployment controllers and of the scheduler.
 public enum Workloads {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import KubeAPI
+import KubeMachinery
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1

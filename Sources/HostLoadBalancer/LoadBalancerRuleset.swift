@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 import ServiceProxy
 
 /// The outer load balancer's nftables table in the host's namespace, rendered whole from

@@ -1,3 +1,4 @@
+import KubeMachinery
 import Foundation
 
 /// A bootstrap token, `<id>.<secret>` (6 and 16 lowercase letters or digits), as kubeadm's:

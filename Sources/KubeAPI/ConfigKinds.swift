@@ -1,3 +1,4 @@
+import KubeMachinery
 import Foundation
 
 /// ConfigMaps and Secrets: what a joining node reads (`kube-public/cluster-info`, bootstrap

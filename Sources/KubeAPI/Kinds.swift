@@ -1,3 +1,4 @@
+import KubeMachinery
 // The kind-specific rules of each served resource: defaults, validation and table columns.
 
 enum NamespaceRules {

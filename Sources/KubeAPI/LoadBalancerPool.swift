@@ -1,3 +1,4 @@
+import KubeMachinery
 /// The addresses LoadBalancer Services get their external IPs from: an inclusive range.
 public struct LoadBalancerPool: Sendable, Equatable, CustomStringConvertible {
     public var first: IPv4Address

@@ -1,3 +1,4 @@
+import KubeMachinery
 /// Pod defaults, validation and printing.
 public enum PodRules {
     static let rules = ResourceRules(

@@ -1,3 +1,4 @@
+import KubeMachinery
 /// kubectl's printing rules for the cells of server-side tables.
 public enum Printing {
     /// `10.244.1.2:8080,10.244.2.3:8080 + 1 more...`

@@ -1,3 +1,4 @@
+import KubeMachinery
 /// Every resource type Swiftlet serves.
 public enum Resources {
     public static let namespaces = Resource(

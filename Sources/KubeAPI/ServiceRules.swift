@@ -1,3 +1,4 @@
+import KubeMachinery
 /// Service defaults, validation and printing, following Kubernetes' core/v1 rules.
 public enum ServiceRules {
     static let types = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]

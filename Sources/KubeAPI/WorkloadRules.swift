@@ -1,3 +1,4 @@
+import KubeMachinery
 /// Deployments and ReplicaSets (apps/v1).
 enum WorkloadRules {
     static func defaultTemplate(_ obj: inout JSON) {

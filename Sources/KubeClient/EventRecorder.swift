@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 
 /// Records Events as Kubernetes components do, so `kubectl describe` shows what happened.
 public struct EventRecorder: Sendable {

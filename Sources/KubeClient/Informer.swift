@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import KubeMachinery
 import Logging
 
 /// A list + watch cache of one resource, as client-go's informers keep: the current objects

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import KubeAPI
+import KubeMachinery
 import Logging
 import NIOCore
 import NIOHTTP1

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KubeAPI
+import KubeMachinery
 import Logging
 import NIOCore
 

@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 
 /// The names and addresses of one cluster's network, and the `ip` commands that build it.
 /// Pure: `HostNetwork` runs what this returns.

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HostCommands
 import KubeAPI
+import KubeMachinery
 import KubeClient
 import Logging
 import ServiceProxy

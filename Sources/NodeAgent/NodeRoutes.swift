@@ -1,5 +1,6 @@
 import HostCommands
 import KubeAPI
+import KubeMachinery
 import KubeClient
 import Logging
 

@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 
 /// The environment a container starts with, computed as the kubelet does: service links,
 /// then the container's own `env` (which wins), with `$(VAR)` references expanded.

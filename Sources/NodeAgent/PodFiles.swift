@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 
 /// The `/etc/resolv.conf` and `/etc/hosts` a pod sees, written as the kubelet writes them.
 public enum PodFiles {

@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 
 /// What the agent knows about one container, turned into a `containerStatuses` entry.
 public struct ContainerStatus: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 
 /// A compact binary form of `ServiceFragment`, in which the proxy keeps what it applied for
 /// each Service (under 100 bytes for a ClusterIP Service with two endpoints, against some

@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 
 /// The `nft -f` input that brings the kernel to a ruleset: the whole table at once, or the
 /// difference between two versions of some Services. Pure.

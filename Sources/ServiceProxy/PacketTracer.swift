@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 
 /// Follows a packet through a rendered ruleset the way the kernel would, for tests: which
 /// endpoints a new connection can reach, whether it is masqueraded, or whether it is

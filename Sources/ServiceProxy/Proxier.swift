@@ -1,6 +1,7 @@
 import Foundation
 import CLinuxNamespaces
 import KubeAPI
+import KubeMachinery
 import KubeClient
 import Logging
 

@@ -1,5 +1,6 @@
 import Synchronization
 import KubeAPI
+import KubeMachinery
 
 /// Turns Services and their endpoints into nftables rules for one node. Pure.
 ///

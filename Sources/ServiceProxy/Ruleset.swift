@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 
 /// A rule of a service chain, typed so the packet tracer can run it and `nftText` can
 /// print it. Base chains are fixed text (see `BaseRuleset`).

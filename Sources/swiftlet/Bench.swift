@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import HostCommands
 import KubeAPI
+import KubeMachinery
 import KubeClient
 
 struct Bench: AsyncParsableCommand {

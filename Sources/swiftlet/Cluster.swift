@@ -2,6 +2,7 @@ import APIServer
 import Foundation
 import HostCommands
 import KubeAPI
+import KubeMachinery
 import NodeAgent
 
 /// What `swiftlet up` records in the data directory (`cluster.json`), so that a second

@@ -3,6 +3,7 @@ import ClusterDNS
 import Foundation
 import HostCommands
 import KubeAPI
+import KubeMachinery
 import KubeClient
 import Logging
 import ServiceLifecycle

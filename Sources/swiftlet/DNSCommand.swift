@@ -3,6 +3,7 @@ import ArgumentParser
 import ClusterDNS
 import Foundation
 import KubeAPI
+import KubeMachinery
 import KubeClient
 import Logging
 import ServiceLifecycle

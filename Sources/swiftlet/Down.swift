@@ -2,6 +2,7 @@ import APIServer
 import ArgumentParser
 import Foundation
 import KubeAPI
+import KubeMachinery
 import NodeAgent
 
 struct Down: AsyncParsableCommand {

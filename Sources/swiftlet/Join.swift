@@ -4,6 +4,7 @@ import Controllers
 import Foundation
 import HostCommands
 import KubeAPI
+import KubeMachinery
 import KubeClient
 import NodeAgent
 

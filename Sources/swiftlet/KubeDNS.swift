@@ -2,6 +2,7 @@ import ArgumentParser
 import ClusterDNS
 import Foundation
 import KubeAPI
+import KubeMachinery
 import KubeClient
 import Logging
 import NodeAgent

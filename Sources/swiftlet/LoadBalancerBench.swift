@@ -3,6 +3,7 @@ import Foundation
 import HostCommands
 import HostLoadBalancer
 import KubeAPI
+import KubeMachinery
 import KubeClient
 
 /// `swiftlet bench lb`: from `kubectl expose … --type=LoadBalancer` to the first answer on

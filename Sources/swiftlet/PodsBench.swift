@@ -2,6 +2,7 @@ import APIServer
 import ArgumentParser
 import Foundation
 import KubeAPI
+import KubeMachinery
 import KubeClient
 
 /// `swiftlet bench pods`: `swiftlet up --nodes N` time to all nodes Ready, idle RSS of the

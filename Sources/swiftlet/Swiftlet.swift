@@ -4,6 +4,7 @@ import Controllers
 import KubeClient
 import Foundation
 import KubeAPI
+import KubeMachinery
 import Logging
 import ServiceLifecycle
 

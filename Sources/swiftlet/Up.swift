@@ -6,6 +6,7 @@ import Foundation
 import HostCommands
 import HostLoadBalancer
 import KubeAPI
+import KubeMachinery
 import KubeClient
 import Logging
 import NodeAgent

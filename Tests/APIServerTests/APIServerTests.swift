@@ -1,6 +1,7 @@
 import APIServer
 import Testing
 @testable import KubeAPI
+@testable import KubeMachinery
 
 let svcPath = "/api/v1/namespaces/kiada/services"
 

@@ -2,6 +2,7 @@ import APIServer
 import Hummingbird
 import HummingbirdTesting
 import KubeAPI
+import KubeMachinery
 import KubeStore
 import NIOCore
 

@@ -2,6 +2,7 @@ import APIServer
 import KubeStore
 import Testing
 @testable import KubeAPI
+@testable import KubeMachinery
 
 @Suite struct WatchTests {
     func svc(_ name: String, labels: JSON = .emptyObject) -> JSON {

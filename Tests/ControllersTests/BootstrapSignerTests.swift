@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import KubeMachinery
 import Testing
 @testable import Controllers
 

@@ -1,6 +1,7 @@
 import Testing
 @testable import Controllers
 @testable import KubeAPI
+@testable import KubeMachinery
 
 func pod(_ name: String, ip: String? = nil, ready: Bool = true, labels: [String: String] = ["app": "quiz"], node: String = "node-1",
          phase: String = "Running", terminating: Bool = false, namedPort: Int64? = nil, hostname: String? = nil,

@@ -1,6 +1,7 @@
 import Controllers
 import Foundation
 import KubeAPI
+import KubeMachinery
 import KubeClient
 import Logging
 import Testing

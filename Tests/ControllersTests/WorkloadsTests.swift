@@ -1,6 +1,7 @@
 import Testing
 @testable import Controllers
 @testable import KubeAPI
+@testable import KubeMachinery
 
 @Suite struct WorkloadsTests {
     @Test(arguments: [

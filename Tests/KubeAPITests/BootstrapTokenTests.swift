@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import KubeAPI
+@testable import KubeMachinery
 
 @Suite struct BootstrapTokenTests {
     @Test(arguments: [

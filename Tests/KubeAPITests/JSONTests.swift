@@ -1,5 +1,6 @@
 import Testing
 @testable import KubeAPI
+@testable import KubeMachinery
 
 @Suite struct JSONTests {
     @Test(arguments: [

@@ -1,5 +1,6 @@
 import Testing
 @testable import KubeAPI
+@testable import KubeMachinery
 
 @Suite struct PatchTests {
     func j(_ s: String) -> JSON { try! JSON.parse(s) }

@@ -1,5 +1,6 @@
 import Testing
 @testable import KubeAPI
+@testable import KubeMachinery
 
 @Suite struct SelectorTests {
     let labels = ["app": "kiada", "tier": "web", "env": "prod"]

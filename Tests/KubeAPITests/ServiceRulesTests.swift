@@ -1,5 +1,6 @@
 import Testing
 @testable import KubeAPI
+@testable import KubeMachinery
 
 /// Service defaulting and validation, case by case against the text a real API server returns
 /// (the upstream messages of `ValidateService`, `ValidateServiceUpdate` and their helpers).

@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeMachinery
 import NodeAgent
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import HostCommands
 import KubeAPI
+import KubeMachinery
 import Testing
 @testable import ServiceProxy
 

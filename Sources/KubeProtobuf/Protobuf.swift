@@ -1,3 +1,5 @@
+import KubeMachinery
+
 /// Reads Kubernetes' protobuf encoding (`application/vnd.kubernetes.protobuf`) into the same
 /// JSON tree a JSON body would give, so the rest of the server sees one format.
 public enum KubeProtobuf {

@@ -85,7 +85,7 @@ public struct FieldError: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    static func quote(_ s: String) -> String {
+    package static func quote(_ s: String) -> String {
         var out = "\""
         for ch in s.unicodeScalars {
             switch ch {

@@ -1,0 +1,154 @@
+import KubeMachinery
+
+/// A discovery.k8s.io/v1 EndpointSlice as the proxy, DNS and the load balancer read it.
+public struct EndpointSlice: KubeObject {
+    public struct Port: Sendable, Hashable {
+        public var name: String
+        public var `protocol`: PortProtocol
+        public var port: Int?
+        public var appProtocol: String?
+
+        public init(name: String = "", protocol: PortProtocol = .tcp, port: Int?, appProtocol: String? = nil) {
+            self.name = name
+            self.protocol = `protocol`
+            self.port = port
+            self.appProtocol = appProtocol
+        }
+
+        public init(_ json: JSON) {
+            name = json["name"]?.string ?? ""
+            `protocol` = PortProtocol(json["protocol"])
+            port = json["port"]?.intValue
+            appProtocol = json["appProtocol"]?.string
+        }
+
+        public var json: JSON {
+            var o = JSONObject()
+            if !name.isEmpty { o["name"] = .string(name) }
+            if `protocol` != .tcp { o["protocol"] = .string(`protocol`.rawValue) }
+            if let port { o["port"] = JSON(port) }
+            if let appProtocol { o["appProtocol"] = .string(appProtocol) }
+            return .object(o)
+        }
+    }
+
+    public struct Endpoint: Sendable, Hashable {
+        public var addresses: [String]
+        /// The conditions as written; absent ones are read through `isReady`/`isServing`.
+        public var ready: Bool?
+        public var serving: Bool?
+        public var terminating: Bool?
+        public var hostname: String?
+        public var nodeName: String?
+        public var targetRef: ObjectReference?
+
+        public init(addresses: [String], ready: Bool? = nil, serving: Bool? = nil, terminating: Bool? = nil,
+                    hostname: String? = nil, nodeName: String? = nil, targetRef: ObjectReference? = nil) {
+            self.addresses = addresses
+            self.ready = ready
+            self.serving = serving
+            self.terminating = terminating
+            self.hostname = hostname
+            self.nodeName = nodeName
+            self.targetRef = targetRef
+        }
+
+        public init(_ json: JSON) {
+            addresses = (json["addresses"]?.array ?? []).compactMap(\.string)
+            ready = json[path: ["conditions", "ready"]]?.bool
+            serving = json[path: ["conditions", "serving"]]?.bool
+            terminating = json[path: ["conditions", "terminating"]]?.bool
+            hostname = json["hostname"]?.string
+            nodeName = json["nodeName"]?.string
+            targetRef = json["targetRef"].map(ObjectReference.init)
+        }
+
+        /// Absent `ready` means ready (consumers must assume so, says the API).
+        public var isReady: Bool { ready ?? true }
+        /// Absent `serving` reads as `ready`.
+        public var isServing: Bool { serving ?? isReady }
+        public var isTerminating: Bool { terminating ?? false }
+
+        public var json: JSON {
+            var o = JSONObject([("addresses", JSON(addresses))])
+            var c = JSONObject()
+            if let ready { c["ready"] = .bool(ready) }
+            if let serving { c["serving"] = .bool(serving) }
+            if let terminating { c["terminating"] = .bool(terminating) }
+            if !c.isEmpty { o["conditions"] = .object(c) }
+            if let hostname { o["hostname"] = .string(hostname) }
+            if let nodeName { o["nodeName"] = .string(nodeName) }
+            if let targetRef { o["targetRef"] = targetRef.json }
+            return .object(o)
+        }
+
+        /// Without the reference to its pod: what caches that never read it keep.
+        public var withoutTargetRef: Endpoint {
+            var e = self
+            e.targetRef = nil
+            return e
+        }
+    }
+
+    public var metadata: ObjectMeta
+    /// `IPv4` when absent.
+    public var addressType: String
+    public var ports: [Port]
+    public var endpoints: [Endpoint]
+
+    public init(metadata: ObjectMeta, addressType: String = "IPv4", ports: [Port], endpoints: [Endpoint]) {
+        self.metadata = metadata
+        self.addressType = addressType
+        self.ports = ports
+        self.endpoints = endpoints
+    }
+
+    public init(_ json: JSON) {
+        metadata = ObjectMeta(json)
+        addressType = json["addressType"]?.nonEmptyString ?? "IPv4"
+        ports = (json["ports"]?.array ?? []).map(Port.init)
+        endpoints = (json["endpoints"]?.array ?? []).map(Endpoint.init)
+    }
+
+    public var json: JSON {
+        var o = JSONObject([("metadata", metadata.json), ("addressType", .string(addressType))])
+        if !ports.isEmpty { o["ports"] = .array(ports.map(\.json)) }
+        if !endpoints.isEmpty { o["endpoints"] = .array(endpoints.map(\.json)) }
+        return .object(o)
+    }
+
+    /// The Service the slice belongs to (its `kubernetes.io/service-name` label).
+    public var serviceName: String? { metadata.labels[WellKnownLabels.serviceName] }
+    public var isIPv4: Bool { addressType == "IPv4" }
+
+    /// Whether a service proxy programs it (kube-proxy's label selector).
+    public var isProxied: Bool {
+        metadata.labels[WellKnownLabels.serviceProxyName] == nil && metadata.labels[WellKnownLabels.headless] == nil
+    }
+}
+
+/// A reference to another object (an endpoint's pod).
+public struct ObjectReference: Sendable, Hashable {
+    public var kind: String
+    public var namespace: String
+    public var name: String
+    public var uid: String
+
+    public init(kind: String, namespace: String, name: String, uid: String) {
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+        self.uid = uid
+    }
+
+    public init(_ json: JSON) {
+        kind = json["kind"]?.string ?? ""
+        namespace = json["namespace"]?.string ?? ""
+        name = json["name"]?.string ?? ""
+        uid = json["uid"]?.string ?? ""
+    }
+
+    public var json: JSON {
+        ["kind": .string(kind), "namespace": .string(namespace), "name": .string(name), "uid": .string(uid)]
+    }
+}

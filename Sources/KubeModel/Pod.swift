@@ -1,0 +1,159 @@
+import KubeMachinery
+
+/// A core/v1 Pod as the controllers, the scheduler and the node agent read it.
+public struct Pod: KubeObject {
+    public struct ContainerPort: Sendable, Hashable {
+        public var name: String?
+        public var containerPort: Int?
+        public var `protocol`: PortProtocol
+
+        public init(_ json: JSON) {
+            name = json["name"]?.nonEmptyString
+            containerPort = json["containerPort"]?.intValue
+            `protocol` = PortProtocol(json["protocol"])
+        }
+
+        public var json: JSON {
+            var o = JSONObject()
+            if let name { o["name"] = .string(name) }
+            if let containerPort { o["containerPort"] = JSON(containerPort) }
+            if `protocol` != .tcp { o["protocol"] = .string(`protocol`.rawValue) }
+            return .object(o)
+        }
+    }
+
+    public var metadata: ObjectMeta
+    public var nodeName: String?
+    public var hostname: String?
+    public var subdomain: String?
+    public var hostNetwork: Bool
+    /// Every container's declared ports, in order (named ports are looked up here).
+    public var containerPorts: [ContainerPort]
+    public var phase: String?
+    public var podIP: String?
+    public var conditions: [Condition]
+
+    public init(_ json: JSON) {
+        metadata = ObjectMeta(json)
+        let spec = json["spec"] ?? .emptyObject
+        nodeName = spec["nodeName"]?.nonEmptyString
+        hostname = spec["hostname"]?.nonEmptyString
+        subdomain = spec["subdomain"]?.nonEmptyString
+        hostNetwork = spec["hostNetwork"]?.bool ?? false
+        containerPorts = (spec["containers"]?.array ?? []).flatMap { ($0["ports"]?.array ?? []).map(ContainerPort.init) }
+        let status = json["status"] ?? .emptyObject
+        phase = status["phase"]?.nonEmptyString
+        podIP = status["podIP"]?.nonEmptyString
+        conditions = Condition.list(status["conditions"])
+    }
+
+    public var json: JSON {
+        var spec = JSONObject()
+        if let nodeName { spec["nodeName"] = .string(nodeName) }
+        if let hostname { spec["hostname"] = .string(hostname) }
+        if let subdomain { spec["subdomain"] = .string(subdomain) }
+        if hostNetwork { spec["hostNetwork"] = true }
+        if !containerPorts.isEmpty { spec["containers"] = [["ports": .array(containerPorts.map(\.json))]] }
+        var status = JSONObject()
+        if let phase { status["phase"] = .string(phase) }
+        if let podIP { status["podIP"] = .string(podIP) }
+        if !conditions.isEmpty { status["conditions"] = .array(conditions.map(\.json)) }
+        return ["metadata": metadata.json, "spec": .object(spec), "status": .object(status)]
+    }
+
+    /// The `Ready` condition is `True` (upstream's `IsPodReady`).
+    public var isReady: Bool { conditions["Ready"]?.isTrue ?? false }
+    /// `Succeeded` or `Failed`: its containers will not run again.
+    public var isTerminal: Bool { phase == "Succeeded" || phase == "Failed" }
+    public var isScheduled: Bool { nodeName != nil }
+
+    /// The container port a Service's named `targetPort` refers to (upstream's
+    /// `FindPort`), or nil when no container declares it.
+    public func port(named name: String, protocol proto: PortProtocol) -> Int? {
+        containerPorts.first { $0.name == name && $0.protocol == proto }?.containerPort
+    }
+}
+
+/// A core/v1 Node as the scheduler, the controllers and the load balancer read it.
+public struct Node: KubeObject {
+    public struct Taint: Sendable, Hashable {
+        public var key: String
+        public var value: String?
+        public var effect: String
+        public var timeAdded: String?
+
+        public init(key: String, value: String? = nil, effect: String, timeAdded: String? = nil) {
+            self.key = key
+            self.value = value
+            self.effect = effect
+            self.timeAdded = timeAdded
+        }
+
+        public init(_ json: JSON) {
+            key = json["key"]?.string ?? ""
+            value = json["value"]?.string
+            effect = json["effect"]?.string ?? ""
+            timeAdded = json["timeAdded"]?.string
+        }
+
+        public var json: JSON {
+            var o: JSON = ["key": .string(key), "effect": .string(effect)]
+            if let value { o["value"] = .string(value) }
+            if let timeAdded { o["timeAdded"] = .string(timeAdded) }
+            return o
+        }
+    }
+
+    public var metadata: ObjectMeta
+    public var annotations: [String: String]
+    public var unschedulable: Bool
+    public var podCIDR: String?
+    public var taints: [Taint]
+    /// `status.addresses` as (type, address) pairs.
+    public var addresses: [(type: String, address: String)]
+    public var conditions: [Condition]
+
+    public init(_ json: JSON) {
+        metadata = ObjectMeta(json)
+        annotations = json.annotations
+        let spec = json["spec"] ?? .emptyObject
+        unschedulable = spec["unschedulable"]?.bool ?? false
+        podCIDR = spec["podCIDR"]?.nonEmptyString
+        taints = (spec["taints"]?.array ?? []).map(Taint.init)
+        let status = json["status"] ?? .emptyObject
+        addresses = (status["addresses"]?.array ?? []).compactMap { a in
+            guard let type = a["type"]?.string, let address = a["address"]?.string else { return nil }
+            return (type, address)
+        }
+        conditions = Condition.list(status["conditions"])
+    }
+
+    public static func == (a: Node, b: Node) -> Bool {
+        a.metadata == b.metadata && a.annotations == b.annotations && a.unschedulable == b.unschedulable && a.podCIDR == b.podCIDR
+            && a.taints == b.taints && a.addresses.elementsEqual(b.addresses, by: { $0 == $1 }) && a.conditions == b.conditions
+    }
+
+    public var json: JSON {
+        var meta = metadata.json
+        if !annotations.isEmpty { meta["annotations"] = JSON(annotations) }
+        var spec = JSONObject()
+        if unschedulable { spec["unschedulable"] = true }
+        if let podCIDR { spec["podCIDR"] = .string(podCIDR) }
+        if !taints.isEmpty { spec["taints"] = .array(taints.map(\.json)) }
+        var status = JSONObject()
+        if !addresses.isEmpty {
+            status["addresses"] = .array(addresses.map { ["type": .string($0.type), "address": .string($0.address)] })
+        }
+        if !conditions.isEmpty { status["conditions"] = .array(conditions.map(\.json)) }
+        return ["metadata": meta, "spec": .object(spec), "status": .object(status)]
+    }
+
+    /// The `Ready` condition is `True`.
+    public var isReady: Bool { conditions["Ready"]?.isTrue ?? false }
+    /// Ready and not cordoned: where new pods may go.
+    public var isSchedulable: Bool { isReady && !unschedulable }
+    /// The first `InternalIP` address.
+    public var internalIP: IPv4Address? {
+        addresses.first { $0.type == "InternalIP" }.flatMap { IPv4Address($0.address) }
+    }
+}
