@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeMachinery
+import KubeModel
 
 /// The cluster's DNS data: Services, their endpoints and the namespaces, indexed for
 /// lookups. Built from API objects; pure.

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import NIOConcurrencyHelpers
 
 /// Answers DNS queries: cluster names from the current `ZoneData`, everything else through

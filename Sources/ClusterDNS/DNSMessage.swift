@@ -1,5 +1,6 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 
 /// DNS record types and codes Swiftlet speaks (RFC 1035, 2782, 3596, 6891).
 public enum DNSType {

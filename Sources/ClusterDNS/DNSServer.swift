@@ -1,12 +1,13 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
 /// The cluster DNS server: UDP and TCP (RFC 1035 length-prefixed) on one address and port.
-public struct DNSServer: Service {
+public struct DNSServer: ServiceLifecycle.Service {
     static let messagesPerRead = 16
     /// A UDP query longer than this is cut short and answered FORMERR (queries are ~50–300 bytes).
     static let maxQueryBytes = 4096

@@ -1,13 +1,14 @@
 import CLinuxNamespaces
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import Logging
 import ServiceLifecycle
 
 /// Keeps a `DNSEngine`'s zone in step with Services, EndpointSlices and Namespaces: every
 /// change rebuilds the zone data (changes arriving together are folded into one rebuild).
-public struct ZoneWatcher: Service {
+public struct ZoneWatcher: ServiceLifecycle.Service {
     let client: KubeClient
     let engine: DNSEngine
     let logger: Logger

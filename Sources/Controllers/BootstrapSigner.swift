@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import Logging
 
@@ -37,13 +38,13 @@ public actor BootstrapSigner {
     static let signaturePrefix = "jws-kubeconfig-"
 
     let client: KubeClient
-    let secrets: Informer
-    let configMaps: Informer
+    let secrets: Informer<JSON>
+    let configMaps: Informer<JSON>
     let period: Duration
     let logger: Logger
     private var stopped = false
 
-    public init(client: KubeClient, secrets: Informer, configMaps: Informer, period: Duration = .milliseconds(500), logger: Logger) {
+    public init(client: KubeClient, secrets: Informer<JSON>, configMaps: Informer<JSON>, period: Duration = .milliseconds(500), logger: Logger) {
         self.client = client
         self.secrets = secrets
         self.configMaps = configMaps

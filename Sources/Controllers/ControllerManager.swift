@@ -1,5 +1,6 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import Logging
 import ServiceLifecycle
@@ -7,7 +8,7 @@ import ServiceLifecycle
 /// Runs the controllers as API clients of a cluster, until graceful shutdown — only while
 /// it holds the `kube-system/swiftlet-controller-manager` Lease, so that with several API
 /// servers on one store the controllers run once, and move when their holder dies.
-public struct ControllerManager: Service {
+public struct ControllerManager: ServiceLifecycle.Service {
     let client: KubeClient
     let logger: Logger
     let loadBalancerPool: LoadBalancerPool?

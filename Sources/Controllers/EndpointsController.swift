@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import Logging
 
@@ -8,10 +9,10 @@ import Logging
 /// Two Kubernetes controllers (endpoints and endpointslice) sharing one set of informers.
 public actor EndpointsController {
     let client: KubeClient
-    let services: Informer
-    let pods: Informer
-    let slices: Informer
-    let endpoints: Informer
+    let services: Informer<JSON>
+    let pods: Informer<JSON>
+    let slices: Informer<JSON>
+    let endpoints: Informer<JSON>
     let queue = WorkQueue()
     let logger: Logger
     public let maxEndpointsPerSlice: Int
@@ -27,7 +28,7 @@ public actor EndpointsController {
     private var writtenEndpoints: [String: JSON] = [:]
     public private(set) var writes = 0
 
-    public init(client: KubeClient, services: Informer, pods: Informer, slices: Informer, endpoints: Informer,
+    public init(client: KubeClient, services: Informer<JSON>, pods: Informer<JSON>, slices: Informer<JSON>, endpoints: Informer<JSON>,
                 maxEndpointsPerSlice: Int = 100, workers: Int = 5, logger: Logger) {
         self.workers = workers
         self.client = client
@@ -108,7 +109,7 @@ public actor EndpointsController {
     /// echo of its own write (the resourceVersion it got back) does not, as kube-controller-
     /// manager's slice tracker skips its own generations: nothing would be left to do, and
     /// with several workers each echo would cost a reconcile of its own.
-    private func watchOwned(_ informer: Informer, slices: Bool) async {
+    private func watchOwned(_ informer: Informer<JSON>, slices: Bool) async {
         for await c in await informer.changes() {
             guard let obj = c.new ?? c.old,
                   let name = slices ? obj.labels[EndpointsPlanner.serviceNameLabel] : obj.name else { continue }

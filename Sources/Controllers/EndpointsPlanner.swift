@@ -1,5 +1,6 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 
 /// The pure part of the Endpoints and EndpointSlice controllers: from a Service and its pods
 /// to the objects Kubernetes would have, and the fewest writes that get there.

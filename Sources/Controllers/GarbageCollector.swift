@@ -1,5 +1,6 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import Logging
 
@@ -7,14 +8,14 @@ import Logging
 /// following `metadata.ownerReferences` as Kubernetes' garbage collector does.
 public actor GarbageCollector {
     let client: KubeClient
-    let informers: [Informer]
+    let informers: [Informer<JSON>]
     let logger: Logger
     let queue = WorkQueue()
 
     static let resourceByKind: [String: Resource] = Dictionary(
         uniqueKeysWithValues: Resources.all.map { ("\($0.apiVersion)/\($0.kind)", $0) })
 
-    public init(client: KubeClient, informers: [Informer], logger: Logger) {
+    public init(client: KubeClient, informers: [Informer<JSON>], logger: Logger) {
         self.client = client
         self.informers = informers
         self.logger = logger
@@ -38,7 +39,7 @@ public actor GarbageCollector {
         for uid in uids { dependentsByOwner[uid, default: []].insert(workKey) }
     }
 
-    func informer(for r: Resource) -> Informer? { informers.first { $0.resource.plural == r.plural && $0.resource.group == r.group } }
+    func informer(for r: Resource) -> Informer<JSON>? { informers.first { $0.resource.plural == r.plural && $0.resource.group == r.group } }
 
     static func workKey(_ r: Resource, _ obj: JSON) -> String { "\(r.apiVersion)/\(r.kind)|\(Informer.key(obj))" }
 

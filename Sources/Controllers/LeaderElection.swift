@@ -1,5 +1,6 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import Logging
 import Synchronization

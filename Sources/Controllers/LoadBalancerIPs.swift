@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import Logging
 
@@ -60,7 +61,7 @@ public enum LoadBalancerIPPlanner {
 
     /// The outcome for every managed Service, keyed `namespace/name`.
     public static func plan(_ services: [JSON], pool: LoadBalancerPool) -> [String: Outcome] {
-        let managed = services.filter(ServiceRules.isSwiftletLoadBalancer).sorted {
+        let managed = services.filter { Service($0).isSwiftletLoadBalancer }.sorted {
             let a = $0[path: ["metadata", "creationTimestamp"]]?.string ?? "", b = $1[path: ["metadata", "creationTimestamp"]]?.string ?? ""
             return a != b ? a < b : Informer.key($0) < Informer.key($1)
         }
@@ -137,7 +138,7 @@ public enum LoadBalancerIPPlanner {
 /// only in the Services' status: each pass re-plans from the informer's cache.
 public actor LoadBalancerIPController {
     let client: KubeClient
-    let services: Informer
+    let services: Informer<JSON>
     let pool: LoadBalancerPool
     let events: EventRecorder
     let logger: Logger
@@ -145,7 +146,7 @@ public actor LoadBalancerIPController {
     /// The last outcome announced per Service, so each change makes one Event.
     private var announced: [String: LoadBalancerIPPlanner.Outcome] = [:]
 
-    public init(client: KubeClient, services: Informer, pool: LoadBalancerPool, logger: Logger) {
+    public init(client: KubeClient, services: Informer<JSON>, pool: LoadBalancerPool, logger: Logger) {
         self.client = client
         self.services = services
         self.pool = pool

@@ -1,5 +1,6 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import Logging
 
@@ -7,13 +8,13 @@ import Logging
 /// Service can point at something outside the cluster and every consumer of slices sees it.
 public actor MirroringController {
     let client: KubeClient
-    let services: Informer
-    let slices: Informer
-    let endpoints: Informer
+    let services: Informer<JSON>
+    let slices: Informer<JSON>
+    let endpoints: Informer<JSON>
     let queue = WorkQueue()
     let logger: Logger
 
-    public init(client: KubeClient, services: Informer, slices: Informer, endpoints: Informer, logger: Logger) {
+    public init(client: KubeClient, services: Informer<JSON>, slices: Informer<JSON>, endpoints: Informer<JSON>, logger: Logger) {
         self.client = client
         self.services = services
         self.slices = slices

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import Logging
 
@@ -9,8 +10,8 @@ import Logging
 /// turns its pods' Ready condition False so Endpoints and EndpointSlices follow.
 public actor NodeLifecycleController {
     let client: KubeClient
-    let nodes: Informer
-    let pods: Informer
+    let nodes: Informer<JSON>
+    let pods: Informer<JSON>
     let grace: Duration
     let period: Duration
     let logger: Logger
@@ -18,7 +19,7 @@ public actor NodeLifecycleController {
 
     public static let unreachableTaint = "node.kubernetes.io/unreachable"
 
-    public init(client: KubeClient, nodes: Informer, pods: Informer, grace: Duration = .seconds(40),
+    public init(client: KubeClient, nodes: Informer<JSON>, pods: Informer<JSON>, grace: Duration = .seconds(40),
                 period: Duration = .seconds(5), logger: Logger) {
         self.client = client
         self.nodes = nodes

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import Logging
 
@@ -29,14 +30,14 @@ extension KeyedController {
 /// Keeps each ReplicaSet's number of pods at `spec.replicas`.
 public actor ReplicaSetController: KeyedController {
     let client: KubeClient
-    let replicaSets: Informer
-    let pods: Informer
+    let replicaSets: Informer<JSON>
+    let pods: Informer<JSON>
     let events: EventRecorder
     let queue = WorkQueue()
     /// Pods created or deleted but not yet seen by the informer, per ReplicaSet uid.
     private var expectations: [String: (creates: Int, deletes: Set<String>)] = [:]
 
-    public init(client: KubeClient, replicaSets: Informer, pods: Informer) {
+    public init(client: KubeClient, replicaSets: Informer<JSON>, pods: Informer<JSON>) {
         self.client = client
         self.replicaSets = replicaSets
         self.pods = pods
@@ -143,12 +144,12 @@ public actor ReplicaSetController: KeyedController {
 /// Rolls Deployments out through ReplicaSets, honouring maxSurge, maxUnavailable and readiness.
 public actor DeploymentController: KeyedController {
     let client: KubeClient
-    let deployments: Informer
-    let replicaSets: Informer
+    let deployments: Informer<JSON>
+    let replicaSets: Informer<JSON>
     let events: EventRecorder
     let queue = WorkQueue()
 
-    public init(client: KubeClient, deployments: Informer, replicaSets: Informer) {
+    public init(client: KubeClient, deployments: Informer<JSON>, replicaSets: Informer<JSON>) {
         self.client = client
         self.deployments = deployments
         self.replicaSets = replicaSets
@@ -325,8 +326,8 @@ public actor DeploymentController: KeyedController {
 /// with an event saying why.
 public actor Scheduler: KeyedController {
     let client: KubeClient
-    let pods: Informer
-    let nodes: Informer
+    let pods: Informer<JSON>
+    let nodes: Informer<JSON>
     let events: EventRecorder
     let queue = WorkQueue()
     private var reported: Set<String> = []
@@ -334,7 +335,7 @@ public actor Scheduler: KeyedController {
     /// scheduled in a burst spread instead of all seeing the same counts.
     private var assumed: [String: String] = [:]
 
-    public init(client: KubeClient, pods: Informer, nodes: Informer) {
+    public init(client: KubeClient, pods: Informer<JSON>, nodes: Informer<JSON>) {
         self.client = client
         self.pods = pods
         self.nodes = nodes

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeMachinery
+import KubeModel
 
 /// The pure rules of the ReplicaSet and Deployment controllers and of the scheduler.
 public enum Workloads {

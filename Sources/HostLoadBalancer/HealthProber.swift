@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import Logging
 import ServiceLifecycle
@@ -10,7 +11,7 @@ import ServiceProxy
 /// watches LoadBalancer Services, their EndpointSlices and the Nodes, health-checks the
 /// nodes, and keeps one nftables table in the host's namespace that spreads each
 /// `EXTERNAL-IP:port` over the healthy nodes' NodePorts.
-public actor HostLoadBalancer: Service {
+public actor HostLoadBalancer: ServiceLifecycle.Service {
     public struct Configuration: Sendable {
         /// The cluster's name, for the table's comment.
         public var cluster: String
@@ -44,26 +45,35 @@ public actor HostLoadBalancer: Service {
 
     public nonisolated func run() async throws {
         // Both are listed, never selected by label: no label index.
-        let services = Informer(Resources.services, client: client, packed: true, replaysInitialList: false, indexedLabels: [],
-                                logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
-        let slices = Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false, indexedLabels: [],
-                              logger: logger) {
-            $0.slimmedSlice()
+        let services = Informer(Resources.services, of: KubeModel.Service.self, client: client, packed: true,
+                                replaysInitialList: false, indexedLabels: [], logger: logger) { svc in
+            var slim = svc
+            slim.metadata = svc.metadata.slimmed(keepingLabels: [])
+            slim.metadata.creationTimestamp = svc.metadata.creationTimestamp
+            slim.selector = nil
+            return slim
         }
-        let nodes = Informer(Resources.nodes, client: client, logger: logger) { $0.slimmed(keeping: ["status"]) }
+        let slices = Informer(Resources.endpointslices, of: EndpointSlice.self, client: client, packed: true, replaysInitialList: false,
+                              indexedLabels: [], logger: logger) { slice in
+            var slim = slice
+            slim.metadata = slice.metadata.slimmed(keepingLabels: [WellKnownLabels.serviceName])
+            slim.endpoints = slice.endpoints.map(\.withoutTargetRef)
+            return slim
+        }
+        let nodes = Informer(Resources.nodes, of: Node.self, client: client, logger: logger)
         let (signals, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await setKick(kick)
         let prober = self.prober
         let healthChanges = await prober.changes()
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                for informer in [services, slices, nodes] {
-                    group.addTask { await informer.run() }
-                    group.addTask {
-                        // Slices matter only for Services without NodePorts; checking is not worth it.
-                        for await _ in await informer.changes() { kick.yield() }
-                    }
-                }
+                // Slices matter only for Services without NodePorts; checking is not worth it.
+                group.addTask { await services.run() }
+                group.addTask { await slices.run() }
+                group.addTask { await nodes.run() }
+                group.addTask { for await _ in await services.changes() { kick.yield() } }
+                group.addTask { for await _ in await slices.changes() { kick.yield() } }
+                group.addTask { for await _ in await nodes.changes() { kick.yield() } }
                 group.addTask { await prober.run() }
                 group.addTask { for await _ in healthChanges { kick.yield() } }
                 group.addTask {
@@ -82,16 +92,13 @@ public actor HostLoadBalancer: Service {
 
     private func setKick(_ k: AsyncStream<Void>.Continuation) { kick = k }
 
-    func sync(services: Informer, slices: Informer, nodes: Informer) async {
-        let svcs = await services.list().filter(ServiceRules.isSwiftletLoadBalancer)
+    func sync(services: Informer<KubeModel.Service>, slices: Informer<EndpointSlice>, nodes: Informer<Node>) async {
+        let svcs = await services.list().filter(\.isSwiftletLoadBalancer)
         let lbNodes = await nodes.list().compactMap(LoadBalancerNode.init).sorted { $0.name < $1.name }
         await prober.watch(LoadBalancerModel.probes(services: svcs, nodes: lbNodes))
-        var slicesByService: [String: [JSON]] = [:]
-        for svc in svcs where (svc[path: ["spec", "allocateLoadBalancerNodePorts"]]?.bool == false) {
-            let key = Informer.key(svc)
-            slicesByService[key] = await slices.list(namespace: svc.namespace).filter {
-                $0.labels[ProxyObjects.serviceNameLabel] == svc.name
-            }
+        var slicesByService: [String: [EndpointSlice]] = [:]
+        for svc in svcs where svc.allocateLoadBalancerNodePorts == false {
+            slicesByService[svc.metadata.key] = await slices.list(namespace: svc.namespace).filter { $0.serviceName == svc.name }
         }
         let health = await prober.results()
         let frontends = LoadBalancerModel.frontends(services: svcs, slices: slicesByService, nodes: lbNodes,

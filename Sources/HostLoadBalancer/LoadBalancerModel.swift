@@ -1,5 +1,6 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import ServiceProxy
 
@@ -17,13 +18,9 @@ public struct LoadBalancerNode: Sendable, Hashable {
     }
 
     /// A Node object's name, InternalIP and readiness (nil without an InternalIP).
-    public init?(_ node: JSON) {
-        guard let ip = (node[path: ["status", "addresses"]]?.array ?? []).first(where: { $0["type"]?.string == "InternalIP" })?["address"]?
-            .string.flatMap(IPv4Address.init) else { return nil }
-        let ready = (node[path: ["status", "conditions"]]?.array ?? []).contains {
-            $0["type"]?.string == "Ready" && $0["status"]?.string == "True"
-        }
-        self.init(name: node.name, ip: ip, ready: ready)
+    public init?(_ node: Node) {
+        guard let ip = node.internalIP else { return nil }
+        self.init(name: node.name, ip: ip, ready: node.isReady)
     }
 }
 
@@ -89,14 +86,12 @@ public struct Frontend: Sendable, Hashable, Comparable {
 /// Which nodes (or pods) each load-balancer address sends traffic to. Pure: health is
 /// whatever the `healthy` function says about a probe (nil: not known yet).
 public enum LoadBalancerModel {
-    static func ingressIPs(_ svc: JSON) -> [IPv4Address] {
-        (svc[path: ["status", "loadBalancer", "ingress"]]?.array ?? []).compactMap { $0["ip"]?.string.flatMap(IPv4Address.init) }
-    }
+    static func ingressIPs(_ svc: Service) -> [IPv4Address] { svc.ingressIPs.compactMap(IPv4Address.init) }
 
     /// Every health check the frontends depend on.
-    public static func probes(services: [JSON], nodes: [LoadBalancerNode]) -> Set<HealthProbe> {
+    public static func probes(services: [Service], nodes: [LoadBalancerNode]) -> Set<HealthProbe> {
         var out = Set(nodes.map { HealthProbe(ip: $0.ip, port: HealthCheckServers.proxyHealthPort) })
-        for svc in services where ServiceRules.isSwiftletLoadBalancer(svc) && !ingressIPs(svc).isEmpty {
+        for svc in services where svc.isSwiftletLoadBalancer && !ingressIPs(svc).isEmpty {
             for sp in ProxyObjects.ports(of: svc) {
                 guard let nodePort = sp.nodePort else { continue }
                 if let hc = sp.healthCheckNodePort {
@@ -114,7 +109,7 @@ public enum LoadBalancerModel {
     /// a node keeps its place until its check says otherwise, so switching a Service to
     /// `externalTrafficPolicy: Local` does not empty its frontend for a moment, while a new
     /// frontend admits a node only once the check passes.
-    public static func frontends(services: [JSON], slices: [String: [JSON]], nodes: [LoadBalancerNode],
+    public static func frontends(services: [Service], slices: [String: [EndpointSlice]], nodes: [LoadBalancerNode],
                                  previous: [Frontend] = [], healthy: (HealthProbe) -> Bool?) -> [Frontend] {
         var before: [String: Set<IPv4Address>] = [:]
         for f in previous where f.viaNodePorts { before[f.address] = Set(f.targets.map(\.ip)) }
@@ -122,9 +117,8 @@ public enum LoadBalancerModel {
         let live = nodes.filter { $0.ready && healthy(HealthProbe(ip: $0.ip, port: HealthCheckServers.proxyHealthPort)) == true }
         let liveNames = Set(live.map(\.name))
         var out: [Frontend] = []
-        let served = services.filter(ServiceRules.isSwiftletLoadBalancer).sorted {
-            ($0[path: ["metadata", "creationTimestamp"]]?.string ?? "", Informer.key($0))
-                < ($1[path: ["metadata", "creationTimestamp"]]?.string ?? "", Informer.key($1))
+        let served = services.filter(\.isSwiftletLoadBalancer).sorted {
+            ($0.metadata.creationTimestamp ?? "", $0.metadata.key) < ($1.metadata.creationTimestamp ?? "", $1.metadata.key)
         }
         for svc in served {
             let ips = ingressIPs(svc)

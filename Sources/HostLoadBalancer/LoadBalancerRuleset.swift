@@ -1,5 +1,6 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import ServiceProxy
 
 /// The outer load balancer's nftables table in the host's namespace, rendered whole from

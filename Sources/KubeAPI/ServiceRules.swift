@@ -1,22 +1,14 @@
+import KubeModel
 import KubeMachinery
 /// Service defaults, validation and printing, following Kubernetes' core/v1 rules.
 public enum ServiceRules {
     static let types = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
     static let protocols = ["SCTP", "TCP", "UDP"]
 
-    public static func isHeadless(_ svc: JSON) -> Bool { svc[path: ["spec", "clusterIP"]]?.string == "None" }
-    public static func type(_ svc: JSON) -> String { svc[path: ["spec", "type"]]?.string ?? "ClusterIP" }
-
-    /// The `loadBalancerClass` of Swiftlet's own load balancer (also what no class means).
-    public static let swiftletLoadBalancerClass = "swiftlet.io/load-balancer"
-
-    /// A LoadBalancer Service (not being deleted) that Swiftlet's load balancer serves:
-    /// no `loadBalancerClass`, or Swiftlet's; any other class belongs to another controller.
-    public static func isSwiftletLoadBalancer(_ svc: JSON) -> Bool {
-        guard type(svc) == "LoadBalancer", svc.deletionTimestamp == nil else { return false }
-        let cls = svc[path: ["spec", "loadBalancerClass"]]?.string
-        return cls == nil || cls == swiftletLoadBalancerClass
-    }
+    // The derived rules are the typed model's members, so validation, allocation and every
+    // component that reads Services decide them the same way.
+    public static func isHeadless(_ svc: JSON) -> Bool { Service(svc).isHeadless }
+    public static func type(_ svc: JSON) -> String { Service(svc).type.rawValue }
 
     static let rules = ResourceRules(
         nameErrors: Validation.dns1035LabelErrors,
@@ -99,25 +91,15 @@ public enum ServiceRules {
         if ["ClusterIP", "NodePort", "LoadBalancer"].contains(t), spec["internalTrafficPolicy"]?.string ?? "" == "" {
             spec["internalTrafficPolicy"] = "Cluster"
         }
-        if isExternallyAccessible(["spec": spec]), spec["externalTrafficPolicy"]?.string ?? "" == "" {
+        if Service(["spec": spec]).externallyAccessible, spec["externalTrafficPolicy"]?.string ?? "" == "" {
             spec["externalTrafficPolicy"] = "Cluster"
         }
         if t == "LoadBalancer", spec["allocateLoadBalancerNodePorts"] == nil { spec["allocateLoadBalancerNodePorts"] = true }
         obj["spec"] = spec
     }
 
-    /// NodePort and LoadBalancer Services, and ClusterIP Services with external IPs
-    /// (Kubernetes' `ExternallyAccessible`): the ones `externalTrafficPolicy` applies to.
-    public static func isExternallyAccessible(_ svc: JSON) -> Bool {
-        let t = type(svc)
-        return t == "NodePort" || t == "LoadBalancer"
-            || (t == "ClusterIP" && !(svc[path: ["spec", "externalIPs"]]?.array ?? []).isEmpty)
-    }
-
-    /// LoadBalancer with `externalTrafficPolicy: Local`: the Services that get a `healthCheckNodePort`.
-    public static func needsHealthCheck(_ svc: JSON) -> Bool {
-        type(svc) == "LoadBalancer" && svc[path: ["spec", "externalTrafficPolicy"]]?.string == "Local"
-    }
+    public static func isExternallyAccessible(_ svc: JSON) -> Bool { Service(svc).externallyAccessible }
+    public static func needsHealthCheck(_ svc: JSON) -> Bool { Service(svc).needsHealthCheck }
 
     /// Go's `%#v` of the `core.ServicePort{Protocol, Port}` key that upstream reports a duplicate with.
     static func goServicePortKey(_ proto: String, _ port: Int64) -> String {

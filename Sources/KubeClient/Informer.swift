@@ -1,18 +1,20 @@
 import Foundation
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import Logging
 
 /// A list + watch cache of one resource, as client-go's informers keep: the current objects
 /// by `namespace/name`, and a stream of the keys that changed. It re-lists when the watch
-/// ends or its resourceVersion expires.
-public actor Informer {
+/// ends or its resourceVersion expires. Objects are cached as `Object`: a typed model
+/// (`Informer<Service>`), built once per change, or the JSON tree itself.
+public actor Informer<Object: CacheableObject> {
     public nonisolated let resource: Resource
     let client: KubeClient
     let logger: Logger
     let fieldSelector: String?
     /// Applied to every object before it is cached (a slimmer copy keeps memory down).
-    let transform: (@Sendable (JSON) -> JSON)?
+    let transform: (@Sendable (Object) -> Object)?
     /// Cached objects kept as their JSON bytes and parsed when read: a tenth of the memory
     /// of the parsed tree, for caches read a few objects at a time (a node's Services and
     /// EndpointSlices). Reads cost a parse of the objects they return.
@@ -22,7 +24,7 @@ public actor Informer {
     /// first list of 10,000 objects would sit in their streams as 10,000 parsed objects.
     /// Later re-lists always report what changed.
     public nonisolated let replaysInitialList: Bool
-    private var objects: [String: JSON] = [:]
+    private var objects: [String: Object] = [:]
     private var packedObjects = PackedBytes()
     /// `namespace|label=value` → keys of the objects carrying that label, so a selector
     /// finds its objects without scanning them all.
@@ -37,13 +39,13 @@ public actor Informer {
 
     public struct Change: Sendable {
         public var key: String
-        public var old: JSON?
-        public var new: JSON?
+        public var old: Object?
+        public var new: Object?
     }
 
-    public init(_ resource: Resource, client: KubeClient, fieldSelector: String? = nil, packed: Bool = false,
+    public init(_ resource: Resource, of type: Object.Type, client: KubeClient, fieldSelector: String? = nil, packed: Bool = false,
                 replaysInitialList: Bool = true, indexedLabels: Set<String>? = nil, logger: Logger,
-                transform: (@Sendable (JSON) -> JSON)? = nil) {
+                transform: (@Sendable (Object) -> Object)? = nil) {
         self.indexedLabels = indexedLabels
         self.packed = packed
         self.replaysInitialList = replaysInitialList
@@ -55,9 +57,7 @@ public actor Informer {
         labelIndex = LabelIndex(packed: packed)
     }
 
-    public static func key(_ obj: JSON) -> String { obj.namespace.isEmpty ? obj.name : "\(obj.namespace)/\(obj.name)" }
-
-    public func get(_ key: String) -> JSON? {
+    public func get(_ key: String) -> Object? {
         packed ? packedObjects[key].flatMap(Self.unpack) : objects[key]
     }
 
@@ -66,16 +66,16 @@ public actor Informer {
         packed ? packedObjects.keys : Array(objects.keys)
     }
 
-    public func list() -> [JSON] {
+    public func list() -> [Object] {
         packed ? packedObjects.values.compactMap(Self.unpack) : Array(objects.values)
     }
 
-    public func list(namespace: String) -> [JSON] { list().filter { $0.namespace == namespace } }
+    public func list(namespace: String) -> [Object] { list().filter { $0.cacheNamespace == namespace } }
 
     /// Objects of a namespace whose labels include every pair of `matchLabels` (none if empty).
-    public func select(namespace: String, matchLabels: [String: String]) -> [JSON] {
+    public func select(namespace: String, matchLabels: [String: String]) -> [Object] {
         if let indexedLabels, !matchLabels.keys.allSatisfy(indexedLabels.contains) {
-            return list(namespace: namespace).filter { obj in matchLabels.allSatisfy { obj.labels[$0.key] == $0.value } }
+            return list(namespace: namespace).filter { obj in matchLabels.allSatisfy { obj.cacheLabels[$0.key] == $0.value } }
         }
         let sets = matchLabels.map { labelIndex.keys(under: "\(namespace)|\($0.key)=\($0.value)") }
         guard var keys = sets.min(by: { $0.count < $1.count }) else { return [] }
@@ -83,28 +83,31 @@ public actor Informer {
         return keys.compactMap(get)
     }
 
-    private func indexed(_ obj: JSON) -> [(key: String, value: String)] {
-        guard let indexedLabels else { return Array(obj.labels) }
-        return obj.labels.filter { indexedLabels.contains($0.key) }.map { ($0.key, $0.value) }
+    private func indexed(_ obj: Object) -> [(key: String, value: String)] {
+        guard let indexedLabels else { return Array(obj.cacheLabels) }
+        return obj.cacheLabels.filter { indexedLabels.contains($0.key) }.map { ($0.key, $0.value) }
     }
 
-    private func indexRemove(_ key: String, _ obj: JSON) {
-        for (k, v) in indexed(obj) {
-            let ik = "\(obj.namespace)|\(k)=\(v)"
-            labelIndex.remove(key, under: ik)
-        }
+    private func indexRemove(_ key: String, _ obj: Object) {
+        for (k, v) in indexed(obj) { labelIndex.remove(key, under: "\(obj.cacheNamespace)|\(k)=\(v)") }
     }
 
-    private func indexAdd(_ key: String, _ obj: JSON) {
-        for (k, v) in indexed(obj) { labelIndex.insert(key, under: "\(obj.namespace)|\(k)=\(v)") }
+    private func indexAdd(_ key: String, _ obj: Object) {
+        for (k, v) in indexed(obj) { labelIndex.insert(key, under: "\(obj.cacheNamespace)|\(k)=\(v)") }
+    }
+
+    /// An object as this cache keeps it: decoded once, then slimmed.
+    private func decode(_ json: JSON) -> Object {
+        let obj = Object(json)
+        return transform?(obj) ?? obj
     }
 
     /// Stores `obj` (nil: removes it) and returns what was there. `changed` is false when a
     /// packed cache already held exactly this object (its readers only see the cached
     /// fields, so a change to any other field is no change to them), or is asked to remove
     /// one it does not hold.
-    private func store(_ key: String, _ obj: JSON?) -> (changed: Bool, old: JSON?) {
-        let bytes = packed ? obj?.serialized() : nil
+    private func store(_ key: String, _ obj: Object?) -> (changed: Bool, old: Object?) {
+        let bytes = packed ? obj?.json.serialized() : nil
         if packed, let bytes, packedObjects.holds(key, bytes) { return (false, obj) }
         if packed, bytes == nil, !packedObjects.contains(key) { return (false, nil) }
         let old = get(key)
@@ -114,7 +117,7 @@ public actor Informer {
         return (true, old)
     }
 
-    static func unpack(_ bytes: ArraySlice<UInt8>) -> JSON? { try? JSON.parse(bytes) }
+    static func unpack(_ bytes: ArraySlice<UInt8>) -> Object? { (try? JSON.parse(bytes)).map(Object.init) }
 
     public var hasSynced: Bool { synced }
 
@@ -142,8 +145,11 @@ public actor Informer {
     }
 
     private func replace(with items: [JSON]) {
-        var fresh: [String: JSON] = [:]
-        for obj in items { fresh[Self.key(obj)] = transform?(obj) ?? obj }
+        var fresh: [String: Object] = [:]
+        for json in items {
+            let obj = decode(json)
+            fresh[obj.cacheKey] = obj
+        }
         for (k, old) in objects where fresh[k] == nil { emit(Change(key: k, old: old, new: nil)) }
         for (k, new) in fresh where objects[k] != new { emit(Change(key: k, old: objects[k], new: new)) }
         objects = fresh
@@ -164,11 +170,11 @@ public actor Informer {
     private func replacePacked(with bytes: [UInt8]) throws -> String {
         var fresh = PackedBytes()
         var index = LabelIndex(packed: true)
-        let list = try JSON.parseList(bytes) { obj in
-            let item = transform?(obj) ?? obj
-            let key = Self.key(item)
-            fresh.set(key, item.serialized())
-            for (k, v) in indexed(item) { index.insert(key, under: "\(item.namespace)|\(k)=\(v)") }
+        let list = try JSON.parseList(bytes) { json in
+            let item = decode(json)
+            let key = item.cacheKey
+            fresh.set(key, item.json.serialized())
+            for (k, v) in indexed(item) { index.insert(key, under: "\(item.cacheNamespace)|\(k)=\(v)") }
         }
         if synced || replaysInitialList {
             for k in packedObjects.keys where !fresh.contains(k) { emit(Change(key: k, old: get(k), new: nil)) }
@@ -183,15 +189,15 @@ public actor Informer {
     }
 
     private func apply(_ event: KubeClient.Event) {
-        let k = Self.key(event.object)
+        let k = event.object.cacheKey
         switch event.type {
         case "ADDED", "MODIFIED":
-            let new = transform?(event.object) ?? event.object
+            let new = decode(event.object)
             let stored = store(k, new)
             if stored.changed { emit(Change(key: k, old: stored.old, new: new)) }
         case "DELETED":
             let old = store(k, nil).old
-            emit(Change(key: k, old: old ?? transform?(event.object) ?? event.object, new: nil))
+            emit(Change(key: k, old: old ?? decode(event.object), new: nil))
         default:
             break
         }
@@ -227,6 +233,18 @@ public actor Informer {
         }
         for s in subscribers.values { s.finish() }
     }
+}
+
+extension Informer where Object == JSON {
+    /// A cache of the objects as JSON trees.
+    public init(_ resource: Resource, client: KubeClient, fieldSelector: String? = nil, packed: Bool = false,
+                replaysInitialList: Bool = true, indexedLabels: Set<String>? = nil, logger: Logger,
+                transform: (@Sendable (JSON) -> JSON)? = nil) {
+        self.init(resource, of: JSON.self, client: client, fieldSelector: fieldSelector, packed: packed,
+                  replaysInitialList: replaysInitialList, indexedLabels: indexedLabels, logger: logger, transform: transform)
+    }
+
+    public static func key(_ obj: JSON) -> String { obj.cacheKey }
 }
 
 /// `namespace|label=value` → the keys of the objects carrying that label, so a selector

@@ -4,7 +4,7 @@ import KubeMachinery
 /// lenient, as readers need it to be: a field of the wrong type reads as absent (the API
 /// server's validation is what refuses such objects). `json` writes the modeled fields
 /// back, leaving out defaults, so a cache can keep the model packed as bytes.
-public protocol KubeObject: Sendable, Equatable {
+public protocol KubeObject: CacheableObject {
     var metadata: ObjectMeta { get set }
     init(_ json: JSON)
     var json: JSON { get }
@@ -17,16 +17,19 @@ public struct ObjectMeta: Sendable, Hashable {
     public var uid: String
     public var resourceVersion: String
     public var labels: [String: String]
+    public var creationTimestamp: String?
     public var deletionTimestamp: String?
     public var ownerReferences: [OwnerReference]
 
     public init(name: String = "", namespace: String = "", uid: String = "", resourceVersion: String = "",
-                labels: [String: String] = [:], deletionTimestamp: String? = nil, ownerReferences: [OwnerReference] = []) {
+                labels: [String: String] = [:], creationTimestamp: String? = nil, deletionTimestamp: String? = nil,
+                ownerReferences: [OwnerReference] = []) {
         self.name = name
         self.namespace = namespace
         self.uid = uid
         self.resourceVersion = resourceVersion
         self.labels = labels
+        self.creationTimestamp = creationTimestamp
         self.deletionTimestamp = deletionTimestamp
         self.ownerReferences = ownerReferences
     }
@@ -38,6 +41,7 @@ public struct ObjectMeta: Sendable, Hashable {
         uid = m["uid"]?.string ?? ""
         resourceVersion = m["resourceVersion"]?.string ?? ""
         labels = m["labels"]?.stringMap ?? [:]
+        creationTimestamp = m["creationTimestamp"]?.string
         deletionTimestamp = m["deletionTimestamp"]?.string
         ownerReferences = (m["ownerReferences"]?.array ?? []).map(OwnerReference.init)
     }
@@ -49,7 +53,8 @@ public struct ObjectMeta: Sendable, Hashable {
     /// The controller among the owners (`controller: true`), as `metav1.GetControllerOf`.
     public var controller: OwnerReference? { ownerReferences.first { $0.controller } }
 
-    /// Only the labels named kept, and no uid or resourceVersion: what a large cache needs.
+    /// Only the labels named kept, and no uid, resourceVersion or creation time: what a
+    /// large cache needs.
     public func slimmed(keepingLabels kept: Set<String>) -> ObjectMeta {
         ObjectMeta(name: name, namespace: namespace, labels: labels.filter { kept.contains($0.key) },
                    deletionTimestamp: deletionTimestamp, ownerReferences: ownerReferences)
@@ -62,6 +67,7 @@ public struct ObjectMeta: Sendable, Hashable {
         if !uid.isEmpty { m["uid"] = .string(uid) }
         if !resourceVersion.isEmpty { m["resourceVersion"] = .string(resourceVersion) }
         if !labels.isEmpty { m["labels"] = JSON(labels) }
+        if let creationTimestamp { m["creationTimestamp"] = .string(creationTimestamp) }
         if let deletionTimestamp { m["deletionTimestamp"] = .string(deletionTimestamp) }
         if !ownerReferences.isEmpty { m["ownerReferences"] = .array(ownerReferences.map(\.json)) }
         return .object(m)
@@ -184,4 +190,32 @@ public struct PortProtocol: OpenEnum {
 extension JSON {
     /// A non-empty string, or nil: how Kubernetes reads optional strings that may be "".
     var nonEmptyString: String? { string.flatMap { $0.isEmpty ? nil : $0 } }
+}
+
+/// What an informer cache needs of the objects it keeps: to be built from and written back
+/// to JSON, and a key, namespace and labels to index them by. Plain JSON trees qualify, and
+/// so does every `KubeObject`.
+public protocol CacheableObject: Sendable, Equatable {
+    init(_ json: JSON)
+    var json: JSON { get }
+    var cacheKey: String { get }
+    var cacheNamespace: String { get }
+    var cacheLabels: [String: String] { get }
+}
+
+extension KubeObject {
+    public var cacheKey: String { metadata.key }
+    public var cacheNamespace: String { metadata.namespace }
+    public var cacheLabels: [String: String] { metadata.labels }
+    public var name: String { metadata.name }
+    public var namespace: String { metadata.namespace }
+    public var labels: [String: String] { metadata.labels }
+}
+
+extension JSON: CacheableObject {
+    public init(_ json: JSON) { self = json }
+    public var json: JSON { self }
+    public var cacheKey: String { namespace.isEmpty ? name : "\(namespace)/\(name)" }
+    public var cacheNamespace: String { namespace }
+    public var cacheLabels: [String: String] { labels }
 }

@@ -77,6 +77,8 @@ public struct Service: KubeObject {
     public var healthCheckNodePort: Int?
     public var loadBalancerClass: String?
     public var publishNotReadyAddresses: Bool
+    /// `false`: a LoadBalancer without node ports (traffic goes to the pods directly).
+    public var allocateLoadBalancerNodePorts: Bool?
     /// `status.loadBalancer.ingress[].ip`.
     public var ingressIPs: [String]
 
@@ -99,6 +101,7 @@ public struct Service: KubeObject {
         healthCheckNodePort = spec["healthCheckNodePort"]?.intValue.flatMap { $0 > 0 ? $0 : nil }
         loadBalancerClass = spec["loadBalancerClass"]?.string
         publishNotReadyAddresses = spec["publishNotReadyAddresses"]?.bool ?? false
+        allocateLoadBalancerNodePorts = spec["allocateLoadBalancerNodePorts"]?.bool
         ingressIPs = (json[path: ["status", "loadBalancer", "ingress"]]?.array ?? []).compactMap { $0["ip"]?.string }
     }
 
@@ -120,6 +123,7 @@ public struct Service: KubeObject {
         if let healthCheckNodePort { spec["healthCheckNodePort"] = JSON(healthCheckNodePort) }
         if let loadBalancerClass { spec["loadBalancerClass"] = .string(loadBalancerClass) }
         if publishNotReadyAddresses { spec["publishNotReadyAddresses"] = true }
+        if let allocateLoadBalancerNodePorts { spec["allocateLoadBalancerNodePorts"] = .bool(allocateLoadBalancerNodePorts) }
         var out: JSON = ["metadata": metadata.json, "spec": .object(spec)]
         if !ingressIPs.isEmpty {
             out["status"] = ["loadBalancer": ["ingress": .array(ingressIPs.map { ["ip": .string($0)] })]]

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import Logging
 import NIOCore
 

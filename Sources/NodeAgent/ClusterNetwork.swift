@@ -1,5 +1,6 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 
 /// The names and addresses of one cluster's network, and the `ip` commands that build it.
 /// Pure: `HostNetwork` runs what this returns.

@@ -1,5 +1,6 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 
 /// What a container runs. Swiftlet has no container runtime: the e2e test images
 /// (agnhost, serve_hostname, pause) are built into the `swiftlet` binary, and any other

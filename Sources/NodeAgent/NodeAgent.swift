@@ -3,6 +3,7 @@ import Foundation
 import HostCommands
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import Logging
 import ServiceProxy
@@ -47,7 +48,7 @@ final class AgentContext: Sendable {
     let nodeName: String
     let nodeIP: IPv4Address
     let ipam: NodeIPAM
-    let services: Informer
+    let services: Informer<KubeModel.Service>
     let prober: Prober
     let events: EventRecorder
     let logger: Logger
@@ -57,7 +58,7 @@ final class AgentContext: Sendable {
     let registry: PodRegistry
     let proxier: Proxier?
 
-    init(client: KubeClient, config: NodeAgentConfiguration, services: Informer, prober: Prober, registry: PodRegistry,
+    init(client: KubeClient, config: NodeAgentConfiguration, services: Informer<KubeModel.Service>, prober: Prober, registry: PodRegistry,
          proxier: Proxier?, logger: Logger) {
         self.client = client
         network = config.network
@@ -100,7 +101,7 @@ actor PodRegistry {
 
 /// The node agent (Swiftlet's kubelet): registers its Node, keeps it Ready with heartbeats,
 /// and runs the pods bound to it. It reads the cluster only through the API.
-public struct NodeAgent: Service {
+public struct NodeAgent: ServiceLifecycle.Service {
     let config: NodeAgentConfiguration
     let client: KubeClient
     let token: String
@@ -162,7 +163,7 @@ public struct NodeAgent: Service {
         try? await http.shutdown()
     }
 
-    func serve(services: Informer, pods: Informer, slices: Informer, proxier: Proxier?, server: AgentServer, ctx: AgentContext) async {
+    func serve(services: Informer<KubeModel.Service>, pods: Informer<JSON>, slices: Informer<EndpointSlice>, proxier: Proxier?, server: AgentServer, ctx: AgentContext) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await services.run() }
             group.addTask { await pods.run() }

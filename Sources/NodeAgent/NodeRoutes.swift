@@ -1,6 +1,7 @@
 import HostCommands
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import Logging
 
@@ -8,14 +9,14 @@ import Logging
 /// (`spec.podCIDR` via the node's InternalIP), so a node that joins later is reachable from
 /// the nodes already running, and they from it — pod traffic never passes through the host.
 actor NodeRoutes {
-    let nodes: Informer
+    let nodes: Informer<JSON>
     let namespace: String
     let selfName: String
     let network: ClusterNetwork
     let logger: Logger
     private var installed: [String: String] = [:]  // pod CIDR -> via
 
-    init(nodes: Informer, namespace: String, selfName: String, network: ClusterNetwork, logger: Logger) {
+    init(nodes: Informer<JSON>, namespace: String, selfName: String, network: ClusterNetwork, logger: Logger) {
         self.nodes = nodes
         self.namespace = namespace
         self.selfName = selfName

@@ -1,5 +1,6 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 
 /// The environment a container starts with, computed as the kubelet does: service links,
 /// then the container's own `env` (which wins), with `$(VAR)` references expanded.
@@ -17,46 +18,33 @@ public enum PodEnvironment {
     /// `FOO_SERVICE_HOST`, `FOO_SERVICE_PORT`, `FOO_PORT_80_TCP_ADDR` … for the services a pod
     /// sees when it starts: those of its namespace (unless `enableServiceLinks: false`) and
     /// always `default/kubernetes`. Services without a ClusterIP (headless, ExternalName) give none.
-    public static func serviceVariables(services: [JSON], namespace: String, enableServiceLinks: Bool) -> [(String, String)] {
-        var chosen: [String: JSON] = [:]
-        for svc in services {
-            guard hasClusterIP(svc) else { continue }
+    public static func serviceVariables(services: [Service], namespace: String, enableServiceLinks: Bool) -> [(String, String)] {
+        var chosen: [String: Service] = [:]
+        for svc in services where !svc.clusterIP.isEmpty && !svc.isHeadless {
             if svc.namespace == "default" && svc.name == "kubernetes" {
                 if chosen[svc.name] == nil { chosen[svc.name] = svc }
             } else if svc.namespace == namespace && enableServiceLinks {
                 chosen[svc.name] = svc
             }
         }
-        var out: [(String, String)] = []
-        for name in chosen.keys.sorted() {
-            out += variables(for: chosen[name]!)
-        }
-        return out
-    }
-
-    static func hasClusterIP(_ svc: JSON) -> Bool {
-        let ip = svc[path: ["spec", "clusterIP"]]?.string ?? ""
-        return !ip.isEmpty && ip != "None"
+        return chosen.sorted { $0.key < $1.key }.flatMap { variables(for: $0.value) }
     }
 
     static func envName(_ s: String) -> String { s.uppercased().replacingOccurrences(of: "-", with: "_") }
 
     /// One service's variables, in the kubelet's order.
-    public static func variables(for svc: JSON) -> [(String, String)] {
+    public static func variables(for svc: Service) -> [(String, String)] {
         let prefix = envName(svc.name)
-        let ip = svc[path: ["spec", "clusterIP"]]?.string ?? ""
-        let ports = svc[path: ["spec", "ports"]]?.array ?? []
+        let ip = svc.clusterIP
         var out: [(String, String)] = [("\(prefix)_SERVICE_HOST", ip)]
-        guard let first = ports.first else { return out }
-        out.append(("\(prefix)_SERVICE_PORT", String(first["port"]?.intValue ?? 0)))
-        for p in ports {
-            if let name = p["name"]?.string, !name.isEmpty {
-                out.append(("\(prefix)_SERVICE_PORT_\(envName(name))", String(p["port"]?.intValue ?? 0)))
-            }
+        guard let first = svc.ports.first else { return out }
+        out.append(("\(prefix)_SERVICE_PORT", String(first.port ?? 0)))
+        for p in svc.ports where !p.name.isEmpty {
+            out.append(("\(prefix)_SERVICE_PORT_\(envName(p.name))", String(p.port ?? 0)))
         }
-        for (i, p) in ports.enumerated() {
-            let port = p["port"]?.intValue ?? 0
-            let proto = p["protocol"]?.string ?? "TCP"
+        for (i, p) in svc.ports.enumerated() {
+            let port = p.port ?? 0
+            let proto = p.protocol.rawValue
             let url = "\(proto.lowercased())://\(ip):\(port)"
             if i == 0 { out.append(("\(prefix)_PORT", url)) }
             let pp = "\(prefix)_PORT_\(port)_\(proto.uppercased())"
@@ -91,7 +79,7 @@ public enum PodEnvironment {
     }
 
     /// The whole environment of one container, in order; a later entry with the same name wins.
-    public static func build(container: JSON, pod: JSON, services: [JSON]) throws(Failure) -> [(String, String)] {
+    public static func build(container: JSON, pod: JSON, services: [Service]) throws(Failure) -> [(String, String)] {
         let links = pod[path: ["spec", "enableServiceLinks"]]?.bool ?? true
         var env = serviceVariables(services: services, namespace: pod.namespace, enableServiceLinks: links)
         var values: [String: String] = Dictionary(env, uniquingKeysWith: { _, b in b })

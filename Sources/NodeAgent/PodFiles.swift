@@ -1,5 +1,6 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 
 /// The `/etc/resolv.conf` and `/etc/hosts` a pod sees, written as the kubelet writes them.
 public enum PodFiles {

@@ -1,5 +1,6 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 
 /// What the agent knows about one container, turned into a `containerStatuses` entry.
 public struct ContainerStatus: Sendable, Equatable {

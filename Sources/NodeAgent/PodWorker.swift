@@ -2,6 +2,7 @@ import Foundation
 import HostCommands
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import KubeClient
 import Logging
 

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import NIOCore
 import NIOPosix
 

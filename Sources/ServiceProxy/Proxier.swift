@@ -3,6 +3,7 @@ import CLinuxNamespaces
 import KubeAPI
 import KubeMachinery
 import KubeClient
+import KubeModel
 import Logging
 
 /// The service proxy of one node (Swiftlet's kube-proxy): watches Services and
@@ -41,8 +42,8 @@ public actor Proxier {
 
     let config: Configuration
     let dataplane: any Dataplane
-    let services: Informer
-    let slices: Informer
+    let services: Informer<Service>
+    let slices: Informer<EndpointSlice>
     let logger: Logger
     let health: HealthCheckServers?
 
@@ -62,7 +63,7 @@ public actor Proxier {
     private var routeWaiters: [UUID: (IPv4Address, CheckedContinuation<Void, Never>)] = [:]
     public private(set) var syncCount = 0
 
-    public init(config: Configuration, dataplane: any Dataplane, services: Informer, slices: Informer, logger: Logger) {
+    public init(config: Configuration, dataplane: any Dataplane, services: Informer<Service>, slices: Informer<EndpointSlice>, logger: Logger) {
         self.config = config
         self.dataplane = dataplane
         self.services = services
@@ -90,7 +91,7 @@ public actor Proxier {
             group.addTask {
                 for await c in sliceChanges {
                     for obj in [c.old, c.new].compactMap({ $0 }) {
-                        if let svc = obj.labels[ProxyObjects.serviceNameLabel] { await self.markDirty("\(obj.namespace)/\(svc)") }
+                        if let svc = obj.serviceName { await self.markDirty("\(obj.namespace)/\(svc)") }
                     }
                 }
             }
@@ -174,7 +175,7 @@ public actor Proxier {
         guard let svc = await services.get(key) else { return ServiceFragment() }
         let ports = ProxyObjects.ports(of: svc)
         guard !ports.isEmpty else { return ServiceFragment() }
-        let slices = await slices.select(namespace: svc.namespace, matchLabels: [ProxyObjects.serviceNameLabel: svc.name])
+        let slices = await slices.select(namespace: svc.namespace, matchLabels: [WellKnownLabels.serviceName: svc.name])
         return ProxyRenderer.fragment(ports: ports, endpoints: ProxyObjects.endpoints(of: ports, slices: slices), node: config.node)
     }
 

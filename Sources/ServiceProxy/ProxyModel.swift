@@ -1,6 +1,7 @@
 import KubeAPI
 import KubeMachinery
 import KubeClient
+import KubeModel
 import Logging
 
 /// What the proxy needs to know about the node it programs.
@@ -108,138 +109,83 @@ public struct ProxyEndpoint: Sendable, Hashable, Comparable {
 
 /// Reading Services and EndpointSlices into the proxy's model.
 public enum ProxyObjects {
-    public static let proxyNameLabel = "service.kubernetes.io/service-proxy-name"
-    public static let headlessLabel = "service.kubernetes.io/headless"
-    public static let serviceNameLabel = "kubernetes.io/service-name"
+    /// The labels a node's caches keep: the ones the proxy selects on.
+    static let cachedLabels: Set<String> = [WellKnownLabels.serviceProxyName, WellKnownLabels.headless, WellKnownLabels.serviceName]
 
-    /// Whether this proxy handles an object at all (kube-proxy's label selector).
-    public static func isProxied(_ obj: JSON) -> Bool {
-        let labels = obj.labels
-        return labels[proxyNameLabel] == nil && labels[headlessLabel] == nil
-    }
-
-    /// What the node caches of a Service: the fields `ports(of:)` and the kubelet's service
-    /// variables read, with Kubernetes' defaults left out (readers fall back to them). A
-    /// node caches every Service of the cluster, so this is most of the proxy's memory.
-    public static func cachedService(_ service: JSON) -> JSON {
-        var spec = JSONObject()
-        let s = service["spec"] ?? .emptyObject
-        keep(s, ["type": "ClusterIP", "clusterIP": nil, "externalIPs": nil, "sessionAffinity": "None",
-                 "externalTrafficPolicy": "Cluster", "internalTrafficPolicy": "Cluster", "healthCheckNodePort": nil], into: &spec)
-        if let timeout = s[path: ["sessionAffinityConfig", "clientIP", "timeoutSeconds"]] {
-            spec["sessionAffinityConfig"] = ["clientIP": ["timeoutSeconds": timeout]]
-        }
-        if let ports = s["ports"]?.array {
-            spec["ports"] = .array(ports.map { p in
-                var kept = JSONObject()
-                keep(p, ["name": "", "protocol": "TCP", "port": nil, "nodePort": nil], into: &kept)
-                return .object(kept)
-            })
-        }
-        var out: JSON = ["metadata": cachedMetadata(service), "spec": .object(spec)]
-        let ingress = (service[path: ["status", "loadBalancer", "ingress"]]?.array ?? []).compactMap { $0["ip"].map { JSON.object(JSONObject([("ip", $0)])) } }
-        if !ingress.isEmpty { out["status"] = ["loadBalancer": ["ingress": .array(ingress)]] }
-        return out
+    /// What the node caches of a Service: what `ports(of:)` and the kubelet's service
+    /// variables read, with the traffic policies' default left out (readers only ask for
+    /// `Local`). A node caches every Service of the cluster, so this is most of the proxy's memory.
+    public static func cachedService(_ service: Service) -> Service {
+        var s = service
+        s.metadata = service.metadata.slimmed(keepingLabels: cachedLabels)
+        s.clusterIPs = service.clusterIP.isEmpty ? [] : [service.clusterIP]
+        s.selector = nil
+        s.externalName = nil
+        s.loadBalancerClass = nil
+        s.publishNotReadyAddresses = false
+        s.allocateLoadBalancerNodePorts = nil
+        if s.externalTrafficPolicy == .cluster { s.externalTrafficPolicy = nil }
+        if s.internalTrafficPolicy == .cluster { s.internalTrafficPolicy = nil }
+        if !s.sessionAffinityClientIP { s.sessionAffinityTimeoutSeconds = nil }
+        if !s.hasNodePorts { s.ingressIPs = [] }
+        s.ports = service.ports.map { Service.Port(name: $0.name, protocol: $0.protocol, port: $0.port, nodePort: $0.nodePort) }
+        return s
     }
 
     /// What the node caches of an EndpointSlice: what `endpoints(of:slices:)` reads.
-    public static func cachedSlice(_ slice: JSON) -> JSON {
-        var out: JSON = ["metadata": cachedMetadata(slice)]
-        if let type = slice["addressType"], type.string != "IPv4" { out["addressType"] = type }
-        if let ports = slice["ports"]?.array {
-            out["ports"] = .array(ports.map { p in
-                var kept = JSONObject()
-                keep(p, ["name": "", "protocol": "TCP", "port": nil], into: &kept)
-                return .object(kept)
+    public static func cachedSlice(_ slice: EndpointSlice) -> EndpointSlice {
+        EndpointSlice(
+            metadata: slice.metadata.slimmed(keepingLabels: cachedLabels), addressType: slice.addressType,
+            ports: slice.ports.map { EndpointSlice.Port(name: $0.name, protocol: $0.protocol, port: $0.port) },
+            endpoints: slice.endpoints.map { e in
+                EndpointSlice.Endpoint(addresses: Array(e.addresses.prefix(1)), ready: e.ready, serving: e.serving,
+                                       terminating: e.terminating == false ? nil : e.terminating, nodeName: e.nodeName)
             })
-        }
-        if let endpoints = slice["endpoints"]?.array {
-            out["endpoints"] = .array(endpoints.map { e in
-                var kept = JSONObject()
-                if let first = e["addresses"]?[0] { kept["addresses"] = [first] }
-                if let c = e["conditions"] {
-                    var conditions = JSONObject()
-                    keep(c, ["ready": nil, "serving": nil, "terminating": false], into: &conditions)
-                    if !conditions.isEmpty { kept["conditions"] = .object(conditions) }
-                }
-                if let node = e["nodeName"] { kept["nodeName"] = node }
-                return .object(kept)
-            })
-        }
-        return out
     }
 
     /// The Service and EndpointSlice caches a node keeps for its proxy (and the service
     /// variables of its pods): slim, packed, not replayed to the proxy (it lists once they
     /// have synced), slices indexed by the Service they belong to.
-    public static func nodeInformers(client: KubeClient, logger: Logger) -> (services: Informer, slices: Informer) {
-        (Informer(Resources.services, client: client, packed: true, replaysInitialList: false, indexedLabels: [], logger: logger,
-                  transform: cachedService),
-         Informer(Resources.endpointslices, client: client, packed: true, replaysInitialList: false, indexedLabels: [serviceNameLabel],
-                  logger: logger, transform: cachedSlice))
-    }
-
-    /// Name, namespace and the labels the proxy selects on.
-    private static func cachedMetadata(_ obj: JSON) -> JSON {
-        var meta = JSONObject()
-        keep(obj["metadata"] ?? .emptyObject, ["name": nil, "namespace": nil], into: &meta)
-        var labels = JSONObject()
-        keep(obj["metadata"]?["labels"] ?? .emptyObject, [proxyNameLabel: nil, headlessLabel: nil, serviceNameLabel: nil], into: &labels)
-        if !labels.isEmpty { meta["labels"] = .object(labels) }
-        return .object(meta)
-    }
-
-    /// Copies the members named in `fields` that are present and differ from the default given.
-    private static func keep(_ from: JSON, _ fields: KeyValuePairs<String, JSON?>, into out: inout JSONObject) {
-        for (key, defaultValue) in fields {
-            if let v = from[key], v != defaultValue { out[key] = v }
-        }
+    public static func nodeInformers(client: KubeClient, logger: Logger) -> (services: Informer<Service>, slices: Informer<EndpointSlice>) {
+        (Informer(Resources.services, of: Service.self, client: client, packed: true, replaysInitialList: false, indexedLabels: [],
+                  logger: logger, transform: cachedService),
+         Informer(Resources.endpointslices, of: EndpointSlice.self, client: client, packed: true, replaysInitialList: false,
+                  indexedLabels: [WellKnownLabels.serviceName], logger: logger, transform: cachedSlice))
     }
 
     /// The ports of a Service the proxy programs: none for headless, ExternalName or a
     /// Service another proxy owns.
-    public static func ports(of service: JSON) -> [ProxyServicePort] {
-        guard isProxied(service), service[path: ["spec", "type"]]?.string != "ExternalName",
-              let ipText = service[path: ["spec", "clusterIP"]]?.string, let clusterIP = IPv4Address(ipText) else { return [] }
-        let spec = service["spec"] ?? .emptyObject
-        let type = spec["type"]?.string ?? "ClusterIP"
-        var external = (spec["externalIPs"]?.array ?? []).compactMap { $0.string.flatMap(IPv4Address.init) }
-        if type == "LoadBalancer" {
-            for ingress in service[path: ["status", "loadBalancer", "ingress"]]?.array ?? [] {
-                if let ip = ingress["ip"]?.string.flatMap(IPv4Address.init), !external.contains(ip) { external.append(ip) }
-            }
+    public static func ports(of service: Service) -> [ProxyServicePort] {
+        guard service.isProxied, service.type != .externalName, let clusterIP = service.clusterIPv4 else { return [] }
+        var external = service.externalIPs.compactMap(IPv4Address.init)
+        if service.type == .loadBalancer {
+            for ip in service.ingressIPs.compactMap(IPv4Address.init) where !external.contains(ip) { external.append(ip) }
         }
-        let affinity: Int? = spec["sessionAffinity"]?.string == "ClientIP"
-            ? Int(spec[path: ["sessionAffinityConfig", "clientIP", "timeoutSeconds"]]?.int ?? 10800) : nil
-        let externalLocal = (type == "NodePort" || type == "LoadBalancer") && spec["externalTrafficPolicy"]?.string == "Local"
-        return (spec["ports"]?.array ?? []).compactMap { p in
-            guard let proto = L4Proto(kubernetes: p["protocol"]?.string ?? "TCP"), let port = p["port"]?.intValue else { return nil }
-            let nodePort = (type == "NodePort" || type == "LoadBalancer") ? p["nodePort"]?.intValue.flatMap { $0 > 0 ? $0 : nil } : nil
+        let externalLocal = service.externalPolicyLocal
+        return service.ports.compactMap { p in
+            guard let proto = L4Proto(kubernetes: p.protocol.rawValue), let port = p.port else { return nil }
             return ProxyServicePort(
-                name: ServicePortName(namespace: service.namespace, name: service.name, port: p["name"]?.string ?? "", proto: proto),
-                clusterIP: clusterIP, port: port, nodePort: nodePort, externalIPs: external, affinityTimeout: affinity,
-                externalPolicyLocal: externalLocal,
-                internalPolicyLocal: spec["internalTrafficPolicy"]?.string == "Local",
-                healthCheckNodePort: externalLocal && type == "LoadBalancer" ? spec["healthCheckNodePort"]?.intValue : nil)
+                name: ServicePortName(namespace: service.namespace, name: service.name, port: p.name, proto: proto),
+                clusterIP: clusterIP, port: port, nodePort: service.hasNodePorts ? p.nodePort : nil, externalIPs: external,
+                affinityTimeout: service.affinityTimeout, externalPolicyLocal: externalLocal,
+                internalPolicyLocal: service.internalPolicyLocal,
+                healthCheckNodePort: service.needsHealthCheck ? service.healthCheckNodePort : nil)
         }
     }
 
     /// The endpoints of each port of a Service, merged over its slices (an address listed
     /// twice counts once, as kube-proxy does).
-    public static func endpoints(of ports: [ProxyServicePort], slices: [JSON]) -> [ServicePortName: [ProxyEndpoint]] {
+    public static func endpoints(of ports: [ProxyServicePort], slices: [EndpointSlice]) -> [ServicePortName: [ProxyEndpoint]] {
         var out: [ServicePortName: [ProxyEndpoint]] = [:]
         for sp in ports {
             var seen: [String: ProxyEndpoint] = [:]
-            for slice in slices where isProxied(slice) && (slice["addressType"]?.string ?? "IPv4") == "IPv4" {
-                guard let port = (slice["ports"]?.array ?? []).first(where: {
-                    ($0["name"]?.string ?? "") == sp.name.port && L4Proto(kubernetes: $0["protocol"]?.string ?? "TCP") == sp.name.proto
-                }), let number = port["port"]?.intValue else { continue }
-                for e in slice["endpoints"]?.array ?? [] {
-                    guard let ip = e["addresses"]?[0]?.string.flatMap(IPv4Address.init) else { continue }
-                    let ready = e[path: ["conditions", "ready"]]?.bool ?? true
-                    let ep = ProxyEndpoint(ip: ip, port: number, nodeName: e["nodeName"]?.string, ready: ready,
-                                           serving: e[path: ["conditions", "serving"]]?.bool ?? ready,
-                                           terminating: e[path: ["conditions", "terminating"]]?.bool ?? false)
+            for slice in slices where slice.isProxied && slice.isIPv4 {
+                guard let port = slice.ports.first(where: { $0.name == sp.name.port && L4Proto(kubernetes: $0.protocol.rawValue) == sp.name.proto }),
+                      let number = port.port else { continue }
+                for e in slice.endpoints {
+                    guard let ip = e.addresses.first.flatMap(IPv4Address.init) else { continue }
+                    let ep = ProxyEndpoint(ip: ip, port: number, nodeName: e.nodeName, ready: e.isReady, serving: e.isServing,
+                                           terminating: e.isTerminating)
                     let key = ep.description
                     // A ready copy wins over a not-ready one (a pod moving between slices).
                     if let old = seen[key], old.ready && !ep.ready { continue }

@@ -1,5 +1,6 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import Testing
 @testable import Controllers
 
@@ -91,7 +92,7 @@ import Testing
     @Test func otherClassesAndTypesAreLeftAlone() {
         let plan = LoadBalancerIPPlanner.plan([
             svc("metallb", created: 1, cls: "metallb.io/metallb"),
-            svc("ours", created: 2, cls: ServiceRules.swiftletLoadBalancerClass),
+            svc("ours", created: 2, cls: Service.swiftletLoadBalancerClass),
             svc("nodeport", created: 3, type: "NodePort"),
         ], pool: pool)
         #expect(plan == ["default/ours": ip("172.30.0.200")])

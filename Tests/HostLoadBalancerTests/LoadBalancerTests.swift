@@ -2,6 +2,7 @@ import Foundation
 import HostCommands
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import ServiceProxy
 import Testing
 @testable import HostLoadBalancer
@@ -13,7 +14,7 @@ enum LBFixture {
         LoadBalancerNode(name: "node-3", ip: IPv4Address("172.30.0.13")!, ready: false),
     ]
 
-    static func service(_ name: String, ip: String?, ports: JSON, spec: JSON = [:]) -> JSON {
+    static func service(_ name: String, ip: String?, ports: JSON, spec: JSON = [:]) -> Service {
         var s: JSON = [
             "metadata": ["name": .string(name), "namespace": "kiada", "creationTimestamp": "2026-11-27T10:00:00Z"],
             "spec": ["type": "LoadBalancer", "clusterIP": "10.96.0.50", "ports": ports],
@@ -21,10 +22,10 @@ enum LBFixture {
         ]
         for (k, v) in spec.object ?? JSONObject() { s[path: ["spec", k]] = v }
         if let ip { s[path: ["status", "loadBalancer", "ingress"]] = [["ip": .string(ip)]] }
-        return s
+        return Service(s)
     }
 
-    static let services: [JSON] = [
+    static let services: [Service] = [
         service("kiada", ip: "172.30.0.128", ports: [["name": "http", "port": 8080, "nodePort": 31000]]),
         service("local", ip: "172.30.0.129", ports: [["port": 80, "nodePort": 31001], ["name": "dns", "port": 53, "protocol": "UDP", "nodePort": 31002]],
                 spec: ["externalTrafficPolicy": "Local", "healthCheckNodePort": 32000]),
@@ -34,7 +35,7 @@ enum LBFixture {
         service("theirs", ip: "172.30.0.131", ports: [["port": 80, "nodePort": 31004]], spec: ["loadBalancerClass": "example.com/lb"]),
     ]
 
-    static let slices: [String: [JSON]] = ["kiada/direct": [[
+    static let slices: [String: [EndpointSlice]] = ["kiada/direct": [EndpointSlice([
         "metadata": ["name": "direct-abc", "namespace": "kiada", "labels": ["kubernetes.io/service-name": "direct"]],
         "addressType": "IPv4",
         "ports": [["name": "http", "port": 8080, "protocol": "TCP"]],
@@ -43,7 +44,7 @@ enum LBFixture {
             ["addresses": ["10.244.2.5"], "nodeName": "node-2", "conditions": ["ready": false, "serving": false]],
             ["addresses": ["10.244.3.5"], "nodeName": "node-3", "conditions": ["ready": true]],
         ],
-    ]]]
+    ])]]
 
     /// Every node proxy answers; node-1 alone has a local endpoint of `local`.
     static func healthy(_ p: HealthProbe) -> Bool? {

@@ -1,20 +1,21 @@
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import NodeAgent
 import Testing
 
 @Suite struct ServiceEnvironmentTests {
-    let quiz: JSON = [
+    let quiz = Service([
         "metadata": ["name": "quiz", "namespace": "kiada"],
         "spec": ["clusterIP": "10.96.0.20", "ports": [["name": "http", "port": 80, "protocol": "TCP"],
                                                       ["name": "dns-udp", "port": 53, "protocol": "UDP"]]],
-    ]
-    let kubernetes: JSON = [
+    ])
+    let kubernetes = Service([
         "metadata": ["name": "kubernetes", "namespace": "default"],
         "spec": ["clusterIP": "10.96.0.1", "ports": [["name": "https", "port": 443, "protocol": "TCP"]]],
-    ]
-    let headless: JSON = ["metadata": ["name": "db", "namespace": "kiada"], "spec": ["clusterIP": "None", "ports": [["port": 5432]]]]
-    let other: JSON = ["metadata": ["name": "other", "namespace": "elsewhere"], "spec": ["clusterIP": "10.96.0.30", "ports": [["port": 1]]]]
+    ])
+    let headless = Service(["metadata": ["name": "db", "namespace": "kiada"], "spec": ["clusterIP": "None", "ports": [["port": 5432]]]])
+    let other = Service(["metadata": ["name": "other", "namespace": "elsewhere"], "spec": ["clusterIP": "10.96.0.30", "ports": [["port": 1]]]])
 
     @Test func kubeletNamesAndOrder() {
         let vars = PodEnvironment.variables(for: quiz)

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import Testing
 @testable import ServiceProxy
 
@@ -142,11 +143,13 @@ func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation
 }
 
 @Suite struct ServiceObjectTests {
-    func service(_ extra: JSON = [:], labels: JSON = [:]) -> JSON {
+    func service(_ extra: JSON = [:], labels: JSON = [:], status: JSON? = nil) -> Service {
         var spec: JSON = ["clusterIP": "10.96.0.5", "type": "ClusterIP",
                           "ports": [["name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080]]]
         for (k, v) in extra.object ?? JSONObject() { spec[k] = v }
-        return ["metadata": ["namespace": "kiada", "name": "quiz", "labels": labels], "spec": spec]
+        var json: JSON = ["metadata": ["namespace": "kiada", "name": "quiz", "labels": labels], "spec": spec]
+        if let status { json["status"] = status }
+        return Service(json)
     }
 
     @Test func skipsWhatAnotherProxyOwnsHeadlessAndExternalName() {
@@ -158,13 +161,29 @@ func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation
     }
 
     @Test func readsPoliciesAffinityAndLoadBalancerIPs() {
-        var svc = service(["type": "LoadBalancer", "externalTrafficPolicy": "Local", "healthCheckNodePort": 32100,
+        let svc = service(["type": "LoadBalancer", "externalTrafficPolicy": "Local", "healthCheckNodePort": 32100,
                            "sessionAffinity": "ClientIP", "externalIPs": ["192.0.2.9"],
-                           "ports": [["name": "http", "port": 80, "protocol": "TCP", "nodePort": 30100]]])
-        svc["status"] = ["loadBalancer": ["ingress": [["ip": "172.30.0.200"]]]]
+                           "ports": [["name": "http", "port": 80, "protocol": "TCP", "nodePort": 30100]]],
+                          status: ["loadBalancer": ["ingress": [["ip": "172.30.0.200"]]]])
         let p = ProxyObjects.ports(of: svc)[0]
         #expect(p.nodePort == 30100 && p.healthCheckNodePort == 32100 && p.externalPolicyLocal && p.affinityTimeout == 10800)
         #expect(p.externalIPs == [IPv4Address("192.0.2.9")!, IPv4Address("172.30.0.200")!])
+    }
+
+    /// A ClusterIP Service with external IPs is externally accessible (upstream's
+    /// `ExternallyAccessible`), so `externalTrafficPolicy: Local` applies to its external IPs:
+    /// validation accepts it on those grounds, and the proxy must program it so. It used to
+    /// program such a Service as `Cluster`.
+    @Test func clusterIPWithExternalIPsHonoursExternalPolicyLocal() {
+        let json: JSON = ["metadata": ["namespace": "kiada", "name": "quiz"],
+                          "spec": ["type": "ClusterIP", "clusterIP": "10.96.0.5", "externalIPs": ["192.0.2.9"],
+                                   "externalTrafficPolicy": "Local", "ports": [["name": "http", "port": 80, "protocol": "TCP"]]]]
+        #expect(ServiceRules.isExternallyAccessible(json))
+        let p = ProxyObjects.ports(of: Service(json))[0]
+        #expect(p.externalPolicyLocal)
+        #expect(p.externalIPs == [IPv4Address("192.0.2.9")!])
+        // Without external IPs the policy has nothing to apply to.
+        #expect(!ProxyObjects.ports(of: service(["externalTrafficPolicy": "Local"]))[0].externalPolicyLocal)
     }
 
     @Test func mergesSlicesByPortNameAndProtocol() {
@@ -174,7 +193,7 @@ func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation
                                          ["addresses": ["10.244.2.5"], "conditions": ["ready": false, "serving": true, "terminating": true]]]]
         let other: JSON = ["addressType": "IPv4", "ports": [["name": "metrics", "port": 9090, "protocol": "TCP"]],
                            "endpoints": [["addresses": ["10.244.3.5"]]]]
-        let eps = ProxyObjects.endpoints(of: ports, slices: [slice, other])[ports[0].name]!
+        let eps = ProxyObjects.endpoints(of: ports, slices: [EndpointSlice(slice), EndpointSlice(other)])[ports[0].name]!
         #expect(eps.map(\.description) == ["10.244.1.5/8080", "10.244.2.5/8080"])
         #expect(eps[1].serving && eps[1].terminating && !eps[1].ready)
     }
