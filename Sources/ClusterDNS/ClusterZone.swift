@@ -39,33 +39,30 @@ public struct ZoneData: Sendable {
 
     public init() {}
 
-    public init(services: [JSON], slices: [JSON], namespaces: [JSON]) {
-        self.namespaces = Set(namespaces.map(\.name))
+    public init(services: [KubeModel.Service], slices: [EndpointSlice], namespaces: [String]) {
+        self.namespaces = Set(namespaces)
         for s in services {
-            let spec = s["spec"] ?? .emptyObject
-            let ipText = spec["clusterIP"]?.string ?? ""
-            let ports = (spec["ports"]?.array ?? []).compactMap { p -> Port? in
-                guard let port = p["port"]?.intValue else { return nil }
-                return Port(name: (p["name"]?.string ?? "").lowercased(), proto: (p["protocol"]?.string ?? "TCP").lowercased(), port: port)
+            let ports = s.ports.compactMap { p -> Port? in
+                guard let port = p.port else { return nil }
+                return Port(name: p.name.lowercased(), proto: p.protocol.rawValue.lowercased(), port: port)
             }
-            let type = spec["type"]?.string ?? "ClusterIP"
-            self.services["\(s.namespace)/\(s.name)"] = Service(
-                namespace: s.namespace, name: s.name, clusterIP: IPv4Address(ipText), headless: ipText == "None" && type != "ExternalName",
-                externalName: type == "ExternalName" ? spec["externalName"]?.string : nil, ports: ports)
+            let external = s.type == .externalName
+            self.services[s.metadata.key] = Service(
+                namespace: s.namespace, name: s.name, clusterIP: s.clusterIPv4, headless: s.isHeadless && !external,
+                externalName: external ? s.externalName : nil, ports: ports)
             self.namespaces.insert(s.namespace)
         }
-        for slice in slices where (slice["addressType"]?.string ?? "IPv4") == "IPv4" {
-            guard let svc = slice.labels["kubernetes.io/service-name"] else { continue }
+        for slice in slices where slice.isIPv4 {
+            guard let svc = slice.serviceName else { continue }
             let key = "\(slice.namespace)/\(svc)"
-            let ports = (slice["ports"]?.array ?? []).compactMap { p -> Port? in
-                guard let port = p["port"]?.intValue else { return nil }
-                return Port(name: (p["name"]?.string ?? "").lowercased(), proto: (p["protocol"]?.string ?? "TCP").lowercased(), port: port)
+            let ports = slice.ports.compactMap { p -> Port? in
+                guard let port = p.port else { return nil }
+                return Port(name: p.name.lowercased(), proto: p.protocol.rawValue.lowercased(), port: port)
             }
-            for e in slice["endpoints"]?.array ?? [] where e[path: ["conditions", "ready"]]?.bool ?? true {
-                for a in e["addresses"]?.array ?? [] {
-                    guard let ip = a.string.flatMap(IPv4Address.init) else { continue }
+            for e in slice.endpoints where e.isReady {
+                for ip in e.addresses.compactMap(IPv4Address.init) {
                     if endpoints[key]?.contains(where: { $0.ip == ip }) == true { continue }
-                    endpoints[key, default: []].append(Endpoint(ip: ip, hostname: e["hostname"]?.string, ports: ports))
+                    endpoints[key, default: []].append(Endpoint(ip: ip, hostname: e.hostname, ports: ports))
                 }
             }
         }

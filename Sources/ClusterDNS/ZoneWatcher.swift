@@ -21,64 +21,54 @@ public struct ZoneWatcher: ServiceLifecycle.Service {
 
     /// A Service as the zone reads it: type, addresses, ports (name, protocol, number) — the
     /// informer cache holds 10,000s of these.
-    static func slimService(_ s: JSON) -> JSON {
-        var out: JSON = ["metadata": identity(s)]
-        var spec = JSONObject()
-        for k in ["type", "clusterIP", "externalName"] { if let v = s[path: ["spec", k]] { spec[k] = v } }
-        if let ports = s[path: ["spec", "ports"]]?.array {
-            spec["ports"] = .array(ports.map { p in
-                .object(JSONObject([("name", p["name"] ?? ""), ("protocol", p["protocol"] ?? "TCP"), ("port", p["port"] ?? 0)]))
-            })
-        }
-        out["spec"] = .object(spec)
-        return out
+    static func slimService(_ s: KubeModel.Service) -> KubeModel.Service {
+        var slim = KubeModel.Service(["metadata": identity(s.metadata)])
+        slim.type = s.type
+        slim.clusterIP = s.clusterIP
+        slim.clusterIPs = s.clusterIP.isEmpty ? [] : [s.clusterIP]
+        slim.externalName = s.externalName
+        slim.ports = s.ports.map { KubeModel.Service.Port(name: $0.name, protocol: $0.protocol, port: $0.port) }
+        return slim
     }
 
     /// An EndpointSlice as the zone reads it: its Service, ports, and only the ready
     /// endpoints' addresses and hostnames (not-ready ones never answer).
-    static func slimSlice(_ s: JSON) -> JSON {
-        var meta = identity(s)
-        if let svc = s.labels["kubernetes.io/service-name"] { meta["labels"] = ["kubernetes.io/service-name": .string(svc)] }
-        var out: JSON = ["metadata": meta]
-        if let t = s["addressType"] { out["addressType"] = t }
-        if let ports = s["ports"] { out["ports"] = ports }
-        out["endpoints"] = .array((s["endpoints"]?.array ?? []).compactMap { e in
-            guard e[path: ["conditions", "ready"]]?.bool ?? true, let addresses = e["addresses"] else { return nil }
-            var kept = JSONObject([("addresses", addresses)])
-            if let h = e["hostname"] { kept["hostname"] = h }
-            return .object(kept)
-        })
-        return out
+    static func slimSlice(_ s: EndpointSlice) -> EndpointSlice {
+        var meta = identity(s.metadata)
+        if let svc = s.serviceName { meta["labels"] = [WellKnownLabels.serviceName: .string(svc)] }
+        return EndpointSlice(
+            metadata: ObjectMeta(["metadata": meta]), addressType: s.addressType, ports: s.ports,
+            endpoints: s.endpoints.filter(\.isReady).map { EndpointSlice.Endpoint(addresses: $0.addresses, hostname: $0.hostname) })
     }
 
     /// Name and namespace only: what the zone keys objects by.
-    static func identity(_ s: JSON) -> JSON {
-        var meta = JSONObject([("name", JSON.string(s.name))])
-        if !s.namespace.isEmpty { meta["namespace"] = .string(s.namespace) }
-        if s.deletionTimestamp != nil { meta["deletionTimestamp"] = s[path: ["metadata", "deletionTimestamp"]] }
+    static func identity(_ m: ObjectMeta) -> JSON {
+        var meta = JSONObject([("name", JSON.string(m.name))])
+        if !m.namespace.isEmpty { meta["namespace"] = .string(m.namespace) }
+        if let d = m.deletionTimestamp { meta["deletionTimestamp"] = .string(d) }
         return .object(meta)
     }
 
     public func run() async throws {
-        let informers = [Informer(Resources.services, client: client, logger: logger, transform: Self.slimService),
-                         Informer(Resources.endpointslices, client: client, logger: logger, transform: Self.slimSlice),
-                         Informer(Resources.namespaces, client: client, logger: logger) { ["metadata": Self.identity($0)] }]
+        let services = Informer(Resources.services, of: KubeModel.Service.self, client: client, logger: logger,
+                                transform: Self.slimService)
+        let slices = Informer(Resources.endpointslices, of: EndpointSlice.self, client: client, logger: logger, transform: Self.slimSlice)
+        let namespaces = Informer(Resources.namespaces, client: client, logger: logger) { ["metadata": Self.identity(ObjectMeta($0))] }
         let (signals, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                for inf in informers {
+                let all: [any AnyInformer] = [services, slices, namespaces]
+                for inf in all {
                     group.addTask { await inf.run() }
-                    group.addTask {
-                        for await _ in await inf.changes() { kick.yield() }
-                    }
+                    group.addTask { await inf.signalChanges(to: kick) }
                 }
                 group.addTask {
-                    for inf in informers { await inf.waitForSync() }
+                    for inf in all { await inf.waitForSync() }
                     kick.yield()
                     var first = true
                     for await _ in signals {
-                        let zone = ZoneData(services: await informers[0].list(), slices: await informers[1].list(),
-                                            namespaces: await informers[2].list())
+                        let zone = ZoneData(services: await services.list(), slices: await slices.list(),
+                                            namespaces: await namespaces.list().map(\.name))
                         engine.update(zone)
                         if first {
                             // The initial lists were decoded once and dropped: give that memory back.

@@ -49,7 +49,7 @@ public actor HostLoadBalancer: ServiceLifecycle.Service {
                                 replaysInitialList: false, indexedLabels: [], logger: logger) { svc in
             var slim = svc
             slim.metadata = svc.metadata.slimmed(keepingLabels: [])
-            slim.metadata.creationTimestamp = svc.metadata.creationTimestamp
+            slim.metadata.creationTimestamp = svc.metadata.creationTimestamp  // the older of two claims wins
             slim.selector = nil
             return slim
         }
@@ -57,7 +57,6 @@ public actor HostLoadBalancer: ServiceLifecycle.Service {
                               indexedLabels: [], logger: logger) { slice in
             var slim = slice
             slim.metadata = slice.metadata.slimmed(keepingLabels: [WellKnownLabels.serviceName])
-            slim.endpoints = slice.endpoints.map(\.withoutTargetRef)
             return slim
         }
         let nodes = Informer(Resources.nodes, of: Node.self, client: client, logger: logger)
@@ -68,12 +67,10 @@ public actor HostLoadBalancer: ServiceLifecycle.Service {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 // Slices matter only for Services without NodePorts; checking is not worth it.
-                group.addTask { await services.run() }
-                group.addTask { await slices.run() }
-                group.addTask { await nodes.run() }
-                group.addTask { for await _ in await services.changes() { kick.yield() } }
-                group.addTask { for await _ in await slices.changes() { kick.yield() } }
-                group.addTask { for await _ in await nodes.changes() { kick.yield() } }
+                for informer in [services, slices, nodes] as [any AnyInformer] {
+                    group.addTask { await informer.run() }
+                    group.addTask { await informer.signalChanges(to: kick) }
+                }
                 group.addTask { await prober.run() }
                 group.addTask { for await _ in healthChanges { kick.yield() } }
                 group.addTask {

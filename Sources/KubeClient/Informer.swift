@@ -235,6 +235,21 @@ public actor Informer<Object: CacheableObject> {
     }
 }
 
+/// What a component that rebuilds from several caches of different kinds does with each
+/// alike: run it, wait for its first list, and hear that something changed.
+public protocol AnyInformer: Sendable {
+    func run() async
+    func waitForSync() async
+    /// Yields to `kick` on every change, until the informer stops.
+    func signalChanges(to kick: AsyncStream<Void>.Continuation) async
+}
+
+extension Informer: AnyInformer {
+    public func signalChanges(to kick: AsyncStream<Void>.Continuation) async {
+        for await _ in changes() { kick.yield() }
+    }
+}
+
 extension Informer where Object == JSON {
     /// A cache of the objects as JSON trees.
     public init(_ resource: Resource, client: KubeClient, fieldSelector: String? = nil, packed: Bool = false,
@@ -340,34 +355,5 @@ public actor WorkQueue {
         closed = true
         for w in waiters { w.resume(returning: nil) }
         waiters = []
-    }
-}
-
-extension JSON {
-    /// A copy with only the given top-level keys, and of `metadata` only what caches need
-    /// (name, namespace, labels, resourceVersion, uid): the slim objects informers keep.
-    /// An EndpointSlice as the service proxy and DNS read it: each endpoint's addresses,
-    /// conditions, node and hostname (no targetRef, zone or hints, which are most of its size).
-    public func slimmedSlice() -> JSON {
-        var out = slimmed(keeping: ["addressType", "ports"])
-        if let endpoints = self["endpoints"]?.array {
-            out["endpoints"] = .array(endpoints.map { e in
-                var kept = JSONObject()
-                for k in ["addresses", "conditions", "nodeName", "hostname"] { if let v = e[k] { kept[k] = v } }
-                return .object(kept)
-            })
-        }
-        return out
-    }
-
-    public func slimmed(keeping keys: [String]) -> JSON {
-        var out: JSON = [:]
-        if let m = self["metadata"] {
-            var meta: JSON = [:]
-            for k in ["name", "namespace", "labels", "resourceVersion", "uid", "deletionTimestamp"] { if let v = m[k] { meta[k] = v } }
-            out["metadata"] = meta
-        }
-        for k in keys { if let v = self[k] { out[k] = v } }
-        return out
     }
 }

@@ -1,6 +1,8 @@
 import KubeMachinery
 
-/// A discovery.k8s.io/v1 EndpointSlice as the proxy, DNS and the load balancer read it.
+/// A discovery.k8s.io/v1 EndpointSlice as the proxy, DNS and the load balancer read it:
+/// without `targetRef`, zones and hints, which none of them reads and which are most of a
+/// slice's size (the controllers that write slices keep them as JSON).
 public struct EndpointSlice: KubeObject {
     public struct Port: Sendable, Hashable {
         public var name: String
@@ -40,17 +42,15 @@ public struct EndpointSlice: KubeObject {
         public var terminating: Bool?
         public var hostname: String?
         public var nodeName: String?
-        public var targetRef: ObjectReference?
 
         public init(addresses: [String], ready: Bool? = nil, serving: Bool? = nil, terminating: Bool? = nil,
-                    hostname: String? = nil, nodeName: String? = nil, targetRef: ObjectReference? = nil) {
+                    hostname: String? = nil, nodeName: String? = nil) {
             self.addresses = addresses
             self.ready = ready
             self.serving = serving
             self.terminating = terminating
             self.hostname = hostname
             self.nodeName = nodeName
-            self.targetRef = targetRef
         }
 
         public init(_ json: JSON) {
@@ -60,7 +60,6 @@ public struct EndpointSlice: KubeObject {
             terminating = json[path: ["conditions", "terminating"]]?.bool
             hostname = json["hostname"]?.string
             nodeName = json["nodeName"]?.string
-            targetRef = json["targetRef"].map(ObjectReference.init)
         }
 
         /// Absent `ready` means ready (consumers must assume so, says the API).
@@ -78,15 +77,7 @@ public struct EndpointSlice: KubeObject {
             if !c.isEmpty { o["conditions"] = .object(c) }
             if let hostname { o["hostname"] = .string(hostname) }
             if let nodeName { o["nodeName"] = .string(nodeName) }
-            if let targetRef { o["targetRef"] = targetRef.json }
             return .object(o)
-        }
-
-        /// Without the reference to its pod: what caches that never read it keep.
-        public var withoutTargetRef: Endpoint {
-            var e = self
-            e.targetRef = nil
-            return e
         }
     }
 
@@ -124,31 +115,5 @@ public struct EndpointSlice: KubeObject {
     /// Whether a service proxy programs it (kube-proxy's label selector).
     public var isProxied: Bool {
         metadata.labels[WellKnownLabels.serviceProxyName] == nil && metadata.labels[WellKnownLabels.headless] == nil
-    }
-}
-
-/// A reference to another object (an endpoint's pod).
-public struct ObjectReference: Sendable, Hashable {
-    public var kind: String
-    public var namespace: String
-    public var name: String
-    public var uid: String
-
-    public init(kind: String, namespace: String, name: String, uid: String) {
-        self.kind = kind
-        self.namespace = namespace
-        self.name = name
-        self.uid = uid
-    }
-
-    public init(_ json: JSON) {
-        kind = json["kind"]?.string ?? ""
-        namespace = json["namespace"]?.string ?? ""
-        name = json["name"]?.string ?? ""
-        uid = json["uid"]?.string ?? ""
-    }
-
-    public var json: JSON {
-        ["kind": .string(kind), "namespace": .string(namespace), "name": .string(name), "uid": .string(uid)]
     }
 }

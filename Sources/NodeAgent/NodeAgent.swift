@@ -140,7 +140,7 @@ public struct NodeAgent: ServiceLifecycle.Service {
             : nil
         let ctx = AgentContext(client: client, config: config, services: services, prober: prober, registry: registry,
                                proxier: proxier, logger: logger)
-        let nodes = Informer(Resources.nodes, client: client, logger: logger) { $0.slimmed(keeping: ["spec", "status"]) }
+        let nodes = Informer(Resources.nodes, of: Node.self, client: client, logger: logger)
         let routes = NodeRoutes(nodes: nodes, namespace: namespace, selfName: config.nodeName, network: net, logger: logger)
         try? FileManager.default.createDirectory(at: ctx.podsDir, withIntermediateDirectories: true)
         try await registerNode()

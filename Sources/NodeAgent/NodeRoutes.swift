@@ -9,14 +9,14 @@ import Logging
 /// (`spec.podCIDR` via the node's InternalIP), so a node that joins later is reachable from
 /// the nodes already running, and they from it — pod traffic never passes through the host.
 actor NodeRoutes {
-    let nodes: Informer<JSON>
+    let nodes: Informer<Node>
     let namespace: String
     let selfName: String
     let network: ClusterNetwork
     let logger: Logger
     private var installed: [String: String] = [:]  // pod CIDR -> via
 
-    init(nodes: Informer<JSON>, namespace: String, selfName: String, network: ClusterNetwork, logger: Logger) {
+    init(nodes: Informer<Node>, namespace: String, selfName: String, network: ClusterNetwork, logger: Logger) {
         self.nodes = nodes
         self.namespace = namespace
         self.selfName = selfName
@@ -25,12 +25,11 @@ actor NodeRoutes {
     }
 
     /// Pod CIDR → node IP for every other node whose addresses lie in the cluster's ranges.
-    static func wanted(_ nodes: [JSON], selfName: String, network: ClusterNetwork) -> [String: String] {
+    static func wanted(_ nodes: [Node], selfName: String, network: ClusterNetwork) -> [String: String] {
         var out: [String: String] = [:]
         for n in nodes where n.name != selfName {
-            guard let cidr = (n[path: ["spec", "podCIDR"]]?.string).flatMap(IPv4Network.init), network.podCIDR.contains(cidr.first),
-                  let ip = (n[path: ["status", "addresses"]]?.array ?? []).first(where: { $0["type"]?.string == "InternalIP" })?["address"]?.string,
-                  let address = IPv4Address(ip), network.nodeCIDR.contains(address) else { continue }
+            guard let cidr = n.podCIDR.flatMap(IPv4Network.init), network.podCIDR.contains(cidr.first),
+                  let address = n.internalIP, network.nodeCIDR.contains(address) else { continue }
             out[cidr.description] = address.description
         }
         return out

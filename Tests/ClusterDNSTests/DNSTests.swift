@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeMachinery
+import KubeModel
 import Testing
 @testable import ClusterDNS
 
@@ -23,13 +24,13 @@ enum Zone {
     }
 
     static let data = ZoneData(
-        services: [service("kiada", "quiz", clusterIP: "10.96.0.20"),
+        services: [JSON]([service("kiada", "quiz", clusterIP: "10.96.0.20"),
                    service("kiada", "db", clusterIP: "None"),
                    service("kiada", "empty", clusterIP: "None"),
-                   service("kiada", "ext", clusterIP: "", type: "ExternalName", externalName: "db.example.org")],
+                   service("kiada", "ext", clusterIP: "", type: "ExternalName", externalName: "db.example.org")]).map(Service.init),
         slices: [slice("kiada", "quiz", [("10.244.1.5", nil, true)]),
-                 slice("kiada", "db", [("10.244.1.7", "db-0", true), ("10.244.2.8", nil, true), ("10.244.3.9", nil, false)])],
-        namespaces: [["metadata": ["name": "kiada"]], ["metadata": ["name": "default"]]])
+                 slice("kiada", "db", [("10.244.1.7", "db-0", true), ("10.244.2.8", nil, true), ("10.244.3.9", nil, false)])].map(EndpointSlice.init),
+        namespaces: ["kiada", "default"])
     static let zone = ClusterZone(domain: "cluster.local", ttl: 30, dnsServiceIP: IPv4Address("10.96.0.10")!,
                                   clusterRanges: [IPv4Network("10.96.0.0/12")!, IPv4Network("10.244.0.0/16")!])
 
@@ -212,8 +213,8 @@ func ips(_ r: ClusterZone.Resolution) -> Set<String> {
         var many: [(String, String?, Bool)] = []
         for i in 0..<60 { many.append(("10.244.\(i / 200).\(i % 200 + 2)", nil, true)) }
         let engine = DNSEngine(zone: Zone.zone, upstream: nil)
-        engine.update(ZoneData(services: [Zone.service("kiada", "big", clusterIP: "None")], slices: [Zone.slice("kiada", "big", many)],
-                               namespaces: []))
+        engine.update(ZoneData(services: [Service(Zone.service("kiada", "big", clusterIP: "None"))],
+                               slices: [EndpointSlice(Zone.slice("kiada", "big", many))], namespaces: []))
         let plain = try await ask(engine, "big.kiada.svc.cluster.local", DNSType.a)
         #expect(plain.truncated && plain.answers.isEmpty)
         let edns = try await ask(engine, "big.kiada.svc.cluster.local", DNSType.a, edns: 4096)
@@ -238,13 +239,14 @@ func ips(_ r: ClusterZone.Resolution) -> Set<String> {
         whole[path: ["spec", "sessionAffinity"]] = "None"
         whole[path: ["spec", "ports"]] = [["name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080, "nodePort": 30080]]
         let ext = Zone.service("kiada", "ext", clusterIP: "", type: "ExternalName", externalName: "db.example.org")
-        let slim = [whole, ext].map(ZoneWatcher.slimService)
-        #expect(slim[0][path: ["spec", "selector"]] == nil && slim[0][path: ["metadata", "labels"]] == nil)
-        #expect(slim[0][path: ["spec", "ports"]] == [["name": "http", "protocol": "TCP", "port": 80]])
-        let a = ZoneData(services: [whole, ext], slices: [], namespaces: []), b = ZoneData(services: slim, slices: [], namespaces: [])
-        let slices = [Zone.slice("kiada", "db", [("10.244.1.7", "db-0", true), ("10.244.2.8", nil, true), ("10.244.3.9", nil, false)])]
+        let full = [whole, ext].map(Service.init)
+        let slim = full.map(ZoneWatcher.slimService)
+        #expect(slim[0].json[path: ["spec", "selector"]] == nil && slim[0].json[path: ["metadata", "labels"]] == nil)
+        #expect(slim[0].json[path: ["spec", "ports"]] == [["name": "http", "port": 80]])
+        let a = ZoneData(services: full, slices: [], namespaces: []), b = ZoneData(services: slim, slices: [], namespaces: [])
+        let slices = [EndpointSlice(Zone.slice("kiada", "db", [("10.244.1.7", "db-0", true), ("10.244.2.8", nil, true), ("10.244.3.9", nil, false)]))]
         let slimSlices = slices.map(ZoneWatcher.slimSlice)
-        #expect(slimSlices[0]["endpoints"]?.array?.count == 2)
+        #expect(slimSlices[0].endpoints.count == 2)
         let c = ZoneData(services: [], slices: slices, namespaces: []), d = ZoneData(services: [], slices: slimSlices, namespaces: [])
         #expect(c.endpoints["kiada/db"]?.map(\.label) == d.endpoints["kiada/db"]?.map(\.label))
         #expect(c.endpoints["kiada/db"]?.map(\.ports) == d.endpoints["kiada/db"]?.map(\.ports))
