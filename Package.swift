@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "swiftlet", targets: ["swiftlet"]),
+        .executable(name: "swiftlet-bench", targets: ["swiftlet-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
@@ -112,6 +113,7 @@ let package = Package(
             name: "ServiceProxy",
             dependencies: [
                 "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "CLinuxNamespaces", "CNFTables", "HostCommands",
+                "ProcessTuning",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -139,7 +141,7 @@ let package = Package(
         .target(
             name: "ClusterDNS",
             dependencies: [
-                "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "CLinuxNamespaces",
+                "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "CLinuxNamespaces", "ProcessTuning",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -164,8 +166,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // setns/unshare, which Glibc's module does not export.
+        // setns/unshare and sockets inside a network namespace, which Glibc's module does not export.
         .target(name: "CLinuxNamespaces"),
+        // glibc's allocator and CPU affinity calls (malloc arenas, malloc_trim, pinning).
+        .target(name: "CProcessTuning"),
+        .target(name: "ProcessTuning", dependencies: ["CProcessTuning"], swiftSettings: strict),
         // The e2e test images built into the binary (agnhost netexec, serve-hostname, pause).
         .target(
             name: "BuiltinImages",
@@ -177,13 +182,37 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // How `swiftlet up` assembles a cluster on this host: its record, the host's network
+        // plumbing, and the binaries it starts.
+        .target(
+            name: "SwiftletCluster",
+            dependencies: ["APIServer", "KubeAPI", "KubeMachinery", "NodeAgent", "HostCommands"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "swiftlet",
             dependencies: [
-                "KubeAPI", "KubeMachinery", "KubeModel", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent", "ServiceProxy", "HostCommands", "ClusterDNS", "HostLoadBalancer", "BuiltinImages", "CLinuxNamespaces", "APIFailover",
+                "KubeAPI", "KubeMachinery", "KubeModel", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent",
+                "ServiceProxy", "HostCommands", "ClusterDNS", "HostLoadBalancer", "BuiltinImages", "CLinuxNamespaces",
+                "APIFailover", "ProcessTuning", "SwiftletCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The benchmarks, apart from the shipped binary; they start `swiftlet` beside them.
+        .executableTarget(
+            name: "swiftlet-bench",
+            dependencies: [
+                "KubeAPI", "KubeMachinery", "KubeModel", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent",
+                "ServiceProxy", "HostCommands", "ClusterDNS", "HostLoadBalancer", "CLinuxNamespaces", "ProcessTuning",
+                "SwiftletCluster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),
@@ -203,6 +232,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "KubeAPI", "KubeMachinery", "KubeModel"], swiftSettings: strict),
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"], swiftSettings: strict),
+        .testTarget(name: "SwiftletClusterTests", dependencies: ["SwiftletCluster", "KubeMachinery"], swiftSettings: strict),
+        .testTarget(name: "ProcessTuningTests", dependencies: ["ProcessTuning"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], swiftSettings: strict),
         .testTarget(
             name: "APIServerTests",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The cluster DNS benchmark with its comparison: installs dnsperf and NSD (without letting
 # the package start NSD as a system service), builds a release binary, and runs
-# `swiftlet bench dns --dnsperf`. Figures go to docs/benchmarks.md by hand.
+# `swiftlet-bench dns --dnsperf`. Figures go to docs/benchmarks.md by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -17,4 +17,4 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 swift build -c release >/dev/null
-"$(swift build -c release --show-bin-path)/swiftlet" bench dns --dnsperf "$@"
+"$(swift build -c release --show-bin-path)/swiftlet-bench" dns --dnsperf "$@"

@@ -1,7 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -44,34 +43,4 @@ int swiftlet_tcp_listener_in_netns(const char *netns_path, uint32_t address, uin
         return -e;
     }
     return fd;
-}
-
-void swiftlet_release_free_memory(void) { malloc_trim(0); }
-
-int swiftlet_pin_thread(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    long count = sysconf(_SC_NPROCESSORS_ONLN);
-    for (long i = 0; i < count && i < CPU_SETSIZE; i++) {
-        if (cpu < 0 || i == cpu) CPU_SET(i, &set);
-    }
-    return sched_setaffinity(0, sizeof(set), &set) == 0 ? 0 : -errno;
-}
-
-// A Swiftlet process allocates from glibc's one main arena, unless it is the control plane
-// (`server`, `up`) or the user chose an arena count (MALLOC_ARENA_MAX, or
-// glibc.malloc.arena_max in GLIBC_TUNABLES). With the default of an arena per thread (up to
-// 8 per core), each arena kept its own share of the memory a node's first proxy sync freed:
-// a process running the proxy for 10,000 Services settled at 52-60 MiB, against 48 MiB with
-// one arena. The API server is the other way round: under a burst of writes its threads
-// queued on the one arena's lock (~7 % of CPU samples), and with arenas its endpoint
-// benchmark's burst ran ~9 % faster, its RSS within the runs' spread (docs/benchmarks.md).
-// It runs before main, as the setting must precede the threads; glibc passes constructors
-// main's arguments.
-__attribute__((constructor)) static void swiftlet_choose_malloc_arenas(int argc, char **argv, char **envp) {
-    (void)envp;
-    const char *tunables = getenv("GLIBC_TUNABLES");
-    if (getenv("MALLOC_ARENA_MAX") != NULL || (tunables != NULL && strstr(tunables, "arena_max") != NULL)) return;
-    if (argc > 1 && argv != NULL && argv[1] != NULL && (strcmp(argv[1], "server") == 0 || strcmp(argv[1], "up") == 0)) return;
-    mallopt(M_ARENA_MAX, 1);
 }

@@ -1,3 +1,4 @@
+import ProcessTuning
 import CLinuxNamespaces
 import KubeAPI
 import KubeMachinery
@@ -73,7 +74,7 @@ public struct ZoneWatcher: ServiceLifecycle.Service {
                         if first {
                             // The initial lists were decoded once and dropped: give that memory back.
                             first = false
-                            swiftlet_release_free_memory()
+                            ProcessTuning.releaseFreeMemory()
                         }
                     }
                 }

@@ -1,3 +1,4 @@
+import ProcessTuning
 import Foundation
 import CLinuxNamespaces
 import KubeAPI
@@ -183,7 +184,7 @@ public actor Proxier {
         if await syncOnce() {
             // A full sync renders everything once and drops it: give that memory back, now
             // that all of it is free.
-            swiftlet_release_free_memory()
+            ProcessTuning.releaseFreeMemory()
         }
     }
 

@@ -1,3 +1,4 @@
+import SwiftletCluster
 import APIServer
 import ArgumentParser
 import Foundation
@@ -50,8 +51,8 @@ struct Node: AsyncParsableCommand {
         let client = try KubeClient(credentials: creds)
         var c = NodeAgentConfiguration(network: record.network, nodeIndex: index,
                                        stateDir: dir.appendingPathComponent("nodes/\(record.network.nodeName(index))"),
-                                       executable: Up.selfPath(), clusterDNS: record.network.serviceCIDR.address(10).description,
-                                       agentPort: agentPort == 0 ? try Up.freePort() : agentPort)
+                                       executable: SwiftletExecutable.current, clusterDNS: record.network.serviceCIDR.address(10).description,
+                                       agentPort: agentPort == 0 ? try freeLoopbackPort() : agentPort)
         c.clusterDomain = record.clusterDomain
         try await runAgent(NodeAgent(config: c, client: client, token: creds.token, logger: logger), logger: logger)
         await client.shutdown()
@@ -70,7 +71,7 @@ struct Node: AsyncParsableCommand {
         guard !servers.isEmpty, servers.allSatisfy({ $0.hasPrefix("https://") }) else {
             throw ValidationError("--server must be https://HOST:PORT[,https://HOST:PORT…], as the server's join command shows")
         }
-        let say = Progress()
+        let say = ProgressLog()
         say.step("Discovering the cluster at \(servers.joined(separator: ", ")) with token id \(token.id)")
         let ca = try await Join.discoverCA(servers: servers, token: token)
         let client = try KubeClient(credentials: ClusterCredentials(servers: servers, caPEM: ca, token: token.description))
@@ -83,7 +84,7 @@ struct Node: AsyncParsableCommand {
         await client.shutdown()
     }
 
-    func joined(client: KubeClient, token: BootstrapToken, say: Progress, logger: Logger) async throws {
+    func joined(client: KubeClient, token: BootstrapToken, say: ProgressLog, logger: Logger) async throws {
         let info: JSON
         do {
             info = try await client.get(Resources.configmaps, namespace: ClusterInfo.namespace, name: ClusterInfo.name)
@@ -111,8 +112,8 @@ struct Node: AsyncParsableCommand {
         }
         let dir = dataDir.map(ClusterRecord.expand) ?? URL(fileURLWithPath: "/var/lib/swiftlet-node")
         var c = NodeAgentConfiguration(network: net, nodeIndex: i, stateDir: dir.appendingPathComponent("\(net.name)/\(name)"),
-                                       executable: Up.selfPath(), clusterDNS: net.serviceCIDR.address(10).description,
-                                       agentPort: agentPort == 0 ? try Up.freePort() : agentPort)
+                                       executable: SwiftletExecutable.current, clusterDNS: net.serviceCIDR.address(10).description,
+                                       agentPort: agentPort == 0 ? try freeLoopbackPort() : agentPort)
         c.clusterDomain = domain
         c.publishAgentToken = true
         let agentToken = BootstrapToken.generate().description

@@ -1,3 +1,4 @@
+import SwiftletCluster
 import APIServer
 import ArgumentParser
 import Controllers
@@ -8,7 +9,6 @@ import KubeMachinery
 import Logging
 import ServiceLifecycle
 
-@main
 struct Swiftlet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftlet",
@@ -18,7 +18,7 @@ struct Swiftlet: AsyncParsableCommand {
             is merged into ~/.kube/config.
             """,
         version: ControlPlane.version,
-        subcommands: [Up.self, Down.self, Server.self, Node.self, Token.self, APIProxyCommand.self, DNSCommand.self, Bench.self, Version.self, AgnhostCommand.self, PodExecCommand.self]
+        subcommands: [Up.self, Down.self, Server.self, Node.self, Token.self, APIProxyCommand.self, DNSCommand.self, Version.self, AgnhostCommand.self, PodExecCommand.self]
     )
 }
 

@@ -1,3 +1,4 @@
+import SwiftletCluster
 import APIServer
 import ArgumentParser
 import ClusterDNS
@@ -114,7 +115,7 @@ struct Up: AsyncParsableCommand {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "swiftlet")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
-        let progress = Progress()
+        let progress = ProgressLog()
         let started = ContinuousClock.now
         let dir = URL(fileURLWithPath: r.dataDir)
         let resuming = FileManager.default.fileExists(atPath: ClusterRecord.url(in: dir).path)
@@ -161,12 +162,12 @@ struct Up: AsyncParsableCommand {
                                             identity: ControllerIdentity.of(dataDir: dir), logger: logger)
         let loadBalancer = HostLoadBalancer(config: .init(cluster: r.name, table: net.loadBalancerTable, pool: net.loadBalancerPool), client: client,
                                             dataplane: HostDataplane(), logger: logger)
-        let executable = Self.selfPath()
+        let executable = SwiftletExecutable.current
         var agents: [any Service] = []
         for i in 1...r.nodes {
             var c = NodeAgentConfiguration(network: net, nodeIndex: i, stateDir: dir.appendingPathComponent("nodes/\(net.nodeName(i))"),
                                            executable: executable, clusterDNS: net.serviceCIDR.address(10).description,
-                                           agentPort: try Self.freePort())
+                                           agentPort: try freeLoopbackPort())
             c.clusterDomain = r.clusterDomain
             agents.append(NodeAgent(config: c, client: client, token: plane.pki.token, logger: logger))
         }
@@ -212,24 +213,6 @@ struct Up: AsyncParsableCommand {
         if let failure { throw failure }
     }
 
-    static func selfPath() -> String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok else { throw ValidationError("no free port on 127.0.0.1 for a node agent") }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
 
     /// Re-runs itself in a new session with output to `DATA/swiftlet.log`, and waits for
     /// the cluster to be ready (or for the background process to fail).
@@ -243,7 +226,7 @@ struct Up: AsyncParsableCommand {
         let log = try FileHandle(forWritingTo: logURL)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: HostCommand.which("setsid") ?? "/usr/bin/setsid")
-        p.arguments = [Self.selfPath()] + CommandLine.arguments.dropFirst().filter { $0 != "--detach" }
+        p.arguments = [SwiftletExecutable.current] + CommandLine.arguments.dropFirst().filter { $0 != "--detach" }
         p.standardOutput = log
         p.standardError = log
         p.standardInput = FileHandle.nullDevice
@@ -315,26 +298,11 @@ struct ClientCloser: Service {
     }
 }
 
-/// Progress lines for the user, on stdout.
-final class Progress: Sendable {
-    let started = ContinuousClock.now
-    func step(_ s: String) {
-        let t = ContinuousClock.now - started
-        let ms = t.components.seconds * 1000 + t.components.attoseconds / 1_000_000_000_000_000
-        Self.say(String(format: "[%5.2fs] ", Double(ms) / 1000) + s)
-    }
-
-    /// Unbuffered, so progress shows at once even when stdout is a file or pipe.
-    static func say(_ s: String) {
-        FileHandle.standardOutput.write(Data((s + "\n").utf8))
-    }
-}
-
 /// Waits for every node to be Ready, then prints what the user needs.
 struct ReadinessReporter: Service {
     let client: KubeClient
     let nodes: [String]
-    let progress: Progress
+    let progress: ProgressLog
     let started: ContinuousClock.Instant
     let record: ClusterRecord
     let readyFile: URL
@@ -370,7 +338,7 @@ struct ReadinessReporter: Service {
             }
             let t = ContinuousClock.now - started
             let dir = record.dataDir
-            Progress.say("""
+            ProgressLog.say("""
 
                 Cluster \(record.name) is up with \(nodes.count) nodes in \(String(format: "%.1f", Double(t.components.seconds) + Double(t.components.attoseconds) / 1e18)) s.
                   kubectl config use-context \(record.contextName)     (merged into ~/.kube/config)

@@ -11,6 +11,8 @@ import pytest
 
 # The checkout's debug build unless told otherwise (never an installed `swiftlet`, which may be older).
 BIN = os.environ.get("SWIFTLET_BIN") or os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug", "swiftlet")
+# The benchmarks are their own executable, built beside `swiftlet`.
+BENCH_BIN = os.path.join(os.path.dirname(BIN), "swiftlet-bench")
 
 
 def free_port():

@@ -11,13 +11,22 @@ import subprocess
 
 import pytest
 
-from conftest import BIN
+from conftest import BIN, BENCH_BIN
 
 
 def run(*args, timeout=300):
-    out = subprocess.run([BIN, "bench", *args], capture_output=True, text=True, timeout=timeout)
+    out = subprocess.run([BENCH_BIN, *args], capture_output=True, text=True, timeout=timeout)
     assert out.returncode == 0, out.stdout + out.stderr
     return out.stdout
+
+
+def test_the_shipped_binary_carries_no_benchmarks():
+    help = subprocess.run([BIN, "--help"], capture_output=True, text=True, timeout=30).stdout
+    assert "SUBCOMMANDS" in help and "bench" not in help, help
+    assert subprocess.run([BIN, "bench", "api"], capture_output=True, text=True, timeout=30).returncode != 0
+    listed = subprocess.run([BENCH_BIN, "--help"], capture_output=True, text=True, timeout=30).stdout
+    for name in ["api", "endpoints", "pods", "proxy", "dns", "lb"]:
+        assert re.search(r"^\s+%s\s" % name, listed, re.M), listed
 
 
 def test_endpoints_benchmark_times_every_change_in_every_phase():
@@ -35,7 +44,7 @@ def test_endpoints_benchmark_times_every_change_in_every_phase():
 
 
 def test_endpoints_benchmark_refuses_more_phases_than_pods():
-    out = subprocess.run([BIN, "bench", "endpoints", "--pods-per-service", "3", "--rates", "1", "2", "3"],
+    out = subprocess.run([BENCH_BIN, "endpoints", "--pods-per-service", "3", "--rates", "1", "2", "3"],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode != 0
     assert "--rates takes 1 to 2 rates" in out.stderr
@@ -56,7 +65,7 @@ def test_proxy_benchmark_data_path_answers_on_both_paths():
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="bench proxy needs root (network namespaces)")
 def test_an_interrupted_benchmark_removes_its_namespaces():
-    proc = subprocess.Popen([BIN, "bench", "proxy", "--data-path-only", "--services", "200", "--rounds", "20", "--seconds", "1"],
+    proc = subprocess.Popen([BENCH_BIN, "proxy", "--data-path-only", "--services", "200", "--rounds", "20", "--seconds", "1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     mine = "swl-bench-%d" % proc.pid
     try:

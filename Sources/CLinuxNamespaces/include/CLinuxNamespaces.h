@@ -17,11 +17,4 @@ int swiftlet_socket_in_netns(const char *netns_path, int type);
 // enters the namespace only while it creates the socket. Returns the descriptor, or -errno.
 int swiftlet_tcp_listener_in_netns(const char *netns_path, uint32_t address, uint16_t port);
 
-// Returns free heap memory to the system (glibc's malloc_trim), after a large transient load.
-void swiftlet_release_free_memory(void);
-
-// Keeps the calling thread on one CPU (`cpu` >= 0) or lets it run on all of them (-1).
-// Benchmarks pin their client and server so that each keeps a core. Returns 0 or -errno.
-int swiftlet_pin_thread(int cpu);
-
 #endif

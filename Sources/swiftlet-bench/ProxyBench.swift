@@ -1,3 +1,5 @@
+import SwiftletCluster
+import ProcessTuning
 import ArgumentParser
 import CLinuxNamespaces
 import Foundation
@@ -46,7 +48,7 @@ struct ProxyBench: AsyncParsableCommand {
 
             """)
         let node = Self.node(table: "swiftlet-bench")
-        Progress.say("Service proxy benchmark (namespace \(namespace), nftables \(try await HostCommand.run("nft", ["--version"]).trimmingCharacters(in: .whitespacesAndNewlines)))")
+        ProgressLog.say("Service proxy benchmark (namespace \(namespace), nftables \(try await HostCommand.run("nft", ["--version"]).trimmingCharacters(in: .whitespacesAndNewlines)))")
         if !dataPathOnly { try await syncFigures(node) }
         if memoryOnly { return }
         try await dataPath(node)
@@ -60,8 +62,7 @@ struct ProxyBench: AsyncParsableCommand {
     /// The proxy alone in a process of its own (as kube-proxy runs): its RSS once it has
     /// programmed every Service, read from the child's report.
     func proxyProcessRSS(_ server: ServerProcess) async throws -> String {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        let out = try await HostCommand.run(exe, ["bench", "proxy-process", "--data-dir", server.dir.path,
+        let out = try await HostCommand.run(SwiftletExecutable.current, ["proxy-process", "--data-dir", server.dir.path,
                                                  "--server", server.url, "--namespace", namespace])
         return out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -73,17 +74,17 @@ struct ProxyBench: AsyncParsableCommand {
         // Rendering and applying alone, without the API.
         let clock = ContinuousClock()
         var t0 = clock.now
-        swiftlet_release_free_memory()
+        ProcessTuning.releaseFreeMemory()
         let rssBeforeFragments = rssMiB(pid: getpid())
         let fragments = (0..<services).map { syntheticFragment($0, node) }
-        Progress.say("\(services) rendered fragments (the proxy's state per Service) take "
+        ProgressLog.say("\(services) rendered fragments (the proxy's state per Service) take "
                      + "\(format(rssMiB(pid: getpid()) - rssBeforeFragments)) MiB")
         let render = clock.now - t0
         let script = NFTScript.full(node, fragments)
         t0 = clock.now
         try await dataplane.apply(script)
         let apply = clock.now - t0
-        Progress.say("full ruleset, \(services) services x 2 endpoints: render \(format(Stats.ms(render))) ms, "
+        ProgressLog.say("full ruleset, \(services) services x 2 endpoints: render \(format(Stats.ms(render))) ms, "
               + "nft apply \(format(Stats.ms(apply))) ms (\(script.utf8.count / 1024) KiB script)")
         var one: [Double] = []
         for i in 0..<changes {
@@ -94,22 +95,22 @@ struct ProxyBench: AsyncParsableCommand {
             one.append(Stats.ms(clock.now - t0))
         }
         let o = Stats(samples: one)
-        Progress.say("add one service with \(services) present (render + nft): p50 \(format(o.percentile(0.5))) ms, p99 \(format(o.percentile(0.99))) ms")
+        ProgressLog.say("add one service with \(services) present (render + nft): p50 \(format(o.percentile(0.5))) ms, p99 \(format(o.percentile(0.99))) ms")
         var spawn: [Double] = []
         for _ in 0..<changes {
             t0 = clock.now
             try await HostCommand.run("nsenter", ["--net=/run/netns/\(namespace)", "true"])
             spawn.append(Stats.ms(clock.now - t0))
         }
-        Progress.say("  of which starting a process (nsenter true): p50 \(format(Stats(samples: spawn).percentile(0.5))) ms")
+        ProgressLog.say("  of which starting a process (nsenter true): p50 \(format(Stats(samples: spawn).percentile(0.5))) ms")
 
         // The real proxy: informers on a real API server, then changes through the API.
         let server = try ServerProcess()
         defer { server.stop() }
         let client = try await server.waitReady()
-        Progress.say("populating the API server with \(services) services and EndpointSlices…")
+        ProgressLog.say("populating the API server with \(services) services and EndpointSlices…")
         try await populate(client)
-        Progress.say("a process running only the proxy (informers + proxier, table programmed): \(try await proxyProcessRSS(server))")
+        ProgressLog.say("a process running only the proxy (informers + proxier, table programmed): \(try await proxyProcessRSS(server))")
         if memoryOnly { return }
         var logger = Logger(label: "bench.proxy")
         logger.logLevel = ProcessInfo.processInfo.environment["SWIFTLET_BENCH_DEBUG"] != nil ? .trace : .warning
@@ -129,18 +130,18 @@ struct ProxyBench: AsyncParsableCommand {
         defer { informers.cancel() }
         await servicesInformer.waitForSync()
         await slicesInformer.waitForSync()
-        swiftlet_release_free_memory()
+        ProcessTuning.releaseFreeMemory()
         let rssCaches = rssMiB(pid: getpid())
         let running = Task { await proxier.run() }
         defer { running.cancel() }
         var iterator = reports.makeAsyncIterator()
         guard let first = await iterator.next() else { return }
-        Progress.say("proxy first sync (informers synced, full): \(first.services.count) services in \(format(Stats.ms(first.duration))) ms")
+        ProgressLog.say("proxy first sync (informers synced, full): \(first.services.count) services in \(format(Stats.ms(first.duration))) ms")
         await proxier.requestFullSync()
         if let full = await iterator.next() {
-            Progress.say("proxy full resync: \(format(Stats.ms(full.duration))) ms")
+            ProgressLog.say("proxy full resync: \(format(Stats.ms(full.duration))) ms")
         }
-        Progress.say("proxy process RSS with \(services) services and slices cached and programmed: \(format(rssMiB(pid: getpid()))) MiB "
+        ProgressLog.say("proxy process RSS with \(services) services and slices cached and programmed: \(format(rssMiB(pid: getpid()))) MiB "
               + "(before the proxy started: \(format(rssBefore)) MiB; with the informer caches filled: \(format(rssCaches)) MiB)")
 
         // One new Service + slice at a time: render + apply, and API write to rules live.
@@ -157,7 +158,7 @@ struct ProxyBench: AsyncParsableCommand {
                         syncs.append(Stats.ms(r.duration))
                         applies.append(Stats.ms(r.applyDuration))
                         if ProcessInfo.processInfo.environment["SWIFTLET_BENCH_DEBUG"] != nil {
-                            Progress.say("    sync: \(r.services.count) services, \(r.scriptBytes) bytes, \(Stats.ms(r.duration)) ms")
+                            ProgressLog.say("    sync: \(r.services.count) services, \(r.scriptBytes) bytes, \(Stats.ms(r.duration)) ms")
                         }
                         latencies.append(Stats.ms(clock.now - start))
                         break
@@ -167,9 +168,9 @@ struct ProxyBench: AsyncParsableCommand {
         }
         let s = Stats(samples: syncs), l = Stats(samples: latencies)
         let a = Stats(samples: applies)
-        Progress.say("proxy sync adding one service (\(services) present): p50 \(format(s.percentile(0.5))) ms, p99 \(format(s.percentile(0.99))) ms "
+        ProgressLog.say("proxy sync adding one service (\(services) present): p50 \(format(s.percentile(0.5))) ms, p99 \(format(s.percentile(0.99))) ms "
               + "(nft alone: p50 \(format(a.percentile(0.5))) ms, p99 \(format(a.percentile(0.99))) ms)")
-        Progress.say("  from API create to rules live: p50 \(format(l.percentile(0.5))) ms, p99 \(format(l.percentile(0.99))) ms")
+        ProgressLog.say("  from API create to rules live: p50 \(format(l.percentile(0.5))) ms, p99 \(format(l.percentile(0.99))) ms")
 
         // EndpointSlice changes: one endpoint replaced; time from the API update to rules live.
         var eps: [Double] = []
@@ -186,7 +187,7 @@ struct ProxyBench: AsyncParsableCommand {
             eps.append(Stats.ms(clock.now - start))
         }
         let e = Stats(samples: eps)
-        Progress.say("EndpointSlice change to rules live (API update → nft committed): p50 \(format(e.percentile(0.5))) ms, "
+        ProgressLog.say("EndpointSlice change to rules live (API update → nft committed): p50 \(format(e.percentile(0.5))) ms, "
               + "p99 \(format(e.percentile(0.99))) ms")
         running.cancel()
         await client.shutdown()
@@ -292,7 +293,7 @@ struct ProxyBench: AsyncParsableCommand {
             try await dataplane.apply(NFTScript.full(node, fragments))
         }
         let target = clusterIP(services - 1)
-        Progress.say("data path (\(clients) client thread(s), \(rounds) rounds of \(format(seconds)) s, each client alternating a request direct and one to the ClusterIP, "
+        ProgressLog.say("data path (\(clients) client thread(s), \(rounds) rounds of \(format(seconds)) s, each client alternating a request direct and one to the ClusterIP, "
                      + "server on NIO, \(services) services loaded; ratio: median of the rounds' ratios, and their range):")
         // Pod to pod through the node, as Service traffic between pods goes.
         try await load(services, backends: [Pods.server])
@@ -318,7 +319,7 @@ struct ProxyBench: AsyncParsableCommand {
             return "\(format(Stats(samples: xs).percentile(0.5) * 1000)) µs = \(format(Stats(samples: ratios).percentile(0.5)))% "
                 + "(rounds \(format(ratios.first!))–\(format(ratios.last!))%)"
         }
-        Progress.say("  first-connection latency, pod to ClusterIP (p50 of 2,000 connects a round; medians of the rounds): "
+        ProgressLog.say("  first-connection latency, pod to ClusterIP (p50 of 2,000 connects a round; medians of the rounds): "
                      + "\(format(Stats(samples: few).percentile(0.5) * 1000)) µs with 100 services; with \(services) services "
                      + "loaded, to the same 100: \(summary(manySame)); to any of them: \(summary(manyAny))")
     }
@@ -342,7 +343,7 @@ struct ProxyBench: AsyncParsableCommand {
             let ratios = zip(v, d).map { 100 * $0.rate / $1.rate }.sorted()
             let direct = Load.mean(d), viaService = Load.mean(v)
             let mode = keepAlive ? "keep-alive requests" : "new connection per request"
-            Progress.say("  \(what), \(mode): direct \(format(direct.rate)) req/s (p50 \(format(direct.p50)) ms, p99 \(format(direct.p99)) ms); "
+            ProgressLog.say("  \(what), \(mode): direct \(format(direct.rate)) req/s (p50 \(format(direct.p50)) ms, p99 \(format(direct.p99)) ms); "
                   + "ClusterIP \(format(viaService.rate)) req/s (p50 \(format(viaService.p50)) ms, p99 \(format(viaService.p99)) ms) "
                   + "= \(format(Stats(samples: ratios).percentile(0.5)))% of direct (rounds \(format(ratios.first!))–\(format(ratios.last!))%)")
         }
@@ -369,8 +370,8 @@ struct ProxyBench: AsyncParsableCommand {
         let cpus = ProcessInfo.processInfo.activeProcessorCount
         DispatchQueue.concurrentPerform(iterations: clients) { i in
             // Each client thread on a core the server does not use, then free again.
-            if cpus > 1 { _ = swiftlet_pin_thread(Int32(i % (cpus - 1))) }
-            defer { if cpus > 1 { _ = swiftlet_pin_thread(-1) } }
+            if cpus > 1 { ProcessTuning.pinThread(to: Int32(i % (cpus - 1))) }
+            defer { if cpus > 1 { ProcessTuning.pinThread(to: -1) } }
             let targets = [direct, service]
             var lat: [[Double]] = [[], []]
             var fds: [Int32] = [-1, -1]
@@ -425,7 +426,7 @@ struct ProxyBench: AsyncParsableCommand {
         guard fd >= 0 else { throw ValidationError("cannot listen in \(netns): \(String(cString: strerror(-fd)))") }
         let cpus = ProcessInfo.processInfo.activeProcessorCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        if cpus > 1 { try await group.next().submit { _ = swiftlet_pin_thread(Int32(cpus - 1)) }.get() }
+        if cpus > 1 { _ = try await group.next().submit { ProcessTuning.pinThread(to: Int32(cpus - 1)) }.get() }
         let channel = try await ServerBootstrap(group: group)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { $0.pipeline.addHandler(FixedResponder()) }
@@ -520,7 +521,7 @@ struct ProxyProcessProbe: AsyncParsableCommand {
         }
         await services.waitForSync()
         await slices.waitForSync()
-        swiftlet_release_free_memory()
+        ProcessTuning.releaseFreeMemory()
         let cached = rssMiB(pid: getpid())
         let running = Task { await proxier.run() }
         var iterator = reports.makeAsyncIterator()

@@ -1,3 +1,4 @@
+import SwiftletCluster
 import ArgumentParser
 import ClusterDNS
 import Foundation
@@ -23,7 +24,7 @@ struct DNSBench: AsyncParsableCommand {
         let server = try ServerProcess()
         defer { server.stop() }
         let client = try await server.waitReady()
-        Progress.say("Cluster DNS benchmark: \(services) services (SQLite API server in a child process; DNS in this process on 127.0.0.1)")
+        ProgressLog.say("Cluster DNS benchmark: \(services) services (SQLite API server in a child process; DNS in this process on 127.0.0.1)")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for c in 0..<8 {
                 group.addTask {
@@ -48,7 +49,7 @@ struct DNSBench: AsyncParsableCommand {
         defer { running.cancel() }
         while bound.get() == nil || engine.current.services.count < services { try await Task.sleep(for: .milliseconds(20)) }
         let port = bound.get()!
-        Progress.say("zone loaded; process RSS \(format(rssMiB(pid: getpid()))) MiB (before the DNS server: \(format(rssBefore)) MiB)")
+        ProgressLog.say("zone loaded; process RSS \(format(rssMiB(pid: getpid()))) MiB (before the DNS server: \(format(rssBefore)) MiB)")
 
         // Throughput: one blocking client thread, a new name each time (no client cache).
         let fd = udpSocket(timeout: 1)
@@ -63,7 +64,7 @@ struct DNSBench: AsyncParsableCommand {
             i += 1
         }
         let l = Stats(samples: lat)
-        Progress.say("UDP queries, 1 client: \(format(Double(lat.count) / seconds)) queries/s, p50 \(format(l.percentile(0.5) * 1000)) µs, "
+        ProgressLog.say("UDP queries, 1 client: \(format(Double(lat.count) / seconds)) queries/s, p50 \(format(l.percentile(0.5) * 1000)) µs, "
               + "p99 \(format(l.percentile(0.99) * 1000)) µs")
 
         // Freshness: a Service created through the API, until its name answers.
@@ -81,7 +82,7 @@ struct DNSBench: AsyncParsableCommand {
             fresh.append(Stats.ms(clock.now - start))
         }
         let f = Stats(samples: fresh)
-        Progress.say("API create → name answers: p50 \(format(f.percentile(0.5))) ms, p99 \(format(f.percentile(0.99))) ms")
+        ProgressLog.say("API create → name answers: p50 \(format(f.percentile(0.5))) ms, p99 \(format(f.percentile(0.99))) ms")
         running.cancel()
         if dnsperf { try await compare(server: server, client: client) }
         await client.shutdown()
@@ -104,10 +105,10 @@ struct DNSBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let queries = records.shuffled().map { "\($0.0).cluster.local A" }.joined(separator: "\n") + "\n"
         try queries.write(to: dir.appendingPathComponent("queries"), atomically: true, encoding: .utf8)
-        Progress.say("dnsperf: \(records.count) names, A queries in random order, 10 s, 4 clients x 100 outstanding; servers on core 0, dnsperf on core 1")
+        ProgressLog.say("dnsperf: \(records.count) names, A queries in random order, 10 s, 4 clients x 100 outstanding; servers on core 0, dnsperf on core 1")
 
         let swiftletPort = 20000 + Int(getpid() % 10000), nsdPort = swiftletPort + 1
-        let swiftlet = try launch(["taskset", "-c", "0", "/proc/self/exe".resolvedExecutable, "dns", "--data-dir", server.dir.path,
+        let swiftlet = try launch(["taskset", "-c", "0", SwiftletExecutable.swiftlet, "dns", "--data-dir", server.dir.path,
                                    "--api-port", String(server.port), "--listen", "127.0.0.1:\(swiftletPort)", "--upstream", "none"])
         defer { swiftlet.terminate(); swiftlet.waitUntilExit() }
         let last = records.last!.0 + ".cluster.local"
@@ -146,12 +147,12 @@ struct DNSBench: AsyncParsableCommand {
         let theirs = try await perf(port: nsdPort, dir: dir, pid: nsd.processIdentifier)
 
         func row(_ name: String, _ r: PerfResult) {
-            Progress.say("  \(name): \(format(r.qps)) queries/s, latency p50 \(format(r.p50 * 1000)) µs, p99 \(format(r.p99 * 1000)) µs, "
+            ProgressLog.say("  \(name): \(format(r.qps)) queries/s, latency p50 \(format(r.p50 * 1000)) µs, p99 \(format(r.p99 * 1000)) µs, "
                   + "RSS \(format(r.rss)) MiB, lost \(r.lost)")
         }
         row("swiftlet dns", ours)
         row("NSD \(nsdVersion())", theirs)
-        Progress.say("  ratio swiftlet / NSD: \(format(100 * ours.qps / theirs.qps))% of its queries/s")
+        ProgressLog.say("  ratio swiftlet / NSD: \(format(100 * ours.qps / theirs.qps))% of its queries/s")
     }
 
     func launch(_ argv: [String]) throws -> Process {
@@ -204,10 +205,6 @@ struct DNSBench: AsyncParsableCommand {
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         return text.split(separator: "\n").first.map(String.init) ?? "NSD"
     }
-}
-
-extension String {
-    var resolvedExecutable: String { (try? FileManager.default.destinationOfSymbolicLink(atPath: self)) ?? self }
 }
 
 private func exchangeCode(port: Int, name: String) -> Int {

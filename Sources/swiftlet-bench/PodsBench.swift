@@ -1,3 +1,4 @@
+import SwiftletCluster
 import APIServer
 import ArgumentParser
 import Foundation
@@ -97,7 +98,7 @@ final class BenchCluster {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         name = "\(tag)\(getpid() % 100000)"
         port = Int.random(in: 20000...29999)
-        process.executableURL = URL(fileURLWithPath: Up.selfPath())
+        process.executableURL = URL(fileURLWithPath: SwiftletExecutable.swiftlet)
         process.arguments = ["up", "--nodes", String(nodes), "--data-dir", dir.path, "--name", name, "--port", String(port),
                              "--node-cidr", nodeCIDR, "--pod-cidr", "10.199.0.0/16", "--service-cidr", "10.198.0.0/16",
                              "--dns-upstream", "none"] + extraArgs
@@ -115,7 +116,7 @@ final class BenchCluster {
         interruption = BenchInterruption.onInterrupt {
             BenchInterruption.stop(pid, signal: SIGINT, grace: .seconds(15))
             let down = Process()
-            down.executableURL = URL(fileURLWithPath: Up.selfPath())
+            down.executableURL = URL(fileURLWithPath: SwiftletExecutable.swiftlet)
             down.arguments = ["down", "--data-dir", scratch.path, "--name", clusterName]
             down.standardOutput = FileHandle.nullDevice
             if (try? down.run()) != nil { down.waitUntilExit() }

@@ -1,3 +1,4 @@
+import SwiftletCluster
 import ArgumentParser
 import Foundation
 import HostCommands
@@ -24,7 +25,7 @@ final class LocalEtcdCluster {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-etcd-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let ports = try (0..<count).map { _ in (try Up.freePort(), try Up.freePort()) }
+        let ports = try (0..<count).map { _ in (try freeLoopbackPort(), try freeLoopbackPort()) }
         let names = (0..<count).map { "m\($0)" }
         let initial = zip(names, ports).map { "\($0)=http://127.0.0.1:\($1.1)" }.joined(separator: ",")
         for (name, (client, peer)) in zip(names, ports) {

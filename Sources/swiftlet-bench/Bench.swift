@@ -1,3 +1,4 @@
+import SwiftletCluster
 import APIServer
 import ArgumentParser
 import Foundation
@@ -8,7 +9,9 @@ import KubeClient
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks that print figures (see docs/benchmarks.md).",
+        commandName: "swiftlet-bench",
+        abstract: "Swiftlet's benchmarks: each prints its figures (see docs/benchmarks.md).",
+        discussion: "They start what they measure from the `swiftlet` binary beside this one (or $SWIFTLET_BIN).",
         subcommands: [APIBench.self, EndpointsBench.self, PodsBench.self, ProxyBench.self, ProxyProcessProbe.self, DNSBench.self, LoadBalancerBench.self])
 }
 
@@ -85,7 +88,7 @@ final class ServerProcess {
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         port = Int.random(in: 20000...29999)
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let exe = URL(fileURLWithPath: SwiftletExecutable.swiftlet)
         let arguments = ["server", "--data-dir", dir.path, "--port", String(port), "--log-level", "warning"] + extraArgs
         // SWIFTLET_BENCH_SERVER_WRAPPER runs the server under a profiler, e.g.
         // "valgrind --tool=callgrind --collect-atstart=no" (then `callgrind_control -i on`).
