@@ -33,33 +33,53 @@ public enum DetachedJWS {
 /// Keeps `kube-public/cluster-info` signed with every valid signing bootstrap token
 /// (`jws-kubeconfig-<id>` keys, as Kubernetes' bootstrap signer), and deletes bootstrap
 /// token Secrets once they expire (its token cleaner).
-public actor BootstrapSigner {
+public actor BootstrapSigner: Controller {
     public static let clusterInfo = (namespace: "kube-public", name: "cluster-info")
     static let signaturePrefix = "jws-kubeconfig-"
 
     let client: KubeClient
     let secrets: Informer<JSON>
     let configMaps: Informer<JSON>
-    let period: Duration
-    let logger: Logger
-    private var stopped = false
+    public nonisolated let logger: Logger
+    /// One key: the signatures and the token clean-up look at every bootstrap token at once.
+    public nonisolated let queue = WorkQueue(name: "bootstrap_signer")
+    static let key = "cluster-info"
 
-    public init(client: KubeClient, secrets: Informer<JSON>, configMaps: Informer<JSON>, period: Duration = .milliseconds(500), logger: Logger) {
+    public init(client: KubeClient, secrets: Informer<JSON>, configMaps: Informer<JSON>, logger: Logger) {
         self.client = client
         self.secrets = secrets
         self.configMaps = configMaps
-        self.period = period
         self.logger = logger
     }
 
-    public func stop() { stopped = true }
-
     public func run() async {
-        await secrets.waitForSync()
-        await configMaps.waitForSync()
-        while !stopped && !Task.isCancelled {
-            await reconcile(now: Date())
-            try? await Task.sleep(for: period)
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await c in await self.secrets.changes() where c.key.hasPrefix(BootstrapToken.namespace + "/") {
+                    await self.queue.add(Self.key)
+                }
+            }
+            group.addTask {
+                for await c in await self.configMaps.changes() where c.key == "\(Self.clusterInfo.namespace)/\(Self.clusterInfo.name)" {
+                    await self.queue.add(Self.key)
+                }
+            }
+            group.addTask {
+                await self.secrets.waitForSync()
+                await self.configMaps.waitForSync()
+                await self.queue.add(Self.key)
+                await self.runWorkers()
+            }
+        }
+    }
+
+    public func reconcile(_ key: String) async throws {
+        let now = Date()
+        try await reconcile(now: now)
+        // A token that expires later stops signing then: look again at that moment.
+        let expirations = await secrets.list(namespace: BootstrapToken.namespace).compactMap(Self.expiration)
+        if let next = expirations.filter({ $0 > now }).min() {
+            await queue.add(key, after: .milliseconds(Int64(next.timeIntervalSince(now) * 1000) + 10))
         }
     }
 
@@ -74,7 +94,7 @@ public actor BootstrapSigner {
         return out
     }
 
-    func reconcile(now: Date) async {
+    func reconcile(now: Date) async throws {
         let bootstrap = await secrets.list(namespace: BootstrapToken.namespace).filter { $0["type"]?.string == BootstrapToken.secretType }
         for s in bootstrap where Self.expired(s, now: now) {
             logger.info("deleting expired bootstrap token \(s.name)")
@@ -90,15 +110,17 @@ public actor BootstrapSigner {
         for (k, v) in info["data"]?.object ?? JSONObject() where !k.hasPrefix(Self.signaturePrefix) { data[k] = v }
         for k in want.keys.sorted() { data[k] = .string(want[k]!) }
         info["data"] = .object(data)
-        do {
-            _ = try await client.update(Resources.configmaps, namespace: Self.clusterInfo.namespace, info)
-        } catch {
-            logger.debug("signing cluster-info failed (retrying): \(error)")
-        }
+        _ = try await client.update(Resources.configmaps, namespace: Self.clusterInfo.namespace, info)
+    }
+
+    static func expiration(_ secret: JSON) -> Date? {
+        guard secret["type"]?.string == BootstrapToken.secretType, let e = BootstrapToken.values(secret)["expiration"],
+              let t = Timestamp(rfc3339: e) else { return nil }
+        return Date(timeIntervalSince1970: Double(t.micros) / 1e6)
     }
 
     static func expired(_ secret: JSON, now: Date) -> Bool {
-        guard let e = BootstrapToken.values(secret)["expiration"], let t = Timestamp(rfc3339: e) else { return false }
-        return Double(t.micros) / 1e6 <= now.timeIntervalSince1970
+        guard let e = expiration(secret) else { return false }
+        return e <= now
     }
 }

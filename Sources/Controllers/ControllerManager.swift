@@ -45,10 +45,10 @@ public struct ControllerManager: ServiceLifecycle.Service {
                                                       endpoints: endpoints, logger: logger)
         let deployments = Informer(Resources.deployments, client: client, logger: logger)
         let replicaSets = Informer(Resources.replicasets, client: client, logger: logger)
-        let nodes = Informer(Resources.nodes, client: client, logger: logger)
-        let replicaSetController = ReplicaSetController(client: client, replicaSets: replicaSets, pods: pods)
-        let deploymentController = DeploymentController(client: client, deployments: deployments, replicaSets: replicaSets)
-        let scheduler = Scheduler(client: client, pods: pods, nodes: nodes)
+        let nodes = Informer(Resources.nodes, of: Node.self, client: client, logger: logger)
+        let replicaSetController = ReplicaSetController(client: client, replicaSets: replicaSets, pods: pods, logger: logger)
+        let deploymentController = DeploymentController(client: client, deployments: deployments, replicaSets: replicaSets, logger: logger)
+        let scheduler = Scheduler(client: client, pods: pods, nodes: nodes, logger: logger)
         let gc = GarbageCollector(client: client, informers: [deployments, replicaSets, pods, services, slices, endpoints],
                                   logger: logger)
         let nodeLifecycle = NodeLifecycleController(client: client, nodes: nodes, pods: pods, logger: logger)
@@ -58,7 +58,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
         let signer = BootstrapSigner(client: client, secrets: secrets, configMaps: configMaps, logger: logger)
         let loadBalancerIPs = loadBalancerPool.map { LoadBalancerIPController(client: client, services: services, pool: $0, logger: logger) }
         await withDiscardingTaskGroup { group in
-            for informer in [services, pods, slices, endpoints, deployments, replicaSets, nodes, secrets, configMaps] {
+            for informer in [services, pods, slices, endpoints, deployments, replicaSets, nodes, secrets, configMaps] as [any AnyInformer] {
                 group.addTask { await informer.run() }
             }
             // Each controller ends its work queue when cancelled, so its run() returns.

@@ -7,14 +7,14 @@ import Logging
 
 /// Keeps every selector Service's Endpoints and EndpointSlices in step with its pods.
 /// Two Kubernetes controllers (endpoints and endpointslice) sharing one set of informers.
-public actor EndpointsController {
-    let client: KubeClient
+public actor EndpointsController: Controller {
+    let client: any ObjectWriter
     let services: Informer<JSON>
     let pods: Informer<JSON>
     let slices: Informer<JSON>
     let endpoints: Informer<JSON>
-    let queue = WorkQueue()
-    let logger: Logger
+    public nonisolated let queue = WorkQueue(name: "endpointslice")
+    public nonisolated let logger: Logger
     public let maxEndpointsPerSlice: Int
     /// Reconciles in flight at once (kube-controller-manager's `--concurrent-endpoint-slice-syncs`
     /// defaults to 5). They interleave on this actor while their writes are in flight.
@@ -28,7 +28,7 @@ public actor EndpointsController {
     private var writtenEndpoints: [String: JSON] = [:]
     public private(set) var writes = 0
 
-    public init(client: KubeClient, services: Informer<JSON>, pods: Informer<JSON>, slices: Informer<JSON>, endpoints: Informer<JSON>,
+    public init(client: any ObjectWriter, services: Informer<JSON>, pods: Informer<JSON>, slices: Informer<JSON>, endpoints: Informer<JSON>,
                 maxEndpointsPerSlice: Int = 100, workers: Int = 5, logger: Logger) {
         self.workers = workers
         self.client = client
@@ -56,22 +56,11 @@ public actor EndpointsController {
                 for s in await self.slices.list() where s.labels[EndpointsPlanner.managedByLabel] == EndpointsPlanner.managedBy {
                     if let svc = s.labels[EndpointsPlanner.serviceNameLabel] { await self.queue.add("\(s.namespace)/\(svc)") }
                 }
-                await withTaskGroup(of: Void.self) { workers in
-                    for _ in 0..<self.workers {
-                        workers.addTask {
-                            while let key = await self.queue.next() {
-                                await self.reconcile(key)
-                                await self.queue.done(key)
-                            }
-                        }
-                    }
-                }
+                await self.runWorkers(self.workers)
             }
             await group.waitForAll()
         }
     }
-
-    public func stop() async { await queue.close() }
 
     /// Services seen deleted: their Endpoints go too (Endpoints of selector-less services are
     /// the user's, but they share the Service's lifetime, as in Kubernetes).
@@ -151,55 +140,44 @@ public actor EndpointsController {
         return Array(result.values)
     }
 
-    func reconcile(_ key: String) async {
+    public func reconcile(_ key: String) async throws {
         let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return }
         let (ns, name) = (parts[0], parts[1])
-        do {
-            let svc = await services.get(key)
-            let selector = svc?[path: ["spec", "selector"]]?.stringMap ?? [:]
-            let existing = await currentSlices(namespace: ns, service: name)
-            guard let svc, !selector.isEmpty, ServiceRules.type(svc) != "ExternalName" else {
-                // No service, or one without a selector: nothing of ours may remain.
-                for s in existing { try await deleteSlice(s, service: key) }
-                if svc == nil, deletedServices.remove(key) != nil, await endpoints.get(key) != nil {
-                    try await ignoreNotFound { try await self.client.delete(Resources.endpoints, namespace: ns, name: name) }
-                    writtenEndpoints[key] = nil
-                    writes += 1
-                }
-                return
-            }
-            let podList = await pods.select(namespace: ns, matchLabels: selector)
-            let plan = EndpointsPlanner.planSlices(service: svc, pods: podList, existing: existing, maxEndpointsPerSlice: maxEndpointsPerSlice)
-            // The Endpoints write goes out alongside the slice writes: neither waits for the other.
-            let endpointsWrite = await endpointsWrite(svc, pods: podList)
-            async let endpointsWritten = Self.perform(endpointsWrite)
-            for s in plan.create {
-                let created = try await client.create(Resources.endpointslices, namespace: ns, s)
-                writtenSlices[key, default: [:]][Informer.key(created)] = created
+        let svc = await services.get(key)
+        let selector = svc?[path: ["spec", "selector"]]?.stringMap ?? [:]
+        let existing = await currentSlices(namespace: ns, service: name)
+        guard let svc, !selector.isEmpty, ServiceRules.type(svc) != "ExternalName" else {
+            // No service, or one without a selector: nothing of ours may remain.
+            for s in existing { try await deleteSlice(s, service: key) }
+            if svc == nil, deletedServices.remove(key) != nil, await endpoints.get(key) != nil {
+                try await ignoreNotFound { try await self.client.delete(Resources.endpoints, namespace: ns, name: name) }
+                writtenEndpoints[key] = nil
                 writes += 1
             }
-            for s in plan.update {
-                let updated = try await client.update(Resources.endpointslices, namespace: ns, s)
-                writtenSlices[key, default: [:]][Informer.key(updated)] = updated
-                writes += 1
-            }
-            for n in plan.delete {
-                if let s = existing.first(where: { $0.name == n }) { try await deleteSlice(s, service: key) }
-            }
-            if let written = try await endpointsWritten {
-                writtenEndpoints[key] = written
-                writes += 1
-            }
-        } catch let e as APIError where e.code == 409 || e.code == 404 {
-            logger.debug("requeue \(key): \(e.message)")
-            try? await Task.sleep(for: .milliseconds(50))
-            await queue.add(key)
-        } catch {
-            if Task.isCancelled { return }
-            logger.warning("endpoints of service \(key) not updated: \(error); retrying")
-            try? await Task.sleep(for: .milliseconds(500))
-            await queue.add(key)
+            return
+        }
+        let podList = await pods.select(namespace: ns, matchLabels: selector)
+        let plan = EndpointsPlanner.planSlices(service: svc, pods: podList, existing: existing, maxEndpointsPerSlice: maxEndpointsPerSlice)
+        // The Endpoints write goes out alongside the slice writes: neither waits for the other.
+        let endpointsWrite = await endpointsWrite(svc, pods: podList)
+        async let endpointsWritten = Self.perform(endpointsWrite)
+        for s in plan.create {
+            let created = try await client.create(Resources.endpointslices, namespace: ns, s)
+            writtenSlices[key, default: [:]][Informer.key(created)] = created
+            writes += 1
+        }
+        for s in plan.update {
+            let updated = try await client.update(Resources.endpointslices, namespace: ns, s)
+            writtenSlices[key, default: [:]][Informer.key(updated)] = updated
+            writes += 1
+        }
+        for n in plan.delete {
+            if let s = existing.first(where: { $0.name == n }) { try await deleteSlice(s, service: key) }
+        }
+        if let written = try await endpointsWritten {
+            writtenEndpoints[key] = written
+            writes += 1
         }
     }
 

@@ -6,11 +6,11 @@ import Logging
 
 /// Deletes objects whose owners are gone, and carries out Foreground and Orphan deletion,
 /// following `metadata.ownerReferences` as Kubernetes' garbage collector does.
-public actor GarbageCollector {
+public actor GarbageCollector: Controller {
     let client: KubeClient
     let informers: [Informer<JSON>]
-    let logger: Logger
-    let queue = WorkQueue()
+    public nonisolated let logger: Logger
+    public nonisolated let queue = WorkQueue(name: "garbage_collector_attempt_to_delete")
 
     static let resourceByKind: [String: Resource] = Dictionary(
         uniqueKeysWithValues: Resources.all.map { ("\($0.apiVersion)/\($0.kind)", $0) })
@@ -20,8 +20,6 @@ public actor GarbageCollector {
         self.informers = informers
         self.logger = logger
     }
-
-    public func stop() async { await queue.close() }
 
     /// Owner uid → the work keys of the objects that name it, kept from the informers'
     /// changes, so finding an owner's dependents does not scan every object.
@@ -71,15 +69,7 @@ public actor GarbageCollector {
                         await self.queue.add(Self.workKey(inf.resource, obj))
                     }
                 }
-                while let key = await self.queue.next() {
-                    defer { Task { await self.queue.done(key) } }
-                    do { try await self.process(key) } catch {
-                        if Task.isCancelled { return }
-                        self.logger.debug("garbage collector retries \(key): \(error)")
-                        try? await Task.sleep(for: .milliseconds(300))
-                        await self.queue.add(key)
-                    }
-                }
+                await self.runWorkers()
             }
             await group.waitForAll()
         }
@@ -112,7 +102,7 @@ public actor GarbageCollector {
         return live?.uid == ref["uid"]?.string
     }
 
-    func process(_ key: String) async throws {
+    public func reconcile(_ key: String) async throws {
         let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
         guard parts.count == 2, let r = Self.resourceByKind[parts[0]], let inf = informer(for: r),
               let obj = await inf.get(parts[1]) else { return }

@@ -136,13 +136,14 @@ public enum LoadBalancerIPPlanner {
 /// Gives every LoadBalancer Service of Swiftlet's class an external IP from the pool
 /// (`status.loadBalancer.ingress`), and records why when it cannot. The addresses live
 /// only in the Services' status: each pass re-plans from the informer's cache.
-public actor LoadBalancerIPController {
+public actor LoadBalancerIPController: Controller {
     let client: KubeClient
     let services: Informer<JSON>
     let pool: LoadBalancerPool
     let events: EventRecorder
-    let logger: Logger
-    let queue = WorkQueue()
+    public nonisolated let logger: Logger
+    /// One key, `all`: addresses are planned over every Service at once.
+    public nonisolated let queue = WorkQueue(name: "service_lb_ips")
     /// The last outcome announced per Service, so each change makes one Event.
     private var announced: [String: LoadBalancerIPPlanner.Outcome] = [:]
 
@@ -153,8 +154,6 @@ public actor LoadBalancerIPController {
         self.logger = logger
         events = EventRecorder(client: client, component: "swiftlet-load-balancer")
     }
-
-    public func stop() async { await queue.close() }
 
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
@@ -167,19 +166,16 @@ public actor LoadBalancerIPController {
             group.addTask {
                 await self.services.waitForSync()
                 await self.queue.add("all")
-                while let key = await self.queue.next() {
-                    await self.reconcile()
-                    await self.queue.done(key)
-                }
+                await self.runWorkers()
             }
             await group.waitForAll()
         }
     }
 
-    func reconcile() async {
+    public func reconcile(_ key: String) async throws {
         let all = await services.list()
         let plan = LoadBalancerIPPlanner.plan(all, pool: pool)
-        var retry = false
+        var failure: (any Error)?
         for svc in all {
             let key = Informer.key(svc)
             guard let outcome = plan[key] else {
@@ -199,9 +195,8 @@ public actor LoadBalancerIPController {
                     } catch let e as APIError where e.code == 404 {
                         continue
                     } catch {
-                        if Task.isCancelled { return }
-                        logger.debug("load balancer IP for \(key) retries: \(error)")
-                        retry = true
+                        // The other Services still get theirs; this one is retried with back-off.
+                        failure = failure ?? error
                         continue
                     }
                 }
@@ -223,9 +218,6 @@ public actor LoadBalancerIPController {
                 }
             }
         }
-        if retry {
-            try? await Task.sleep(for: .milliseconds(200))
-            await queue.add("all")
-        }
+        if let failure { throw failure }
     }
 }

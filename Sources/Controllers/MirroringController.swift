@@ -6,13 +6,13 @@ import Logging
 
 /// Mirrors the hand-written Endpoints of selector-less Services into EndpointSlices, so a
 /// Service can point at something outside the cluster and every consumer of slices sees it.
-public actor MirroringController {
+public actor MirroringController: Controller {
     let client: KubeClient
     let services: Informer<JSON>
     let slices: Informer<JSON>
     let endpoints: Informer<JSON>
-    let queue = WorkQueue()
-    let logger: Logger
+    public nonisolated let queue = WorkQueue(name: "endpointslice_mirroring")
+    public nonisolated let logger: Logger
 
     public init(client: KubeClient, services: Informer<JSON>, slices: Informer<JSON>, endpoints: Informer<JSON>, logger: Logger) {
         self.client = client
@@ -21,8 +21,6 @@ public actor MirroringController {
         self.endpoints = endpoints
         self.logger = logger
     }
-
-    public func stop() async { await queue.close() }
 
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
@@ -41,16 +39,13 @@ public actor MirroringController {
                 await self.services.waitForSync()
                 await self.slices.waitForSync()
                 for ep in await self.endpoints.list() { await self.queue.add(Informer.key(ep)) }
-                while let key = await self.queue.next() {
-                    await self.reconcile(key)
-                    await self.queue.done(key)
-                }
+                await self.runWorkers()
             }
             await group.waitForAll()
         }
     }
 
-    func reconcile(_ key: String) async {
+    public func reconcile(_ key: String) async throws {
         let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return }
         let ep = await endpoints.get(key)
@@ -68,17 +63,10 @@ public actor MirroringController {
             ])).isEmpty
             if !handedOver { plan.delete = [] }
         }
-        do {
-            for s in plan.create { _ = try await client.create(Resources.endpointslices, namespace: parts[0], s) }
-            for s in plan.update { _ = try await client.update(Resources.endpointslices, namespace: parts[0], s) }
-            for n in plan.delete {
-                do { try await client.delete(Resources.endpointslices, namespace: parts[0], name: n) } catch let e as APIError where e.code == 404 {}
-            }
-        } catch {
-            if Task.isCancelled { return }
-            logger.debug("mirroring \(key) retries: \(error)")
-            try? await Task.sleep(for: .milliseconds(200))
-            await queue.add(key)
+        for s in plan.create { _ = try await client.create(Resources.endpointslices, namespace: parts[0], s) }
+        for s in plan.update { _ = try await client.update(Resources.endpointslices, namespace: parts[0], s) }
+        for n in plan.delete {
+            do { try await client.delete(Resources.endpointslices, namespace: parts[0], name: n) } catch let e as APIError where e.code == 404 {}
         }
     }
 }

@@ -5,46 +5,24 @@ import KubeModel
 import KubeClient
 import Logging
 
-/// A reconcile loop over one informer's keys, with retries on failure.
-protocol KeyedController: Actor {
-    var queue: WorkQueue { get }
-    func reconcile(_ key: String) async throws
-}
-
-extension KeyedController {
-    func process() async {
-        while let key = await queue.next() {
-            do {
-                try await reconcile(key)
-                await queue.done(key)
-            } catch {
-                await queue.done(key)
-                if Task.isCancelled { return }
-                try? await Task.sleep(for: .milliseconds(200))
-                await queue.add(key)
-            }
-        }
-    }
-}
-
 /// Keeps each ReplicaSet's number of pods at `spec.replicas`.
-public actor ReplicaSetController: KeyedController {
+public actor ReplicaSetController: Controller {
     let client: KubeClient
     let replicaSets: Informer<JSON>
     let pods: Informer<JSON>
     let events: EventRecorder
-    let queue = WorkQueue()
+    public nonisolated let queue = WorkQueue(name: "replicaset")
+    public nonisolated let logger: Logger
     /// Pods created or deleted but not yet seen by the informer, per ReplicaSet uid.
     private var expectations: [String: (creates: Int, deletes: Set<String>)] = [:]
 
-    public init(client: KubeClient, replicaSets: Informer<JSON>, pods: Informer<JSON>) {
+    public init(client: KubeClient, replicaSets: Informer<JSON>, pods: Informer<JSON>, logger: Logger) {
         self.client = client
         self.replicaSets = replicaSets
         self.pods = pods
+        self.logger = logger
         events = EventRecorder(client: client, component: "replicaset-controller")
     }
-
-    public func stop() async { await queue.close() }
 
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
@@ -59,7 +37,7 @@ public actor ReplicaSetController: KeyedController {
                 await self.replicaSets.waitForSync()
                 await self.pods.waitForSync()
                 for rs in await self.replicaSets.list() { await self.queue.add(Informer.key(rs)) }
-                await self.process()
+                await self.runWorkers()
             }
             await group.waitForAll()
         }
@@ -76,7 +54,7 @@ public actor ReplicaSetController: KeyedController {
         }
     }
 
-    func reconcile(_ key: String) async throws {
+    public func reconcile(_ key: String) async throws {
         guard let rs = await replicaSets.get(key), rs.deletionTimestamp == nil else { return }
         // Until the informer has seen our last creates and deletes, the pod list is not the
         // whole truth: make no new pods and delete none, but keep the status true of what
@@ -142,28 +120,20 @@ public actor ReplicaSetController: KeyedController {
 }
 
 /// Rolls Deployments out through ReplicaSets, honouring maxSurge, maxUnavailable and readiness.
-public actor DeploymentController: KeyedController {
+public actor DeploymentController: Controller {
     let client: KubeClient
     let deployments: Informer<JSON>
     let replicaSets: Informer<JSON>
     let events: EventRecorder
-    let queue = WorkQueue()
+    public nonisolated let queue = WorkQueue(name: "deployment")
+    public nonisolated let logger: Logger
 
-    public init(client: KubeClient, deployments: Informer<JSON>, replicaSets: Informer<JSON>) {
+    public init(client: KubeClient, deployments: Informer<JSON>, replicaSets: Informer<JSON>, logger: Logger) {
         self.client = client
         self.deployments = deployments
         self.replicaSets = replicaSets
+        self.logger = logger
         events = EventRecorder(client: client, component: "deployment-controller")
-    }
-
-    public func stop() async { await queue.close() }
-
-    /// Deployments with a progress-deadline check pending.
-    private var deadlineChecks: Set<String> = []
-
-    func deadlineCheckDue(_ key: String) async {
-        deadlineChecks.remove(key)
-        await queue.add(key)
     }
 
     public func run() async {
@@ -181,7 +151,7 @@ public actor DeploymentController: KeyedController {
                 await self.deployments.waitForSync()
                 await self.replicaSets.waitForSync()
                 for d in await self.deployments.list() { await self.queue.add(Informer.key(d)) }
-                await self.process()
+                await self.runWorkers()
             }
             await group.waitForAll()
         }
@@ -195,7 +165,7 @@ public actor DeploymentController: KeyedController {
                             message: "Scaled \(n > current ? "up" : "down") replica set \(rs.name) from \(current) to \(n)")
     }
 
-    func reconcile(_ key: String) async throws {
+    public func reconcile(_ key: String) async throws {
         guard let d = await deployments.get(key), d.deletionTimestamp == nil else { return }
         let replicas = d[path: ["spec", "replicas"]]?.intValue ?? 1
         var template = d[path: ["spec", "template"]] ?? .emptyObject
@@ -285,14 +255,10 @@ public actor DeploymentController: KeyedController {
         var progressingCondition = condition("Progressing", p.status, p.reason, p.message)
         progressingCondition["lastUpdateTime"] = .string(p.lastUpdate.rfc3339)
         conditions.append(progressingCondition)
-        if !complete, p.reason == "ReplicaSetUpdated", let deadline, !deadlineChecks.contains(Informer.key(d)) {
+        if !complete, p.reason == "ReplicaSetUpdated", let deadline {
             // Nothing may change while a rollout is stuck: look again when the deadline passes.
-            let key = Informer.key(d), wait = Duration.seconds(deadline) - .microseconds(Timestamp.now.micros - p.lastUpdate.micros)
-            deadlineChecks.insert(key)
-            Task {
-                try? await Task.sleep(for: max(wait, .zero) + .milliseconds(500))
-                await self.deadlineCheckDue(key)
-            }
+            let wait = Duration.seconds(deadline) - .microseconds(Timestamp.now.micros - p.lastUpdate.micros)
+            await queue.add(Informer.key(d), after: max(wait, .zero) + .milliseconds(500))
         }
         var status: JSON = ["observedGeneration": d[path: ["metadata", "generation"]] ?? 1, "replicas": JSON(total),
                             "updatedReplicas": JSON(updated), "readyReplicas": JSON(ready), "availableReplicas": JSON(available),
@@ -324,25 +290,25 @@ public actor DeploymentController: KeyedController {
 
 /// Binds pending pods to Ready nodes, spreading them; a pod with no Ready node stays Pending
 /// with an event saying why.
-public actor Scheduler: KeyedController {
+public actor Scheduler: Controller {
     let client: KubeClient
     let pods: Informer<JSON>
-    let nodes: Informer<JSON>
+    let nodes: Informer<Node>
     let events: EventRecorder
-    let queue = WorkQueue()
+    public nonisolated let queue = WorkQueue(name: "scheduler")
+    public nonisolated let logger: Logger
     private var reported: Set<String> = []
     /// Pods bound here that the informer does not show bound yet (pod uid → node), so pods
     /// scheduled in a burst spread instead of all seeing the same counts.
     private var assumed: [String: String] = [:]
 
-    public init(client: KubeClient, pods: Informer<JSON>, nodes: Informer<JSON>) {
+    public init(client: KubeClient, pods: Informer<JSON>, nodes: Informer<Node>, logger: Logger) {
         self.client = client
         self.pods = pods
         self.nodes = nodes
+        self.logger = logger
         events = EventRecorder(client: client, component: "default-scheduler")
     }
-
-    public func stop() async { await queue.close() }
 
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
@@ -356,7 +322,7 @@ public actor Scheduler: KeyedController {
                 await self.pods.waitForSync()
                 await self.nodes.waitForSync()
                 for p in await self.pods.list() where Self.needsNode(p) { await self.queue.add(Informer.key(p)) }
-                await self.process()
+                await self.runWorkers()
             }
             await group.waitForAll()
         }
@@ -367,7 +333,7 @@ public actor Scheduler: KeyedController {
             && (p[path: ["spec", "schedulerName"]]?.string ?? "default-scheduler") == "default-scheduler"
     }
 
-    func reconcile(_ key: String) async throws {
+    public func reconcile(_ key: String) async throws {
         guard let pod = await pods.get(key), Self.needsNode(pod) else { return }
         var counts: [String: Int] = [:]
         var seen: Set<String> = []

@@ -160,11 +160,7 @@ public enum Workloads {
     }
 
     /// The scheduler's choice: a Ready, schedulable node with the fewest pods; ties by name.
-    public static func chooseNode(nodes: [JSON], podCounts: [String: Int]) -> String? {
-        let ready = nodes.filter { n in
-            n[path: ["spec", "unschedulable"]]?.bool != true
-                && (n[path: ["status", "conditions"]]?.array ?? []).contains { $0["type"] == "Ready" && $0["status"] == "True" }
-        }
-        return ready.map(\.name).sorted().min { (podCounts[$0] ?? 0) < (podCounts[$1] ?? 0) }
+    public static func chooseNode(nodes: [Node], podCounts: [String: Int]) -> String? {
+        nodes.filter(\.isSchedulable).map(\.name).sorted().min { (podCounts[$0] ?? 0) < (podCounts[$1] ?? 0) }
     }
 }

@@ -10,7 +10,7 @@ import Logging
 /// (`Informer<Service>`), built once per change, or the JSON tree itself.
 public actor Informer<Object: CacheableObject> {
     public nonisolated let resource: Resource
-    let client: KubeClient
+    let client: any ListerWatcher
     let logger: Logger
     let fieldSelector: String?
     /// Applied to every object before it is cached (a slimmer copy keeps memory down).
@@ -43,7 +43,7 @@ public actor Informer<Object: CacheableObject> {
         public var new: Object?
     }
 
-    public init(_ resource: Resource, of type: Object.Type, client: KubeClient, fieldSelector: String? = nil, packed: Bool = false,
+    public init(_ resource: Resource, of type: Object.Type, client: any ListerWatcher, fieldSelector: String? = nil, packed: Bool = false,
                 replaysInitialList: Bool = true, indexedLabels: Set<String>? = nil, logger: Logger,
                 transform: (@Sendable (Object) -> Object)? = nil) {
         self.indexedLabels = indexedLabels
@@ -252,7 +252,7 @@ extension Informer: AnyInformer {
 
 extension Informer where Object == JSON {
     /// A cache of the objects as JSON trees.
-    public init(_ resource: Resource, client: KubeClient, fieldSelector: String? = nil, packed: Bool = false,
+    public init(_ resource: Resource, client: any ListerWatcher, fieldSelector: String? = nil, packed: Bool = false,
                 replaysInitialList: Bool = true, indexedLabels: Set<String>? = nil, logger: Logger,
                 transform: (@Sendable (JSON) -> JSON)? = nil) {
         self.init(resource, of: JSON.self, client: client, fieldSelector: fieldSelector, packed: packed,
@@ -302,58 +302,5 @@ struct LabelIndex {
 
     private mutating func store(_ keys: Set<String>, under label: String) {
         packed?.set(label, keys.isEmpty ? nil : Array(keys.sorted().joined(separator: "\n").utf8))
-    }
-}
-
-/// A de-duplicating queue of keys to reconcile, as client-go's workqueue: a key queued while
-/// waiting is handled once, and a key is never handed to two workers at the same time (one
-/// queued while being processed waits until `done`).
-public actor WorkQueue {
-    private var pending: [String] = []
-    private var queued: Set<String> = []
-    private var processing: Set<String> = []
-    private var dirty: Set<String> = []
-    private var waiters: [CheckedContinuation<String?, Never>] = []
-    private var closed = false
-
-    public init() {}
-
-    public func add(_ key: String) {
-        guard !closed else { return }
-        if processing.contains(key) {
-            dirty.insert(key)
-            return
-        }
-        guard !queued.contains(key) else { return }
-        if !waiters.isEmpty {
-            processing.insert(key)
-            waiters.removeFirst().resume(returning: key)
-            return
-        }
-        queued.insert(key)
-        pending.append(key)
-    }
-
-    public func next() async -> String? {
-        if !pending.isEmpty {
-            let k = pending.removeFirst()
-            queued.remove(k)
-            processing.insert(k)
-            return k
-        }
-        if closed { return nil }
-        return await withCheckedContinuation { waiters.append($0) }
-    }
-
-    /// The worker finished `key`; if it was queued meanwhile, it is queued again now.
-    public func done(_ key: String) {
-        processing.remove(key)
-        if dirty.remove(key) != nil { add(key) }
-    }
-
-    public func close() {
-        closed = true
-        for w in waiters { w.resume(returning: nil) }
-        waiters = []
     }
 }

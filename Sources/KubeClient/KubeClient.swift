@@ -199,6 +199,11 @@ public final class KubeClient: Sendable {
     public struct Event: Sendable {
         public var type: String
         public var object: JSON
+
+        public init(type: String, object: JSON) {
+            self.type = type
+            self.object = object
+        }
     }
 
     /// Streams watch events from `resourceVersion` until the server ends the watch.

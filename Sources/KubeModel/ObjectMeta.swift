@@ -111,13 +111,17 @@ public struct Condition: Sendable, Hashable {
     public var reason: String?
     public var message: String?
     public var lastTransitionTime: String?
+    /// Nodes' conditions: when the kubelet last posted it.
+    public var lastHeartbeatTime: String?
 
-    public init(type: String, status: String, reason: String? = nil, message: String? = nil, lastTransitionTime: String? = nil) {
+    public init(type: String, status: String, reason: String? = nil, message: String? = nil, lastTransitionTime: String? = nil,
+                lastHeartbeatTime: String? = nil) {
         self.type = type
         self.status = status
         self.reason = reason
         self.message = message
         self.lastTransitionTime = lastTransitionTime
+        self.lastHeartbeatTime = lastHeartbeatTime
     }
 
     public init(_ json: JSON) {
@@ -126,6 +130,7 @@ public struct Condition: Sendable, Hashable {
         reason = json["reason"]?.string
         message = json["message"]?.string
         lastTransitionTime = json["lastTransitionTime"]?.string
+        lastHeartbeatTime = json["lastHeartbeatTime"]?.string
     }
 
     public var isTrue: Bool { status == "True" }
@@ -135,6 +140,7 @@ public struct Condition: Sendable, Hashable {
         if let reason { o["reason"] = .string(reason) }
         if let message { o["message"] = .string(message) }
         if let lastTransitionTime { o["lastTransitionTime"] = .string(lastTransitionTime) }
+        if let lastHeartbeatTime { o["lastHeartbeatTime"] = .string(lastHeartbeatTime) }
         return o
     }
 

@@ -2,6 +2,7 @@ import Testing
 @testable import Controllers
 @testable import KubeAPI
 @testable import KubeMachinery
+import KubeModel
 
 @Suite struct WorkloadsTests {
     @Test(arguments: [
@@ -28,9 +29,9 @@ import Testing
     }
 
     @Test func schedulerSpreadsOverReadySchedulableNodes() {
-        func node(_ n: String, ready: Bool = true, cordoned: Bool = false) -> JSON {
-            ["metadata": ["name": .string(n)], "spec": ["unschedulable": .bool(cordoned)],
-             "status": ["conditions": [["type": "Ready", "status": .string(ready ? "True" : "False")]]]]
+        func node(_ n: String, ready: Bool = true, cordoned: Bool = false) -> Node {
+            Node(["metadata": ["name": .string(n)], "spec": ["unschedulable": .bool(cordoned)],
+                  "status": ["conditions": [["type": "Ready", "status": .string(ready ? "True" : "False")]]]])
         }
         let nodes = [node("a"), node("b"), node("c", ready: false), node("d", cordoned: true)]
         #expect(Workloads.chooseNode(nodes: nodes, podCounts: ["a": 2, "b": 1]) == "b")
