@@ -3,6 +3,7 @@ import KubeAPI
 import KubeMachinery
 import KubeStore
 import Logging
+import Synchronization
 
 /// What a watch stream carries: `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK` or `ERROR`.
 public struct WatchEvent: Sendable {
@@ -596,39 +597,41 @@ public final class Registry: Sendable {
 }
 
 /// A bounded map shared between tasks; the oldest entries go first.
-public final class SharedCache<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [Key: Value] = [:]
-    private var order: [Key] = []
-    private var head = 0
+public final class SharedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private struct State {
+        var values: [Key: Value] = [:]
+        var order: [Key] = []
+        var head = 0
+    }
+    private let state = Mutex(State())
     let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
 
-    public func get(_ k: Key) -> Value? { lock.withLock { values[k] } }
+    public func get(_ k: Key) -> Value? { state.withLock { $0.values[k] } }
 
     public func set(_ k: Key, _ v: Value) {
-        lock.withLock {
-            if values.updateValue(v, forKey: k) != nil { return }
-            if order.count < capacity {
-                order.append(k)
+        let capacity = self.capacity
+        state.withLock { s in
+            if s.values.updateValue(v, forKey: k) != nil { return }
+            if s.order.count < capacity {
+                s.order.append(k)
             } else {
-                values[order[head]] = nil
-                order[head] = k
-                head = (head + 1) % capacity
+                s.values[s.order[s.head]] = nil
+                s.order[s.head] = k
+                s.head = (s.head + 1) % capacity
             }
         }
     }
 }
 
 /// A small lock-protected value for state shared between a watch's tasks.
-final class LockedBox<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _value: T
-    init(_ v: T) { _value = v }
+final class LockedBox<T: Sendable>: Sendable {
+    private let state: Mutex<T>
+    init(_ v: T) { state = Mutex(v) }
     var value: T {
-        get { lock.withLock { _value } }
-        set { lock.withLock { _value = newValue } }
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// The parts of Kubernetes' e2e test image `agnhost` that Service tests use, built in so
 /// that e2e-style manifests run unchanged: `netexec`, `serve-hostname`, `pause`.
@@ -151,12 +152,11 @@ public enum Agnhost {
     }
 }
 
-final class ShutdownFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _value = false
+final class ShutdownFlag: Sendable {
+    private let state = Mutex(false)
     var value: Bool {
-        get { lock.withLock { _value } }
-        set { lock.withLock { _value = newValue } }
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }
 

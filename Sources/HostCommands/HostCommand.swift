@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs host programs (`ip`, `nft`) and reports failures with their stderr.
 public enum HostCommand {
@@ -107,12 +108,11 @@ public enum HostCommand {
 }
 
 /// Bytes shared between the threads of a child process's pipes.
-public final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _value = Data()
+public final class LockedData: Sendable {
+    private let state = Mutex(Data())
     public init() {}
     public var value: Data {
-        get { lock.withLock { _value } }
-        set { lock.withLock { _value = newValue } }
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// Where a cluster's API server is and how to prove who we are: what every component needs.
 public struct ClusterCredentials: Sendable {
@@ -254,11 +255,10 @@ public final class KubeClient: Sendable {
     }
 }
 
-final class LockedIndex: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _value = 0
+final class LockedIndex: Sendable {
+    private let state = Mutex(0)
     var value: Int {
-        get { lock.withLock { _value } }
-        set { lock.withLock { _value = newValue } }
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }

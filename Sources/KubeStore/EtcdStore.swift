@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Synchronization
 import NIOCore
 import NIOHTTP1
 
@@ -9,17 +10,19 @@ import NIOHTTP1
 /// delete with an expected revision one on `mod_revision`. Requests go to the first
 /// endpoint that answers (then stay there); a watch whose member fails resumes on another
 /// from the revision after the last event it delivered.
-public final class EtcdStore: Store, @unchecked Sendable {
+public final class EtcdStore: Store, Sendable {
     let endpoints: [String]
     let http: HTTPClient
     /// Watches hold their connection for as long as they run: a pool of their own, so that
     /// many watches never starve reads and writes.
     let watchHTTP: HTTPClient
-    private let lock = NSLock()
-    private var preferred = 0
-    private var watchTasks: [UUID: Task<Void, Never>] = [:]
-    private var closed = false
-    private var watchesClosed = false
+    private struct State {
+        var preferred = 0
+        var watchTasks: [UUID: Task<Void, Never>] = [:]
+        var closed = false
+        var watchesClosed = false
+    }
+    private let state = Mutex(State())
 
     /// `endpoints`: `http://host:port` of the cluster's members.
     public init(endpoints: [String]) throws {
@@ -46,17 +49,17 @@ public final class EtcdStore: Store, @unchecked Sendable {
     // MARK: Requests
 
     private func orderedEndpoints() -> [String] {
-        let first = lock.withLock { preferred }
+        let first = state.withLock { $0.preferred }
         return (0..<endpoints.count).map { endpoints[(first + $0) % endpoints.count] }
     }
 
     private func prefer(_ endpoint: String) {
-        if let i = endpoints.firstIndex(of: endpoint) { lock.withLock { preferred = i } }
+        if let i = endpoints.firstIndex(of: endpoint) { state.withLock { $0.preferred = i } }
     }
 
     /// POSTs a JSON body to the first member that answers; returns the decoded JSON object.
     func call(_ path: String, _ body: [String: Any]) async throws -> [String: Any] {
-        if lock.withLock({ closed }) { throw StoreError.closed }
+        if state.withLock({ $0.closed }) { throw StoreError.closed }
         let data = try JSONSerialization.data(withJSONObject: body)
         var lastError: any Error = StoreError.backend("no etcd member answered")
         for endpoint in orderedEndpoints() {
@@ -196,7 +199,7 @@ public final class EtcdStore: Store, @unchecked Sendable {
     }
 
     public func watch(prefix: String, afterRevision: Int64) async throws -> AsyncThrowingStream<StoreEvent, any Error> {
-        if lock.withLock({ closed || watchesClosed }) { throw StoreError.closed }
+        if state.withLock({ $0.closed || $0.watchesClosed }) { throw StoreError.closed }
         // etcd answers a watch from a compacted revision with "created" first and the
         // cancellation after; a read at that revision says at once whether it is gone.
         var compacted = false
@@ -213,9 +216,9 @@ public final class EtcdStore: Store, @unchecked Sendable {
         let task = Task { [self] in
             await self.runWatch(prefix: prefix, after: afterRevision, expectCompaction: compacted, into: continuation,
                                 opened: opened.continuation)
-            _ = lock.withLock { watchTasks.removeValue(forKey: id) }
+            _ = state.withLock { $0.watchTasks.removeValue(forKey: id) }
         }
-        lock.withLock { watchTasks[id] = task }
+        state.withLock { $0.watchTasks[id] = task }
         continuation.onTermination = { _ in task.cancel() }
         var it = opened.stream.makeAsyncIterator()
         if let error = await it.next() ?? nil { throw error }
@@ -303,16 +306,16 @@ public final class EtcdStore: Store, @unchecked Sendable {
     }
 
     public func closeWatches() async {
-        let tasks = lock.withLock { () -> [Task<Void, Never>] in
-            watchesClosed = true
-            return Array(watchTasks.values)
+        let tasks = state.withLock { s -> [Task<Void, Never>] in
+            s.watchesClosed = true
+            return Array(s.watchTasks.values)
         }
         for t in tasks { t.cancel() }
     }
 
     public func close() async {
         await closeWatches()
-        lock.withLock { closed = true }
+        state.withLock { $0.closed = true }
         try? await http.shutdown()
         try? await watchHTTP.shutdown()
     }

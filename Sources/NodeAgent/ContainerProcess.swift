@@ -1,19 +1,22 @@
 import Foundation
 import HostCommands
+import Synchronization
 
 /// One running container: a child process started through `swiftlet pod-exec`, which
 /// enters the pod's network namespace, sets its hostname and DNS files, and execs the
 /// container's command. Output goes to the container's log file.
-final class ContainerProcess: @unchecked Sendable {
+final class ContainerProcess: Sendable {
     struct Exit: Sendable {
         var code: Int32
         var signal: Int32?
     }
 
     private let process = Process()
-    private let lock = NSLock()
-    private var exit: Exit?
-    private var waiters: [CheckedContinuation<Exit, Never>] = []
+    private struct State {
+        var exit: Exit?
+        var waiters: [CheckedContinuation<Exit, Never>] = []
+    }
+    private let state = Mutex(State())
 
     var pid: Int32 { process.processIdentifier }
 
@@ -44,21 +47,21 @@ final class ContainerProcess: @unchecked Sendable {
     func start() throws { try HostCommand.launch(process) }
 
     private func finish(_ e: Exit) {
-        let w: [CheckedContinuation<Exit, Never>] = lock.withLock {
-            exit = e
-            defer { waiters = [] }
-            return waiters
+        let w: [CheckedContinuation<Exit, Never>] = state.withLock { s in
+            s.exit = e
+            defer { s.waiters = [] }
+            return s.waiters
         }
         for c in w { c.resume(returning: e) }
     }
 
-    var hasExited: Bool { lock.withLock { exit != nil } }
+    var hasExited: Bool { state.withLock { $0.exit != nil } }
 
     func wait() async -> Exit {
         await withCheckedContinuation { c in
-            let done: Exit? = lock.withLock {
-                if let exit { return exit }
-                waiters.append(c)
+            let done: Exit? = state.withLock { s in
+                if let exit = s.exit { return exit }
+                s.waiters.append(c)
                 return nil
             }
             if let done { c.resume(returning: done) }

@@ -1,5 +1,6 @@
 import CNFTables
 import Foundation
+import Synchronization
 import HostCommands
 
 /// Where rulesets go: the kernel of one network namespace, or a fake in tests.
@@ -12,24 +13,27 @@ public protocol Dataplane: Sendable {
 
 /// Transactions through libnftables, on a context that stays open in one network namespace
 /// (`CNFTables` says why: no process per change, no wait on socket close).
-public final class NFTablesSession: @unchecked Sendable {
+public final class NFTablesSession: Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public var message: String
         public var description: String { "nft: " + message.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
     public let netnsPath: String?
-    private let lock = NSLock()
-    private let runLock = NSLock()
-    private var handle: OpaquePointer?
+    /// The libnftables context, opened on first use.
+    private let handle = Mutex<OpaquePointer?>(nil)
+    /// Held for a whole transaction: one at a time per session, so a context is never
+    /// closed under another caller.
+    private let running = Mutex(())
 
     /// `netnsPath` nil: the process's own network namespace.
     public init(netnsPath: String?) { self.netnsPath = netnsPath }
 
-    deinit { if let handle { swiftlet_nft_close(handle) } }
+    deinit { if let h = handle.withLock({ $0 }) { swiftlet_nft_close(h) } }
 
     private func open() throws -> OpaquePointer {
-        try lock.withLock {
+        let netnsPath = self.netnsPath
+        return try handle.withLock { handle in
             if let handle { return handle }
             guard let h = swiftlet_nft_open(netnsPath) else {
                 throw Failure(message: "cannot open libnftables in \(netnsPath ?? "this network namespace"): \(String(cString: strerror(errno)))")
@@ -53,22 +57,20 @@ public final class NFTablesSession: @unchecked Sendable {
     static let largeScript = 256 * 1024
 
     private func runBlocking(_ script: String) throws {
-        // One transaction at a time per session, so a context is never closed under another caller.
-        runLock.lock()
-        defer { runLock.unlock() }
-        let h = try open()
-        var error: UnsafeMutablePointer<CChar>?
-        let status = swiftlet_nft_run(h, script, &error)
-        if script.utf8.count >= Self.largeScript {
-            lock.withLock {
-                if handle == h { handle = nil }
+        try running.withLock { _ in
+            let h = try open()
+            var error: UnsafeMutablePointer<CChar>?
+            let status = swiftlet_nft_run(h, script, &error)
+            if script.utf8.count >= Self.largeScript {
+                let closing = UInt(bitPattern: h)
+                handle.withLock { if $0.map({ UInt(bitPattern: $0) }) == closing { $0 = nil } }
+                swiftlet_nft_close(h)
             }
-            swiftlet_nft_close(h)
+            guard status != 0 else { return }
+            let message = error.map { String(cString: $0) } ?? "the transaction failed"
+            free(error)
+            throw Failure(message: message)
         }
-        guard status != 0 else { return }
-        let message = error.map { String(cString: $0) } ?? "the transaction failed"
-        free(error)
-        throw Failure(message: message)
     }
 }
 

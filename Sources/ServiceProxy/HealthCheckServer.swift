@@ -5,6 +5,7 @@ import KubeMachinery
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 import NIOPosix
 
 /// The HTTP listeners kube-proxy keeps on a node: one per `healthCheckNodePort` (200 with
@@ -79,18 +80,20 @@ public actor HealthCheckServers {
 }
 
 /// What each health port answers, shared with the NIO handlers.
-final class HealthAnswers: @unchecked Sendable {
+final class HealthAnswers: Sendable {
     enum Answer { case service(HealthCheck), proxy(node: String) }
-    private let lock = NSLock()
-    private var answers: [Int: Answer] = [:]
-    private var lastSync = Timestamp.now
+    private struct State {
+        var answers: [Int: Answer] = [:]
+        var lastSync = Timestamp.now
+    }
+    private let state = Mutex(State())
 
-    func set(_ port: Int, _ a: Answer?) { lock.withLock { answers[port] = a } }
-    func touch() { lock.withLock { lastSync = .now } }
+    func set(_ port: Int, _ a: Answer?) { state.withLock { $0.answers[port] = a } }
+    func touch() { state.withLock { $0.lastSync = .now } }
 
     func response(port: Int, path: String) -> (HTTPResponseStatus, String, [(String, String)]) {
-        lock.withLock {
-            switch answers[port] {
+        state.withLock { state in
+            switch state.answers[port] {
             case .service(let c):
                 let body = #"{"service":{"namespace":"\#(c.namespace)","name":"\#(c.name)"},"localEndpoints":\#(c.localEndpoints),"serviceProxyHealthy":true}"#
                 return (c.localEndpoints > 0 ? .ok : .serviceUnavailable, body,
@@ -98,7 +101,7 @@ final class HealthAnswers: @unchecked Sendable {
             case .proxy(let node):
                 guard path == "/healthz" || path == "/livez" else { return (.notFound, "404 page not found\n", []) }
                 let now = Timestamp.now.rfc3339
-                let body = #"{"lastUpdated":"\#(lastSync.rfc3339)","currentTime":"\#(now)","nodeName":"\#(node)","nodeHealthy":true,"nodeEligible":true}"#
+                let body = #"{"lastUpdated":"\#(state.lastSync.rfc3339)","currentTime":"\#(now)","nodeName":"\#(node)","nodeHealthy":true,"nodeEligible":true}"#
                 return (.ok, body, [])
             case nil:
                 return (.serviceUnavailable, "{}", [])

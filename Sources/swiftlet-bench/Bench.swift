@@ -6,6 +6,7 @@ import HostCommands
 import KubeAPI
 import KubeMachinery
 import KubeClient
+import Synchronization
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -256,11 +257,10 @@ struct APIBench: AsyncParsableCommand {
     }
 }
 
-final class SentTimes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var times: [Int: ContinuousClock.Instant] = [:]
-    func set(_ k: Int, _ t: ContinuousClock.Instant) { lock.withLock { times[k] = t } }
-    func get(_ k: Int) -> ContinuousClock.Instant? { lock.withLock { times[k] } }
+final class SentTimes: Sendable {
+    private let times = Mutex<[Int: ContinuousClock.Instant]>([:])
+    func set(_ k: Int, _ t: ContinuousClock.Instant) { times.withLock { $0[k] = t } }
+    func get(_ k: Int) -> ContinuousClock.Instant? { times.withLock { $0[k] } }
 }
 
 struct EndpointsBench: AsyncParsableCommand {

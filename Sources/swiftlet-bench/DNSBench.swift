@@ -8,6 +8,7 @@ import KubeMachinery
 import KubeClient
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// `swiftlet bench dns`: query throughput and latency of the cluster DNS server, and how
 /// fast a change made through the API is answered.
@@ -213,11 +214,10 @@ private func exchangeCode(port: Int, name: String) -> Int {
     return exchange(fd, port: port, name: name, id: 4242)
 }
 
-final class PortBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var port: Int?
-    func set(_ p: Int) { lock.withLock { port = p } }
-    func get() -> Int? { lock.withLock { port } }
+final class PortBox: Sendable {
+    private let port = Mutex<Int?>(nil)
+    func set(_ p: Int) { port.withLock { $0 = p } }
+    func get() -> Int? { port.withLock { $0 } }
 }
 
 private func udpSocket(timeout: Int) -> Int32 {

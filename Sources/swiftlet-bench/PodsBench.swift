@@ -5,6 +5,7 @@ import Foundation
 import KubeAPI
 import KubeMachinery
 import KubeClient
+import Synchronization
 
 /// `swiftlet bench pods`: `swiftlet up --nodes N` time to all nodes Ready, idle RSS of the
 /// whole cluster, then a Deployment of R agnhost replicas from create to all pods Ready,
@@ -65,21 +66,22 @@ struct PodsBench: AsyncParsableCommand {
     }
 }
 
-final class LockedText: @unchecked Sendable {
-    private let lock = NSLock()
-    private var text = ""
-    var value: String { lock.withLock { text } }
-    func append(_ s: String) { lock.withLock { text += s } }
+final class LockedText: Sendable {
+    private let text = Mutex("")
+    var value: String { text.withLock { $0 } }
+    func append(_ s: String) { text.withLock { $0 += s } }
 }
 
-final class LockedTimes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var firstSeen: [String: ContinuousClock.Instant] = [:]
-    private var readyAt: [String: ContinuousClock.Instant] = [:]
-    func first(_ n: String, _ t: ContinuousClock.Instant) { lock.withLock { if firstSeen[n] == nil { firstSeen[n] = t } } }
-    func ready(_ n: String, _ t: ContinuousClock.Instant) { lock.withLock { if readyAt[n] == nil { readyAt[n] = t } } }
-    var readyCount: Int { lock.withLock { readyAt.count } }
-    func durations() -> [Duration] { lock.withLock { readyAt.compactMap { n, r in firstSeen[n].map { r - $0 } } } }
+final class LockedTimes: Sendable {
+    private struct Times {
+        var firstSeen: [String: ContinuousClock.Instant] = [:]
+        var readyAt: [String: ContinuousClock.Instant] = [:]
+    }
+    private let times = Mutex(Times())
+    func first(_ n: String, _ t: ContinuousClock.Instant) { times.withLock { if $0.firstSeen[n] == nil { $0.firstSeen[n] = t } } }
+    func ready(_ n: String, _ t: ContinuousClock.Instant) { times.withLock { if $0.readyAt[n] == nil { $0.readyAt[n] = t } } }
+    var readyCount: Int { times.withLock { $0.readyAt.count } }
+    func durations() -> [Duration] { times.withLock { t in t.readyAt.compactMap { n, r in t.firstSeen[n].map { r - $0 } } } }
 }
 
 /// A `swiftlet up` child process on a scratch data directory, private ranges and a random

@@ -11,6 +11,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceProxy
+import Synchronization
 
 /// `swiftlet bench proxy`: sync times, programming latency and memory of a real proxy fed by
 /// a real API server, and the data path through the rules, all in a scratch namespace.
@@ -483,11 +484,10 @@ private func abortiveClose(_ fd: Int32) {
     close(fd)
 }
 
-final class LockedArray: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [Double] = []
-    func append(_ xs: [Double]) { lock.withLock { items += xs } }
-    var values: [Double] { lock.withLock { items } }
+final class LockedArray: Sendable {
+    private let items = Mutex<[Double]>([])
+    func append(_ xs: [Double]) { items.withLock { $0 += xs } }
+    var values: [Double] { items.withLock { $0 } }
 }
 
 /// `swiftlet bench proxy-process` (run by `bench proxy`): the proxy's informers and proxier

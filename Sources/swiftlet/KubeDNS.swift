@@ -7,6 +7,7 @@ import KubeClient
 import Logging
 import NodeAgent
 import ServiceLifecycle
+import Synchronization
 
 /// The cluster DNS as Kubernetes users find it: the `kube-system/kube-dns` Service at the
 /// tenth address of the service range, whose endpoint is Swiftlet's DNS server on the host
@@ -76,19 +77,17 @@ enum KubeDNS {
 }
 
 /// Publishes the kube-dns Endpoints once both the DNS and the metrics server have a port.
-final class BoundPorts: @unchecked Sendable {
-    private let lock = NSLock()
-    private var dns: Int?
-    private var metrics: Int?
+final class BoundPorts: Sendable {
+    private let ports = Mutex<(dns: Int?, metrics: Int?)>((nil, nil))
     let ready: @Sendable (Int, Int) -> Void
 
     init(ready: @escaping @Sendable (Int, Int) -> Void) { self.ready = ready }
 
     func set(dns: Int? = nil, metrics: Int? = nil) {
-        let both: (Int, Int)? = lock.withLock {
-            if let dns { self.dns = dns }
-            if let metrics { self.metrics = metrics }
-            guard let d = self.dns, let m = self.metrics else { return nil }
+        let both: (Int, Int)? = ports.withLock { p in
+            if let dns { p.dns = dns }
+            if let metrics { p.metrics = metrics }
+            guard let d = p.dns, let m = p.metrics else { return nil }
             return (d, m)
         }
         if let both { ready(both.0, both.1) }
