@@ -226,9 +226,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeMachinery", "KubeModel", "KubeProtobuf"], swiftSettings: strict),
-        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient"], swiftSettings: strict),
+        // Fakes the component tests share (informer sources, recording clients); never shipped.
+        .target(name: "TestSupport", dependencies: ["KubeAPI", "KubeMachinery", "KubeClient"], path: "Tests/TestSupport",
+                swiftSettings: strict),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "TestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "KubeAPI", "KubeMachinery", "KubeModel"], swiftSettings: strict),
-        .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeAPI", "KubeMachinery", "KubeModel", "HostCommands"], exclude: ["Golden"],
+        .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "HostCommands", "TestSupport"], exclude: ["Golden"],
                     swiftSettings: strict),
         .testTarget(name: "HostLoadBalancerTests", dependencies: ["HostLoadBalancer", "ServiceProxy", "KubeAPI", "KubeMachinery", "KubeModel", "HostCommands"], exclude: ["Golden"],
                     swiftSettings: strict),

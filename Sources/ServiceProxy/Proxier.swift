@@ -48,15 +48,8 @@ public actor Proxier {
     let logger: Logger
     let health: HealthCheckServers?
 
-    /// What each Service has in the table, encoded (`ServiceFragment.encoded()`): kept for
-    /// every Service, so it is kept small.
-    private var applied = PackedBytes()
-    private var hairpinCount: [IPv4Address: Int] = [:]
-    private var routedCount: [IPv4Address: Int] = [:]
-    private var healthChecks: [String: [HealthCheck]] = [:]
-    /// The shared `pick-…` chains the kernel's table has.
-    private var sharedChains: Set<String> = []
-    private var needsFull = true
+    /// What the table holds and what the next sync must do: the pure part.
+    private var state = ProxySyncState()
     private var lastFull = ContinuousClock.now
     private var dirty: [String: ContinuousClock.Instant] = [:]
     private var kick: AsyncStream<Void>.Continuation?
@@ -127,19 +120,19 @@ public actor Proxier {
     }
 
     func periodic() {
-        if ContinuousClock.now - lastFull >= config.fullResyncInterval { needsFull = true }
+        if ContinuousClock.now - lastFull >= config.fullResyncInterval { state.needsFull = true }
         if let health { Task { await health.touch() } }
         kick?.yield()
     }
 
     /// Replaces the whole table at the next sync (benchmarks; the periodic resync does this).
     public func requestFullSync() {
-        needsFull = true
+        state.needsFull = true
         kick?.yield()
     }
 
     /// Whether this node's rules send traffic to `ip` as a ready endpoint.
-    public func routes(to ip: IPv4Address) -> Bool { (routedCount[ip] ?? 0) > 0 }
+    public func routes(to ip: IPv4Address) -> Bool { state.routes(to: ip) }
 
     /// Returns once this node no longer routes to `ip` as a ready endpoint (or after
     /// `timeout`), then waits the drain allowance if it had been. Called before a pod gets
@@ -191,128 +184,60 @@ public actor Proxier {
     /// Returns whether it replaced the whole table.
     private func syncOnce() async -> Bool {
         let start = ContinuousClock.now
-        let full = needsFull
         let pending = dirty
         dirty = [:]
-        var next: [String: ServiceFragment] = [:]
-        /// A full sync's table, encoded: compared with `applied`, then kept as it.
-        var fresh = PackedBytes()
-        var changes: [(key: String, old: ServiceFragment, new: ServiceFragment)] = []
-        let script: String
-        if full {
-            for key in await services.keys() {
-                let f = await render(key)
-                if !f.isEmpty { next[key] = f }
-            }
-            // Only what differs from the table: a periodic resync of an unchanged cluster
-            // decodes nothing.
-            for key in applied.keys where next[key] == nil { changes.append((key, appliedFragment(key), ServiceFragment())) }
-            for (key, f) in next {
-                let bytes = f.encoded()
-                fresh.set(key, bytes)
-                if !applied.holds(key, bytes) { changes.append((key, appliedFragment(key), f)) }
-            }
-            script = NFTScript.full(config.node, next.keys.sorted().map { next[$0]! })
+        let plan: ProxySyncState.Plan
+        if state.needsFull {
+            var fragments: [String: ServiceFragment] = [:]
+            for key in await services.keys() { fragments[key] = await render(key) }
+            plan = state.planFull(config.node, fragments)
         } else {
-            for key in pending.keys.sorted() {
-                let f = await render(key)
-                let old = appliedFragment(key)
-                if f != old { changes.append((key, old, f)) }
-            }
-            // Hairpin entries are shared between Services: only the first user adds one and
-            // only the last removes it.
-            var delta: [IPv4Address: Int] = [:]
-            for c in changes {
-                for ip in c.old.localEndpointIPs.subtracting(c.new.localEndpointIPs) { delta[ip, default: 0] -= 1 }
-                for ip in c.new.localEndpointIPs.subtracting(c.old.localEndpointIPs) { delta[ip, default: 0] += 1 }
-            }
-            var added: Set<IPv4Address> = [], removed: Set<IPv4Address> = []
-            for (ip, d) in delta {
-                let before = hairpinCount[ip] ?? 0
-                if before == 0 && before + d > 0 { added.insert(ip) }
-                if before > 0 && before + d == 0 { removed.insert(ip) }
-            }
-            script = NFTScript.update(config.node, changes.map { (old: $0.old, new: $0.new) },
-                                      hairpinAdded: added, hairpinRemoved: removed, existingSharedChains: sharedChains)
+            var rendered: [(key: String, fragment: ServiceFragment)] = []
+            for key in pending.keys.sorted() { rendered.append((key, await render(key))) }
+            plan = state.planUpdate(config.node, rendered)
         }
-        logger.trace("service proxy transaction:\n\(script)")
+        if state.needsFull && !plan.full {
+            // An applied fragment did not decode (a bug): start over with the whole table.
+            logger.error("service proxy: applied rules do not decode; replacing the whole table")
+            for (k, t) in pending where dirty[k] == nil { dirty[k] = t }
+            kick?.yield()
+            return false
+        }
+        logger.trace("service proxy transaction:\n\(plan.script)")
         let applyStart = ContinuousClock.now
-        if !script.isEmpty {
+        if !plan.script.isEmpty {
             do {
-                try await dataplane.apply(script)
+                try await dataplane.apply(plan.script)
             } catch {
                 logger.error("service proxy sync failed, the next one replaces the table: \(error)")
-                needsFull = true
+                state.failed()
                 for (k, t) in pending where dirty[k] == nil { dirty[k] = t }
                 try? await Task.sleep(for: .seconds(1))
                 kick?.yield()
                 return false
             }
         }
-        if full {
-            applied = fresh
-        } else {
-            for c in changes { applied.set(c.key, c.new.isEmpty ? nil : c.new.encoded()) }
-        }
-        if full { sharedChains = [] }
-        for f in next.values where full { sharedChains.formUnion(f.sharedChains.keys) }
-        for c in changes where !full { sharedChains.formUnion(c.new.sharedChains.keys) }
-        if full {
-            hairpinCount = [:]
-            routedCount = [:]
-            healthChecks = [:]
-            for (key, f) in next { count(key, f, +1) }
-            next = [:]
-        } else {
-            for c in changes {
-                count(c.key, c.old, -1)
-                count(c.key, c.new, +1)
-            }
-        }
-        if full {
-            needsFull = false
-            lastFull = .now
-        }
+        state.commit(plan)
+        if plan.full { lastFull = .now }
         syncCount += 1
         let end = ContinuousClock.now
-        if !script.isEmpty || full {
+        if !plan.script.isEmpty || plan.full {
             let first = pending.values.min() ?? start
-            let report = SyncReport(full: full, services: changes.map(\.key), duration: end - start, applyDuration: end - applyStart,
-                                    latency: end - first,
-                                    scriptBytes: script.utf8.count)
-            logger.debug("service proxy synced \(report.services.count) services (full: \(full)) in \(report.duration)")
+            let report = SyncReport(full: plan.full, services: plan.changes.map(\.key), duration: end - start,
+                                    applyDuration: end - applyStart, latency: end - first, scriptBytes: plan.script.utf8.count)
+            logger.debug("service proxy synced \(report.services.count) services (full: \(plan.full)) in \(report.duration)")
             for c in reportSubscribers.values { c.yield(report) }
         }
-        for c in changes { await flushStaleUDP(old: c.old, new: c.new) }
-        if let health, full || changes.contains(where: { !$0.old.healthChecks.isEmpty || !$0.new.healthChecks.isEmpty }) {
-            await health.reconcile(healthChecks.values.flatMap { $0 })
+        for c in plan.changes { await flushStaleUDP(old: c.old, new: c.new) }
+        if let health, plan.full || plan.changes.contains(where: { !$0.old.healthChecks.isEmpty || !$0.new.healthChecks.isEmpty }) {
+            await health.reconcile(state.healthChecks.values.flatMap { $0 })
         }
         await health?.touch()
         for (id, w) in routeWaiters where !routes(to: w.0) {
             routeWaiters[id] = nil
             w.1.resume()
         }
-        return full
-    }
-
-    /// What the table has for one Service. A fragment that does not decode (which would be a
-    /// bug) counts as nothing, and the next sync replaces the whole table.
-    private func appliedFragment(_ key: String) -> ServiceFragment {
-        guard let bytes = applied[key] else { return ServiceFragment() }
-        guard let f = ServiceFragment(encoded: bytes) else {
-            logger.error("service proxy: the applied rules of \(key) do not decode; replacing the whole table")
-            needsFull = true
-            kick?.yield()
-            return ServiceFragment()
-        }
-        return f
-    }
-
-    /// Table-wide counts kept in step with `applied`, one Service at a time.
-    private func count(_ key: String, _ f: ServiceFragment, _ delta: Int) {
-        for ip in f.localEndpointIPs { hairpinCount[ip, default: 0] += delta; if hairpinCount[ip] == 0 { hairpinCount[ip] = nil } }
-        for ip in f.readyEndpointIPs { routedCount[ip, default: 0] += delta; if routedCount[ip] == 0 { routedCount[ip] = nil } }
-        if delta > 0 { healthChecks[key] = f.healthChecks.isEmpty ? nil : f.healthChecks } else { healthChecks[key] = nil }
+        return plan.full
     }
 
     /// UDP has no connection to end: conntrack entries keep sending a flow to a removed

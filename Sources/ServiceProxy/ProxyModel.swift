@@ -146,7 +146,7 @@ public enum ProxyObjects {
     /// The Service and EndpointSlice caches a node keeps for its proxy (and the service
     /// variables of its pods): slim, packed, not replayed to the proxy (it lists once they
     /// have synced), slices indexed by the Service they belong to.
-    public static func nodeInformers(client: KubeClient, logger: Logger) -> (services: Informer<Service>, slices: Informer<EndpointSlice>) {
+    public static func nodeInformers(client: any ListerWatcher, logger: Logger) -> (services: Informer<Service>, slices: Informer<EndpointSlice>) {
         (Informer(Resources.services, of: Service.self, client: client, packed: true, replaysInitialList: false, indexedLabels: [],
                   logger: logger, transform: cachedService),
          Informer(Resources.endpointslices, of: EndpointSlice.self, client: client, packed: true, replaysInitialList: false,

@@ -3,6 +3,7 @@ import KubeAPI
 import KubeClient
 import KubeMachinery
 import Logging
+import TestSupport
 import Testing
 @testable import Controllers
 

@@ -6,7 +6,9 @@ import Synchronization
 
 /// Informers' source in controller tests: `list` returns the objects a test set, and each
 /// resource's watch streams what the test sends (held until the informer starts watching).
-final class FakeListerWatcher: ListerWatcher {
+public final class FakeListerWatcher: ListerWatcher {
+    public init() {}
+
     private struct State {
         var objects: [String: [JSON]] = [:]
         var watchers: [String: AsyncThrowingStream<KubeClient.Event, any Error>.Continuation] = [:]
@@ -14,25 +16,25 @@ final class FakeListerWatcher: ListerWatcher {
     }
     private let state = Mutex(State())
 
-    func set(_ r: Resource, _ objects: [JSON]) { state.withLock { $0.objects[r.plural] = objects } }
+    public func set(_ r: Resource, _ objects: [JSON]) { state.withLock { $0.objects[r.plural] = objects } }
 
-    func send(_ r: Resource, _ type: String, _ object: JSON) {
+    public func send(_ r: Resource, _ type: String, _ object: JSON) {
         let event = KubeClient.Event(type: type, object: object)
         state.withLock { s in
             if let w = s.watchers[r.plural] { w.yield(event) } else { s.held[r.plural, default: []].append(event) }
         }
     }
 
-    func list(_ r: Resource, fieldSelector: String?) async throws -> (items: [JSON], resourceVersion: String) {
+    public func list(_ r: Resource, fieldSelector: String?) async throws -> (items: [JSON], resourceVersion: String) {
         (state.withLock { $0.objects[r.plural] ?? [] }, "1")
     }
 
-    func listBytes(_ r: Resource, fieldSelector: String?) async throws -> [UInt8] {
+    public func listBytes(_ r: Resource, fieldSelector: String?) async throws -> [UInt8] {
         let items = try await list(r, fieldSelector: fieldSelector).items
         return JSON.object(JSONObject([("metadata", ["resourceVersion": "1"]), ("items", .array(items))])).serialized()
     }
 
-    func watch(_ r: Resource, resourceVersion: String, fieldSelector: String?, timeoutSeconds: Int)
+    public func watch(_ r: Resource, resourceVersion: String, fieldSelector: String?, timeoutSeconds: Int)
         -> AsyncThrowingStream<KubeClient.Event, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: KubeClient.Event.self)
         state.withLock { s in
@@ -45,14 +47,16 @@ final class FakeListerWatcher: ListerWatcher {
 
 /// The writes a controller makes, recorded; each answered as an API server would, with the
 /// object as stored (a name for `generateName`, a uid, the next resourceVersion).
-actor RecordingWriter: ObjectWriter {
-    struct Write: Sendable {
-        var verb: String
-        var plural: String
-        var object: JSON
+public actor RecordingWriter: ObjectWriter {
+    public init() {}
+
+    public struct Write: Sendable {
+        public var verb: String
+        public var plural: String
+        public var object: JSON
     }
 
-    private(set) var writes: [Write] = []
+    public private(set) var writes: [Write] = []
     private var revision = 100
 
     private func stored(_ obj: JSON, verb: String, _ r: Resource) -> JSON {
@@ -65,24 +69,24 @@ actor RecordingWriter: ObjectWriter {
         return o
     }
 
-    func create(_ r: Resource, namespace: String?, _ obj: JSON) async throws -> JSON { stored(obj, verb: "create", r) }
+    public func create(_ r: Resource, namespace: String?, _ obj: JSON) async throws -> JSON { stored(obj, verb: "create", r) }
 
-    func update(_ r: Resource, namespace: String?, _ obj: JSON, subresource: String?) async throws -> JSON {
+    public func update(_ r: Resource, namespace: String?, _ obj: JSON, subresource: String?) async throws -> JSON {
         stored(obj, verb: "update", r)
     }
 
-    func patch(_ r: Resource, namespace: String?, name: String, _ patch: JSON, type: PatchType, subresource: String?) async throws -> JSON {
+    public func patch(_ r: Resource, namespace: String?, name: String, _ patch: JSON, type: PatchType, subresource: String?) async throws -> JSON {
         stored(patch, verb: "patch", r)
     }
 
-    func delete(_ r: Resource, namespace: String?, name: String, gracePeriodSeconds: Int?, propagationPolicy: String?,
+    public func delete(_ r: Resource, namespace: String?, name: String, gracePeriodSeconds: Int?, propagationPolicy: String?,
                 preconditionUID: String?) async throws -> JSON {
         stored(["metadata": ["name": .string(name), "namespace": .string(namespace ?? "")]], verb: "delete", r)
     }
 }
 
 /// Polls `condition` every 10 ms for up to `timeout`; returns whether it came true.
-func eventually(_ timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
+public func eventually(_ timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return true }
