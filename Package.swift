@@ -246,6 +246,7 @@ let package = Package(
             dependencies: [
                 "APIServer", "KubeAPI", "KubeMachinery", "KubeModel", "KubeStore", "KubeClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

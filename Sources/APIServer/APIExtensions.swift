@@ -20,8 +20,6 @@ public struct APIExtensions: Sendable {
 
     func handlesSubresource(_ r: Resource, _ sub: String) -> Bool { subresources["\(r.plural)/\(sub)"] != nil }
 
-    func acceptsToken(_ token: String) async -> Bool { await tokenCheck?(token) ?? false }
-
     func handle(_ request: Request, r: Resource, namespace: String?, name: String, subresource: String, query: Query,
                 registry: Registry) async throws -> Response {
         try await subresources["\(r.plural)/\(subresource)"]!(request, r, namespace, name, subresource, query.values, registry)

@@ -24,7 +24,7 @@ public struct APIHandler: HTTPResponder {
     public typealias Context = KubeRequestContext
 
     let registry: Registry
-    let token: String?
+    public let authenticator: Authenticator
     let serverAddress: String
     let version: String
     let maxBodyBytes: Int
@@ -35,7 +35,7 @@ public struct APIHandler: HTTPResponder {
                 maxBodyBytes: Int = 3 * 1024 * 1024, extensions: APIExtensions = APIExtensions(),
                 logger: Logger = Logger(label: "swiftlet.apiserver")) {
         self.registry = registry
-        self.token = token
+        authenticator = Authenticator(token: token, tokenCheck: extensions.tokenCheck)
         self.serverAddress = serverAddress
         self.version = version
         self.maxBodyBytes = maxBodyBytes
@@ -69,24 +69,6 @@ public struct APIHandler: HTTPResponder {
         Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: s)))
     }
 
-    func authenticated(_ request: Request, _ context: KubeRequestContext) async -> Bool {
-        if let auth = request.headers[.authorization], auth.hasPrefix("Bearer "), let token {
-            let given = Array(auth.utf8.dropFirst(7)), expected = Array(token.utf8)
-            if given.count == expected.count {
-                var diff: UInt8 = 0
-                for i in given.indices { diff |= given[i] ^ expected[i] }
-                if diff == 0 { return true }
-            }
-            if await extensions.acceptsToken(String(auth.dropFirst(7))) { return true }
-        }
-        // A client certificate that the TLS layer verified against the cluster CA.
-        if let cert = try? await context.channel.nioSSL_peerCertificate().get() {
-            _ = cert
-            return true
-        }
-        return token == nil
-    }
-
     func handle(_ request: Request, context: KubeRequestContext) async throws -> Response {
         let path = request.uri.path
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
@@ -94,7 +76,9 @@ public struct APIHandler: HTTPResponder {
         if path == "/version" { return Self.json(Discovery.version(swiftletVersion: version)) }
         // kubeadm's RBAC lets anyone read the cluster-info ConfigMap: joining nodes start there.
         let anonymous = request.method == .get && path == "/api/v1/namespaces/kube-public/configmaps/cluster-info"
-        if !anonymous, !(await authenticated(request, context)) { throw APIError.unauthorized }
+        if !anonymous, !(await authenticator.authenticate(authorization: request.headers[.authorization], channel: context.channel)) {
+            throw APIError.unauthorized
+        }
         let query = Query(request.uri.query)
 
         switch segments.count {

@@ -116,7 +116,7 @@ public struct ControlPlane: Sendable {
         }
         let handler = APIHandler(registry: registry, token: pki.token, serverAddress: "\(config.advertiseAddress):\(config.port)",
                                  version: version, extensions: extensions, logger: logger)
-        let token = pki.token
+        let authenticator = handler.authenticator
         var services: [any Service] = []
         for address in config.bindAddresses {
             var httpLogger = logger
@@ -124,9 +124,9 @@ public struct ControlPlane: Sendable {
             let app = Application(
                 responder: handler,
                 server: try .tls(.http1WebSocketUpgrade { request, channel, _ in
-                    let bearer = request.headerFields[.authorization] == "Bearer \(token)"
-                    let cert = bearer ? true : ((try? await channel.nioSSL_peerCertificate().get()) ?? nil) != nil
-                    return await proxy.execUpgrade(request, authenticated: bearer || cert)
+                    let authenticated = await authenticator.authenticate(authorization: request.headerFields[.authorization],
+                                                                         channel: channel)
+                    return await proxy.execUpgrade(request, authenticated: authenticated)
                 }, tlsConfiguration: tls),
                 configuration: .init(address: .hostname(address, port: config.port), serverName: nil, reuseAddress: true),
                 logger: httpLogger)

@@ -42,13 +42,25 @@ public final class Registry: Sendable {
     /// Watch lines already encoded, shared by watchers of the same event and format.
     public let encodedEvents = SharedCache<String, [UInt8]>(capacity: 1024)
 
+    /// The kinds with write steps of their own, by resource (`group/plural`).
+    let strategies: [String: any StorageStrategy]
+
     public init(store: any Store, allocator: ServiceAllocator, logger: Logger = Logger(label: "swiftlet.registry"),
                 clock: @escaping @Sendable () -> Timestamp = { Timestamp.now }) {
         self.store = store
         self.allocator = allocator
         self.logger = logger
         self.clock = clock
+        strategies = [
+            Self.strategyKey(Resources.services): ServiceStrategy(allocator: allocator),
+            Self.strategyKey(Resources.pods): PodStrategy(),
+            Self.strategyKey(Resources.namespaces): NamespaceStrategy(),
+        ]
     }
+
+    static func strategyKey(_ r: Resource) -> String { "\(r.group)/\(r.plural)" }
+
+    func strategy(_ r: Resource) -> any StorageStrategy { strategies[Self.strategyKey(r)] ?? DefaultStrategy() }
 
     /// Rebuilds allocator state from stored services and resumes unfinished namespace deletions.
     public func start() async throws {
@@ -191,21 +203,19 @@ public final class Registry: Sendable {
             }
         }
 
-        var txn: AllocationTransaction?
-        if r.plural == "services" {
-            txn = try await ServiceAllocation.allocate(&obj, old: nil, allocator: allocator)
-        }
+        let txn = try await strategy(r).begin(&obj, old: nil)
         if dryRun {
-            if let txn { await allocator.release(txn.reserved) }
+            await txn.rollback()
             return obj
         }
         let key = Resources.key(r, namespace: obj.namespace, name: obj.name)
         do {
             let kv = try await store.create(key, value: encode(obj))
+            await txn.commit()
             obj[path: ["metadata", "resourceVersion"]] = .string(String(kv.modRevision))
             return obj
         } catch {
-            if let txn { await allocator.release(txn.reserved) }
+            await txn.rollback()
             throw Self.mapStoreError(error, r, name: obj.name)
         }
     }
@@ -271,7 +281,7 @@ public final class Registry: Sendable {
             obj[path: ["metadata", "managedFields"]] = nil
             obj[path: ["metadata", "resourceVersion"]] = .string(String(kv.modRevision))
             var errs: [FieldError]
-            var txn: AllocationTransaction?
+            let strategy = strategy(r)
             if subresource == "status" {
                 r.prepareForStatusUpdate(&obj, old: old)
                 errs = r.validateStatusUpdate(obj, old: old)
@@ -279,7 +289,7 @@ public final class Registry: Sendable {
                 errs = []  // the binding closure changed only spec.nodeName and a condition
             } else {
                 r.prepareForUpdate(&obj, old: old)
-                if r.plural == "services" { ServiceAllocation.dropTypeDependentFields(&obj, old: old) }
+                strategy.prepareForUpdate(&obj, old: old)
                 r.applyDefaults(&obj)
                 errs = r.validateUpdate(obj, old: old)
                 if old.deletionTimestamp != nil {
@@ -294,27 +304,26 @@ public final class Registry: Sendable {
             }
             if !errs.isEmpty { throw APIError.invalid(kind: r.kind, group: r.group, name: name, causes: errs) }
             if obj == old { return old }  // no-op: nothing is written, the resourceVersion stays
-            if r.plural == "services", subresource != "status" {
-                txn = try await ServiceAllocation.allocate(&obj, old: old, allocator: allocator)
-            }
+            // Status and binding writes claim nothing.
+            let txn = subresource == nil ? try await strategy.begin(&obj, old: old) : .none
             if dryRun {
-                if let txn { await allocator.release(txn.reserved) }
+                await txn.rollback()
                 return obj
             }
             do {
                 let newKV = try await store.update(key, value: encode(obj), expectedModRevision: kv.modRevision)
-                if let txn { await allocator.release(txn.toRelease) }
+                await txn.commit()
                 obj[path: ["metadata", "resourceVersion"]] = .string(String(newKV.modRevision))
             } catch StoreError.conflict {
-                if let txn { await allocator.release(txn.reserved) }
+                await txn.rollback()
                 if retryOnConflict { continue }
                 throw APIError.conflict(resource: r.plural, group: r.group, name: name)
             } catch {
-                if let txn { await allocator.release(txn.reserved) }
+                await txn.rollback()
                 throw Self.mapStoreError(error, r, name: name)
             }
             // The last finalizer gone from an object being deleted: delete it now.
-            if obj.deletionTimestamp != nil, obj.finalizers.isEmpty, r.plural != "pods" || obj[path: ["metadata", "deletionGracePeriodSeconds"]]?.int == 0 {
+            if obj.deletionTimestamp != nil, obj.finalizers.isEmpty, strategy.deletesWhenFinalized(obj) {
                 if let deleted = try? await finishDelete(r, obj, key: key) { return deleted }
             }
             return obj
@@ -371,14 +380,8 @@ public final class Registry: Sendable {
             case "Orphan" where !finalizers.contains("orphan"): finalizers.append("orphan")
             default: break
             }
-            var grace: Int64 = 0
-            if r.plural == "pods" {
-                grace = options.gracePeriodSeconds ?? obj[path: ["spec", "terminationGracePeriodSeconds"]]?.int ?? 30
-                let phase = obj[path: ["status", "phase"]]?.string
-                if (obj[path: ["spec", "nodeName"]]?.string ?? "").isEmpty || phase == "Succeeded" || phase == "Failed" { grace = 0 }
-                if grace < 0 { grace = 1 }
-            }
-            if r.plural == "namespaces" {
+            let deletion = strategy(r).deletion(of: obj, options: options)
+            if deletion == .terminate {
                 if obj.deletionTimestamp == nil {
                     obj[path: ["metadata", "deletionTimestamp"]] = .string(now.rfc3339)
                     obj[path: ["status", "phase"]] = "Terminating"
@@ -390,8 +393,9 @@ public final class Registry: Sendable {
                 scheduleNamespaceCleanup(name)
                 return obj
             }
-            let graceful = r.plural == "pods" && grace > 0
-            if !finalizers.isEmpty || graceful {
+            var grace: Int64 = 0
+            if case .graceful(let seconds) = deletion { grace = seconds }
+            if !finalizers.isEmpty || grace > 0 {
                 let existingGrace = obj[path: ["metadata", "deletionGracePeriodSeconds"]]?.int
                 if obj.deletionTimestamp == nil || (existingGrace.map { grace < $0 } ?? false) {
                     obj[path: ["metadata", "deletionTimestamp"]] = .string(now.adding(seconds: grace).rfc3339)
@@ -418,7 +422,7 @@ public final class Registry: Sendable {
     func finishDelete(_ r: Resource, _ obj: JSON, key: String, expected: Int64? = nil) async throws -> JSON {
         do {
             let kv = try await store.delete(key, expectedModRevision: expected)
-            if r.plural == "services" { await allocator.release(.init(service: obj)) }
+            await strategy(r).afterDelete(obj)
             var deleted = obj
             deleted[path: ["metadata", "resourceVersion"]] = .string(String(kv.modRevision))
             return deleted
@@ -457,7 +461,8 @@ public final class Registry: Sendable {
                     remaining += items.count
                     for item in items where item.deletionTimestamp == nil || attempt > 0 {
                         var opts = DeleteOptions()
-                        if r.plural == "pods", attempt >= 60 { opts.gracePeriodSeconds = 0 }
+                        // Whatever waits for its runner (a pod for its kubelet) is forced after a minute.
+                        if attempt >= 60, case .graceful = strategy(r).deletion(of: item, options: opts) { opts.gracePeriodSeconds = 0 }
                         _ = try? await delete(r, namespace: name, name: item.name, options: opts)
                     }
                 }
@@ -468,129 +473,6 @@ public final class Registry: Sendable {
                     return
                 }
                 try? await Task.sleep(for: .seconds(1))
-            }
-        }
-    }
-
-    // MARK: Watch
-
-    public struct WatchOptions: Sendable {
-        public var list = ListOptions()
-        public var resourceVersion: String?
-        public var sendInitialEvents: Bool?
-        public var allowBookmarks = false
-        public var timeout: Duration = .seconds(1800)
-        public var bookmarkInterval: Duration = .seconds(30)
-        public init() {}
-    }
-
-    public func watch(_ r: Resource, namespace: String?, options: WatchOptions) async throws(APIError) -> AsyncStream<WatchEvent> {
-        let prefix = Resources.key(r, namespace: namespace, name: nil)
-        var initial: [JSON] = []
-        var startRevision: Int64
-        let rv = options.resourceVersion ?? ""
-        let sendInitial = options.sendInitialEvents ?? (rv.isEmpty || rv == "0")
-        if sendInitial {
-            let (items, revision) = try await list(r, namespace: namespace, options: options.list)
-            initial = items
-            startRevision = revision
-            if let explicit = Int64(rv), explicit > revision { startRevision = explicit }
-        } else if let n = Int64(rv) {
-            startRevision = n
-        } else if rv.isEmpty {
-            do { startRevision = try await store.currentRevision() } catch { throw Self.mapStoreError(error, r, name: "") }
-        } else {
-            throw APIError.badRequest("invalid resource version: \(rv)")
-        }
-
-        let (stream, continuation) = AsyncStream<WatchEvent>.makeStream(bufferingPolicy: .unbounded)
-        let storeStream: AsyncThrowingStream<StoreEvent, any Error>
-        do {
-            storeStream = try await store.watch(prefix: prefix, afterRevision: startRevision)
-        } catch StoreError.compacted(let req, let oldest) {
-            continuation.yield(WatchEvent(type: "ERROR", object: APIError.gone("too old resource version: \(req) (\(oldest))").status))
-            continuation.finish()
-            return stream
-        } catch {
-            throw Self.mapStoreError(error, r, name: "")
-        }
-
-        for obj in initial { continuation.yield(WatchEvent(type: "ADDED", object: obj)) }
-        if options.sendInitialEvents == true, options.allowBookmarks {
-            continuation.yield(WatchEvent(type: "BOOKMARK", object: bookmark(r, revision: startRevision, initialEventsEnd: true)))
-        }
-        let lastRevision = LockedBox(startRevision)
-        let pump = Task { [self] in
-            do {
-                for try await event in storeStream {
-                    lastRevision.value = event.revision
-                    guard let out = try? translate(r, event, options.list) else { continue }
-                    continuation.yield(out)
-                }
-            } catch StoreError.watcherTooSlow {
-                continuation.yield(WatchEvent(type: "ERROR", object: APIError.gone("watch closed: the client fell too far behind; list again").status))
-            } catch {}
-            continuation.finish()
-        }
-        let timer = Task { [self] in
-            let deadline = ContinuousClock.now.advanced(by: options.timeout)
-            while !Task.isCancelled {
-                let next = min(deadline, ContinuousClock.now.advanced(by: options.bookmarkInterval))
-                try? await Task.sleep(until: next)
-                if Task.isCancelled { return }
-                if ContinuousClock.now >= deadline { break }
-                if options.allowBookmarks {
-                    continuation.yield(WatchEvent(type: "BOOKMARK", object: bookmark(r, revision: lastRevision.value, initialEventsEnd: false)))
-                }
-            }
-            continuation.finish()
-        }
-        continuation.onTermination = { _ in
-            pump.cancel()
-            timer.cancel()
-        }
-        return stream
-    }
-
-    func bookmark(_ r: Resource, revision: Int64, initialEventsEnd: Bool) -> JSON {
-        var meta: JSON = ["resourceVersion": .string(String(revision))]
-        if initialEventsEnd { meta["annotations"] = ["k8s.io/initial-events-end": "true"] }
-        return ["kind": .string(r.kind), "apiVersion": .string(r.apiVersion), "metadata": meta]
-    }
-
-    /// A store event as the watcher should see it: an object entering its selector is ADDED,
-    /// one leaving it is DELETED.
-    func translate(_ r: Resource, _ event: StoreEvent, _ options: ListOptions) throws -> WatchEvent? {
-        let obj: JSON
-        if let cached = decoded.get(event.revision) {
-            obj = cached
-        } else {
-            obj = try decode(event.kv)
-            decoded.set(event.revision, obj)
-        }
-        guard var out = try translateDecoded(r, event, obj, options) else { return nil }
-        out.revision = event.revision
-        return out
-    }
-
-    func translateDecoded(_ r: Resource, _ event: StoreEvent, _ obj: JSON, _ options: ListOptions) throws -> WatchEvent? {
-        let filtered = !options.labelSelector.isEverything || !options.fieldSelector.isEverything
-        switch event.kind {
-        case .created:
-            return matches(r, obj, options) ? WatchEvent(type: "ADDED", object: obj) : nil
-        case .deleted:
-            guard !filtered || matches(r, obj, options) else { return nil }
-            return WatchEvent(type: "DELETED", object: obj)
-        case .updated:
-            guard filtered else { return WatchEvent(type: "MODIFIED", object: obj) }
-            let now = matches(r, obj, options)
-            var before = false
-            if let prev = event.prevValue, let p = try? JSON.parse(prev) { before = matches(r, p, options) }
-            switch (before, now) {
-            case (true, true): return WatchEvent(type: "MODIFIED", object: obj)
-            case (false, true): return WatchEvent(type: "ADDED", object: obj)
-            case (true, false): return WatchEvent(type: "DELETED", object: obj)
-            case (false, false): return nil
             }
         }
     }
