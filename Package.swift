@@ -2,7 +2,7 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [
-    .unsafeFlags(["-warnings-as-errors"]),
+    .unsafeFlags(["-warnings-as-errors"])
 ]
 
 let package = Package(
@@ -194,7 +194,8 @@ let package = Package(
         .executableTarget(
             name: "swiftlet",
             dependencies: [
-                "KubeAPI", "KubeMachinery", "KubeModel", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent",
+                "KubeAPI", "KubeMachinery", "KubeModel", "KubeStore", "APIServer", "KubeClient", "Controllers",
+                "NodeAgent",
                 "ServiceProxy", "HostCommands", "ClusterDNS", "HostLoadBalancer", "BuiltinImages", "CLinuxNamespaces",
                 "APIFailover", "ProcessTuning", "SwiftletCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -207,7 +208,8 @@ let package = Package(
         .executableTarget(
             name: "swiftlet-bench",
             dependencies: [
-                "KubeAPI", "KubeMachinery", "KubeModel", "KubeStore", "APIServer", "KubeClient", "Controllers", "NodeAgent",
+                "KubeAPI", "KubeMachinery", "KubeModel", "KubeStore", "APIServer", "KubeClient", "Controllers",
+                "NodeAgent",
                 "ServiceProxy", "HostCommands", "ClusterDNS", "HostLoadBalancer", "CLinuxNamespaces", "ProcessTuning",
                 "SwiftletCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -220,25 +222,62 @@ let package = Package(
         ),
         .testTarget(
             name: "APIFailoverTests",
-            dependencies: ["APIFailover", .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            dependencies: [
+                "APIFailover", .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
-        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeMachinery", "KubeModel", "KubeProtobuf"], swiftSettings: strict),
+        .testTarget(
+            name: "KubeAPITests",
+            dependencies: ["KubeAPI", "KubeMachinery", "KubeModel", "KubeProtobuf"],
+            swiftSettings: strict
+        ),
         // Fakes the component tests share (informer sources, recording clients); never shipped.
-        .target(name: "TestSupport", dependencies: ["KubeAPI", "KubeMachinery", "KubeClient"], path: "Tests/TestSupport",
-                swiftSettings: strict),
-        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "TestSupport"],
-                    swiftSettings: strict),
-        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "KubeAPI", "KubeMachinery", "KubeModel"], swiftSettings: strict),
-        .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "HostCommands", "TestSupport"], exclude: ["Golden"],
-                    swiftSettings: strict),
-        .testTarget(name: "HostLoadBalancerTests", dependencies: ["HostLoadBalancer", "ServiceProxy", "KubeAPI", "KubeMachinery", "KubeModel", "HostCommands"], exclude: ["Golden"],
-                    swiftSettings: strict),
-        .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "KubeAPI", "KubeMachinery", "KubeModel"], swiftSettings: strict),
+        .target(
+            name: "TestSupport",
+            dependencies: ["KubeAPI", "KubeMachinery", "KubeClient"],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ControllersTests",
+            dependencies: ["Controllers", "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NodeAgentTests",
+            dependencies: ["NodeAgent", "KubeAPI", "KubeMachinery", "KubeModel"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ServiceProxyTests",
+            dependencies: [
+                "ServiceProxy", "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "HostCommands", "TestSupport",
+            ],
+            exclude: ["Golden"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HostLoadBalancerTests",
+            dependencies: [
+                "HostLoadBalancer", "ServiceProxy", "KubeAPI", "KubeMachinery", "KubeModel", "HostCommands",
+            ],
+            exclude: ["Golden"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ClusterDNSTests",
+            dependencies: ["ClusterDNS", "KubeAPI", "KubeMachinery", "KubeModel"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"], swiftSettings: strict),
-        .testTarget(name: "SwiftletClusterTests", dependencies: ["SwiftletCluster", "KubeMachinery"], swiftSettings: strict),
+        .testTarget(
+            name: "SwiftletClusterTests",
+            dependencies: ["SwiftletCluster", "KubeMachinery"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ProcessTuningTests", dependencies: ["ProcessTuning"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], swiftSettings: strict),
         .testTarget(

@@ -6,6 +6,12 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
 
+echo "==> swift format lint (the style of .swift-format)"
+if ! swift format lint --strict --recursive --parallel Sources Tests Package.swift; then
+  echo "The code is not formatted as .swift-format says. Run: swift format format --in-place --recursive --parallel Sources Tests Package.swift" >&2
+  exit 1
+fi
+
 echo "==> swift build"
 swift build -c debug 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
 swift build -c debug >/dev/null

@@ -25,8 +25,10 @@ public struct FailoverProxy: Service {
             var s = Substring(url)
             if s.hasPrefix("https://") { s = s.dropFirst(8) }
             while s.hasSuffix("/") { s = s.dropLast() }
-            guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (1...65535).contains(port),
-                  !s[..<colon].isEmpty else { return nil }
+            guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]),
+                (1...65535).contains(port),
+                !s[..<colon].isEmpty
+            else { return nil }
             self.init(host: String(s[..<colon]), port: port)
         }
     }
@@ -39,8 +41,14 @@ public struct FailoverProxy: Service {
     let onBound: @Sendable (Int) -> Void
     private let preferred = NIOLockedValueBox(0)
 
-    public init(host: String, port: Int, backends: [Backend], connectTimeout: TimeAmount = .seconds(1), logger: Logger,
-                onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+    public init(
+        host: String,
+        port: Int,
+        backends: [Backend],
+        connectTimeout: TimeAmount = .seconds(1),
+        logger: Logger,
+        onBound: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.host = host
         self.port = port
         self.backends = backends
@@ -58,7 +66,9 @@ public struct FailoverProxy: Service {
             }
             .bind(host: host, port: port).get()
         onBound(server.localAddress?.port ?? port)
-        logger.info("API failover proxy on \(host):\(server.localAddress?.port ?? port) → \(backends.map(\.description).joined(separator: ", "))")
+        logger.info(
+            "API failover proxy on \(host):\(server.localAddress?.port ?? port) → \(backends.map(\.description).joined(separator: ", "))"
+        )
         try? await gracefulShutdown()
         try? await server.close()
     }
@@ -75,7 +85,9 @@ public struct FailoverProxy: Service {
     }
 
     func attempt(_ n: Int, start: Int, for inbound: any Channel) -> EventLoopFuture<any Channel> {
-        guard n < backends.count else { return inbound.eventLoop.makeFailedFuture(ChannelError.connectTimeout(connectTimeout)) }
+        guard n < backends.count else {
+            return inbound.eventLoop.makeFailedFuture(ChannelError.connectTimeout(connectTimeout))
+        }
         let index = (start + n) % backends.count
         let b = backends[index]
         return ClientBootstrap(group: inbound.eventLoop)

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import KubeAPI
-import KubeProtobuf
 import KubeMachinery
+import KubeProtobuf
 import KubeStore
 import Logging
 import NIOCore
@@ -31,9 +31,15 @@ public struct APIHandler: HTTPResponder {
     let logger: Logger
     let extensions: APIExtensions
 
-    public init(registry: Registry, token: String?, serverAddress: String, version: String,
-                maxBodyBytes: Int = 3 * 1024 * 1024, extensions: APIExtensions = APIExtensions(),
-                logger: Logger = Logger(label: "swiftlet.apiserver")) {
+    public init(
+        registry: Registry,
+        token: String?,
+        serverAddress: String,
+        version: String,
+        maxBodyBytes: Int = 3 * 1024 * 1024,
+        extensions: APIExtensions = APIExtensions(),
+        logger: Logger = Logger(label: "swiftlet.apiserver")
+    ) {
         self.registry = registry
         authenticator = Authenticator(token: token, tokenCheck: extensions.tokenCheck)
         self.serverAddress = serverAddress
@@ -61,12 +67,19 @@ public struct APIHandler: HTTPResponder {
     static func json(_ value: JSON, status: HTTPResponse.Status = .ok) -> Response {
         var bytes = value.serialized()
         bytes.append(0x0A)
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+        )
     }
 
     static func text(_ s: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: s)))
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: s))
+        )
     }
 
     func handle(_ request: Request, context: KubeRequestContext) async throws -> Response {
@@ -76,15 +89,21 @@ public struct APIHandler: HTTPResponder {
         if path == "/version" { return Self.json(Discovery.version(swiftletVersion: version)) }
         // kubeadm's RBAC lets anyone read the cluster-info ConfigMap: joining nodes start there.
         let anonymous = request.method == .get && path == "/api/v1/namespaces/kube-public/configmaps/cluster-info"
-        if !anonymous, !(await authenticator.authenticate(authorization: request.headers[.authorization], channel: context.channel)) {
+        if !anonymous,
+            !(await authenticator.authenticate(authorization: request.headers[.authorization], channel: context.channel))
+        {
             throw APIError.unauthorized
         }
         let query = Query(request.uri.query)
 
         switch segments.count {
         case 0:
-            return Self.json(["paths": JSON(["/api", "/api/v1", "/apis", "/healthz", "/livez", "/readyz", "/version"]
-                + Resources.groups.map { "/apis/\($0.group)/\($0.version)" })])
+            return Self.json([
+                "paths": JSON(
+                    ["/api", "/api/v1", "/apis", "/healthz", "/livez", "/readyz", "/version"]
+                        + Resources.groups.map { "/apis/\($0.group)/\($0.version)" }
+                )
+            ])
         case 1 where segments[0] == "api":
             return Self.json(Discovery.apiVersions(serverAddress: serverAddress))
         case 1 where segments[0] == "apis":
@@ -96,7 +115,9 @@ public struct APIHandler: HTTPResponder {
             guard let g = Discovery.group(String(segments[1])) else { break }
             return Self.json(g)
         case 3 where segments[0] == "apis":
-            guard let list = Discovery.resourceList(group: String(segments[1]), version: String(segments[2])) else { break }
+            guard let list = Discovery.resourceList(group: String(segments[1]), version: String(segments[2])) else {
+                break
+            }
             return Self.json(list)
         default:
             break
@@ -112,10 +133,15 @@ public struct APIHandler: HTTPResponder {
             throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
         if let sub = rp.subresource {
-            let known = (sub == "status" && r.hasStatus) || (sub == "scale" && r.hasScale)
+            let known =
+                (sub == "status" && r.hasStatus) || (sub == "scale" && r.hasScale)
                 || (sub == "binding" && r.plural == "pods") || extensions.handlesSubresource(r, sub)
             guard known else {
-                throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+                throw APIError(
+                    code: 404,
+                    reason: "NotFound",
+                    message: "the server could not find the requested resource"
+                )
             }
         }
         return try await handleResource(request, context: context, r: r, rp: rp, query: query)
@@ -129,15 +155,20 @@ public struct APIHandler: HTTPResponder {
         } catch {
             throw APIError.tooLarge(limit: maxBodyBytes)
         }
-        let ct = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: " ").lowercased() } ?? "application/json"
+        let ct =
+            request.headers[.contentType]?.split(separator: ";").first.map {
+                $0.trimmingCharacters(in: " ").lowercased()
+            } ?? "application/json"
         return (buffer, ct)
     }
 
     func parseBody(_ buffer: ByteBuffer, contentType: String) throws -> JSON {
-        if buffer.readableBytes == 0 { throw APIError.badRequest("the request body is empty; send a JSON or YAML object") }
+        if buffer.readableBytes == 0 {
+            throw APIError.badRequest("the request body is empty; send a JSON or YAML object")
+        }
         switch contentType {
         case "application/json", "application/json-patch+json", "application/merge-patch+json",
-             "application/strategic-merge-patch+json", "text/plain", "*/*", "":
+            "application/strategic-merge-patch+json", "text/plain", "*/*", "":
             do {
                 return try buffer.readableBytesView.withContiguousStorageIfAvailable { try JSON.parse(bytes: $0) }
                     ?? JSON.parse(Array(buffer.readableBytesView))
@@ -174,15 +205,31 @@ public struct APIHandler: HTTPResponder {
         return o
     }
 
-    func handleResource(_ request: Request, context: KubeRequestContext, r: Resource, rp: ResourcePath, query: Query) async throws -> Response {
+    func handleResource(
+        _ request: Request,
+        context: KubeRequestContext,
+        r: Resource,
+        rp: ResourcePath,
+        query: Query
+    ) async throws -> Response {
         let format = ResponseFormat.from(accept: request.headers[.accept], query: query)
         if case .unsupported(let a) = format {
-            throw APIError.notAcceptable("only the following media types are accepted: application/json, application/yaml (asked for \(a))")
+            throw APIError.notAcceptable(
+                "only the following media types are accepted: application/json, application/yaml (asked for \(a))"
+            )
         }
         let dryRun = query["dryRun"] == "All"
         let ns = rp.namespace
         if let sub = rp.subresource, extensions.handlesSubresource(r, sub) {
-            return try await extensions.handle(request, r: r, namespace: ns, name: rp.name!, subresource: sub, query: query, registry: registry)
+            return try await extensions.handle(
+                request,
+                r: r,
+                namespace: ns,
+                name: rp.name!,
+                subresource: sub,
+                query: query,
+                registry: registry
+            )
         }
         switch request.method {
         case .get where rp.name == nil:
@@ -191,10 +238,14 @@ public struct APIHandler: HTTPResponder {
             }
             let (items, rev) = try await registry.list(r, namespace: ns, options: try listOptions(query))
             if case .table(let include) = format {
-                return Self.json(Tables.table(r, objects: items, resourceVersion: String(rev), includeObject: include, now: .now))
+                return Self.json(
+                    Tables.table(r, objects: items, resourceVersion: String(rev), includeObject: include, now: .now)
+                )
             }
-            return Self.json(["kind": .string(r.listKind), "apiVersion": .string(r.apiVersion),
-                              "metadata": ["resourceVersion": .string(String(rev))], "items": .array(items)])
+            return Self.json([
+                "kind": .string(r.listKind), "apiVersion": .string(r.apiVersion),
+                "metadata": ["resourceVersion": .string(String(rev))], "items": .array(items),
+            ])
         case .get:
             let obj = try await registry.get(r, namespace: ns, name: rp.name!)
             if rp.subresource == "scale" { return Self.json(Scale.from(obj)) }
@@ -209,37 +260,63 @@ public struct APIHandler: HTTPResponder {
             return Self.json(APIError.success(), status: .created)
         case .post where rp.name == nil:
             let (buf, ct) = try await readBody(request)
-            let obj = try await registry.create(r, namespace: ns, body: try parseBody(buf, contentType: ct), dryRun: dryRun)
+            let obj = try await registry.create(
+                r,
+                namespace: ns,
+                body: try parseBody(buf, contentType: ct),
+                dryRun: dryRun
+            )
             return render(r, obj, format: format, status: .created)
         case .put where rp.name != nil:
             let (buf, ct) = try await readBody(request)
             var body = try parseBody(buf, contentType: ct)
             if rp.subresource == "scale" {
                 let scaleBody = body
-                let obj = try await Scale.update(registry, r, namespace: ns, name: rp.name!, dryRun: dryRun) { _ in scaleBody }
+                let obj = try await Scale.update(registry, r, namespace: ns, name: rp.name!, dryRun: dryRun) { _ in
+                    scaleBody
+                }
                 return Self.json(Scale.from(obj))
             }
             if body.isObject, body.kind.isEmpty { body["kind"] = .string(r.kind) }
-            let obj = try await registry.update(r, namespace: ns, name: rp.name!, body: body, subresource: rp.subresource, dryRun: dryRun)
+            let obj = try await registry.update(
+                r,
+                namespace: ns,
+                name: rp.name!,
+                body: body,
+                subresource: rp.subresource,
+                dryRun: dryRun
+            )
             return render(r, obj, format: format)
         case .patch where rp.name != nil:
             let (buf, ct) = try await readBody(request)
             guard let type = PatchType(rawValue: ct) else { throw APIError.unsupportedMediaType(ct) }
             if type == .apply {
-                throw APIError(code: 415, reason: "UnsupportedMediaType",
-                               message: "server-side apply is not supported by Swiftlet yet; use client-side `kubectl apply` (the default)")
+                throw APIError(
+                    code: 415,
+                    reason: "UnsupportedMediaType",
+                    message:
+                        "server-side apply is not supported by Swiftlet yet; use client-side `kubectl apply` (the default)"
+                )
             }
             let patch = try parseBody(buf, contentType: ct)
             if rp.subresource == "scale" {
-                let obj = try await Scale.update(registry, r, namespace: ns, name: rp.name!, dryRun: dryRun) { scale throws(APIError) in
+                let obj = try await Scale.update(registry, r, namespace: ns, name: rp.name!, dryRun: dryRun) {
+                    scale throws(APIError) in
                     do throws(PatchError) { return try Patch.apply(type, patch: patch, to: scale) } catch {
                         throw APIError.badRequest(error.description)
                     }
                 }
                 return Self.json(Scale.from(obj))
             }
-            let obj = try await registry.patch(r, namespace: ns, name: rp.name!, type: type, patch: patch,
-                                               subresource: rp.subresource, dryRun: dryRun)
+            let obj = try await registry.patch(
+                r,
+                namespace: ns,
+                name: rp.name!,
+                type: type,
+                patch: patch,
+                subresource: rp.subresource,
+                dryRun: dryRun
+            )
             return render(r, obj, format: format)
         case .delete:
             var options = DeleteOptions()
@@ -252,7 +329,9 @@ public struct APIHandler: HTTPResponder {
                 if body["orphanDependents"]?.bool == true { options.propagationPolicy = "Orphan" }
                 options.preconditionUID = body[path: ["preconditions", "uid"]]?.string
                 options.preconditionResourceVersion = body[path: ["preconditions", "resourceVersion"]]?.string
-                if body["dryRun"]?.array?.first?.string == "All" { return try await deleteResponse(r, rp, ns, options, query, dryRun: true, format) }
+                if body["dryRun"]?.array?.first?.string == "All" {
+                    return try await deleteResponse(r, rp, ns, options, query, dryRun: true, format)
+                }
             }
             return try await deleteResponse(r, rp, ns, options, query, dryRun: dryRun, format)
         default:
@@ -260,19 +339,38 @@ public struct APIHandler: HTTPResponder {
         }
     }
 
-    func deleteResponse(_ r: Resource, _ rp: ResourcePath, _ ns: String?, _ options: DeleteOptions, _ query: Query,
-                        dryRun: Bool, _ format: ResponseFormat) async throws -> Response {
+    func deleteResponse(
+        _ r: Resource,
+        _ rp: ResourcePath,
+        _ ns: String?,
+        _ options: DeleteOptions,
+        _ query: Query,
+        dryRun: Bool,
+        _ format: ResponseFormat
+    ) async throws -> Response {
         if let name = rp.name {
             let obj = try await registry.delete(r, namespace: ns, name: name, options: options, dryRun: dryRun)
             return render(r, obj, format: .object)
         }
-        let items = try await registry.deleteCollection(r, namespace: ns, options: try listOptions(query), deleteOptions: options, dryRun: dryRun)
-        return Self.json(["kind": .string(r.listKind), "apiVersion": .string(r.apiVersion), "metadata": .emptyObject, "items": .array(items)])
+        let items = try await registry.deleteCollection(
+            r,
+            namespace: ns,
+            options: try listOptions(query),
+            deleteOptions: options,
+            dryRun: dryRun
+        )
+        return Self.json([
+            "kind": .string(r.listKind), "apiVersion": .string(r.apiVersion), "metadata": .emptyObject,
+            "items": .array(items),
+        ])
     }
 
     func render(_ r: Resource, _ obj: JSON, format: ResponseFormat, status: HTTPResponse.Status = .ok) -> Response {
         if case .table(let include) = format {
-            return Self.json(Tables.table(r, objects: [obj], resourceVersion: nil, includeObject: include, now: .now), status: status)
+            return Self.json(
+                Tables.table(r, objects: [obj], resourceVersion: nil, includeObject: include, now: .now),
+                status: status
+            )
         }
         return Self.json(obj, status: status)
     }
@@ -291,7 +389,13 @@ public struct APIHandler: HTTPResponder {
                 var e = event
                 var cacheKey: String?
                 if case .table(let include) = format, e.type != "ERROR", e.type != "BOOKMARK" {
-                    e.object = Tables.table(r, objects: [e.object], resourceVersion: nil, includeObject: include, now: .now)
+                    e.object = Tables.table(
+                        r,
+                        objects: [e.object],
+                        resourceVersion: nil,
+                        includeObject: include,
+                        now: .now
+                    )
                 } else if e.revision > 0 {
                     cacheKey = "\(e.revision)/\(e.type)"
                 }
@@ -321,22 +425,40 @@ enum Scale {
         return [
             "kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": meta,
             "spec": ["replicas": .int(obj[path: ["spec", "replicas"]]?.int ?? 0)],
-            "status": ["replicas": .int(obj[path: ["status", "replicas"]]?.int ?? 0),
-                       "selector": .string(Printing.selectorString(obj[path: ["spec", "selector"]]))],
+            "status": [
+                "replicas": .int(obj[path: ["status", "replicas"]]?.int ?? 0),
+                "selector": .string(Printing.selectorString(obj[path: ["spec", "selector"]])),
+            ],
         ]
     }
 
-    static func update(_ registry: Registry, _ r: Resource, namespace: String?, name: String, dryRun: Bool,
-                       _ change: @escaping @Sendable (JSON) throws(APIError) -> JSON) async throws -> JSON {
-        try await registry.guaranteedUpdate(r, namespace: namespace, name: name, subresource: nil, dryRun: dryRun,
-                                            retryOnConflict: true) { current throws(APIError) in
+    static func update(
+        _ registry: Registry,
+        _ r: Resource,
+        namespace: String?,
+        name: String,
+        dryRun: Bool,
+        _ change: @escaping @Sendable (JSON) throws(APIError) -> JSON
+    ) async throws -> JSON {
+        try await registry.guaranteedUpdate(
+            r,
+            namespace: namespace,
+            name: name,
+            subresource: nil,
+            dryRun: dryRun,
+            retryOnConflict: true
+        ) { current throws(APIError) in
             let scale = try change(from(current))
             guard let replicas = scale[path: ["spec", "replicas"]]?.int else {
                 throw APIError.badRequest("spec.replicas is required in a Scale")
             }
             if replicas < 0 {
-                throw APIError.invalid(kind: "Scale", group: "autoscaling", name: name,
-                                       causes: [.invalid("spec.replicas", .int(replicas), "must be greater than or equal to 0")])
+                throw APIError.invalid(
+                    kind: "Scale",
+                    group: "autoscaling",
+                    name: name,
+                    causes: [.invalid("spec.replicas", .int(replicas), "must be greater than or equal to 0")]
+                )
             }
             var updated = current
             updated[path: ["spec", "replicas"]] = .int(replicas)

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import HummingbirdTLS
+import HummingbirdWebSocket
 import KubeAPI
 import KubeMachinery
 import KubeStore
@@ -47,8 +47,11 @@ public struct ControlPlane: Sendable {
 
     public static let version = "0.1.0"
 
-    public static func make(_ config: ServerConfiguration, extensions: APIExtensions = APIExtensions(),
-                            logger: Logger = Logger(label: "swiftlet.apiserver")) async throws -> ControlPlane {
+    public static func make(
+        _ config: ServerConfiguration,
+        extensions: APIExtensions = APIExtensions(),
+        logger: Logger = Logger(label: "swiftlet.apiserver")
+    ) async throws -> ControlPlane {
         try FileManager.default.createDirectory(at: config.dataDir, withIntermediateDirectories: true)
         let store: any Store
         switch config.storeURL {
@@ -57,13 +60,26 @@ public struct ControlPlane: Sendable {
         case let url? where url.hasPrefix("etcd://"):
             store = try EtcdStore(url: url)
             _ = try await store.currentRevision()  // fail now, with the member list, if none answers
-        case let url?: throw APIError.badRequest("unsupported store \(url): use sqlite (the default), memory, or etcd://host:2379[,host:2379…]")
+        case let url?:
+            throw APIError.badRequest(
+                "unsupported store \(url): use sqlite (the default), memory, or etcd://host:2379[,host:2379…]"
+            )
         }
         let kubernetesIP = config.serviceCIDR.address(1).description
-        let ips = Array(Set(["127.0.0.1", config.advertiseAddress, kubernetesIP] + config.bindAddresses.filter { $0 != "0.0.0.0" }
-            + config.extraSANs.filter { IPv4Address($0) != nil })).sorted()
-        let dns = Array(Set(["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-                             "kubernetes.default.svc.cluster.local"] + config.extraSANs.filter { IPv4Address($0) == nil })).sorted()
+        let ips = Array(
+            Set(
+                ["127.0.0.1", config.advertiseAddress, kubernetesIP] + config.bindAddresses.filter { $0 != "0.0.0.0" }
+                    + config.extraSANs.filter { IPv4Address($0) != nil }
+            )
+        ).sorted()
+        let dns = Array(
+            Set(
+                [
+                    "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                    "kubernetes.default.svc.cluster.local",
+                ] + config.extraSANs.filter { IPv4Address($0) == nil }
+            )
+        ).sorted()
         let pki = try PKI.loadOrCreate(in: config.pkiDir, ipAddresses: ips, dnsNames: dns)
 
         let allocator = ServiceAllocator(serviceCIDR: config.serviceCIDR, nodePorts: config.nodePortRange)
@@ -73,26 +89,39 @@ public struct ControlPlane: Sendable {
         try await Bootstrap.run(registry, config: config, logger: logger)
         try await Bootstrap.publishClusterInfo(registry, config: config, caPEM: pki.caCertPEM)
 
-        let serverURL = "https://\(config.advertiseAddress == "0.0.0.0" ? "127.0.0.1" : config.advertiseAddress):\(config.port)"
-        let localURL = config.bindAddresses.contains("127.0.0.1") || config.bindAddresses.contains("0.0.0.0")
+        let serverURL =
+            "https://\(config.advertiseAddress == "0.0.0.0" ? "127.0.0.1" : config.advertiseAddress):\(config.port)"
+        let localURL =
+            config.bindAddresses.contains("127.0.0.1") || config.bindAddresses.contains("0.0.0.0")
             ? "https://127.0.0.1:\(config.port)" : serverURL
-        let doc = Kubeconfig.document(server: localURL, caPEM: pki.caCertPEM, clientCertPEM: pki.adminCertPEM,
-                                      clientKeyPEM: pki.adminKeyPEM, context: config.contextName)
+        let doc = Kubeconfig.document(
+            server: localURL,
+            caPEM: pki.caCertPEM,
+            clientCertPEM: pki.adminCertPEM,
+            clientKeyPEM: pki.adminKeyPEM,
+            context: config.contextName
+        )
         try Kubeconfig.write(doc, to: config.kubeconfigURL)
         if config.mergeUserKubeconfig {
             let home = FileManager.default.homeDirectoryForCurrentUser
-            let userConfig = ProcessInfo.processInfo.environment["KUBECONFIG"].flatMap { $0.split(separator: ":").first }
+            let userConfig =
+                ProcessInfo.processInfo.environment["KUBECONFIG"].flatMap { $0.split(separator: ":").first }
                 .map { URL(fileURLWithPath: String($0)) } ?? home.appendingPathComponent(".kube/config")
             if userConfig.standardizedFileURL != config.kubeconfigURL.standardizedFileURL {
                 do { try Kubeconfig.merge(doc, into: userConfig, context: config.contextName) } catch {
-                    logger.warning("could not merge the context into \(userConfig.path): \(error); use KUBECONFIG=\(config.kubeconfigURL.path)")
+                    logger.warning(
+                        "could not merge the context into \(userConfig.path): \(error); use KUBECONFIG=\(config.kubeconfigURL.path)"
+                    )
                 }
             }
         }
 
         var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(pki.serverCertPEM.utf8)).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(pki.serverKeyPEM.utf8), format: .pem)))
+            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(pki.serverCertPEM.utf8)).map {
+                .certificate($0)
+            },
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(pki.serverKeyPEM.utf8), format: .pem))
+        )
         tls.certificateVerification = .optionalVerification
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pki.caCertPEM.utf8)))
 
@@ -101,7 +130,11 @@ public struct ControlPlane: Sendable {
         // Bootstrap tokens (`<id>.<secret>`, kept in kube-system Secrets) authenticate joining nodes.
         extensions.setTokenCheck { [registry] bearer in
             guard let token = BootstrapToken(bearer),
-                  let secret = try? await registry.get(Resources.secrets, namespace: BootstrapToken.namespace, name: token.secretName)
+                let secret = try? await registry.get(
+                    Resources.secrets,
+                    namespace: BootstrapToken.namespace,
+                    name: token.secretName
+                )
             else { return false }
             return BootstrapToken.from(secret: secret, usage: "authentication") == token
         }
@@ -111,11 +144,19 @@ public struct ControlPlane: Sendable {
         extensions.addSubresource("pods", "exec") { _, _, namespace, name, _, query, _ in
             // Reached when the WebSocket upgrade was declined: report why.
             _ = try await proxy.locate(namespace: namespace ?? "default", name: name, container: query["container"])
-            if query["command"] == nil { throw APIError.badRequest("you must specify at least one command for the container") }
+            if query["command"] == nil {
+                throw APIError.badRequest("you must specify at least one command for the container")
+            }
             throw APIError.badRequest("exec is served over WebSocket (v5.channel.k8s.io or v4.channel.k8s.io) only")
         }
-        let handler = APIHandler(registry: registry, token: pki.token, serverAddress: "\(config.advertiseAddress):\(config.port)",
-                                 version: version, extensions: extensions, logger: logger)
+        let handler = APIHandler(
+            registry: registry,
+            token: pki.token,
+            serverAddress: "\(config.advertiseAddress):\(config.port)",
+            version: version,
+            extensions: extensions,
+            logger: logger
+        )
         let authenticator = handler.authenticator
         var services: [any Service] = []
         for address in config.bindAddresses {
@@ -123,16 +164,33 @@ public struct ControlPlane: Sendable {
             httpLogger.logLevel = max(logger.logLevel, .notice)
             let app = Application(
                 responder: handler,
-                server: try .tls(.http1WebSocketUpgrade { request, channel, _ in
-                    let authenticated = await authenticator.authenticate(authorization: request.headerFields[.authorization],
-                                                                         channel: channel)
-                    return await proxy.execUpgrade(request, authenticated: authenticated)
-                }, tlsConfiguration: tls),
-                configuration: .init(address: .hostname(address, port: config.port), serverName: nil, reuseAddress: true),
-                logger: httpLogger)
+                server: try .tls(
+                    .http1WebSocketUpgrade { request, channel, _ in
+                        let authenticated = await authenticator.authenticate(
+                            authorization: request.headerFields[.authorization],
+                            channel: channel
+                        )
+                        return await proxy.execUpgrade(request, authenticated: authenticated)
+                    },
+                    tlsConfiguration: tls
+                ),
+                configuration: .init(
+                    address: .hostname(address, port: config.port),
+                    serverName: nil,
+                    reuseAddress: true
+                ),
+                logger: httpLogger
+            )
             services.append(app)
         }
-        services.append(CompactionService(store: store, interval: config.compactionInterval, window: config.historyWindow, logger: logger))
+        services.append(
+            CompactionService(
+                store: store,
+                interval: config.compactionInterval,
+                window: config.historyWindow,
+                logger: logger
+            )
+        )
         services.append(WatchCloser(store: store))
         services.insert(ProxyCloser(proxy: proxy), at: 0)
         return ControlPlane(configuration: config, store: store, registry: registry, pki: pki, services: services)
@@ -190,31 +248,48 @@ enum Bootstrap {
     static func run(_ registry: Registry, config: ServerConfiguration, logger: Logger) async throws {
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             if (try? await registry.get(Resources.namespaces, namespace: nil, name: ns)) == nil {
-                _ = try await registry.create(Resources.namespaces, namespace: nil,
-                                              body: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])
+                _ = try await registry.create(
+                    Resources.namespaces,
+                    namespace: nil,
+                    body: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]]
+                )
             }
         }
         let ip = config.serviceCIDR.address(1).description
         if (try? await registry.get(Resources.services, namespace: "default", name: "kubernetes")) == nil {
-            _ = try await registry.create(Resources.services, namespace: "default", body: [
-                "apiVersion": "v1", "kind": "Service",
-                "metadata": ["name": "kubernetes", "labels": ["component": "apiserver", "provider": "kubernetes"]],
-                "spec": ["type": "ClusterIP", "clusterIP": .string(ip), "sessionAffinity": "None",
-                         "ports": [["name": "https", "port": 443, "protocol": "TCP", "targetPort": JSON(config.port)]]],
-            ])
+            _ = try await registry.create(
+                Resources.services,
+                namespace: "default",
+                body: [
+                    "apiVersion": "v1", "kind": "Service",
+                    "metadata": [
+                        "name": "kubernetes", "labels": ["component": "apiserver", "provider": "kubernetes"],
+                    ],
+                    "spec": [
+                        "type": "ClusterIP", "clusterIP": .string(ip), "sessionAffinity": "None",
+                        "ports": [["name": "https", "port": 443, "protocol": "TCP", "targetPort": JSON(config.port)]],
+                    ],
+                ]
+            )
         }
         let address = config.advertiseAddress == "0.0.0.0" ? "127.0.0.1" : config.advertiseAddress
         guard Validation.nonSpecialIPErrors(address).isEmpty else {
             // Kubernetes refuses loopback endpoints, and so do we: a server that only listens on
             // loopback leaves the `kubernetes` Service without endpoints, as kube-apiserver would.
-            logger.notice("the kubernetes Service gets no endpoints: the advertised address \(address) is not one a pod could reach (pass --bind-address with a routable address first)")
+            logger.notice(
+                "the kubernetes Service gets no endpoints: the advertised address \(address) is not one a pod could reach (pass --bind-address with a routable address first)"
+            )
             return
         }
         let endpoints: JSON = [
             "apiVersion": "v1", "kind": "Endpoints",
             "metadata": ["name": "kubernetes", "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"]],
-            "subsets": [["addresses": [["ip": .string(address)]],
-                         "ports": [["name": "https", "port": JSON(config.port), "protocol": "TCP"]]]],
+            "subsets": [
+                [
+                    "addresses": [["ip": .string(address)]],
+                    "ports": [["name": "https", "port": JSON(config.port), "protocol": "TCP"]],
+                ]
+            ],
         ]
         try await upsert(registry, Resources.endpoints, "default", "kubernetes", endpoints)
         let slice: JSON = [
@@ -239,18 +314,31 @@ enum Bootstrap {
             let b64 = Data(caPEM.utf8).base64EncodedString()
             guard current[path: ["data", "kubeconfig"]]?.string?.contains(b64) != true else { return }
             current[path: ["data", "kubeconfig"]] = .string(kubeconfig)
-            _ = try await registry.update(Resources.configmaps, namespace: "kube-public", name: "cluster-info", body: current)
+            _ = try await registry.update(
+                Resources.configmaps,
+                namespace: "kube-public",
+                name: "cluster-info",
+                body: current
+            )
         } else {
-            _ = try await registry.create(Resources.configmaps, namespace: "kube-public", body: [
-                "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "cluster-info", "namespace": "kube-public"],
-                "data": ["kubeconfig": .string(kubeconfig)],
-            ])
+            _ = try await registry.create(
+                Resources.configmaps,
+                namespace: "kube-public",
+                body: [
+                    "apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": ["name": "cluster-info", "namespace": "kube-public"],
+                    "data": ["kubeconfig": .string(kubeconfig)],
+                ]
+            )
         }
     }
 
-    static func upsert(_ registry: Registry, _ r: Resource, _ ns: String, _ name: String, _ desired: JSON) async throws {
+    static func upsert(_ registry: Registry, _ r: Resource, _ ns: String, _ name: String, _ desired: JSON) async throws
+    {
         if var current = try? await registry.get(r, namespace: ns, name: name) {
-            for key in ["subsets", "endpoints", "ports", "addressType"] where desired[key] != nil { current[key] = desired[key] }
+            for key in ["subsets", "endpoints", "ports", "addressType"] where desired[key] != nil {
+                current[key] = desired[key]
+            }
             current[path: ["metadata", "labels"]] = desired[path: ["metadata", "labels"]]
             _ = try await registry.update(r, namespace: ns, name: name, body: current)
         } else {

@@ -6,14 +6,18 @@ enum Discovery {
     static let kubernetesVersion = "v1.32.0"
 
     static func version(swiftletVersion: String) -> JSON {
-        ["major": "1", "minor": "32", "gitVersion": .string("\(kubernetesVersion)+swiftlet-\(swiftletVersion)"),
-         "gitCommit": "swiftlet", "gitTreeState": "clean", "buildDate": "2026-11-27T00:00:00Z",
-         "goVersion": "swift6", "compiler": "swift", "platform": "linux/amd64"]
+        [
+            "major": "1", "minor": "32", "gitVersion": .string("\(kubernetesVersion)+swiftlet-\(swiftletVersion)"),
+            "gitCommit": "swiftlet", "gitTreeState": "clean", "buildDate": "2026-11-27T00:00:00Z",
+            "goVersion": "swift6", "compiler": "swift", "platform": "linux/amd64",
+        ]
     }
 
     static func apiVersions(serverAddress: String) -> JSON {
-        ["kind": "APIVersions", "versions": ["v1"],
-         "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": .string(serverAddress)]]]
+        [
+            "kind": "APIVersions", "versions": ["v1"],
+            "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": .string(serverAddress)]],
+        ]
     }
 
     static func groupJSON(_ name: String, _ version: String) -> JSON {
@@ -22,7 +26,10 @@ enum Discovery {
     }
 
     static var groupList: JSON {
-        ["kind": "APIGroupList", "apiVersion": "v1", "groups": .array(Resources.groups.map { groupJSON($0.group, $0.version) })]
+        [
+            "kind": "APIGroupList", "apiVersion": "v1",
+            "groups": .array(Resources.groups.map { groupJSON($0.group, $0.version) }),
+        ]
     }
 
     static func group(_ name: String) -> JSON? {
@@ -38,7 +45,10 @@ enum Discovery {
         guard r.plural == "pods" else { return [] }
         return [
             ["name": "pods/log", "singularName": "", "namespaced": true, "kind": "Pod", "verbs": ["get"]],
-            ["name": "pods/exec", "singularName": "", "namespaced": true, "kind": "PodExecOptions", "verbs": ["create", "get"]],
+            [
+                "name": "pods/exec", "singularName": "", "namespaced": true, "kind": "PodExecOptions",
+                "verbs": ["create", "get"],
+            ],
             ["name": "pods/binding", "singularName": "", "namespaced": true, "kind": "Binding", "verbs": ["create"]],
         ]
     }
@@ -48,22 +58,31 @@ enum Discovery {
         guard !rs.isEmpty else { return nil }
         var list: [JSON] = []
         for r in rs {
-            var entry: JSON = ["name": .string(r.plural), "singularName": .string(r.singular), "namespaced": .bool(r.namespaced),
-                               "kind": .string(r.kind), "verbs": JSON(r.verbs)]
+            var entry: JSON = [
+                "name": .string(r.plural), "singularName": .string(r.singular), "namespaced": .bool(r.namespaced),
+                "kind": .string(r.kind), "verbs": JSON(r.verbs),
+            ]
             if !r.shortNames.isEmpty { entry["shortNames"] = JSON(r.shortNames) }
             if !r.categories.isEmpty { entry["categories"] = JSON(r.categories) }
             list.append(entry)
             if r.hasStatus {
-                list.append(["name": .string("\(r.plural)/status"), "singularName": "", "namespaced": .bool(r.namespaced),
-                             "kind": .string(r.kind), "verbs": ["get", "patch", "update"]])
+                list.append([
+                    "name": .string("\(r.plural)/status"), "singularName": "", "namespaced": .bool(r.namespaced),
+                    "kind": .string(r.kind), "verbs": ["get", "patch", "update"],
+                ])
             }
             if r.hasScale {
-                list.append(["name": .string("\(r.plural)/scale"), "singularName": "", "namespaced": .bool(r.namespaced),
-                             "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": ["get", "patch", "update"]])
+                list.append([
+                    "name": .string("\(r.plural)/scale"), "singularName": "", "namespaced": .bool(r.namespaced),
+                    "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": ["get", "patch", "update"],
+                ])
             }
             list += extraSubresources(r)
         }
-        return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(group.isEmpty ? version : "\(group)/\(version)"),
-                "resources": .array(list)]
+        return [
+            "kind": "APIResourceList", "apiVersion": "v1",
+            "groupVersion": .string(group.isEmpty ? version : "\(group)/\(version)"),
+            "resources": .array(list),
+        ]
     }
 }

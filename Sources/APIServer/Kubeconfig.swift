@@ -3,14 +3,24 @@ import Yams
 
 /// Writes the cluster's kubeconfig and merges its context into the user's `~/.kube/config`.
 public enum Kubeconfig {
-    public static func document(server: String, caPEM: String, clientCertPEM: String, clientKeyPEM: String,
-                                context: String) -> [String: Any] {
+    public static func document(
+        server: String,
+        caPEM: String,
+        clientCertPEM: String,
+        clientKeyPEM: String,
+        context: String
+    ) -> [String: Any] {
         func b64(_ s: String) -> String { Data(s.utf8).base64EncodedString() }
         return [
             "apiVersion": "v1",
             "kind": "Config",
             "clusters": [["name": context, "cluster": ["server": server, "certificate-authority-data": b64(caPEM)]]],
-            "users": [["name": context, "user": ["client-certificate-data": b64(clientCertPEM), "client-key-data": b64(clientKeyPEM)]]],
+            "users": [
+                [
+                    "name": context,
+                    "user": ["client-certificate-data": b64(clientCertPEM), "client-key-data": b64(clientKeyPEM)],
+                ]
+            ],
             "contexts": [["name": context, "context": ["cluster": context, "user": context]]],
             "current-context": context,
             "preferences": [String: Any](),
@@ -19,11 +29,21 @@ public enum Kubeconfig {
 
     /// The kubeconfig of `kube-public/cluster-info`: one cluster, no user, as kubeadm publishes it.
     public static func clusterInfo(server: String, caPEM: String) throws -> String {
-        try Yams.dump(object: [
-            "apiVersion": "v1", "kind": "Config",
-            "clusters": [["name": "", "cluster": ["server": server, "certificate-authority-data": Data(caPEM.utf8).base64EncodedString()]]],
-            "contexts": [Any](), "current-context": "", "preferences": [String: Any](), "users": [Any](),
-        ] as [String: Any], sortKeys: true)
+        try Yams.dump(
+            object: [
+                "apiVersion": "v1", "kind": "Config",
+                "clusters": [
+                    [
+                        "name": "",
+                        "cluster": [
+                            "server": server, "certificate-authority-data": Data(caPEM.utf8).base64EncodedString(),
+                        ],
+                    ]
+                ],
+                "contexts": [Any](), "current-context": "", "preferences": [String: Any](), "users": [Any](),
+            ] as [String: Any],
+            sortKeys: true
+        )
     }
 
     public static func write(_ doc: [String: Any], to url: URL) throws {
@@ -61,7 +81,8 @@ public enum Kubeconfig {
     /// Removes what `merge` added; the current context is cleared if it was this one.
     public static func unmerge(from url: URL, context: String) throws {
         guard let text = try? String(contentsOf: url, encoding: .utf8),
-              var existing = try Yams.load(yaml: text) as? [String: Any] else { return }
+            var existing = try Yams.load(yaml: text) as? [String: Any]
+        else { return }
         for section in ["clusters", "users", "contexts"] {
             var list = (existing[section] as? [[String: Any]]) ?? []
             list.removeAll { ($0["name"] as? String) == context }

@@ -43,18 +43,24 @@ enum OpenAPI {
             let base = "/" + groupVersionPath(group, version)
             let gvk: JSON = ["group": .string(group), "version": .string(version), "kind": .string(r.kind)]
             func op(_ action: String) -> JSON {
-                ["operationId": .string("\(action)\(r.kind)"), "x-kubernetes-action": .string(action),
-                 "x-kubernetes-group-version-kind": gvk, "parameters": .array(queryParams),
-                 "responses": ["200": ["description": "OK"]]]
+                [
+                    "operationId": .string("\(action)\(r.kind)"), "x-kubernetes-action": .string(action),
+                    "x-kubernetes-group-version-kind": gvk, "parameters": .array(queryParams),
+                    "responses": ["200": ["description": "OK"]],
+                ]
             }
             let collection = r.namespaced ? "\(base)/namespaces/{namespace}/\(r.plural)" : "\(base)/\(r.plural)"
             paths[collection] = ["get": op("list"), "post": op("post"), "delete": op("deletecollection")]
-            paths["\(collection)/{name}"] = ["get": op("get"), "put": op("put"), "patch": op("patch"), "delete": op("delete")]
+            paths["\(collection)/{name}"] = [
+                "get": op("get"), "put": op("put"), "patch": op("patch"), "delete": op("delete"),
+            ]
             if r.hasStatus {
                 paths["\(collection)/{name}/status"] = ["get": op("get"), "put": op("put"), "patch": op("patch")]
             }
         }
-        return ["openapi": "3.0.0", "info": ["title": "Kubernetes", "version": .string(Discovery.kubernetesVersion)],
-                "paths": .object(paths), "components": .emptyObject]
+        return [
+            "openapi": "3.0.0", "info": ["title": "Kubernetes", "version": .string(Discovery.kubernetesVersion)],
+            "paths": .object(paths), "components": .emptyObject,
+        ]
     }
 }

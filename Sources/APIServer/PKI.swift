@@ -19,7 +19,9 @@ public struct PKI: Sendable {
     public static func loadOrCreate(in dir: URL, ipAddresses: [String], dnsNames: [String]) throws -> PKI {
         let fm = FileManager.default
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        func read(_ name: String) -> String? { try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8) }
+        func read(_ name: String) -> String? {
+            try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+        }
         func write(_ name: String, _ text: String, secret: Bool) throws {
             let url = dir.appendingPathComponent(name)
             try text.write(to: url, atomically: true, encoding: .utf8)
@@ -31,14 +33,20 @@ public struct PKI: Sendable {
             let key = P256.Signing.PrivateKey()
             let name = try DistinguishedName { CommonName("swiftlet-ca") }
             let cert = try Certificate(
-                version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
-                notValidBefore: Date().addingTimeInterval(-3600), notValidAfter: Date().addingTimeInterval(10 * 365 * 86400),
-                issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+                version: .v3,
+                serialNumber: .init(),
+                publicKey: .init(key.publicKey),
+                notValidBefore: Date().addingTimeInterval(-3600),
+                notValidAfter: Date().addingTimeInterval(10 * 365 * 86400),
+                issuer: name,
+                subject: name,
+                signatureAlgorithm: .ecdsaWithSHA256,
                 extensions: try Certificate.Extensions {
                     Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
                     Critical(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
                 },
-                issuerPrivateKey: .init(key))
+                issuerPrivateKey: .init(key)
+            )
             caCertPEM = try cert.serializeAsPEM().pemString
             caKeyPEM = key.pemRepresentation
             try write("ca.crt", caCertPEM!, secret: false)
@@ -54,9 +62,14 @@ public struct PKI: Sendable {
                 CommonName(commonName)
             }
             let cert = try Certificate(
-                version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
-                notValidBefore: Date().addingTimeInterval(-3600), notValidAfter: Date().addingTimeInterval(5 * 365 * 86400),
-                issuer: caCert.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+                version: .v3,
+                serialNumber: .init(),
+                publicKey: .init(key.publicKey),
+                notValidBefore: Date().addingTimeInterval(-3600),
+                notValidAfter: Date().addingTimeInterval(5 * 365 * 86400),
+                issuer: caCert.subject,
+                subject: subject,
+                signatureAlgorithm: .ecdsaWithSHA256,
                 extensions: try Certificate.Extensions {
                     Critical(BasicConstraints.notCertificateAuthority)
                     Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
@@ -65,11 +78,15 @@ public struct PKI: Sendable {
                         SubjectAlternativeNames(
                             dnsNames.map { GeneralName.dnsName($0) }
                                 + ipAddresses.compactMap { ip in
-                                    IPv4Bytes(ip).map { GeneralName.ipAddress(ASN1OctetString(contentBytes: ArraySlice($0))) }
-                                })
+                                    IPv4Bytes(ip).map {
+                                        GeneralName.ipAddress(ASN1OctetString(contentBytes: ArraySlice($0)))
+                                    }
+                                }
+                        )
                     }
                 },
-                issuerPrivateKey: .init(caKey))
+                issuerPrivateKey: .init(caKey)
+            )
             return (try cert.serializeAsPEM().pemString, key.pemRepresentation)
         }
 
@@ -83,7 +100,11 @@ public struct PKI: Sendable {
         }
         var adminCertPEM = read("admin.crt"), adminKeyPEM = read("admin.key")
         if adminCertPEM == nil || adminKeyPEM == nil {
-            (adminCertPEM, adminKeyPEM) = try issue(commonName: "swiftlet-admin", organization: "system:masters", server: false)
+            (adminCertPEM, adminKeyPEM) = try issue(
+                commonName: "swiftlet-admin",
+                organization: "system:masters",
+                server: false
+            )
             try write("admin.crt", adminCertPEM!, secret: false)
             try write("admin.key", adminKeyPEM!, secret: true)
         }
@@ -94,8 +115,15 @@ public struct PKI: Sendable {
             token = String((0..<48).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
             try write("token", token! + "\n", secret: true)
         }
-        return PKI(caCertPEM: caCertPEM!, caKeyPEM: caKeyPEM!, serverCertPEM: serverCertPEM!, serverKeyPEM: serverKeyPEM!,
-                   adminCertPEM: adminCertPEM!, adminKeyPEM: adminKeyPEM!, token: token!)
+        return PKI(
+            caCertPEM: caCertPEM!,
+            caKeyPEM: caKeyPEM!,
+            serverCertPEM: serverCertPEM!,
+            serverKeyPEM: serverKeyPEM!,
+            adminCertPEM: adminCertPEM!,
+            adminKeyPEM: adminKeyPEM!,
+            token: token!
+        )
     }
 }
 

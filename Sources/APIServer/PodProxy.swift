@@ -19,11 +19,18 @@ public struct PodProxy: Sendable {
     public init(registry: Registry, agentToken: String) {
         self.registry = registry
         self.agentToken = agentToken
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
+        http = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(timeout: .init(connect: .seconds(2)))
+        )
     }
 
     /// The agent endpoint and container for a pod, or the error kubectl would show.
-    func locate(namespace: String, name: String, container: String?) async throws -> (agent: String, container: String, pod: JSON, token: String) {
+    func locate(
+        namespace: String,
+        name: String,
+        container: String?
+    ) async throws -> (agent: String, container: String, pod: JSON, token: String) {
         let pod = try await registry.get(Resources.pods, namespace: namespace, name: name)
         let containers = (pod[path: ["spec", "containers"]]?.array ?? []).compactMap { $0["name"]?.string }
         let inits = (pod[path: ["spec", "initContainers"]]?.array ?? []).compactMap { $0["name"]?.string }
@@ -36,12 +43,16 @@ public struct PodProxy: Sendable {
         } else if containers.count == 1 {
             chosen = containers[0]
         } else {
-            throw APIError.badRequest("a container name must be specified for pod \(name), choose one of: [\(containers.joined(separator: " "))]")
+            throw APIError.badRequest(
+                "a container name must be specified for pod \(name), choose one of: [\(containers.joined(separator: " "))]"
+            )
         }
         let nodeName = pod[path: ["spec", "nodeName"]]?.string ?? ""
-        let waiting = APIError.badRequest("container \"\(chosen)\" in pod \"\(name)\" is waiting to start: ContainerCreating")
+        let waiting = APIError.badRequest(
+            "container \"\(chosen)\" in pod \"\(name)\" is waiting to start: ContainerCreating"
+        )
         guard !nodeName.isEmpty, let node = try? await registry.get(Resources.nodes, namespace: nil, name: nodeName),
-              let endpoint = node[path: ["metadata", "annotations", "swiftlet.dev/agent-endpoint"]]?.string
+            let endpoint = node[path: ["metadata", "annotations", "swiftlet.dev/agent-endpoint"]]?.string
         else { throw waiting }
         // A node that joined with a bootstrap token names the token its agent accepts.
         let token = node[path: ["metadata", "annotations", "swiftlet.dev/agent-token"]]?.string ?? agentToken
@@ -57,23 +68,36 @@ public struct PodProxy: Sendable {
     func agentError(_ response: HTTPClientResponse) async -> APIError {
         let body = (try? await response.body.collect(upTo: 1 << 16)).map { String(buffer: $0) } ?? ""
         let message = (try? JSON.parse(Array(body.utf8)))?["message"]?.string ?? body
-        return APIError(code: Int(response.status.code) == 404 ? 404 : 400, reason: Int(response.status.code) == 404 ? "NotFound" : "BadRequest",
-                        message: message.isEmpty ? "the node agent answered \(response.status.code)" : message)
+        return APIError(
+            code: Int(response.status.code) == 404 ? 404 : 400,
+            reason: Int(response.status.code) == 404 ? "NotFound" : "BadRequest",
+            message: message.isEmpty ? "the node agent answered \(response.status.code)" : message
+        )
     }
 
     public func logs(namespace: String, name: String, query: [String: String]) async throws -> Response {
-        let (agent, container, _, token) = try await locate(namespace: namespace, name: name, container: query["container"])
+        let (agent, container, _, token) = try await locate(
+            namespace: namespace,
+            name: name,
+            container: query["container"]
+        )
         var params: [String] = []
         for key in ["follow", "previous", "tailLines", "limitBytes", "timestamps", "sinceSeconds"] {
             if let v = query[key] { params.append("\(key)=\(Self.escape(v))") }
         }
-        var req = HTTPClientRequest(url: "\(agent)/containerLogs/\(namespace)/\(name)/\(container)?\(params.joined(separator: "&"))")
+        var req = HTTPClientRequest(
+            url: "\(agent)/containerLogs/\(namespace)/\(name)/\(container)?\(params.joined(separator: "&"))"
+        )
         req.headers.add(name: "Authorization", value: "Bearer \(token)")
         let response: HTTPClientResponse
         do {
             response = try await http.execute(req, timeout: .hours(24))
         } catch {
-            throw APIError(code: 502, reason: "InternalError", message: "cannot reach the node agent of pod \(name): \(error)")
+            throw APIError(
+                code: 502,
+                reason: "InternalError",
+                message: "cannot reach the node agent of pod \(name): \(error)"
+            )
         }
         guard response.status == .ok else { throw await agentError(response) }
         let body = ResponseBody { writer in
@@ -89,26 +113,44 @@ public struct PodProxy: Sendable {
 
     /// Whether a request is a WebSocket exec upgrade we can serve; nil lets the normal
     /// handler answer (with the right error for a bad pod or container).
-    func execUpgrade(_ request: HTTPRequest, authenticated: Bool) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
-        guard authenticated, let target = request.path, let url = URLComponents(string: target) else { return .dontUpgrade }
-        let seg = url.path.split(separator: "/").map(String.init)
-        guard seg.count == 7, seg[0] == "api", seg[1] == "v1", seg[2] == "namespaces", seg[4] == "pods", seg[6] == "exec" else {
+    func execUpgrade(
+        _ request: HTTPRequest,
+        authenticated: Bool
+    ) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        guard authenticated, let target = request.path, let url = URLComponents(string: target) else {
             return .dontUpgrade
         }
-        let offered = (request.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let seg = url.path.split(separator: "/").map(String.init)
+        guard seg.count == 7, seg[0] == "api", seg[1] == "v1", seg[2] == "namespaces", seg[4] == "pods",
+            seg[6] == "exec"
+        else {
+            return .dontUpgrade
+        }
+        let offered = (request.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         guard let proto = Self.protocols.first(where: offered.contains) else { return .dontUpgrade }
         // Form encoding: `+` is a space (kubectl encodes with Go's url.Values).
         let items: [URLQueryItem] = (url.percentEncodedQuery ?? "").split(separator: "&").map { pair in
-            let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ") }
-            return URLQueryItem(name: kv[0].removingPercentEncoding ?? kv[0],
-                                value: kv.count > 1 ? (kv[1].removingPercentEncoding ?? kv[1]) : "")
+            let kv = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ")
+            }
+            return URLQueryItem(
+                name: kv[0].removingPercentEncoding ?? kv[0],
+                value: kv.count > 1 ? (kv[1].removingPercentEncoding ?? kv[1]) : ""
+            )
         }
         let command = items.filter { $0.name == "command" }.compactMap(\.value)
-        let flag = { (n: String) in items.first { $0.name == n }?.value == "true" || items.first { $0.name == n }?.value == "1" }
+        let flag = { (n: String) in
+            items.first { $0.name == n }?.value == "true" || items.first { $0.name == n }?.value == "1"
+        }
         let namespace = seg[3], name = seg[5]
         guard !command.isEmpty,
-              let (agent, container, _, token) = try? await locate(namespace: namespace, name: name,
-                                                           container: items.first { $0.name == "container" }?.value)
+            let (agent, container, _, token) = try? await locate(
+                namespace: namespace,
+                name: name,
+                container: items.first { $0.name == "container" }?.value
+            )
         else { return .dontUpgrade }
         let wantsStdin = flag("stdin")
         let v5 = proto.hasPrefix("v5")
@@ -125,7 +167,8 @@ public struct PodProxy: Sendable {
                     }
                 }
             }
-            let query = command.map { "command=\(Self.escape($0))" }.joined(separator: "&") + (wantsStdin ? "&stdin=true" : "")
+            let query =
+                command.map { "command=\(Self.escape($0))" }.joined(separator: "&") + (wantsStdin ? "&stdin=true" : "")
             var req = HTTPClientRequest(url: "\(agent)/exec/\(namespace)/\(name)/\(container)?\(query)")
             req.method = .POST
             req.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -162,12 +205,19 @@ public struct PodProxy: Sendable {
             }
             let status: JSON
             if let failure {
-                status = ["metadata": [:], "status": "Failure", "message": .string(failure), "reason": "InternalError", "code": 500]
+                status = [
+                    "metadata": [:], "status": "Failure", "message": .string(failure), "reason": "InternalError",
+                    "code": 500,
+                ]
             } else if let code = exitCode, code != 0 {
-                status = ["metadata": [:], "status": "Failure",
-                          "message": .string("command terminated with non-zero exit code: error executing command \(command), exit code \(code)"),
-                          "reason": "NonZeroExitCode",
-                          "details": ["causes": [["reason": "ExitCode", "message": .string(String(code))]]]]
+                status = [
+                    "metadata": [:], "status": "Failure",
+                    "message": .string(
+                        "command terminated with non-zero exit code: error executing command \(command), exit code \(code)"
+                    ),
+                    "reason": "NonZeroExitCode",
+                    "details": ["causes": [["reason": "ExitCode", "message": .string(String(code))]]],
+                ]
             } else {
                 status = ["metadata": [:], "status": "Success"]
             }

@@ -17,7 +17,11 @@ extension Registry {
         public init() {}
     }
 
-    public func watch(_ r: Resource, namespace: String?, options: WatchOptions) async throws(APIError) -> AsyncStream<WatchEvent> {
+    public func watch(
+        _ r: Resource,
+        namespace: String?,
+        options: WatchOptions
+    ) async throws(APIError) -> AsyncStream<WatchEvent> {
         let prefix = Resources.key(r, namespace: namespace, name: nil)
         var initial: [JSON] = []
         var startRevision: Int64
@@ -31,7 +35,9 @@ extension Registry {
         } else if let n = Int64(rv) {
             startRevision = n
         } else if rv.isEmpty {
-            do { startRevision = try await store.currentRevision() } catch { throw Self.mapStoreError(error, r, name: "") }
+            do { startRevision = try await store.currentRevision() } catch {
+                throw Self.mapStoreError(error, r, name: "")
+            }
         } else {
             throw APIError.badRequest("invalid resource version: \(rv)")
         }
@@ -41,7 +47,9 @@ extension Registry {
         do {
             storeStream = try await store.watch(prefix: prefix, afterRevision: startRevision)
         } catch StoreError.compacted(let req, let oldest) {
-            continuation.yield(WatchEvent(type: "ERROR", object: APIError.gone("too old resource version: \(req) (\(oldest))").status))
+            continuation.yield(
+                WatchEvent(type: "ERROR", object: APIError.gone("too old resource version: \(req) (\(oldest))").status)
+            )
             continuation.finish()
             return stream
         } catch {
@@ -50,7 +58,9 @@ extension Registry {
 
         for obj in initial { continuation.yield(WatchEvent(type: "ADDED", object: obj)) }
         if options.sendInitialEvents == true, options.allowBookmarks {
-            continuation.yield(WatchEvent(type: "BOOKMARK", object: bookmark(r, revision: startRevision, initialEventsEnd: true)))
+            continuation.yield(
+                WatchEvent(type: "BOOKMARK", object: bookmark(r, revision: startRevision, initialEventsEnd: true))
+            )
         }
         let lastRevision = LockedBox(startRevision)
         let pump = Task { [self] in
@@ -61,7 +71,12 @@ extension Registry {
                     continuation.yield(out)
                 }
             } catch StoreError.watcherTooSlow {
-                continuation.yield(WatchEvent(type: "ERROR", object: APIError.gone("watch closed: the client fell too far behind; list again").status))
+                continuation.yield(
+                    WatchEvent(
+                        type: "ERROR",
+                        object: APIError.gone("watch closed: the client fell too far behind; list again").status
+                    )
+                )
             } catch {}
             continuation.finish()
         }
@@ -73,7 +88,12 @@ extension Registry {
                 if Task.isCancelled { return }
                 if ContinuousClock.now >= deadline { break }
                 if options.allowBookmarks {
-                    continuation.yield(WatchEvent(type: "BOOKMARK", object: bookmark(r, revision: lastRevision.value, initialEventsEnd: false)))
+                    continuation.yield(
+                        WatchEvent(
+                            type: "BOOKMARK",
+                            object: bookmark(r, revision: lastRevision.value, initialEventsEnd: false)
+                        )
+                    )
                 }
             }
             continuation.finish()
@@ -106,7 +126,8 @@ extension Registry {
         return out
     }
 
-    func translateDecoded(_ r: Resource, _ event: StoreEvent, _ obj: JSON, _ options: ListOptions) throws -> WatchEvent? {
+    func translateDecoded(_ r: Resource, _ event: StoreEvent, _ obj: JSON, _ options: ListOptions) throws -> WatchEvent?
+    {
         let filtered = !options.labelSelector.isEverything || !options.fieldSelector.isEverything
         switch event.kind {
         case .created:

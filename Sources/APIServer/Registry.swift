@@ -45,8 +45,12 @@ public final class Registry: Sendable {
     /// The kinds with write steps of their own, by resource (`group/plural`).
     let strategies: [String: any StorageStrategy]
 
-    public init(store: any Store, allocator: ServiceAllocator, logger: Logger = Logger(label: "swiftlet.registry"),
-                clock: @escaping @Sendable () -> Timestamp = { Timestamp.now }) {
+    public init(
+        store: any Store,
+        allocator: ServiceAllocator,
+        logger: Logger = Logger(label: "swiftlet.registry"),
+        clock: @escaping @Sendable () -> Timestamp = { Timestamp.now }
+    ) {
         self.store = store
         self.allocator = allocator
         self.logger = logger
@@ -65,7 +69,9 @@ public final class Registry: Sendable {
     /// Rebuilds allocator state from stored services and resumes unfinished namespace deletions.
     public func start() async throws {
         let (services, _) = try await store.list(prefix: Resources.key(Resources.services, namespace: nil, name: nil))
-        let holdings = services.compactMap { kv in (try? JSON.parse(kv.value)).map { ServiceAllocator.Holdings(service: $0) } }
+        let holdings = services.compactMap { kv in
+            (try? JSON.parse(kv.value)).map { ServiceAllocator.Holdings(service: $0) }
+        }
         for h in holdings { await allocator.markUsed(h) }
         await allocator.ensureClaims(holdings)
         let (namespaces, _) = try await list(Resources.namespaces, namespace: nil, options: ListOptions())
@@ -113,7 +119,11 @@ public final class Registry: Sendable {
         return try decode(kv)
     }
 
-    public func list(_ r: Resource, namespace: String?, options: ListOptions) async throws(APIError) -> (items: [JSON], revision: Int64) {
+    public func list(
+        _ r: Resource,
+        namespace: String?,
+        options: ListOptions
+    ) async throws(APIError) -> (items: [JSON], revision: Int64) {
         let prefix = Resources.key(r, namespace: namespace, name: nil)
         let result: (items: [KeyValue], revision: Int64)
         do { result = try await store.list(prefix: prefix) } catch { throw Self.mapStoreError(error, r, name: "") }
@@ -139,10 +149,14 @@ public final class Registry: Sendable {
         let kind = obj.kind.isEmpty ? r.kind : obj.kind, apiVersion = obj.apiVersion
         obj["kind"] = .string(kind)
         if !apiVersion.isEmpty, apiVersion != r.apiVersion {
-            throw APIError.badRequest("the API version in the data (\(apiVersion)) does not match the expected API version (\(r.apiVersion))")
+            throw APIError.badRequest(
+                "the API version in the data (\(apiVersion)) does not match the expected API version (\(r.apiVersion))"
+            )
         }
         if kind != r.kind {
-            throw APIError.badRequest("the kind in the data (\(kind)) does not match the expected kind (\(r.kind)) for \(r.qualifiedName)")
+            throw APIError.badRequest(
+                "the kind in the data (\(kind)) does not match the expected kind (\(r.kind)) for \(r.qualifiedName)"
+            )
         }
         obj["apiVersion"] = .string(r.apiVersion)
         if obj["metadata"].map({ !$0.isObject }) ?? true { obj["metadata"] = .emptyObject }
@@ -152,7 +166,9 @@ public final class Registry: Sendable {
         if r.namespaced {
             let ns = namespace ?? ""
             if !obj.namespace.isEmpty, obj.namespace != ns {
-                throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
+                throw APIError.badRequest(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
             }
             obj[path: ["metadata", "namespace"]] = .string(ns)
         } else {
@@ -169,7 +185,12 @@ public final class Registry: Sendable {
         return b + String((0..<5).map { _ in generateAlphabet[Int(rng.next() % UInt64(generateAlphabet.count))] })
     }
 
-    public func create(_ r: Resource, namespace: String?, body: JSON, dryRun: Bool = false) async throws(APIError) -> JSON {
+    public func create(
+        _ r: Resource,
+        namespace: String?,
+        body: JSON,
+        dryRun: Bool = false
+    ) async throws(APIError) -> JSON {
         var obj = body
         try checkTypeMeta(r, &obj)
         try checkNamespace(r, &obj, namespace: namespace)
@@ -198,8 +219,12 @@ public final class Registry: Sendable {
                 throw APIError.notFound(resource: "namespaces", name: obj.namespace)
             }
             if ns.deletionTimestamp != nil {
-                throw APIError.forbidden(resource: r.plural, group: r.group, name: obj.name,
-                                         "unable to create new content in namespace \(obj.namespace) because it is being terminated")
+                throw APIError.forbidden(
+                    resource: r.plural,
+                    group: r.group,
+                    name: obj.name,
+                    "unable to create new content in namespace \(obj.namespace) because it is being terminated"
+                )
             }
         }
 
@@ -223,36 +248,68 @@ public final class Registry: Sendable {
     // MARK: Update and patch
 
     /// Replaces an object (PUT), or its status with `subresource: "status"`.
-    public func update(_ r: Resource, namespace: String?, name: String, body: JSON, subresource: String? = nil,
-                       dryRun: Bool = false) async throws(APIError) -> JSON {
+    public func update(
+        _ r: Resource,
+        namespace: String?,
+        name: String,
+        body: JSON,
+        subresource: String? = nil,
+        dryRun: Bool = false
+    ) async throws(APIError) -> JSON {
         var incoming = body
         try checkTypeMeta(r, &incoming)
         if !incoming.name.isEmpty, incoming.name != name {
-            throw APIError.badRequest("the name of the object (\(incoming.name)) does not match the name on the URL (\(name))")
+            throw APIError.badRequest(
+                "the name of the object (\(incoming.name)) does not match the name on the URL (\(name))"
+            )
         }
         incoming[path: ["metadata", "name"]] = .string(name)
         try checkNamespace(r, &incoming, namespace: namespace)
         let requiredRV = incoming.resourceVersion
-        return try await guaranteedUpdate(r, namespace: namespace, name: name, subresource: subresource, dryRun: dryRun,
-                                          retryOnConflict: requiredRV.isEmpty) { _ in incoming }
+        return try await guaranteedUpdate(
+            r,
+            namespace: namespace,
+            name: name,
+            subresource: subresource,
+            dryRun: dryRun,
+            retryOnConflict: requiredRV.isEmpty
+        ) { _ in incoming }
     }
 
-    public func patch(_ r: Resource, namespace: String?, name: String, type: PatchType, patch: JSON,
-                      subresource: String? = nil, dryRun: Bool = false) async throws(APIError) -> JSON {
+    public func patch(
+        _ r: Resource,
+        namespace: String?,
+        name: String,
+        type: PatchType,
+        patch: JSON,
+        subresource: String? = nil,
+        dryRun: Bool = false
+    ) async throws(APIError) -> JSON {
         let pinned = patch[path: ["metadata", "resourceVersion"]]?.string != nil
-        return try await guaranteedUpdate(r, namespace: namespace, name: name, subresource: subresource, dryRun: dryRun,
-                                          retryOnConflict: !pinned) { current throws(APIError) in
+        return try await guaranteedUpdate(
+            r,
+            namespace: namespace,
+            name: name,
+            subresource: subresource,
+            dryRun: dryRun,
+            retryOnConflict: !pinned
+        ) { current throws(APIError) in
             var patched: JSON
             do throws(PatchError) { patched = try Patch.apply(type, patch: patch, to: current) } catch {
-                throw error.malformed ? APIError.badRequest(error.description)
+                throw error.malformed
+                    ? APIError.badRequest(error.description)
                     : APIError(code: 422, reason: "Invalid", message: error.description)
             }
             guard patched.isObject else { throw APIError.badRequest("the patch did not produce an object") }
             if patched.name != name {
-                throw APIError.badRequest("the name of the object (\(patched.name)) does not match the name on the URL (\(name))")
+                throw APIError.badRequest(
+                    "the name of the object (\(patched.name)) does not match the name on the URL (\(name))"
+                )
             }
             if patched.kind != r.kind || patched.apiVersion != r.apiVersion {
-                throw APIError.badRequest("a patch may not change the kind or apiVersion of \(r.qualifiedName) \"\(name)\"")
+                throw APIError.badRequest(
+                    "a patch may not change the kind or apiVersion of \(r.qualifiedName) \"\(name)\""
+                )
             }
             return patched
         }
@@ -260,8 +317,15 @@ public final class Registry: Sendable {
 
     /// Read → modify → validate → compare-and-swap, retried when another writer got there first
     /// (unless the client pinned a resourceVersion, which then yields 409 Conflict).
-    func guaranteedUpdate(_ r: Resource, namespace: String?, name: String, subresource: String?, dryRun: Bool,
-                          retryOnConflict: Bool, _ modify: (JSON) throws(APIError) -> JSON) async throws(APIError) -> JSON {
+    func guaranteedUpdate(
+        _ r: Resource,
+        namespace: String?,
+        name: String,
+        subresource: String?,
+        dryRun: Bool,
+        retryOnConflict: Bool,
+        _ modify: (JSON) throws(APIError) -> JSON
+    ) async throws(APIError) -> JSON {
         let key = Resources.key(r, namespace: namespace, name: name)
         for _ in 0..<16 {
             let kvOrNil: KeyValue?
@@ -295,7 +359,12 @@ public final class Registry: Sendable {
                 if old.deletionTimestamp != nil {
                     let added = Set(obj.finalizers).subtracting(old.finalizers)
                     if !added.isEmpty {
-                        errs.append(.forbidden("metadata.finalizers", "no new finalizers can be added if the object is being deleted, found new finalizers []string{\(added.sorted().map { "\"\($0)\"" }.joined(separator: ", "))}"))
+                        errs.append(
+                            .forbidden(
+                                "metadata.finalizers",
+                                "no new finalizers can be added if the object is being deleted, found new finalizers []string{\(added.sorted().map { "\"\($0)\"" }.joined(separator: ", "))}"
+                            )
+                        )
                     }
                 }
             }
@@ -334,21 +403,40 @@ public final class Registry: Sendable {
     // MARK: Binding
 
     /// Assigns a pod to a node (`pods/binding`), once: a bound pod answers 409.
-    public func bind(namespace: String, name: String, node: String, dryRun: Bool = false) async throws(APIError) -> JSON {
+    public func bind(namespace: String, name: String, node: String, dryRun: Bool = false) async throws(APIError) -> JSON
+    {
         let r = Resources.pods
-        return try await guaranteedUpdate(r, namespace: namespace, name: name, subresource: "binding", dryRun: dryRun,
-                                          retryOnConflict: true) { current throws(APIError) in
+        return try await guaranteedUpdate(
+            r,
+            namespace: namespace,
+            name: name,
+            subresource: "binding",
+            dryRun: dryRun,
+            retryOnConflict: true
+        ) { current throws(APIError) in
             if current.deletionTimestamp != nil {
-                throw APIError.conflict(resource: "pods", name: name, detail: "pod \(name) is being deleted, cannot be assigned to a host")
+                throw APIError.conflict(
+                    resource: "pods",
+                    name: name,
+                    detail: "pod \(name) is being deleted, cannot be assigned to a host"
+                )
             }
             if let existing = current[path: ["spec", "nodeName"]]?.string, !existing.isEmpty {
-                throw APIError.conflict(resource: "pods", name: name, detail: "pod \(name) is already assigned to node \"\(existing)\"")
+                throw APIError.conflict(
+                    resource: "pods",
+                    name: name,
+                    detail: "pod \(name) is already assigned to node \"\(existing)\""
+                )
             }
             var pod = current
             pod[path: ["spec", "nodeName"]] = .string(node)
-            var conditions = (pod[path: ["status", "conditions"]]?.array ?? []).filter { $0["type"]?.string != "PodScheduled" }
-            conditions.append(["type": "PodScheduled", "status": "True", "lastProbeTime": .null,
-                               "lastTransitionTime": .string(self.clock().rfc3339)])
+            var conditions = (pod[path: ["status", "conditions"]]?.array ?? []).filter {
+                $0["type"]?.string != "PodScheduled"
+            }
+            conditions.append([
+                "type": "PodScheduled", "status": "True", "lastProbeTime": .null,
+                "lastTransitionTime": .string(self.clock().rfc3339),
+            ])
             pod[path: ["status", "conditions"]] = .array(conditions)
             return pod
         }
@@ -356,8 +444,13 @@ public final class Registry: Sendable {
 
     // MARK: Delete
 
-    public func delete(_ r: Resource, namespace: String?, name: String, options: DeleteOptions = DeleteOptions(),
-                       dryRun: Bool = false) async throws(APIError) -> JSON {
+    public func delete(
+        _ r: Resource,
+        namespace: String?,
+        name: String,
+        options: DeleteOptions = DeleteOptions(),
+        dryRun: Bool = false
+    ) async throws(APIError) -> JSON {
         let key = Resources.key(r, namespace: namespace, name: name)
         for _ in 0..<16 {
             let kvOrNil: KeyValue?
@@ -365,12 +458,21 @@ public final class Registry: Sendable {
             guard let kv = kvOrNil else { throw APIError.notFound(resource: r.plural, group: r.group, name: name) }
             var obj = try decode(kv)
             if let uid = options.preconditionUID, uid != obj.uid {
-                throw APIError.conflict(resource: r.plural, group: r.group, name: name,
-                                        detail: "Precondition failed: UID in precondition: \(uid), UID in object meta: \(obj.uid)")
+                throw APIError.conflict(
+                    resource: r.plural,
+                    group: r.group,
+                    name: name,
+                    detail: "Precondition failed: UID in precondition: \(uid), UID in object meta: \(obj.uid)"
+                )
             }
             if let rv = options.preconditionResourceVersion, rv != obj.resourceVersion {
-                throw APIError.conflict(resource: r.plural, group: r.group, name: name,
-                                        detail: "Precondition failed: ResourceVersion in precondition: \(rv), ResourceVersion in object meta: \(obj.resourceVersion)")
+                throw APIError.conflict(
+                    resource: r.plural,
+                    group: r.group,
+                    name: name,
+                    detail:
+                        "Precondition failed: ResourceVersion in precondition: \(rv), ResourceVersion in object meta: \(obj.resourceVersion)"
+                )
             }
             if dryRun { return obj }
             let now = clock()
@@ -431,15 +533,27 @@ public final class Registry: Sendable {
         }
     }
 
-    public func deleteCollection(_ r: Resource, namespace: String?, options: ListOptions, deleteOptions: DeleteOptions,
-                                 dryRun: Bool) async throws(APIError) -> [JSON] {
+    public func deleteCollection(
+        _ r: Resource,
+        namespace: String?,
+        options: ListOptions,
+        deleteOptions: DeleteOptions,
+        dryRun: Bool
+    ) async throws(APIError) -> [JSON] {
         let (items, _) = try await list(r, namespace: namespace, options: options)
         var deleted: [JSON] = []
         for item in items {
             do {
-                deleted.append(try await delete(r, namespace: item.namespace.isEmpty ? nil : item.namespace, name: item.name,
-                                                options: deleteOptions, dryRun: dryRun))
-            } catch where error.code == 404 {
+                deleted.append(
+                    try await delete(
+                        r,
+                        namespace: item.namespace.isEmpty ? nil : item.namespace,
+                        name: item.name,
+                        options: deleteOptions,
+                        dryRun: dryRun
+                    )
+                )
+            } catch  where error.code == 404 {
                 continue
             }
         }
@@ -462,7 +576,9 @@ public final class Registry: Sendable {
                     for item in items where item.deletionTimestamp == nil || attempt > 0 {
                         var opts = DeleteOptions()
                         // Whatever waits for its runner (a pod for its kubelet) is forced after a minute.
-                        if attempt >= 60, case .graceful = strategy(r).deletion(of: item, options: opts) { opts.gracePeriodSeconds = 0 }
+                        if attempt >= 60, case .graceful = strategy(r).deletion(of: item, options: opts) {
+                            opts.gracePeriodSeconds = 0
+                        }
                         _ = try? await delete(r, namespace: name, name: item.name, options: opts)
                     }
                 }
@@ -516,4 +632,3 @@ final class LockedBox<T: Sendable>: Sendable {
         set { state.withLock { $0 = newValue } }
     }
 }
-

@@ -28,15 +28,23 @@ struct ResourcePath: Equatable {
         var namespace: String?
         // `namespaces/<ns>/<resource>…`, but `namespaces/<name>` and `namespaces/<name>/status`
         // address the Namespace object itself.
-        if rest.first == "namespaces", rest.count >= 3, !(group.isEmpty && ["status", "finalize"].contains(rest[rest.startIndex + 2]) && rest.count == 3) {
+        if rest.first == "namespaces", rest.count >= 3,
+            !(group.isEmpty && ["status", "finalize"].contains(rest[rest.startIndex + 2]) && rest.count == 3)
+        {
             namespace = String(rest[rest.startIndex + 1])
             rest = rest.dropFirst(2)
         }
         guard let plural = rest.first else { return nil }
         let remaining = Array(rest.dropFirst())
         guard remaining.count <= 2 else { return nil }
-        return ResourcePath(group: group, version: version, plural: String(plural), namespace: namespace,
-                            name: remaining.first.map(String.init), subresource: remaining.count > 1 ? String(remaining[1]) : nil)
+        return ResourcePath(
+            group: group,
+            version: version,
+            plural: String(plural),
+            namespace: namespace,
+            name: remaining.first.map(String.init),
+            subresource: remaining.count > 1 ? String(remaining[1]) : nil
+        )
     }
 }
 
@@ -69,7 +77,8 @@ struct Query {
             if c == UInt8(ascii: "+") {
                 bytes.append(0x20)
             } else if c == UInt8(ascii: "%"), it.count >= 2,
-                      let h = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
+                let h = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16)
+            {
                 bytes.append(h)
                 it = it.dropFirst(2)
             } else {
@@ -120,8 +129,14 @@ extension StringProtocol {
 
 /// Server-side `Table` responses, as `kubectl get` asks for them.
 enum Tables {
-    static func table(_ r: Resource, objects: [JSON], resourceVersion: String?, includeObject: String, now: Timestamp,
-                      includeColumns: Bool = true) -> JSON {
+    static func table(
+        _ r: Resource,
+        objects: [JSON],
+        resourceVersion: String?,
+        includeObject: String,
+        now: Timestamp,
+        includeColumns: Bool = true
+    ) -> JSON {
         var t: JSON = ["kind": "Table", "apiVersion": "meta.k8s.io/v1"]
         t["metadata"] = resourceVersion.map { ["resourceVersion": .string($0)] } ?? .emptyObject
         t["columnDefinitions"] = includeColumns ? .array(r.tableColumns.map(\.json)) : []
@@ -135,7 +150,10 @@ enum Tables {
         case "None": break
         case "Object": row["object"] = obj
         default:
-            row["object"] = ["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"] ?? .emptyObject]
+            row["object"] = [
+                "kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                "metadata": obj["metadata"] ?? .emptyObject,
+            ]
         }
         return row
     }

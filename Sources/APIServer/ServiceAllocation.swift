@@ -20,7 +20,8 @@ enum ServiceAllocation {
                 new[path: ["spec", key]] = nil
             }
         }
-        let needsNodePorts = newType == "NodePort"
+        let needsNodePorts =
+            newType == "NodePort"
             || (newType == "LoadBalancer" && new[path: ["spec", "allocateLoadBalancerNodePorts"]]?.bool != false)
         if !needsNodePorts, var ports = new[path: ["spec", "ports"]]?.array {
             let oldPorts = old[path: ["spec", "ports"]]?.array ?? []
@@ -31,11 +32,13 @@ enum ServiceAllocation {
             new[path: ["spec", "ports"]] = .array(ports)
         }
         if !ServiceRules.needsHealthCheck(new), let hc = new[path: ["spec", "healthCheckNodePort"]],
-           hc == old[path: ["spec", "healthCheckNodePort"]] {
+            hc == old[path: ["spec", "healthCheckNodePort"]]
+        {
             new[path: ["spec", "healthCheckNodePort"]] = nil
         }
         if ServiceRules.isExternallyAccessible(old), !ServiceRules.isExternallyAccessible(new),
-           new[path: ["spec", "externalTrafficPolicy"]] == old[path: ["spec", "externalTrafficPolicy"]] {
+            new[path: ["spec", "externalTrafficPolicy"]] == old[path: ["spec", "externalTrafficPolicy"]]
+        {
             new[path: ["spec", "externalTrafficPolicy"]] = nil
         }
         if newType != "LoadBalancer" {
@@ -48,7 +51,11 @@ enum ServiceAllocation {
     }
 
     /// Assigns addresses and ports after validation; the caller commits or rolls back.
-    static func allocate(_ new: inout JSON, old: JSON?, allocator: ServiceAllocator) async throws(APIError) -> AllocationTransaction {
+    static func allocate(
+        _ new: inout JSON,
+        old: JSON?,
+        allocator: ServiceAllocator
+    ) async throws(APIError) -> AllocationTransaction {
         var txn = AllocationTransaction()
         let oldHoldings = old.map { ServiceAllocator.Holdings(service: $0) } ?? .init()
         try initIPFamilyFields(&new, old: old)
@@ -65,11 +72,17 @@ enum ServiceAllocation {
         return txn
     }
 
-    private static func allocateIPs(_ new: inout JSON, old: JSON?, allocator: ServiceAllocator,
-                                    txn: inout AllocationTransaction) async throws(APIError) {
+    private static func allocateIPs(
+        _ new: inout JSON,
+        old: JSON?,
+        allocator: ServiceAllocator,
+        txn: inout AllocationTransaction
+    ) async throws(APIError) {
         let type = ServiceRules.type(new)
         if type == "ExternalName" { return }
-        let oldIP = old.flatMap { ServiceRules.type($0) == "ExternalName" ? nil : $0[path: ["spec", "clusterIP"]]?.string } ?? ""
+        let oldIP =
+            old.flatMap { ServiceRules.type($0) == "ExternalName" ? nil : $0[path: ["spec", "clusterIP"]]?.string }
+            ?? ""
         var ip = new[path: ["spec", "clusterIP"]]?.string ?? ""
         if ip.isEmpty, let first = new[path: ["spec", "clusterIPs"]]?.array?.first?.string { ip = first }
         if !oldIP.isEmpty, ip.isEmpty || ip == oldIP {
@@ -89,7 +102,11 @@ enum ServiceAllocation {
                 try await allocator.reserve(ip: a)
                 txn.reserved.ips.append(a)
             } catch .ipOutOfRange {
-                throw invalidIP(new, ip, "the provided IP (\(ip)) is not in the valid range. The range of valid IPs is \(allocator.serviceCIDR)")
+                throw invalidIP(
+                    new,
+                    ip,
+                    "the provided IP (\(ip)) is not in the valid range. The range of valid IPs is \(allocator.serviceCIDR)"
+                )
             } catch {
                 throw invalidIP(new, ip, "provided IP is already allocated")
             }
@@ -120,10 +137,22 @@ enum ServiceAllocation {
         var errs: [FieldError] = []
         if policy == "SingleStack" {
             if clusterIPs.count == 2 {
-                errs.append(.invalid("spec.ipFamilyPolicy", policyValue, "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified"))
+                errs.append(
+                    .invalid(
+                        "spec.ipFamilyPolicy",
+                        policyValue,
+                        "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified"
+                    )
+                )
             }
             if families.count == 2 {
-                errs.append(.invalid("spec.ipFamilyPolicy", policyValue, "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"))
+                errs.append(
+                    .invalid(
+                        "spec.ipFamilyPolicy",
+                        policyValue,
+                        "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"
+                    )
+                )
             }
         }
         for (i, ip) in clusterIPs.enumerated() {
@@ -133,7 +162,13 @@ enum ServiceAllocation {
             if family == "IPv4" {
                 families.append(family)
             } else {
-                errs.append(.invalid("spec.clusterIPs[\(i)]", rendered: ServiceRules.goStrings(clusterIPs), "\(family) is not configured on this cluster"))
+                errs.append(
+                    .invalid(
+                        "spec.clusterIPs[\(i)]",
+                        rendered: ServiceRules.goStrings(clusterIPs),
+                        "\(family) is not configured on this cluster"
+                    )
+                )
             }
         }
         if errs.isEmpty, headlessSelectorless {
@@ -141,7 +176,13 @@ enum ServiceAllocation {
             if families.count < 2, policy != "SingleStack" { families.append(families[0] == "IPv4" ? "IPv6" : "IPv4") }
         } else if errs.isEmpty {
             if policy == "RequireDualStack" {
-                errs.append(.invalid("spec.ipFamilyPolicy", policyValue, "this cluster is not configured for dual-stack services"))
+                errs.append(
+                    .invalid(
+                        "spec.ipFamilyPolicy",
+                        policyValue,
+                        "this cluster is not configured for dual-stack services"
+                    )
+                )
             }
             for (i, family) in families.enumerated() where family != "IPv4" {
                 errs.append(.invalid("spec.ipFamilies[\(i)]", .string(family), "not configured on this cluster"))
@@ -154,15 +195,24 @@ enum ServiceAllocation {
     }
 
     private static func invalidIP(_ svc: JSON, _ ip: String, _ why: String) -> APIError {
-        .invalid(kind: "Service", name: svc.name, causes: [
-            .invalid("spec.clusterIPs", rendered: "[]string{\"\(ip)\"}", "failed to allocate IP \(ip): \(why)"),
-        ])
+        .invalid(
+            kind: "Service",
+            name: svc.name,
+            causes: [
+                .invalid("spec.clusterIPs", rendered: "[]string{\"\(ip)\"}", "failed to allocate IP \(ip): \(why)")
+            ]
+        )
     }
 
-    private static func allocatePorts(_ new: inout JSON, old: JSON?, allocator: ServiceAllocator,
-                                      txn: inout AllocationTransaction) async throws(APIError) {
+    private static func allocatePorts(
+        _ new: inout JSON,
+        old: JSON?,
+        allocator: ServiceAllocator,
+        txn: inout AllocationTransaction
+    ) async throws(APIError) {
         let type = ServiceRules.type(new)
-        let needsNodePorts = type == "NodePort"
+        let needsNodePorts =
+            type == "NodePort"
             || (type == "LoadBalancer" && new[path: ["spec", "allocateLoadBalancerNodePorts"]]?.bool != false)
         let oldPorts = old?[path: ["spec", "ports"]]?.array ?? []
         let oldNodePorts = Set(ServiceAllocator.Holdings(service: old ?? .emptyObject).ports)
@@ -178,10 +228,19 @@ enum ServiceAllocation {
                         try await allocator.reserve(port: requested)
                         txn.reserved.ports.append(requested)
                     } catch .portOutOfRange {
-                        throw invalidPort(new, "spec.ports[\(i)].nodePort", requested,
-                                          "provided port is not in the valid range. The range of valid ports is \(allocator.nodePorts.lowerBound)-\(allocator.nodePorts.upperBound)")
+                        throw invalidPort(
+                            new,
+                            "spec.ports[\(i)].nodePort",
+                            requested,
+                            "provided port is not in the valid range. The range of valid ports is \(allocator.nodePorts.lowerBound)-\(allocator.nodePorts.upperBound)"
+                        )
                     } catch {
-                        throw invalidPort(new, "spec.ports[\(i)].nodePort", requested, "provided port is already allocated")
+                        throw invalidPort(
+                            new,
+                            "spec.ports[\(i)].nodePort",
+                            requested,
+                            "provided port is already allocated"
+                        )
                     }
                 }
                 claimed.insert(requested)
@@ -191,12 +250,16 @@ enum ServiceAllocation {
             let number = ports[i]["port"]?.int
             // The same port number under another protocol shares one node port.
             if let sibling = ports.first(where: { $0["port"]?.int == number && ($0["nodePort"]?.intValue ?? 0) != 0 }),
-               let np = sibling["nodePort"]?.intValue {
+                let np = sibling["nodePort"]?.intValue
+            {
                 ports[i]["nodePort"] = JSON(np)
                 continue
             }
-            if let previous = oldPorts.first(where: { $0["port"]?.int == number && $0["protocol"] == ports[i]["protocol"] })?["nodePort"]?.intValue,
-               previous != 0, !claimed.contains(previous) {
+            if let previous = oldPorts.first(where: {
+                $0["port"]?.int == number && $0["protocol"] == ports[i]["protocol"]
+            })?["nodePort"]?.intValue,
+                previous != 0, !claimed.contains(previous)
+            {
                 ports[i]["nodePort"] = JSON(previous)
                 claimed.insert(previous)
                 continue
@@ -220,8 +283,12 @@ enum ServiceAllocation {
                     try await allocator.reserve(port: hc)
                     txn.reserved.ports.append(hc)
                 } catch .portOutOfRange {
-                    throw invalidPort(new, "spec.healthCheckNodePort", hc,
-                                      "provided port is not in the valid range. The range of valid ports is \(allocator.nodePorts.lowerBound)-\(allocator.nodePorts.upperBound)")
+                    throw invalidPort(
+                        new,
+                        "spec.healthCheckNodePort",
+                        hc,
+                        "provided port is not in the valid range. The range of valid ports is \(allocator.nodePorts.lowerBound)-\(allocator.nodePorts.upperBound)"
+                    )
                 } catch {
                     throw invalidPort(new, "spec.healthCheckNodePort", hc, "provided port is already allocated")
                 }

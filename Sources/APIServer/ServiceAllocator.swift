@@ -71,10 +71,13 @@ public actor ServiceAllocator {
     /// With a shared store: claims whatever stored Services hold that has no claim yet
     /// (Services written before claims existed), so no other server hands it out.
     public func ensureClaims(_ holdings: [Holdings]) async {
-        guard let store = sharedStore, let (existing, _) = try? await store.list(prefix: Self.claimPrefix) else { return }
+        guard let store = sharedStore, let (existing, _) = try? await store.list(prefix: Self.claimPrefix) else {
+            return
+        }
         let have = Set(existing.map(\.key))
         for h in holdings {
-            for key in h.ips.map({ Self.claimKey(ip: $0) }) + h.ports.map({ Self.claimKey(port: $0) }) where !have.contains(key) {
+            for key in h.ips.map({ Self.claimKey(ip: $0) }) + h.ports.map({ Self.claimKey(port: $0) })
+            where !have.contains(key) {
                 _ = await claim(key)
             }
         }
@@ -89,8 +92,12 @@ public actor ServiceAllocator {
     public func isUsed(ip: IPv4Address) -> Bool { usedIPs.contains(ip.value) }
 
     public enum Failure: Error, Equatable {
-        case ipOutOfRange(String), ipAllocated(String), ipRangeFull
-        case portOutOfRange(Int), portAllocated(Int), portRangeFull
+        case ipOutOfRange(String)
+        case ipAllocated(String)
+        case ipRangeFull
+        case portOutOfRange(Int)
+        case portAllocated(Int)
+        case portRangeFull
     }
 
     /// Reserves a specific address.

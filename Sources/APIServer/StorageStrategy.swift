@@ -57,7 +57,10 @@ struct ServiceStrategy: StorageStrategy {
     func begin(_ obj: inout JSON, old: JSON?) async throws(APIError) -> WriteTransaction {
         let txn = try await ServiceAllocation.allocate(&obj, old: old, allocator: allocator)
         let allocator = self.allocator
-        return WriteTransaction(commit: { await allocator.release(txn.toRelease) }, rollback: { await allocator.release(txn.reserved) })
+        return WriteTransaction(
+            commit: { await allocator.release(txn.toRelease) },
+            rollback: { await allocator.release(txn.reserved) }
+        )
     }
 
     func afterDelete(_ obj: JSON) async { await allocator.release(.init(service: obj)) }
@@ -69,7 +72,9 @@ struct PodStrategy: StorageStrategy {
     func deletion(of obj: JSON, options: DeleteOptions) -> Deletion {
         var grace = options.gracePeriodSeconds ?? obj[path: ["spec", "terminationGracePeriodSeconds"]]?.int ?? 30
         let phase = obj[path: ["status", "phase"]]?.string
-        if (obj[path: ["spec", "nodeName"]]?.string ?? "").isEmpty || phase == "Succeeded" || phase == "Failed" { grace = 0 }
+        if (obj[path: ["spec", "nodeName"]]?.string ?? "").isEmpty || phase == "Succeeded" || phase == "Failed" {
+            grace = 0
+        }
         if grace < 0 { grace = 1 }
         return grace > 0 ? .graceful(seconds: grace) : .immediate
     }

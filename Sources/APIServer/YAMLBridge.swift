@@ -8,7 +8,9 @@ enum YAMLBridge {
 
     static func parse(_ text: String) throws -> JSON {
         let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch { throw Failure(description: "error converting YAML to JSON: \(error)") }
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw Failure(description: "error converting YAML to JSON: \(error)")
+        }
         guard let node else { return .null }
         return try convert(node, depth: 0)
     }

@@ -42,18 +42,28 @@ public enum Agnhost {
             return request.headers.first { $0.name.canonicalName == key.lowercased() }?.value ?? ""
         }
         router.get("/healthz") { _, _ -> Response in
-            shuttingDown.value ? Response(status: .serviceUnavailable) : Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok")))
+            shuttingDown.value
+                ? Response(status: .serviceUnavailable)
+                : Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok")))
         }
         router.get("/readyz") { _, _ -> Response in
-            shuttingDown.value ? Response(status: .serviceUnavailable) : Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok")))
+            shuttingDown.value
+                ? Response(status: .serviceUnavailable)
+                : Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok")))
         }
         router.get("/exit") { request, _ -> String in
             let code = Int32(request.uri.queryParameters.get("code") ?? "0") ?? 0
-            Task { try? await Task.sleep(for: .milliseconds(50)); exit(code) }
+            Task {
+                try? await Task.sleep(for: .milliseconds(50))
+                exit(code)
+            }
             return ""
         }
         router.get("/shutdown") { _, _ -> String in
-            Task { try? await Task.sleep(for: .milliseconds(50)); exit(0) }
+            Task {
+                try? await Task.sleep(for: .milliseconds(50))
+                exit(0)
+            }
             return ""
         }
         router.get("/shell") { request, _ -> Response in
@@ -70,7 +80,9 @@ public enum Agnhost {
             let tries = max(Int(q.get("tries") ?? "1") ?? 1, 1)
             var responses: [String] = [], errors: [String] = []
             for _ in 0..<tries {
-                do { responses.append(try await dial(proto: proto, host: host, port: port, request: what)) } catch { errors.append("\(error)") }
+                do { responses.append(try await dial(proto: proto, host: host, port: port, request: what)) } catch {
+                    errors.append("\(error)")
+                }
             }
             if responses.isEmpty && !errors.isEmpty { return jsonResponse(["errors": errors]) }
             return jsonResponse(["responses": responses])
@@ -94,7 +106,11 @@ public enum Agnhost {
 
     static func jsonResponse(_ value: some Encodable) -> Response {
         let data = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 
     static func shell(_ cmd: String) -> (Int32, String) {
@@ -117,7 +133,10 @@ public enum Agnhost {
             return try await udpRequest(host: host, port: port, message: request)
         default:
             let path = request.hasPrefix("/") ? request : "/" + request
-            let resp = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://\(host):\(port)\(path)"), timeout: .seconds(5))
+            let resp = try await HTTPClient.shared.execute(
+                HTTPClientRequest(url: "http://\(host):\(port)\(path)"),
+                timeout: .seconds(5)
+            )
             let body = try await resp.body.collect(upTo: 1 << 20)
             return String(buffer: body)
         }
@@ -130,7 +149,8 @@ public enum Agnhost {
             .bind(host: "0.0.0.0", port: 0).get()
         defer { channel.close(promise: nil) }
         let remote = try SocketAddress(ipAddress: host, port: port)
-        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(string: message))).get()
+        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(string: message)))
+            .get()
         channel.eventLoop.scheduleTask(in: .seconds(5)) { promise.fail(ChannelError.connectTimeout(.seconds(5))) }
         return try await promise.futureResult.get()
     }
@@ -178,8 +198,12 @@ final class UDPEcho: ChannelInboundHandler, Sendable {
         } else {
             reply = text
         }
-        context.writeAndFlush(Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: ByteBuffer(string: reply))),
-                              promise: nil)
+        context.writeAndFlush(
+            Self.wrapOutboundOut(
+                AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: ByteBuffer(string: reply))
+            ),
+            promise: nil
+        )
     }
 }
 

@@ -48,8 +48,13 @@ public struct ZoneData: Sendable {
             }
             let external = s.type == .externalName
             self.services[s.metadata.key] = Service(
-                namespace: s.namespace, name: s.name, clusterIP: s.clusterIPv4, headless: s.isHeadless && !external,
-                externalName: external ? s.externalName : nil, ports: ports)
+                namespace: s.namespace,
+                name: s.name,
+                clusterIP: s.clusterIPv4,
+                headless: s.isHeadless && !external,
+                externalName: external ? s.externalName : nil,
+                ports: ports
+            )
             self.namespaces.insert(s.namespace)
         }
         for slice in slices where slice.isIPv4 {
@@ -86,7 +91,12 @@ public struct ClusterZone: Sendable {
     /// Reverse lookups inside these ranges are answered here (NXDOMAIN if unknown).
     public var clusterRanges: [IPv4Network]
 
-    public init(domain: String = "cluster.local", ttl: UInt32 = 30, dnsServiceIP: IPv4Address? = nil, clusterRanges: [IPv4Network] = []) {
+    public init(
+        domain: String = "cluster.local",
+        ttl: UInt32 = 30,
+        dnsServiceIP: IPv4Address? = nil,
+        clusterRanges: [IPv4Network] = []
+    ) {
         self.domain = domain.lowercased().trimmingCharacters(in: ["."])
         self.ttl = ttl
         self.dnsServiceIP = dnsServiceIP
@@ -111,8 +121,13 @@ public struct ClusterZone: Sendable {
         let lower = name.lowercased()
         if lower.hasSuffix(".in-addr.arpa") || lower == "in-addr.arpa" { return reverse(q, name, data) }
         guard lower == domain || lower.hasSuffix("." + domain) else { return .forward }
-        let prefix = lower == domain ? [] : lower.dropLast(domain.count + 1).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        func record(_ type: UInt16, _ d: RData, name n: String = name) -> DNSRecord { DNSRecord(name: n, type: type, ttl: ttl, data: d) }
+        let prefix =
+            lower == domain
+            ? []
+            : lower.dropLast(domain.count + 1).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        func record(_ type: UInt16, _ d: RData, name n: String = name) -> DNSRecord {
+            DNSRecord(name: n, type: type, ttl: ttl, data: d)
+        }
         func answer(_ records: [DNSRecord], additional: [DNSRecord] = []) -> Resolution {
             records.isEmpty ? nodata : .answer(.noError, answers: records, authority: [], additional: additional)
         }
@@ -123,12 +138,18 @@ public struct ClusterZone: Sendable {
             case DNSType.soa: return answer([soa(name)])
             case DNSType.ns:
                 let ns = "ns.dns.\(domain)"
-                return answer([record(DNSType.ns, .name(ns))],
-                              additional: dnsServiceIP.map { [DNSRecord(name: ns, type: DNSType.a, ttl: ttl, data: .a($0))] } ?? [])
+                return answer(
+                    [record(DNSType.ns, .name(ns))],
+                    additional: dnsServiceIP.map { [DNSRecord(name: ns, type: DNSType.a, ttl: ttl, data: .a($0))] }
+                        ?? []
+                )
             default: return nodata
             }
         case 1:
-            if prefix[0] == "dns-version" { return q.type == DNSType.txt || q.type == DNSType.any ? answer([record(DNSType.txt, .txt(["1.1.0"]))]) : nodata }
+            if prefix[0] == "dns-version" {
+                return q.type == DNSType.txt || q.type == DNSType.any
+                    ? answer([record(DNSType.txt, .txt(["1.1.0"]))]) : nodata
+            }
             if prefix[0] == "ns" || prefix[0] == "svc" || prefix[0] == "pod" { return nodata }
             return nxdomain
         case 2:
@@ -140,7 +161,8 @@ public struct ClusterZone: Sendable {
             return data.namespaces.contains(prefix[0]) ? nodata : nxdomain
         case 3 where prefix[2] == "pod":
             // `a-b-c-d.<ns>.pod.<zone>`: any address, as CoreDNS' `pods insecure` (kubeadm's default).
-            guard let ip = IPv4Address(prefix[0].replacingOccurrences(of: "-", with: ".")), prefix[0].contains("-") else { return nxdomain }
+            guard let ip = IPv4Address(prefix[0].replacingOccurrences(of: "-", with: ".")), prefix[0].contains("-")
+            else { return nxdomain }
             return q.type == DNSType.a ? answer([record(DNSType.a, .a(ip))]) : nodata
         case 3 where prefix[2] == "svc":
             guard let svc = data.services["\(prefix[1])/\(prefix[0])"] else { return nxdomain }
@@ -148,7 +170,10 @@ public struct ClusterZone: Sendable {
         case 4 where prefix[3] == "svc":
             // `<endpoint>.<svc>.<ns>.svc.<zone>`, for headless Services.
             guard let svc = data.services["\(prefix[2])/\(prefix[1])"], svc.headless,
-                  let ep = data.endpoints["\(svc.namespace)/\(svc.name)"]?.first(where: { $0.label.lowercased() == prefix[0] }) else {
+                let ep = data.endpoints["\(svc.namespace)/\(svc.name)"]?.first(where: {
+                    $0.label.lowercased() == prefix[0]
+                })
+            else {
                 return nxdomain
             }
             return q.type == DNSType.a || q.type == DNSType.any ? answer([record(DNSType.a, .a(ep.ip))]) : nodata
@@ -173,7 +198,10 @@ public struct ClusterZone: Sendable {
         switch q.type {
         case DNSType.a, DNSType.any:
             // Headless: every ready endpoint, in a new random order each time so clients spread.
-            let records = svc.headless ? endpoints.shuffled().map { rec(DNSType.a, .a($0.ip)) } : svc.clusterIP.map { [rec(DNSType.a, .a($0))] } ?? []
+            let records =
+                svc.headless
+                ? endpoints.shuffled().map { rec(DNSType.a, .a($0.ip)) }
+                : svc.clusterIP.map { [rec(DNSType.a, .a($0))] } ?? []
             return records.isEmpty ? nodata : .answer(.noError, answers: records, authority: [], additional: [])
         case DNSType.srv:
             let (srv, extra) = srvRecords(name, svc, data) { !$0.name.isEmpty }
@@ -185,8 +213,12 @@ public struct ClusterZone: Sendable {
 
     /// SRV records for the named ports `matching` selects: the Service's port and name for a
     /// ClusterIP Service, each endpoint's port and name for a headless one (with A glue).
-    func srvRecords(_ name: String, _ svc: ZoneData.Service, _ data: ZoneData,
-                    matching: (ZoneData.Port) -> Bool) -> ([DNSRecord], [DNSRecord]) {
+    func srvRecords(
+        _ name: String,
+        _ svc: ZoneData.Service,
+        _ data: ZoneData,
+        matching: (ZoneData.Port) -> Bool
+    ) -> ([DNSRecord], [DNSRecord]) {
         let fqdn = "\(svc.name).\(svc.namespace).svc.\(domain)"
         var srv: [DNSRecord] = [], extra: [DNSRecord] = []
         if svc.headless {
@@ -195,13 +227,27 @@ public struct ClusterZone: Sendable {
             for ep in eps {
                 let target = "\(ep.label).\(fqdn)"
                 for p in ep.ports where matching(p) {
-                    srv.append(DNSRecord(name: name, type: DNSType.srv, ttl: ttl, data: .srv(priority: 0, weight: weight, port: UInt16(p.port), target: target)))
+                    srv.append(
+                        DNSRecord(
+                            name: name,
+                            type: DNSType.srv,
+                            ttl: ttl,
+                            data: .srv(priority: 0, weight: weight, port: UInt16(p.port), target: target)
+                        )
+                    )
                     extra.append(DNSRecord(name: target, type: DNSType.a, ttl: ttl, data: .a(ep.ip)))
                 }
             }
         } else if let ip = svc.clusterIP {
             for p in svc.ports where matching(p) {
-                srv.append(DNSRecord(name: name, type: DNSType.srv, ttl: ttl, data: .srv(priority: 0, weight: 100, port: UInt16(p.port), target: fqdn)))
+                srv.append(
+                    DNSRecord(
+                        name: name,
+                        type: DNSType.srv,
+                        ttl: ttl,
+                        data: .srv(priority: 0, weight: 100, port: UInt16(p.port), target: fqdn)
+                    )
+                )
             }
             if !srv.isEmpty { extra.append(DNSRecord(name: fqdn, type: DNSType.a, ttl: ttl, data: .a(ip))) }
         }
@@ -222,19 +268,36 @@ public struct ClusterZone: Sendable {
             return clusterRanges.contains { $0.contains(ip) } ? nxdomain(zone: "in-addr.arpa") : .forward
         }
         guard q.type == DNSType.ptr || q.type == DNSType.any else { return nodata(zone: "in-addr.arpa") }
-        return .answer(.noError, answers: targets.sorted().map { DNSRecord(name: name, type: DNSType.ptr, ttl: ttl, data: .name($0)) },
-                       authority: [], additional: [])
+        return .answer(
+            .noError,
+            answers: targets.sorted().map { DNSRecord(name: name, type: DNSType.ptr, ttl: ttl, data: .name($0)) },
+            authority: [],
+            additional: []
+        )
     }
 
     func soa(_ zone: String) -> DNSRecord {
         // CoreDNS' form: the serial is a timestamp; refresh, retry, expire as it sets them.
-        DNSRecord(name: zone, type: DNSType.soa, ttl: ttl,
-                  data: .soa(mname: "ns.dns.\(zone)", rname: "hostmaster.\(zone)", serial: UInt32(Timestamp.now.seconds & 0xFFFF_FFFF),
-                             refresh: 7200, retry: 1800, expire: 86400, minimum: ttl))
+        DNSRecord(
+            name: zone,
+            type: DNSType.soa,
+            ttl: ttl,
+            data: .soa(
+                mname: "ns.dns.\(zone)",
+                rname: "hostmaster.\(zone)",
+                serial: UInt32(Timestamp.now.seconds & 0xFFFF_FFFF),
+                refresh: 7200,
+                retry: 1800,
+                expire: 86400,
+                minimum: ttl
+            )
+        )
     }
 
     var nxdomain: Resolution { nxdomain(zone: domain) }
     var nodata: Resolution { nodata(zone: domain) }
-    func nxdomain(zone: String) -> Resolution { .answer(.nxDomain, answers: [], authority: [soa(zone)], additional: []) }
+    func nxdomain(zone: String) -> Resolution {
+        .answer(.nxDomain, answers: [], authority: [soa(zone)], additional: [])
+    }
     func nodata(zone: String) -> Resolution { .answer(.noError, answers: [], authority: [soa(zone)], additional: []) }
 }

@@ -76,7 +76,9 @@ public final class DNSEngine: Sendable {
 
     func answerRemotely(_ query: DNSMessage, udp: Bool, start: ContinuousClock.Instant) async -> [UInt8]? {
         let reply = await answer(query, udp: udp)
-        if let reply, reply.count >= 4 { metrics?.response(DNSRcode(rawValue: reply[3] & 0x0F) ?? .servFail, since: start) }
+        if let reply, reply.count >= 4 {
+            metrics?.response(DNSRcode(rawValue: reply[3] & 0x0F) ?? .servFail, since: start)
+        }
         return reply
     }
 

@@ -9,7 +9,12 @@ public enum DNSType {
 }
 
 public enum DNSRcode: UInt8, Sendable {
-    case noError = 0, formErr = 1, servFail = 2, nxDomain = 3, notImp = 4, refused = 5
+    case noError = 0
+    case formErr = 1
+    case servFail = 2
+    case nxDomain = 3
+    case notImp = 4
+    case refused = 5
 }
 
 /// The data of a resource record.
@@ -19,7 +24,15 @@ public enum RData: Sendable, Hashable {
     case name(String)  // NS, CNAME, PTR
     case srv(priority: UInt16, weight: UInt16, port: UInt16, target: String)
     case txt([String])
-    case soa(mname: String, rname: String, serial: UInt32, refresh: UInt32, retry: UInt32, expire: UInt32, minimum: UInt32)
+    case soa(
+        mname: String,
+        rname: String,
+        serial: UInt32,
+        refresh: UInt32,
+        retry: UInt32,
+        expire: UInt32,
+        minimum: UInt32
+    )
     case raw([UInt8])
 }
 
@@ -131,9 +144,13 @@ public struct DNSMessage: Sendable, Hashable {
                 guard pos < bytes.count else { throw ParseError(description: "name runs past the message", id: nil) }
                 let len = Int(bytes[pos])
                 if len & 0xC0 == 0xC0 {
-                    guard pos + 1 < bytes.count else { throw ParseError(description: "truncated name pointer", id: nil) }
+                    guard pos + 1 < bytes.count else {
+                        throw ParseError(description: "truncated name pointer", id: nil)
+                    }
                     let target = (len & 0x3F) << 8 | Int(bytes[pos + 1])
-                    guard target < pos else { throw ParseError(description: "name pointer does not point backwards", id: nil) }
+                    guard target < pos else {
+                        throw ParseError(description: "name pointer does not point backwards", id: nil)
+                    }
                     if !jumped { at = pos + 2 }
                     jumped = true
                     pos = target
@@ -144,7 +161,9 @@ public struct DNSMessage: Sendable, Hashable {
                     if !jumped { at = pos + 1 }
                     return labels.joined(separator: ".")
                 }
-                guard pos + 1 + len <= bytes.count else { throw ParseError(description: "label runs past the message", id: nil) }
+                guard pos + 1 + len <= bytes.count else {
+                    throw ParseError(description: "label runs past the message", id: nil)
+                }
                 total += len + 1
                 guard total <= 255 else { throw ParseError(description: "name longer than 255 bytes", id: nil) }
                 labels.append(String(decoding: bytes[(pos + 1)...(pos + len)], as: UTF8.self))
@@ -156,7 +175,9 @@ public struct DNSMessage: Sendable, Hashable {
             let owner = try name()
             let type = try u16(), klass = try u16(), ttl = try u32()
             let length = Int(try u16())
-            guard at + length <= bytes.count else { throw ParseError(description: "record data runs past the message", id: nil) }
+            guard at + length <= bytes.count else {
+                throw ParseError(description: "record data runs past the message", id: nil)
+            }
             let end = at + length
             let data: RData
             switch type {
@@ -168,8 +189,15 @@ public struct DNSMessage: Sendable, Hashable {
             case DNSType.srv:
                 data = .srv(priority: try u16(), weight: try u16(), port: try u16(), target: try name())
             case DNSType.soa:
-                data = .soa(mname: try name(), rname: try name(), serial: try u32(), refresh: try u32(), retry: try u32(),
-                            expire: try u32(), minimum: try u32())
+                data = .soa(
+                    mname: try name(),
+                    rname: try name(),
+                    serial: try u32(),
+                    refresh: try u32(),
+                    retry: try u32(),
+                    expire: try u32(),
+                    minimum: try u32()
+                )
             case DNSType.txt:
                 var strings: [String] = []
                 while at < end {
@@ -179,7 +207,9 @@ public struct DNSMessage: Sendable, Hashable {
                 data = .txt(strings)
             default: data = .raw(try take(length))
             }
-            guard at == end else { throw ParseError(description: "record data length does not match its contents", id: nil) }
+            guard at == end else {
+                throw ParseError(description: "record data length does not match its contents", id: nil)
+            }
             return DNSRecord(name: owner, type: type, ttl: ttl, data: data, klass: klass)
         }
     }
@@ -202,7 +232,10 @@ public struct DNSMessage: Sendable, Hashable {
         var offsets: [String: Int] = [:]
 
         mutating func u16(_ v: UInt16) { bytes += [UInt8(v >> 8), UInt8(v & 0xFF)] }
-        mutating func u32(_ v: UInt32) { u16(UInt16(v >> 16)); u16(UInt16(v & 0xFFFF)) }
+        mutating func u32(_ v: UInt32) {
+            u16(UInt16(v >> 16))
+            u16(UInt16(v & 0xFFFF))
+        }
 
         /// Names are compressed against every suffix written before (case-insensitively).
         mutating func name(_ n: String) {
@@ -234,7 +267,10 @@ public struct DNSMessage: Sendable, Hashable {
             case .aaaa(let b): bytes += b
             case .name(let n): name(n)
             case .srv(let p, let w, let port, let target):
-                u16(p); u16(w); u16(port); name(target)
+                u16(p)
+                u16(w)
+                u16(port)
+                name(target)
             case .txt(let strings):
                 for s in strings {
                     let b = Array(s.utf8.prefix(255))
@@ -242,7 +278,13 @@ public struct DNSMessage: Sendable, Hashable {
                     bytes += b
                 }
             case .soa(let m, let rn, let serial, let refresh, let retry, let expire, let minimum):
-                name(m); name(rn); u32(serial); u32(refresh); u32(retry); u32(expire); u32(minimum)
+                name(m)
+                name(rn)
+                u32(serial)
+                u32(refresh)
+                u32(retry)
+                u32(expire)
+                u32(minimum)
             case .raw(let b): bytes += b
             }
             let length = bytes.count - start
@@ -250,7 +292,13 @@ public struct DNSMessage: Sendable, Hashable {
             bytes[lengthAt + 1] = UInt8(length & 0xFF)
         }
 
-        mutating func write(_ m: DNSMessage, answers: [DNSRecord], authority: [DNSRecord], additional: [DNSRecord], truncated: Bool) {
+        mutating func write(
+            _ m: DNSMessage,
+            answers: [DNSRecord],
+            authority: [DNSRecord],
+            additional: [DNSRecord],
+            truncated: Bool
+        ) {
             u16(m.id)
             var flags: UInt16 = 0
             if m.isResponse { flags |= 0x8000 }
@@ -262,7 +310,9 @@ public struct DNSMessage: Sendable, Hashable {
             flags |= UInt16(m.rcode.rawValue)
             u16(flags)
             let opt = m.ednsPayloadSize != nil ? 1 : 0
-            u16(UInt16(m.questions.count)); u16(UInt16(answers.count)); u16(UInt16(authority.count))
+            u16(UInt16(m.questions.count))
+            u16(UInt16(answers.count))
+            u16(UInt16(authority.count))
             u16(UInt16(additional.count + opt))
             for q in m.questions {
                 name(q.name)

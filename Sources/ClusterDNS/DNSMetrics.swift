@@ -19,29 +19,46 @@ public final class DNSMetrics: Sendable {
     public init() {
         duration = registry.makeDurationHistogram(
             descriptor: Self.name("request_duration", "seconds", "Time from a query's arrival to its answer."),
-            buckets: [.microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
-                      .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
-                      .milliseconds(500), .seconds(1), .seconds(2)])
-        cacheHits = registry.makeCounter(descriptor: Self.name("cache_hits", "total", "Forwarded names answered from the cache."))
-        cacheMisses = registry.makeCounter(descriptor: Self.name("cache_misses", "total", "Forwarded names asked upstream."))
+            buckets: [
+                .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+                .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
+                .milliseconds(500), .seconds(1), .seconds(2),
+            ]
+        )
+        cacheHits = registry.makeCounter(
+            descriptor: Self.name("cache_hits", "total", "Forwarded names answered from the cache.")
+        )
+        cacheMisses = registry.makeCounter(
+            descriptor: Self.name("cache_misses", "total", "Forwarded names asked upstream.")
+        )
         var requests: [String: Counter] = [:]
         for proto in ["udp", "tcp"] {
             for type in ["A", "AAAA", "SRV", "PTR", "TXT", "SOA", "NS", "CNAME", "ANY", "other", "none"] {
-                requests["\(proto)|\(type)"] = registry.makeCounter(descriptor: Self.name("requests", "total", "DNS queries received."),
-                                                                   labels: [("proto", proto), ("type", type)])
+                requests["\(proto)|\(type)"] = registry.makeCounter(
+                    descriptor: Self.name("requests", "total", "DNS queries received."),
+                    labels: [("proto", proto), ("type", type)]
+                )
             }
         }
         self.requests = requests
         var responses: [DNSRcode: Counter] = [:]
         for rcode in [DNSRcode.noError, .formErr, .servFail, .nxDomain, .notImp, .refused] {
-            responses[rcode] = registry.makeCounter(descriptor: Self.name("responses", "total", "DNS responses sent, by rcode."),
-                                                    labels: [("rcode", Self.rcodeName(rcode))])
+            responses[rcode] = registry.makeCounter(
+                descriptor: Self.name("responses", "total", "DNS responses sent, by rcode."),
+                labels: [("rcode", Self.rcodeName(rcode))]
+            )
         }
         self.responses = responses
     }
 
     static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "swiftlet", subsystem: "dns", metricName: metric, unitName: unit, helpText: help)
+        MetricNameDescriptor(
+            namespace: "swiftlet",
+            subsystem: "dns",
+            metricName: metric,
+            unitName: unit,
+            helpText: help
+        )
     }
 
     static func typeName(_ t: UInt16) -> String {
@@ -94,7 +111,13 @@ public struct MetricsServer: Service {
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
 
-    public init(host: String, port: Int, metrics: DNSMetrics, logger: Logger, onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+    public init(
+        host: String,
+        port: Int,
+        metrics: DNSMetrics,
+        logger: Logger,
+        onBound: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.host = host
         self.port = port
         self.metrics = metrics
@@ -107,7 +130,9 @@ public struct MetricsServer: Service {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { ch in
-                ch.pipeline.configureHTTPServerPipeline().flatMap { ch.pipeline.addHandler(MetricsHandler(metrics: metrics)) }
+                ch.pipeline.configureHTTPServerPipeline().flatMap {
+                    ch.pipeline.addHandler(MetricsHandler(metrics: metrics))
+                }
             }
             .bind(host: host, port: port).get()
         onBound(channel.localAddress?.port ?? port)
@@ -126,9 +151,16 @@ final class MetricsHandler: ChannelInboundHandler, Sendable {
         guard case .head(let head) = unwrapInboundIn(data) else { return }
         let found = head.uri.split(separator: "?").first == "/metrics"
         let body = found ? metrics.text() : Array("404 page not found\n".utf8)
-        let headers = HTTPHeaders([("Content-Type", found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain"),
-                                   ("Content-Length", String(body.count))])
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: found ? .ok : .notFound, headers: headers))), promise: nil)
+        let headers = HTTPHeaders([
+            ("Content-Type", found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain"),
+            ("Content-Length", String(body.count)),
+        ])
+        context.write(
+            wrapOutboundOut(
+                .head(HTTPResponseHead(version: head.version, status: found ? .ok : .notFound, headers: headers))
+            ),
+            promise: nil
+        )
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }

@@ -17,7 +17,13 @@ public struct DNSServer: ServiceLifecycle.Service {
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
 
-    public init(host: String, port: Int, engine: DNSEngine, logger: Logger, onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+    public init(
+        host: String,
+        port: Int,
+        engine: DNSEngine,
+        logger: Logger,
+        onBound: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.host = host
         self.port = port
         self.engine = engine
@@ -46,7 +52,10 @@ public struct DNSServer: ServiceLifecycle.Service {
             udp = try await DatagramBootstrap(group: group)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.datagramVectorReadMessageCount, value: Self.messagesPerRead)
-                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.messagesPerRead * Self.maxQueryBytes))
+                .channelOption(
+                    .recvAllocator,
+                    value: FixedSizeRecvByteBufferAllocator(capacity: Self.messagesPerRead * Self.maxQueryBytes)
+                )
                 .channelOption(.maxMessagesPerRead, value: 8)
                 .channelInitializer { ch in ch.pipeline.addHandler(UDPQueryHandler(engine: engine)) }
                 .bind(host: host, port: boundPort).get()
@@ -78,13 +87,19 @@ final class UDPQueryHandler: ChannelInboundHandler, Sendable {
         switch engine.respondLocally(bytes, udp: true) {
         case .reply(let reply):
             guard let reply else { return }
-            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: env.remoteAddress, data: ByteBuffer(bytes: reply))), promise: nil)
+            context.write(
+                wrapOutboundOut(AddressedEnvelope(remoteAddress: env.remoteAddress, data: ByteBuffer(bytes: reply))),
+                promise: nil
+            )
         case .remote(let query, let start):
             let channel = context.channel
             let engine = self.engine
             Task {
                 guard let reply = await engine.answerRemotely(query, udp: true, start: start) else { return }
-                channel.writeAndFlush(AddressedEnvelope(remoteAddress: env.remoteAddress, data: ByteBuffer(bytes: reply)), promise: nil)
+                channel.writeAndFlush(
+                    AddressedEnvelope(remoteAddress: env.remoteAddress, data: ByteBuffer(bytes: reply)),
+                    promise: nil
+                )
             }
         }
     }
@@ -95,7 +110,8 @@ struct LengthPrefixedDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self),
-              buffer.readableBytes >= 2 + Int(length) else { return .needMoreData }
+            buffer.readableBytes >= 2 + Int(length)
+        else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: 2)
         context.fireChannelRead(wrapInboundOut(buffer.readSlice(length: Int(length))!))
         return .continue

@@ -33,10 +33,14 @@ public actor Upstream {
         }
         var list = nameservers(resolvConf ?? (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? "")
         if list.contains(where: { $0.hasPrefix("127.") }) {
-            list += nameservers(stubList ?? (try? String(contentsOfFile: "/run/systemd/resolve/resolv.conf", encoding: .utf8)) ?? "")
+            list += nameservers(
+                stubList ?? (try? String(contentsOfFile: "/run/systemd/resolve/resolv.conf", encoding: .utf8)) ?? ""
+            )
         }
         var seen: Set<String> = []
-        return list.filter { !$0.hasPrefix("127.") && $0 != "::1" && IPv4Address($0) != nil && seen.insert($0).inserted }.map { ($0, 53) }
+        return list.filter {
+            !$0.hasPrefix("127.") && $0 != "::1" && IPv4Address($0) != nil && seen.insert($0).inserted
+        }.map { ($0, 53) }
     }
 
     public func query(_ q: DNSQuestion, recursionDesired: Bool) async -> DNSMessage? {
@@ -64,7 +68,9 @@ public actor Upstream {
     }
 
     private func ask(_ host: String, _ port: Int, _ q: DNSQuestion, _ rd: Bool) async -> DNSMessage? {
-        guard let channel = try? await open(), let address = try? SocketAddress(ipAddress: host, port: port) else { return nil }
+        guard let channel = try? await open(), let address = try? SocketAddress(ipAddress: host, port: port) else {
+            return nil
+        }
         var id = UInt16.random(in: 1...UInt16.max)
         while pending[id] != nil { id = UInt16.random(in: 1...UInt16.max) }
         var m = DNSMessage()
@@ -76,7 +82,10 @@ public actor Upstream {
         let timeout = self.timeout
         return await withCheckedContinuation { c in
             pending[id] = c
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)), promise: nil)
+            channel.writeAndFlush(
+                AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)),
+                promise: nil
+            )
             Task {
                 try? await Task.sleep(for: timeout)
                 self.complete(id, nil)

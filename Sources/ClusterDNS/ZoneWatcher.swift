@@ -1,10 +1,10 @@
-import ProcessTuning
 import CLinuxNamespaces
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import Logging
+import ProcessTuning
 import ServiceLifecycle
 
 /// Keeps a `DNSEngine`'s zone in step with Services, EndpointSlices and Namespaces: every
@@ -38,8 +38,13 @@ public struct ZoneWatcher: ServiceLifecycle.Service {
         var meta = identity(s.metadata)
         if let svc = s.serviceName { meta["labels"] = [WellKnownLabels.serviceName: .string(svc)] }
         return EndpointSlice(
-            metadata: ObjectMeta(["metadata": meta]), addressType: s.addressType, ports: s.ports,
-            endpoints: s.endpoints.filter(\.isReady).map { EndpointSlice.Endpoint(addresses: $0.addresses, hostname: $0.hostname) })
+            metadata: ObjectMeta(["metadata": meta]),
+            addressType: s.addressType,
+            ports: s.ports,
+            endpoints: s.endpoints.filter(\.isReady).map {
+                EndpointSlice.Endpoint(addresses: $0.addresses, hostname: $0.hostname)
+            }
+        )
     }
 
     /// Name and namespace only: what the zone keys objects by.
@@ -51,10 +56,23 @@ public struct ZoneWatcher: ServiceLifecycle.Service {
     }
 
     public func run() async throws {
-        let services = Informer(Resources.services, of: KubeModel.Service.self, client: client, logger: logger,
-                                transform: Self.slimService)
-        let slices = Informer(Resources.endpointslices, of: EndpointSlice.self, client: client, logger: logger, transform: Self.slimSlice)
-        let namespaces = Informer(Resources.namespaces, client: client, logger: logger) { ["metadata": Self.identity(ObjectMeta($0))] }
+        let services = Informer(
+            Resources.services,
+            of: KubeModel.Service.self,
+            client: client,
+            logger: logger,
+            transform: Self.slimService
+        )
+        let slices = Informer(
+            Resources.endpointslices,
+            of: EndpointSlice.self,
+            client: client,
+            logger: logger,
+            transform: Self.slimSlice
+        )
+        let namespaces = Informer(Resources.namespaces, client: client, logger: logger) {
+            ["metadata": Self.identity(ObjectMeta($0))]
+        }
         let (signals, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
@@ -68,8 +86,11 @@ public struct ZoneWatcher: ServiceLifecycle.Service {
                     kick.yield()
                     var first = true
                     for await _ in signals {
-                        let zone = ZoneData(services: await services.list(), slices: await slices.list(),
-                                            namespaces: await namespaces.list().map(\.name))
+                        let zone = ZoneData(
+                            services: await services.list(),
+                            slices: await slices.list(),
+                            namespaces: await namespaces.list().map(\.name)
+                        )
                         engine.update(zone)
                         if first {
                             // The initial lists were decoded once and dropped: give that memory back.

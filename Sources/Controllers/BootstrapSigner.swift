@@ -1,9 +1,9 @@
 import Crypto
 import Foundation
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import Logging
 
 /// The detached JWS (RFC 7515, HS256, payload left out: `header..signature`) with which
@@ -11,14 +11,20 @@ import Logging
 /// A node that holds the token recomputes it to know the CA it was handed is the cluster's.
 public enum DetachedJWS {
     static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+            of: "/",
+            with: "_"
+        )
+        .replacingOccurrences(of: "=", with: "")
     }
 
     public static func sign(_ content: String, token: BootstrapToken) -> String {
         let header = base64URL(Array(#"{"alg":"HS256","kid":"\#(token.id)"}"#.utf8))
         let input = header + "." + base64URL(Array(content.utf8))
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(input.utf8), using: SymmetricKey(data: Array(token.secret.utf8)))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Array(input.utf8),
+            using: SymmetricKey(data: Array(token.secret.utf8))
+        )
         return header + ".." + base64URL(mac)
     }
 
@@ -60,7 +66,8 @@ public actor BootstrapSigner: Controller {
                 }
             }
             group.addTask {
-                for await c in await self.configMaps.changes() where c.key == "\(Self.clusterInfo.namespace)/\(Self.clusterInfo.name)" {
+                for await c in await self.configMaps.changes()
+                where c.key == "\(Self.clusterInfo.namespace)/\(Self.clusterInfo.name)" {
                     await self.queue.add(Self.key)
                 }
             }
@@ -95,16 +102,21 @@ public actor BootstrapSigner: Controller {
     }
 
     func reconcile(now: Date) async throws {
-        let bootstrap = await secrets.list(namespace: BootstrapToken.namespace).filter { $0["type"]?.string == BootstrapToken.secretType }
+        let bootstrap = await secrets.list(namespace: BootstrapToken.namespace).filter {
+            $0["type"]?.string == BootstrapToken.secretType
+        }
         for s in bootstrap where Self.expired(s, now: now) {
             logger.info("deleting expired bootstrap token \(s.name)")
             _ = try? await client.delete(Resources.secrets, namespace: BootstrapToken.namespace, name: s.name)
         }
         guard var info = await configMaps.get("\(Self.clusterInfo.namespace)/\(Self.clusterInfo.name)"),
-              let kubeconfig = info[path: ["data", "kubeconfig"]]?.string else { return }
+            let kubeconfig = info[path: ["data", "kubeconfig"]]?.string
+        else { return }
         let want = Self.signatures(kubeconfig: kubeconfig, secrets: bootstrap, now: now)
         var have: [String: String] = [:]
-        for (k, v) in info["data"]?.object ?? JSONObject() where k.hasPrefix(Self.signaturePrefix) { have[k] = v.string }
+        for (k, v) in info["data"]?.object ?? JSONObject() where k.hasPrefix(Self.signaturePrefix) {
+            have[k] = v.string
+        }
         guard want != have else { return }
         var data = JSONObject()
         for (k, v) in info["data"]?.object ?? JSONObject() where !k.hasPrefix(Self.signaturePrefix) { data[k] = v }
@@ -115,7 +127,8 @@ public actor BootstrapSigner: Controller {
 
     static func expiration(_ secret: JSON) -> Date? {
         guard secret["type"]?.string == BootstrapToken.secretType, let e = BootstrapToken.values(secret)["expiration"],
-              let t = Timestamp(rfc3339: e) else { return nil }
+            let t = Timestamp(rfc3339: e)
+        else { return nil }
         return Date(timeIntervalSince1970: Double(t.micros) / 1e6)
     }
 

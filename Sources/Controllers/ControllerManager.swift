@@ -1,7 +1,7 @@
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import Logging
 import ServiceLifecycle
 
@@ -17,8 +17,13 @@ public struct ControllerManager: ServiceLifecycle.Service {
     /// Without a pool, LoadBalancer Services stay `<pending>` (for another controller).
     /// `identity` names this candidate for leader election; the same identity after a
     /// restart takes the Lease back at once.
-    public init(client: KubeClient, loadBalancerPool: LoadBalancerPool? = nil, identity: String,
-                leaseDuration: Duration = .seconds(15), logger: Logger) {
+    public init(
+        client: KubeClient,
+        loadBalancerPool: LoadBalancerPool? = nil,
+        identity: String,
+        leaseDuration: Duration = .seconds(15),
+        logger: Logger
+    ) {
         self.client = client
         self.loadBalancerPool = loadBalancerPool
         self.logger = logger
@@ -41,24 +46,53 @@ public struct ControllerManager: ServiceLifecycle.Service {
         let pods = Informer(Resources.pods, client: client, logger: logger)
         let slices = Informer(Resources.endpointslices, client: client, logger: logger)
         let endpoints = Informer(Resources.endpoints, client: client, logger: logger)
-        let endpointsController = EndpointsController(client: client, services: services, pods: pods, slices: slices,
-                                                      endpoints: endpoints, logger: logger)
+        let endpointsController = EndpointsController(
+            client: client,
+            services: services,
+            pods: pods,
+            slices: slices,
+            endpoints: endpoints,
+            logger: logger
+        )
         let deployments = Informer(Resources.deployments, client: client, logger: logger)
         let replicaSets = Informer(Resources.replicasets, client: client, logger: logger)
         let nodes = Informer(Resources.nodes, of: Node.self, client: client, logger: logger)
-        let replicaSetController = ReplicaSetController(client: client, replicaSets: replicaSets, pods: pods, logger: logger)
-        let deploymentController = DeploymentController(client: client, deployments: deployments, replicaSets: replicaSets, logger: logger)
+        let replicaSetController = ReplicaSetController(
+            client: client,
+            replicaSets: replicaSets,
+            pods: pods,
+            logger: logger
+        )
+        let deploymentController = DeploymentController(
+            client: client,
+            deployments: deployments,
+            replicaSets: replicaSets,
+            logger: logger
+        )
         let scheduler = Scheduler(client: client, pods: pods, nodes: nodes, logger: logger)
-        let gc = GarbageCollector(client: client, informers: [deployments, replicaSets, pods, services, slices, endpoints],
-                                  logger: logger)
+        let gc = GarbageCollector(
+            client: client,
+            informers: [deployments, replicaSets, pods, services, slices, endpoints],
+            logger: logger
+        )
         let nodeLifecycle = NodeLifecycleController(client: client, nodes: nodes, pods: pods, logger: logger)
-        let mirroring = MirroringController(client: client, services: services, slices: slices, endpoints: endpoints, logger: logger)
+        let mirroring = MirroringController(
+            client: client,
+            services: services,
+            slices: slices,
+            endpoints: endpoints,
+            logger: logger
+        )
         let secrets = Informer(Resources.secrets, client: client, logger: logger)
         let configMaps = Informer(Resources.configmaps, client: client, logger: logger)
         let signer = BootstrapSigner(client: client, secrets: secrets, configMaps: configMaps, logger: logger)
-        let loadBalancerIPs = loadBalancerPool.map { LoadBalancerIPController(client: client, services: services, pool: $0, logger: logger) }
+        let loadBalancerIPs = loadBalancerPool.map {
+            LoadBalancerIPController(client: client, services: services, pool: $0, logger: logger)
+        }
         await withDiscardingTaskGroup { group in
-            for informer in [services, pods, slices, endpoints, deployments, replicaSets, nodes, secrets, configMaps] as [any AnyInformer] {
+            for informer in [services, pods, slices, endpoints, deployments, replicaSets, nodes, secrets, configMaps]
+                as [any AnyInformer]
+            {
                 group.addTask { await informer.run() }
             }
             // Each controller ends its work queue when cancelled, so its run() returns.
@@ -73,11 +107,21 @@ public struct ControllerManager: ServiceLifecycle.Service {
                 ({ await signer.run() }, { await signer.stop() }),
             ]
             if let lb = loadBalancerIPs {
-                group.addTask { await withTaskCancellationHandler { await lb.run() } onCancel: { Task { await lb.stop() } } }
+                group.addTask {
+                    await withTaskCancellationHandler {
+                        await lb.run()
+                    } onCancel: {
+                        Task { await lb.stop() }
+                    }
+                }
             }
             for c in controllers {
                 group.addTask {
-                    await withTaskCancellationHandler { await c.run() } onCancel: { Task { await c.stop() } }
+                    await withTaskCancellationHandler {
+                        await c.run()
+                    } onCancel: {
+                        Task { await c.stop() }
+                    }
                 }
             }
         }

@@ -1,8 +1,8 @@
 import Foundation
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import Logging
 
 /// Keeps every selector Service's Endpoints and EndpointSlices in step with its pods.
@@ -28,8 +28,16 @@ public actor EndpointsController: Controller {
     private var writtenEndpoints: [String: JSON] = [:]
     public private(set) var writes = 0
 
-    public init(client: any ObjectWriter, services: Informer<JSON>, pods: Informer<JSON>, slices: Informer<JSON>, endpoints: Informer<JSON>,
-                maxEndpointsPerSlice: Int = 100, workers: Int = 5, logger: Logger) {
+    public init(
+        client: any ObjectWriter,
+        services: Informer<JSON>,
+        pods: Informer<JSON>,
+        slices: Informer<JSON>,
+        endpoints: Informer<JSON>,
+        maxEndpointsPerSlice: Int = 100,
+        workers: Int = 5,
+        logger: Logger
+    ) {
         self.workers = workers
         self.client = client
         self.services = services
@@ -53,8 +61,11 @@ public actor EndpointsController: Controller {
                 await self.endpoints.waitForSync()
                 for svc in await self.services.list() { await self.queue.add(Informer.key(svc)) }
                 // Slices whose service is gone.
-                for s in await self.slices.list() where s.labels[EndpointsPlanner.managedByLabel] == EndpointsPlanner.managedBy {
-                    if let svc = s.labels[EndpointsPlanner.serviceNameLabel] { await self.queue.add("\(s.namespace)/\(svc)") }
+                for s in await self.slices.list()
+                where s.labels[EndpointsPlanner.managedByLabel] == EndpointsPlanner.managedBy {
+                    if let svc = s.labels[EndpointsPlanner.serviceNameLabel] {
+                        await self.queue.add("\(s.namespace)/\(svc)")
+                    }
                 }
                 await self.runWorkers(self.workers)
             }
@@ -70,7 +81,9 @@ public actor EndpointsController: Controller {
     private var selectorIndex = SelectorIndex()
 
     private func index(_ key: String, _ svc: JSON?) {
-        let selector = svc.flatMap { ServiceRules.type($0) == "ExternalName" ? nil : $0[path: ["spec", "selector"]]?.stringMap }
+        let selector = svc.flatMap {
+            ServiceRules.type($0) == "ExternalName" ? nil : $0[path: ["spec", "selector"]]?.stringMap
+        }
         selectorIndex.set(key, namespace: svc?.namespace ?? "", selector: selector)
     }
 
@@ -101,7 +114,8 @@ public actor EndpointsController: Controller {
     private func watchOwned(_ informer: Informer<JSON>, slices: Bool) async {
         for await c in await informer.changes() {
             guard let obj = c.new ?? c.old,
-                  let name = slices ? obj.labels[EndpointsPlanner.serviceNameLabel] : obj.name else { continue }
+                let name = slices ? obj.labels[EndpointsPlanner.serviceNameLabel] : obj.name
+            else { continue }
             let svcKey = "\(obj.namespace)/\(name)"
             let written = slices ? writtenSlices[svcKey]?[c.key] : writtenEndpoints[svcKey]
             if let written, c.new == nil || Self.rv(written) <= Self.rv(c.new) {
@@ -124,16 +138,23 @@ public actor EndpointsController: Controller {
     private func currentSlices(namespace: String, service: String) async -> [JSON] {
         let svcKey = "\(namespace)/\(service)"
         var result: [String: JSON] = [:]
-        for s in await slices.select(namespace: namespace, matchLabels: [
-            EndpointsPlanner.serviceNameLabel: service, EndpointsPlanner.managedByLabel: EndpointsPlanner.managedBy,
-        ]) {
+        for s in await slices.select(
+            namespace: namespace,
+            matchLabels: [
+                EndpointsPlanner.serviceNameLabel: service, EndpointsPlanner.managedByLabel: EndpointsPlanner.managedBy,
+            ]
+        ) {
             result[Informer.key(s)] = s
         }
         for (k, w) in writtenSlices[svcKey] ?? [:] {
             if Self.rv(w) > Self.rv(result[k]) { result[k] = w } else { writtenSlices[svcKey]?[k] = nil }
         }
         for (k, rv) in deletedSlices[svcKey] ?? [:] {
-            if let s = result[k], Self.rv(s) <= Int(rv) ?? 0 { result[k] = nil } else if result[k] == nil { deletedSlices[svcKey]?[k] = nil }
+            if let s = result[k], Self.rv(s) <= Int(rv) ?? 0 {
+                result[k] = nil
+            } else if result[k] == nil {
+                deletedSlices[svcKey]?[k] = nil
+            }
         }
         if writtenSlices[svcKey]?.isEmpty == true { writtenSlices[svcKey] = nil }
         if deletedSlices[svcKey]?.isEmpty == true { deletedSlices[svcKey] = nil }
@@ -151,14 +172,21 @@ public actor EndpointsController: Controller {
             // No service, or one without a selector: nothing of ours may remain.
             for s in existing { try await deleteSlice(s, service: key) }
             if svc == nil, deletedServices.remove(key) != nil, await endpoints.get(key) != nil {
-                try await ignoreNotFound { try await self.client.delete(Resources.endpoints, namespace: ns, name: name) }
+                try await ignoreNotFound {
+                    try await self.client.delete(Resources.endpoints, namespace: ns, name: name)
+                }
                 writtenEndpoints[key] = nil
                 writes += 1
             }
             return
         }
         let podList = await pods.select(namespace: ns, matchLabels: selector)
-        let plan = EndpointsPlanner.planSlices(service: svc, pods: podList, existing: existing, maxEndpointsPerSlice: maxEndpointsPerSlice)
+        let plan = EndpointsPlanner.planSlices(
+            service: svc,
+            pods: podList,
+            existing: existing,
+            maxEndpointsPerSlice: maxEndpointsPerSlice
+        )
         // The Endpoints write goes out alongside the slice writes: neither waits for the other.
         let endpointsWrite = await endpointsWrite(svc, pods: podList)
         async let endpointsWritten = Self.perform(endpointsWrite)
@@ -182,7 +210,9 @@ public actor EndpointsController: Controller {
     }
 
     private func deleteSlice(_ s: JSON, service: String) async throws {
-        try await ignoreNotFound { try await self.client.delete(Resources.endpointslices, namespace: s.namespace, name: s.name) }
+        try await ignoreNotFound {
+            try await self.client.delete(Resources.endpointslices, namespace: s.namespace, name: s.name)
+        }
         writtenSlices[service]?[Informer.key(s)] = nil
         deletedSlices[service, default: [:]][Informer.key(s)] = s.resourceVersion
         writes += 1
@@ -207,8 +237,13 @@ public actor EndpointsController: Controller {
         next["subsets"] = desired["subsets"]
         next[path: ["metadata", "labels"]] = desired[path: ["metadata", "labels"]]
         var annotations = existing.annotations
-        annotations["endpoints.kubernetes.io/over-capacity"] = desired.annotations["endpoints.kubernetes.io/over-capacity"]
-        if annotations.isEmpty { next[path: ["metadata", "annotations"]] = nil } else { next[path: ["metadata", "annotations"]] = JSON(annotations) }
+        annotations["endpoints.kubernetes.io/over-capacity"] =
+            desired.annotations["endpoints.kubernetes.io/over-capacity"]
+        if annotations.isEmpty {
+            next[path: ["metadata", "annotations"]] = nil
+        } else {
+            next[path: ["metadata", "annotations"]] = JSON(annotations)
+        }
         existing[path: ["metadata", "managedFields"]] = nil
         if next == existing { return nil }
         let update = next

@@ -40,7 +40,8 @@ public enum EndpointsPlanner {
             if let n = Int64(name) { return n }
             let proto = servicePort["protocol"]?.string ?? "TCP"
             for c in pod[path: ["spec", "containers"]]?.array ?? [] {
-                for p in c["ports"]?.array ?? [] where p["name"]?.string == name && (p["protocol"]?.string ?? "TCP") == proto {
+                for p in c["ports"]?.array ?? []
+                where p["name"]?.string == name && (p["protocol"]?.string ?? "TCP") == proto {
                     return p["containerPort"]?.int
                 }
             }
@@ -54,7 +55,10 @@ public enum EndpointsPlanner {
         var out: [JSON] = []
         for sp in service[path: ["spec", "ports"]]?.array ?? [] {
             guard let port = resolvePort(sp, pod: pod) else { continue }
-            var p: JSON = ["name": .string(sp["name"]?.string ?? ""), "port": .int(port), "protocol": .string(sp["protocol"]?.string ?? "TCP")]
+            var p: JSON = [
+                "name": .string(sp["name"]?.string ?? ""), "port": .int(port),
+                "protocol": .string(sp["protocol"]?.string ?? "TCP"),
+            ]
             if let ap = sp["appProtocol"] { p["appProtocol"] = ap }
             out.append(p)
         }
@@ -67,7 +71,8 @@ public enum EndpointsPlanner {
 
     static func hostname(_ pod: JSON, _ service: JSON) -> String? {
         guard let h = pod[path: ["spec", "hostname"]]?.string, !h.isEmpty,
-              pod[path: ["spec", "subdomain"]]?.string == service.name else { return nil }
+            pod[path: ["spec", "subdomain"]]?.string == service.name
+        else { return nil }
         return h
     }
 
@@ -80,8 +85,10 @@ public enum EndpointsPlanner {
         let terminating = pod.deletionTimestamp != nil
         let serving = publishNotReady || podReady
         let ready = publishNotReady || (podReady && !terminating)
-        var ep: JSON = ["addresses": [.string(pod[path: ["status", "podIP"]]?.string ?? "")],
-                        "conditions": ["ready": .bool(ready), "serving": .bool(serving), "terminating": .bool(terminating)]]
+        var ep: JSON = [
+            "addresses": [.string(pod[path: ["status", "podIP"]]?.string ?? "")],
+            "conditions": ["ready": .bool(ready), "serving": .bool(serving), "terminating": .bool(terminating)],
+        ]
         if let h = hostname(pod, service) { ep["hostname"] = .string(h) }
         if let node = pod[path: ["spec", "nodeName"]]?.string, !node.isEmpty { ep["nodeName"] = .string(node) }
         ep["targetRef"] = targetRef(pod)
@@ -98,7 +105,14 @@ public enum EndpointsPlanner {
             if groups[ports] == nil { order.append(ports) }
             groups[ports, default: []].append(endpoint(pod, service))
         }
-        return order.map { ($0, groups[$0]!.sorted { ($0["targetRef"]?["name"]?.string ?? "") < ($1["targetRef"]?["name"]?.string ?? "") }) }
+        return order.map {
+            (
+                $0,
+                groups[$0]!.sorted {
+                    ($0["targetRef"]?["name"]?.string ?? "") < ($1["targetRef"]?["name"]?.string ?? "")
+                }
+            )
+        }
     }
 
     public struct SlicePlan: Sendable, Equatable {
@@ -111,7 +125,8 @@ public enum EndpointsPlanner {
     /// Labels every managed slice carries.
     public static func sliceLabels(_ service: JSON) -> JSON {
         var labels = JSONObject()
-        for (k, v) in service.labels.sorted(by: { $0.key < $1.key }) where k != serviceNameLabel && k != managedByLabel {
+        for (k, v) in service.labels.sorted(by: { $0.key < $1.key }) where k != serviceNameLabel && k != managedByLabel
+        {
             labels[k] = .string(v)
         }
         labels[serviceNameLabel] = .string(service.name)
@@ -121,8 +136,10 @@ public enum EndpointsPlanner {
     }
 
     static func ownerReference(_ service: JSON) -> JSON {
-        ["apiVersion": "v1", "kind": "Service", "name": .string(service.name), "uid": .string(service.uid),
-         "controller": true, "blockOwnerDeletion": true]
+        [
+            "apiVersion": "v1", "kind": "Service", "name": .string(service.name), "uid": .string(service.uid),
+            "controller": true, "blockOwnerDeletion": true,
+        ]
     }
 
     static func endpointKey(_ ep: JSON) -> String {
@@ -131,7 +148,12 @@ public enum EndpointsPlanner {
 
     /// The writes that turn `existing` slices into the desired ones, keeping each endpoint in
     /// the slice it is already in, so one pod change costs one slice write.
-    public static func planSlices(service: JSON, pods: [JSON], existing: [JSON], maxEndpointsPerSlice: Int = 100) -> SlicePlan {
+    public static func planSlices(
+        service: JSON,
+        pods: [JSON],
+        existing: [JSON],
+        maxEndpointsPerSlice: Int = 100
+    ) -> SlicePlan {
         var plan = SlicePlan()
         let labels = sliceLabels(service)
         let owner = ownerReference(service)
@@ -186,8 +208,10 @@ public enum EndpointsPlanner {
             func newSlice(_ chunk: [JSON]) -> JSON {
                 [
                     "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-                    "metadata": ["generateName": .string("\(service.name)-"), "namespace": .string(service.namespace),
-                                 "labels": labels, "ownerReferences": [owner]],
+                    "metadata": [
+                        "generateName": .string("\(service.name)-"), "namespace": .string(service.namespace),
+                        "labels": labels, "ownerReferences": [owner],
+                    ],
                     "addressType": "IPv4",
                     "endpoints": .array(chunk),
                     "ports": .array(ports),
@@ -229,7 +253,11 @@ public enum EndpointsPlanner {
                 order.append(ports)
                 subsets[ports] = ([], [])
             }
-            if publishNotReady || isPodReady(pod) { subsets[ports]!.ready.append(addr) } else { subsets[ports]!.notReady.append(addr) }
+            if publishNotReady || isPodReady(pod) {
+                subsets[ports]!.ready.append(addr)
+            } else {
+                subsets[ports]!.notReady.append(addr)
+            }
         }
         var total = 0
         var truncated = false
@@ -240,10 +268,16 @@ public enum EndpointsPlanner {
             ready.sort(by: byIP)
             notReady.sort(by: byIP)
             let roomReady = max(0, maxAddresses - total)
-            if ready.count > roomReady { ready = Array(ready.prefix(roomReady)); truncated = true }
+            if ready.count > roomReady {
+                ready = Array(ready.prefix(roomReady))
+                truncated = true
+            }
             total += ready.count
             let roomNotReady = max(0, maxAddresses - total)
-            if notReady.count > roomNotReady { notReady = Array(notReady.prefix(roomNotReady)); truncated = true }
+            if notReady.count > roomNotReady {
+                notReady = Array(notReady.prefix(roomNotReady))
+                truncated = true
+            }
             total += notReady.count
             var subset = JSONObject()
             if !ready.isEmpty { subset["addresses"] = .array(ready) }
@@ -282,17 +316,23 @@ public enum MirroringPlanner {
     /// `--mirroring-max-endpoints-per-subset` default), not the 100 of selector slices.
     public static func desiredSlices(_ endpoints: JSON, maxEndpointsPerSlice: Int = 1000) -> [JSON] {
         var labels = JSONObject()
-        for (k, v) in endpoints.labels.sorted(by: { $0.key < $1.key }) where k != skipMirrorLabel { labels[k] = .string(v) }
+        for (k, v) in endpoints.labels.sorted(by: { $0.key < $1.key }) where k != skipMirrorLabel {
+            labels[k] = .string(v)
+        }
         labels[EndpointsPlanner.serviceNameLabel] = .string(endpoints.name)
         labels[EndpointsPlanner.managedByLabel] = .string(managedBy)
-        let owner: JSON = ["apiVersion": "v1", "kind": "Endpoints", "name": .string(endpoints.name), "uid": .string(endpoints.uid),
-                           "controller": true, "blockOwnerDeletion": true]
+        let owner: JSON = [
+            "apiVersion": "v1", "kind": "Endpoints", "name": .string(endpoints.name), "uid": .string(endpoints.uid),
+            "controller": true, "blockOwnerDeletion": true,
+        ]
         var out: [JSON] = []
         var total = 0
         for subset in endpoints["subsets"]?.array ?? [] {
             let ports: [JSON] = (subset["ports"]?.array ?? []).map { p in
-                var port: JSON = ["name": .string(p["name"]?.string ?? ""), "port": p["port"] ?? .null,
-                                  "protocol": .string(p["protocol"]?.string ?? "TCP")]
+                var port: JSON = [
+                    "name": .string(p["name"]?.string ?? ""), "port": p["port"] ?? .null,
+                    "protocol": .string(p["protocol"]?.string ?? "TCP"),
+                ]
                 if let ap = p["appProtocol"] { port["appProtocol"] = ap }
                 return port
             }
@@ -313,8 +353,10 @@ public enum MirroringPlanner {
                 let chunk = Array(eps[i..<min(i + maxEndpointsPerSlice, eps.count)])
                 out.append([
                     "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-                    "metadata": ["generateName": .string("\(endpoints.name)-"), "namespace": .string(endpoints.namespace),
-                                 "labels": .object(labels), "ownerReferences": [owner]],
+                    "metadata": [
+                        "generateName": .string("\(endpoints.name)-"), "namespace": .string(endpoints.namespace),
+                        "labels": .object(labels), "ownerReferences": [owner],
+                    ],
                     "addressType": "IPv4", "endpoints": .array(chunk), "ports": .array(ports),
                 ])
                 i += maxEndpointsPerSlice
@@ -325,8 +367,11 @@ public enum MirroringPlanner {
 
     /// The comparable content of a slice: what mirroring sets.
     static func content(_ s: JSON) -> JSON {
-        ["labels": s[path: ["metadata", "labels"]] ?? .null, "owners": s[path: ["metadata", "ownerReferences"]] ?? .null,
-         "endpoints": s["endpoints"] ?? [], "ports": s["ports"] ?? []]
+        [
+            "labels": s[path: ["metadata", "labels"]] ?? .null,
+            "owners": s[path: ["metadata", "ownerReferences"]] ?? .null,
+            "endpoints": s["endpoints"] ?? [], "ports": s["ports"] ?? [],
+        ]
     }
 
     /// Writes that turn the existing mirrored slices into the desired ones, reusing slices in order.

@@ -1,7 +1,7 @@
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import Logging
 
 /// Deletes objects whose owners are gone, and carries out Foreground and Orphan deletion,
@@ -13,7 +13,8 @@ public actor GarbageCollector: Controller {
     public nonisolated let queue = WorkQueue(name: "garbage_collector_attempt_to_delete")
 
     static let resourceByKind: [String: Resource] = Dictionary(
-        uniqueKeysWithValues: Resources.all.map { ("\($0.apiVersion)/\($0.kind)", $0) })
+        uniqueKeysWithValues: Resources.all.map { ("\($0.apiVersion)/\($0.kind)", $0) }
+    )
 
     public init(client: KubeClient, informers: [Informer<JSON>], logger: Logger) {
         self.client = client
@@ -37,7 +38,9 @@ public actor GarbageCollector: Controller {
         for uid in uids { dependentsByOwner[uid, default: []].insert(workKey) }
     }
 
-    func informer(for r: Resource) -> Informer<JSON>? { informers.first { $0.resource.plural == r.plural && $0.resource.group == r.group } }
+    func informer(for r: Resource) -> Informer<JSON>? {
+        informers.first { $0.resource.plural == r.plural && $0.resource.group == r.group }
+    }
 
     static func workKey(_ r: Resource, _ obj: JSON) -> String { "\(r.apiVersion)/\(r.kind)|\(Informer.key(obj))" }
 
@@ -53,8 +56,10 @@ public actor GarbageCollector: Controller {
                         if c.new == nil { await self.enqueueDependents(of: obj) }
                         // A dependent that changed: its owners may be waiting for it (Foreground).
                         for ref in obj.ownerReferences {
-                            if let kind = ref["kind"]?.string, let v = ref["apiVersion"]?.string, let name = ref["name"]?.string,
-                               let r = Self.resourceByKind["\(v)/\(kind)"] {
+                            if let kind = ref["kind"]?.string, let v = ref["apiVersion"]?.string,
+                                let name = ref["name"]?.string,
+                                let r = Self.resourceByKind["\(v)/\(kind)"]
+                            {
                                 await self.queue.add("\(v)/\(kind)|\(r.namespaced ? "\(obj.namespace)/\(name)" : name)")
                             }
                         }
@@ -83,8 +88,10 @@ public actor GarbageCollector: Controller {
         var out: [(Resource, JSON)] = []
         for key in dependentsByOwner[owner.uid] ?? [] {
             let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let r = Self.resourceByKind[parts[0]], let inf = informer(for: r), let obj = await inf.get(parts[1]),
-                  obj.ownerReferences.contains(where: { $0["uid"]?.string == owner.uid }) else { continue }
+            guard parts.count == 2, let r = Self.resourceByKind[parts[0]], let inf = informer(for: r),
+                let obj = await inf.get(parts[1]),
+                obj.ownerReferences.contains(where: { $0["uid"]?.string == owner.uid })
+            else { continue }
             out.append((r, obj))
         }
         return out
@@ -92,10 +99,13 @@ public actor GarbageCollector: Controller {
 
     /// Whether an owner still exists, asked of the API server (informers may lag).
     func ownerExists(_ ref: JSON, namespace: String) async throws -> Bool {
-        guard let kind = ref["kind"]?.string, let apiVersion = ref["apiVersion"]?.string, let name = ref["name"]?.string,
-              let r = Self.resourceByKind["\(apiVersion)/\(kind)"] else { return true }  // unknown kinds are left alone
+        guard let kind = ref["kind"]?.string, let apiVersion = ref["apiVersion"]?.string,
+            let name = ref["name"]?.string,
+            let r = Self.resourceByKind["\(apiVersion)/\(kind)"]
+        else { return true }  // unknown kinds are left alone
         if let inf = informer(for: r), let cached = await inf.get(r.namespaced ? "\(namespace)/\(name)" : name),
-           cached.uid == ref["uid"]?.string {
+            cached.uid == ref["uid"]?.string
+        {
             return true
         }
         let live = try await client.getIfExists(r, namespace: r.namespaced ? namespace : nil, name: name)
@@ -105,23 +115,33 @@ public actor GarbageCollector: Controller {
     public func reconcile(_ key: String) async throws {
         let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
         guard parts.count == 2, let r = Self.resourceByKind[parts[0]], let inf = informer(for: r),
-              let obj = await inf.get(parts[1]) else { return }
+            let obj = await inf.get(parts[1])
+        else { return }
         let ns = r.namespaced ? obj.namespace : nil
 
         if obj.deletionTimestamp != nil {
             if obj.finalizers.contains("orphan") {
                 for (dr, d) in await dependents(of: obj) {
                     let refs = d.ownerReferences.filter { $0["uid"]?.string != obj.uid }
-                    _ = try await client.patch(dr, namespace: dr.namespaced ? d.namespace : nil, name: d.name,
-                                               ["metadata": ["ownerReferences": refs.isEmpty ? JSON.null : .array(refs)]])
+                    _ = try await client.patch(
+                        dr,
+                        namespace: dr.namespaced ? d.namespace : nil,
+                        name: d.name,
+                        ["metadata": ["ownerReferences": refs.isEmpty ? JSON.null : .array(refs)]]
+                    )
                 }
                 try await removeFinalizer("orphan", from: obj, r, ns)
             } else if obj.finalizers.contains("foregroundDeletion") {
                 let deps = await dependents(of: obj)
                 for (dr, d) in deps where d.deletionTimestamp == nil {
                     do {
-                        try await client.delete(dr, namespace: dr.namespaced ? d.namespace : nil, name: d.name,
-                                                propagationPolicy: "Foreground", preconditionUID: d.uid)
+                        try await client.delete(
+                            dr,
+                            namespace: dr.namespaced ? d.namespace : nil,
+                            name: d.name,
+                            propagationPolicy: "Foreground",
+                            preconditionUID: d.uid
+                        )
                     } catch let e as APIError where e.code == 404 || e.code == 409 {}
                 }
                 if deps.isEmpty { try await removeFinalizer("foregroundDeletion", from: obj, r, ns) }
@@ -133,13 +153,27 @@ public actor GarbageCollector: Controller {
         for ref in owners where try await ownerExists(ref, namespace: obj.namespace) { return }
         logger.debug("deleting \(r.plural) \(Informer.key(obj)): its owners are gone")
         do {
-            try await client.delete(r, namespace: ns, name: obj.name, propagationPolicy: "Background", preconditionUID: obj.uid)
+            try await client.delete(
+                r,
+                namespace: ns,
+                name: obj.name,
+                propagationPolicy: "Background",
+                preconditionUID: obj.uid
+            )
         } catch let e as APIError where e.code == 404 || e.code == 409 {}
     }
 
     func removeFinalizer(_ f: String, from obj: JSON, _ r: Resource, _ ns: String?) async throws {
         let rest = obj.finalizers.filter { $0 != f }
-        _ = try await client.patch(r, namespace: ns, name: obj.name,
-                                   ["metadata": ["finalizers": rest.isEmpty ? .null : JSON(rest), "resourceVersion": .string(obj.resourceVersion)]])
+        _ = try await client.patch(
+            r,
+            namespace: ns,
+            name: obj.name,
+            [
+                "metadata": [
+                    "finalizers": rest.isEmpty ? .null : JSON(rest), "resourceVersion": .string(obj.resourceVersion),
+                ]
+            ]
+        )
     }
 }

@@ -1,7 +1,7 @@
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import Logging
 import Synchronization
 
@@ -101,27 +101,46 @@ public actor LeaderElector {
     func tryAcquireOrRenew() async -> Bool {
         let now = Timestamp.now
         do {
-            guard var lease = try await client.getIfExists(Resources.leases, namespace: config.namespace, name: config.name) else {
-                _ = try await client.create(Resources.leases, namespace: config.namespace, [
-                    "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                    "metadata": ["name": .string(config.name), "namespace": .string(config.namespace)],
-                    "spec": ["holderIdentity": .string(config.identity), "leaseDurationSeconds": JSON(Int(Self.seconds(config.leaseDuration))),
-                             "acquireTime": .string(now.rfc3339Micro), "renewTime": .string(now.rfc3339Micro), "leaseTransitions": 0],
-                ])
+            guard
+                var lease = try await client.getIfExists(
+                    Resources.leases,
+                    namespace: config.namespace,
+                    name: config.name
+                )
+            else {
+                _ = try await client.create(
+                    Resources.leases,
+                    namespace: config.namespace,
+                    [
+                        "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                        "metadata": ["name": .string(config.name), "namespace": .string(config.namespace)],
+                        "spec": [
+                            "holderIdentity": .string(config.identity),
+                            "leaseDurationSeconds": JSON(Int(Self.seconds(config.leaseDuration))),
+                            "acquireTime": .string(now.rfc3339Micro), "renewTime": .string(now.rfc3339Micro),
+                            "leaseTransitions": 0,
+                        ],
+                    ]
+                )
                 return true
             }
             let holder = lease[path: ["spec", "holderIdentity"]]?.string ?? ""
             if holder != config.identity {
                 let duration = lease[path: ["spec", "leaseDurationSeconds"]]?.int ?? Self.seconds(config.leaseDuration)
-                let renewed = (lease[path: ["spec", "renewTime"]]?.string).flatMap(Timestamp.init(rfc3339:)) ?? Timestamp(micros: 0)
+                let renewed =
+                    (lease[path: ["spec", "renewTime"]]?.string).flatMap(Timestamp.init(rfc3339:))
+                    ?? Timestamp(micros: 0)
                 guard holder.isEmpty || renewed.adding(seconds: duration) < now else { return false }
                 lease[path: ["spec", "acquireTime"]] = .string(now.rfc3339Micro)
-                lease[path: ["spec", "leaseTransitions"]] = JSON(Int((lease[path: ["spec", "leaseTransitions"]]?.int ?? 0) + 1))
+                lease[path: ["spec", "leaseTransitions"]] = JSON(
+                    Int((lease[path: ["spec", "leaseTransitions"]]?.int ?? 0) + 1)
+                )
             }
             lease[path: ["spec", "holderIdentity"]] = .string(config.identity)
             lease[path: ["spec", "leaseDurationSeconds"]] = JSON(Int(Self.seconds(config.leaseDuration)))
             lease[path: ["spec", "renewTime"]] = .string(now.rfc3339Micro)
-            _ = try await client.update(Resources.leases, namespace: config.namespace, lease)  // 409 if someone else wrote first
+            // 409 if someone else wrote first.
+            _ = try await client.update(Resources.leases, namespace: config.namespace, lease)
             return true
         } catch {
             logger.debug("lease \(config.namespace)/\(config.name): \(error)")
@@ -131,8 +150,10 @@ public actor LeaderElector {
 
     /// Gives the Lease up (an empty holder), if this candidate holds it.
     func release() async {
-        guard var lease = try? await client.getIfExists(Resources.leases, namespace: config.namespace, name: config.name),
-              lease[path: ["spec", "holderIdentity"]]?.string == config.identity else { return }
+        guard
+            var lease = try? await client.getIfExists(Resources.leases, namespace: config.namespace, name: config.name),
+            lease[path: ["spec", "holderIdentity"]]?.string == config.identity
+        else { return }
         lease[path: ["spec", "holderIdentity"]] = ""
         lease[path: ["spec", "leaseDurationSeconds"]] = 1
         _ = try? await client.update(Resources.leases, namespace: config.namespace, lease)
@@ -166,7 +187,10 @@ private final class FirstOutcome: Sendable {
         let (waiting, request) = state.withLock { s -> (CheckedContinuation<Bool, Never>?, Task<Void, Never>?) in
             guard s.result == nil else { return (nil, nil) }
             s.result = value
-            defer { s.continuation = nil; s.request = nil }
+            defer {
+                s.continuation = nil
+                s.request = nil
+            }
             return (s.continuation, s.request)
         }
         // The request's own answer arrives from inside its task: cancelling it then is harmless.

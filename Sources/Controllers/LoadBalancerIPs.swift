@@ -1,8 +1,8 @@
 import Foundation
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import Logging
 
 /// Which external IP each LoadBalancer Service should have, decided from the Services
@@ -22,7 +22,10 @@ public enum LoadBalancerIPPlanner {
         case failed(String)
     }
 
-    struct PortKey: Hashable { var proto: String; var port: Int }
+    struct PortKey: Hashable {
+        var proto: String
+        var port: Int
+    }
 
     struct Holder {
         var key: String
@@ -31,15 +34,26 @@ public enum LoadBalancerIPPlanner {
     }
 
     /// The address a Service asks for, if any (nil), or an error for a malformed request.
-    enum Request: Equatable { case any, address(IPv4Address), malformed(String) }
+    enum Request: Equatable {
+        case any
+        case address(IPv4Address)
+        case malformed(String)
+    }
 
     static func requested(_ svc: JSON) -> Request {
         var texts: [String] = []
-        for a in requestAnnotations { if let v = svc.annotations[a] { texts = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ; break } }
+        for a in requestAnnotations {
+            if let v = svc.annotations[a] {
+                texts = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                break
+            }
+        }
         if texts.isEmpty, let ip = svc[path: ["spec", "loadBalancerIP"]]?.string, !ip.isEmpty { texts = [ip] }
         let v4 = texts.filter { !$0.contains(":") }
         guard let text = v4.first else { return .any }
-        guard let ip = IPv4Address(text) else { return .malformed("requested address \"\(text)\" is not an IPv4 address") }
+        guard let ip = IPv4Address(text) else {
+            return .malformed("requested address \"\(text)\" is not an IPv4 address")
+        }
         return .address(ip)
     }
 
@@ -49,20 +63,25 @@ public enum LoadBalancerIPPlanner {
     }
 
     static func ports(_ svc: JSON) -> Set<PortKey> {
-        Set((svc[path: ["spec", "ports"]]?.array ?? []).compactMap { p in
-            p["port"]?.intValue.map { PortKey(proto: p["protocol"]?.string ?? "TCP", port: $0) }
-        })
+        Set(
+            (svc[path: ["spec", "ports"]]?.array ?? []).compactMap { p in
+                p["port"]?.intValue.map { PortKey(proto: p["protocol"]?.string ?? "TCP", port: $0) }
+            }
+        )
     }
 
     /// The address the Service holds now (its status' first IPv4 ingress IP).
     public static func current(_ svc: JSON) -> IPv4Address? {
-        (svc[path: ["status", "loadBalancer", "ingress"]]?.array ?? []).lazy.compactMap { $0["ip"]?.string.flatMap(IPv4Address.init) }.first
+        (svc[path: ["status", "loadBalancer", "ingress"]]?.array ?? []).lazy.compactMap {
+            $0["ip"]?.string.flatMap(IPv4Address.init)
+        }.first
     }
 
     /// The outcome for every managed Service, keyed `namespace/name`.
     public static func plan(_ services: [JSON], pool: LoadBalancerPool) -> [String: Outcome] {
         let managed = services.filter { Service($0).isSwiftletLoadBalancer }.sorted {
-            let a = $0[path: ["metadata", "creationTimestamp"]]?.string ?? "", b = $1[path: ["metadata", "creationTimestamp"]]?.string ?? ""
+            let a = $0[path: ["metadata", "creationTimestamp"]]?.string ?? "",
+                b = $1[path: ["metadata", "creationTimestamp"]]?.string ?? ""
             return a != b ? a < b : Informer.key($0) < Informer.key($1)
         }
         var holders: [IPv4Address: [Holder]] = [:]
@@ -73,7 +92,9 @@ public enum LoadBalancerIPPlanner {
             for o in others {
                 guard let k = h.sharingKey, o.sharingKey == k else {
                     return "\(ip) is already used by Service \(o.key)"
-                        + (h.sharingKey == nil ? " (share it by giving both the annotation metallb.io/allow-shared-ip with one value)" : " with another sharing key")
+                        + (h.sharingKey == nil
+                            ? " (share it by giving both the annotation metallb.io/allow-shared-ip with one value)"
+                            : " with another sharing key")
                 }
                 if let clash = h.ports.intersection(o.ports).first {
                     return "\(ip) is shared with Service \(o.key), which already uses port \(clash.port)/\(clash.proto)"
@@ -116,7 +137,10 @@ public enum LoadBalancerIPPlanner {
                 if chosen == nil {
                     var a = pool.first
                     while true {
-                        if holders[a] == nil { chosen = a; break }
+                        if holders[a] == nil {
+                            chosen = a
+                            break
+                        }
                         if a == pool.last { break }
                         a = a.advanced(by: 1)
                     }
@@ -125,7 +149,9 @@ public enum LoadBalancerIPPlanner {
                     holders[ip, default: []].append(h)
                     out[h.key] = .assigned(ip)
                 } else {
-                    out[h.key] = .failed("no available IPs: every address of the pool \(pool) (\(pool.size)) is in use; delete a LoadBalancer Service or start the cluster with a larger --load-balancer-pool")
+                    out[h.key] = .failed(
+                        "no available IPs: every address of the pool \(pool) (\(pool.size)) is in use; delete a LoadBalancer Service or start the cluster with a larger --load-balancer-pool"
+                    )
                 }
             }
         }
@@ -159,7 +185,9 @@ public actor LoadBalancerIPController: Controller {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await c in await self.services.changes() {
-                    let relevant = [c.old, c.new].contains { $0.map { ServiceRules.type($0) == "LoadBalancer" } ?? false }
+                    let relevant = [c.old, c.new].contains {
+                        $0.map { ServiceRules.type($0) == "LoadBalancer" } ?? false
+                    }
                     if relevant { await self.queue.add("all") }
                 }
             }
@@ -190,8 +218,14 @@ public actor LoadBalancerIPController: Controller {
                 if LoadBalancerIPPlanner.current(svc) != ip {
                     let ingress: JSON = [["ip": .string(ip.description), "ipMode": "VIP"]]
                     do {
-                        _ = try await client.patch(Resources.services, namespace: svc.namespace, name: svc.name,
-                                                   ["status": ["loadBalancer": ["ingress": ingress]]], type: .merge, subresource: "status")
+                        _ = try await client.patch(
+                            Resources.services,
+                            namespace: svc.namespace,
+                            name: svc.name,
+                            ["status": ["loadBalancer": ["ingress": ingress]]],
+                            type: .merge,
+                            subresource: "status"
+                        )
                     } catch let e as APIError where e.code == 404 {
                         continue
                     } catch {
@@ -207,14 +241,24 @@ public actor LoadBalancerIPController: Controller {
             case .failed(let why):
                 if LoadBalancerIPPlanner.current(svc) != nil {
                     // An address it may no longer have (another Service's, or not the one it asks for).
-                    _ = try? await client.patch(Resources.services, namespace: svc.namespace, name: svc.name,
-                                                ["status": ["loadBalancer": ["ingress": .null]]], type: .merge, subresource: "status")
+                    _ = try? await client.patch(
+                        Resources.services,
+                        namespace: svc.namespace,
+                        name: svc.name,
+                        ["status": ["loadBalancer": ["ingress": .null]]],
+                        type: .merge,
+                        subresource: "status"
+                    )
                 }
                 if announced[key] != outcome {
                     announced[key] = outcome
                     logger.notice("Service \(key) gets no load balancer IP: \(why)")
-                    await events.record(subject, type: "Warning", reason: "AllocationFailed",
-                                        message: "Failed to allocate IP for \"\(key)\": \(why)")
+                    await events.record(
+                        subject,
+                        type: "Warning",
+                        reason: "AllocationFailed",
+                        message: "Failed to allocate IP for \"\(key)\": \(why)"
+                    )
                 }
             }
         }

@@ -1,7 +1,7 @@
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import Logging
 
 /// Mirrors the hand-written Endpoints of selector-less Services into EndpointSlices, so a
@@ -14,7 +14,13 @@ public actor MirroringController: Controller {
     public nonisolated let queue = WorkQueue(name: "endpointslice_mirroring")
     public nonisolated let logger: Logger
 
-    public init(client: KubeClient, services: Informer<JSON>, slices: Informer<JSON>, endpoints: Informer<JSON>, logger: Logger) {
+    public init(
+        client: KubeClient,
+        services: Informer<JSON>,
+        slices: Informer<JSON>,
+        endpoints: Informer<JSON>,
+        logger: Logger
+    ) {
         self.client = client
         self.services = services
         self.slices = slices
@@ -30,7 +36,9 @@ public actor MirroringController: Controller {
             group.addTask {
                 for await c in await self.slices.changes() {
                     // Its own slices, and the EndpointSlice controller's (whose arrival lets it hand over).
-                    guard let s = c.new ?? c.old, let svc = s.labels[EndpointsPlanner.serviceNameLabel] else { continue }
+                    guard let s = c.new ?? c.old, let svc = s.labels[EndpointsPlanner.serviceNameLabel] else {
+                        continue
+                    }
                     await self.queue.add("\(s.namespace)/\(svc)")
                 }
             }
@@ -50,23 +58,37 @@ public actor MirroringController: Controller {
         guard parts.count == 2 else { return }
         let ep = await endpoints.get(key)
         let svc = await services.get(key)
-        let existing = await slices.select(namespace: parts[0], matchLabels: [
-            EndpointsPlanner.serviceNameLabel: parts[1], EndpointsPlanner.managedByLabel: MirroringPlanner.managedBy,
-        ])
-        let desired = ep.flatMap { MirroringPlanner.shouldMirror($0, service: svc) ? MirroringPlanner.desiredSlices($0) : nil } ?? []
+        let existing = await slices.select(
+            namespace: parts[0],
+            matchLabels: [
+                EndpointsPlanner.serviceNameLabel: parts[1],
+                EndpointsPlanner.managedByLabel: MirroringPlanner.managedBy,
+            ]
+        )
+        let desired =
+            ep.flatMap { MirroringPlanner.shouldMirror($0, service: svc) ? MirroringPlanner.desiredSlices($0) : nil }
+            ?? []
         var plan = MirroringPlanner.plan(desired: desired, existing: existing)
         // A Service that gained a selector: keep the mirrored slices until the EndpointSlice
         // controller's are there, so its clients never see it without endpoints.
-        if desired.isEmpty, !plan.delete.isEmpty, let svc, !(svc[path: ["spec", "selector"]]?.stringMap ?? [:]).isEmpty {
-            let handedOver = !(await slices.select(namespace: parts[0], matchLabels: [
-                EndpointsPlanner.serviceNameLabel: parts[1], EndpointsPlanner.managedByLabel: EndpointsPlanner.managedBy,
-            ])).isEmpty
+        if desired.isEmpty, !plan.delete.isEmpty, let svc, !(svc[path: ["spec", "selector"]]?.stringMap ?? [:]).isEmpty
+        {
+            let handedOver =
+                !(await slices.select(
+                    namespace: parts[0],
+                    matchLabels: [
+                        EndpointsPlanner.serviceNameLabel: parts[1],
+                        EndpointsPlanner.managedByLabel: EndpointsPlanner.managedBy,
+                    ]
+                )).isEmpty
             if !handedOver { plan.delete = [] }
         }
         for s in plan.create { _ = try await client.create(Resources.endpointslices, namespace: parts[0], s) }
         for s in plan.update { _ = try await client.update(Resources.endpointslices, namespace: parts[0], s) }
         for n in plan.delete {
-            do { try await client.delete(Resources.endpointslices, namespace: parts[0], name: n) } catch let e as APIError where e.code == 404 {}
+            do { try await client.delete(Resources.endpointslices, namespace: parts[0], name: n) } catch let e
+                as APIError where e.code == 404
+            {}
         }
     }
 }

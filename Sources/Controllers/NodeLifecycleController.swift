@@ -1,8 +1,8 @@
 import Foundation
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import Logging
 
 /// Marks a node whose agent stopped posting status as NotReady (`Unknown`, as Kubernetes'
@@ -21,8 +21,14 @@ public actor NodeLifecycleController: Controller {
 
     public static let unreachableTaint = "node.kubernetes.io/unreachable"
 
-    public init(client: KubeClient, nodes: Informer<Node>, pods: Informer<JSON>, grace: Duration = .seconds(40),
-                period: Duration = .seconds(5), logger: Logger) {
+    public init(
+        client: KubeClient,
+        nodes: Informer<Node>,
+        pods: Informer<JSON>,
+        grace: Duration = .seconds(40),
+        period: Duration = .seconds(5),
+        logger: Logger
+    ) {
         self.client = client
         self.nodes = nodes
         self.pods = pods
@@ -45,7 +51,8 @@ public actor NodeLifecycleController: Controller {
     /// Whether a node's heartbeat is older than the grace period at `now`.
     public static func isStale(_ node: Node, now: Timestamp, grace: Duration) -> Bool {
         guard let ready = node.conditions["Ready"], ready.status != "Unknown",
-              let beat = ready.lastHeartbeatTime.flatMap(Timestamp.init(rfc3339:)) else { return false }
+            let beat = ready.lastHeartbeatTime.flatMap(Timestamp.init(rfc3339:))
+        else { return false }
         return now.micros - beat.micros > grace.components.seconds * 1_000_000
     }
 
@@ -61,8 +68,13 @@ public actor NodeLifecycleController: Controller {
             try await markUnknown(node, now: now)
         } else if node.isReady, tainted {
             let kept = node.taints.filter { $0.key != Self.unreachableTaint }
-            _ = try await client.patch(Resources.nodes, namespace: nil, name: node.name,
-                                       ["spec": ["taints": kept.isEmpty ? .null : .array(kept.map(\.json))]], type: .merge)
+            _ = try await client.patch(
+                Resources.nodes,
+                namespace: nil,
+                name: node.name,
+                ["spec": ["taints": kept.isEmpty ? .null : .array(kept.map(\.json))]],
+                type: .merge
+            )
         }
     }
 
@@ -76,19 +88,43 @@ public actor NodeLifecycleController: Controller {
             c.lastTransitionTime = now.rfc3339
             return c.json
         }
-        _ = try await client.patch(Resources.nodes, namespace: nil, name: node.name,
-                                   ["status": ["conditions": .array(conditions)]], type: .merge, subresource: "status")
+        _ = try await client.patch(
+            Resources.nodes,
+            namespace: nil,
+            name: node.name,
+            ["status": ["conditions": .array(conditions)]],
+            type: .merge,
+            subresource: "status"
+        )
         var taints = node.taints.filter { $0.key != Self.unreachableTaint }
         taints.append(Node.Taint(key: Self.unreachableTaint, effect: "NoSchedule", timeAdded: now.rfc3339))
         taints.append(Node.Taint(key: Self.unreachableTaint, effect: "NoExecute", timeAdded: now.rfc3339))
-        _ = try await client.patch(Resources.nodes, namespace: nil, name: node.name, ["spec": ["taints": .array(taints.map(\.json))]],
-                                   type: .merge)
+        _ = try await client.patch(
+            Resources.nodes,
+            namespace: nil,
+            name: node.name,
+            ["spec": ["taints": .array(taints.map(\.json))]],
+            type: .merge
+        )
         for pod in await pods.list().map(Pod.init) where pod.nodeName == node.name && pod.isReady {
-            let patch: JSON = ["status": ["conditions": [[
-                "type": "Ready", "status": "False", "lastTransitionTime": .string(now.rfc3339), "lastProbeTime": nil,
-            ]]]]
-            _ = try? await client.patch(Resources.pods, namespace: pod.namespace, name: pod.name, patch, type: .strategic,
-                                        subresource: "status")
+            let patch: JSON = [
+                "status": [
+                    "conditions": [
+                        [
+                            "type": "Ready", "status": "False", "lastTransitionTime": .string(now.rfc3339),
+                            "lastProbeTime": nil,
+                        ]
+                    ]
+                ]
+            ]
+            _ = try? await client.patch(
+                Resources.pods,
+                namespace: pod.namespace,
+                name: pod.name,
+                patch,
+                type: .strategic,
+                subresource: "status"
+            )
         }
     }
 }

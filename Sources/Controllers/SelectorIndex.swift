@@ -5,7 +5,9 @@ struct SelectorIndex: Sendable, Equatable {
     private(set) var selectors: [String: (namespace: String, selector: [String: String])] = [:]
     private(set) var byPair: [String: Set<String>] = [:]
 
-    static func pairKey(_ namespace: String, _ key: String, _ value: String) -> String { "\(namespace)\u{0}\(key)=\(value)" }
+    static func pairKey(_ namespace: String, _ key: String, _ value: String) -> String {
+        "\(namespace)\u{0}\(key)=\(value)"
+    }
 
     /// Files (or re-files) a Service; nil or an empty selector takes it out (it selects no pods).
     mutating func set(_ service: String, namespace: String, selector: [String: String]?) {
@@ -24,7 +26,9 @@ struct SelectorIndex: Sendable, Equatable {
         var out: Set<String> = []
         for (k, v) in labels {
             for service in byPair[Self.pairKey(namespace, k, v)] ?? [] {
-                if let s = selectors[service], s.selector.allSatisfy({ labels[$0.key] == $0.value }) { out.insert(service) }
+                if let s = selectors[service], s.selector.allSatisfy({ labels[$0.key] == $0.value }) {
+                    out.insert(service)
+                }
             }
         }
         return out
@@ -32,6 +36,8 @@ struct SelectorIndex: Sendable, Equatable {
 
     static func == (a: SelectorIndex, b: SelectorIndex) -> Bool {
         a.byPair == b.byPair && a.selectors.count == b.selectors.count
-            && a.selectors.allSatisfy { k, v in b.selectors[k].map { $0.namespace == v.namespace && $0.selector == v.selector } ?? false }
+            && a.selectors.allSatisfy { k, v in
+                b.selectors[k].map { $0.namespace == v.namespace && $0.selector == v.selector } ?? false
+            }
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import Logging
 
 /// Keeps each ReplicaSet's number of pods at `spec.replicas`.
@@ -60,7 +60,9 @@ public actor ReplicaSetController: Controller {
         // whole truth: make no new pods and delete none, but keep the status true of what
         // is there (terminating pods do not count), as Kubernetes' controller does.
         let settled = expectations[rs.uid].map { $0.creates == 0 && $0.deletes.isEmpty } ?? true
-        let owned = await pods.list(namespace: rs.namespace).filter { Workloads.controllerUID($0) == rs.uid && Workloads.isActive($0) }
+        let owned = await pods.list(namespace: rs.namespace).filter {
+            Workloads.controllerUID($0) == rs.uid && Workloads.isActive($0)
+        }
         let want = rs[path: ["spec", "replicas"]]?.intValue ?? 1
         var gone: Set<String> = []
         var failure: (any Error)?
@@ -73,11 +75,20 @@ public actor ReplicaSetController: Controller {
             var names: [String] = []
             for _ in 0..<n {
                 do {
-                    let pod = try await client.create(Resources.pods, namespace: rs.namespace, Workloads.podFromTemplate(rs))
+                    let pod = try await client.create(
+                        Resources.pods,
+                        namespace: rs.namespace,
+                        Workloads.podFromTemplate(rs)
+                    )
                     names.append(pod.name)
                 } catch {
                     expectations[rs.uid]?.creates -= 1
-                    await events.record(rs, type: "Warning", reason: "FailedCreate", message: "Error creating: \(error)")
+                    await events.record(
+                        rs,
+                        type: "Warning",
+                        reason: "FailedCreate",
+                        message: "Error creating: \(error)"
+                    )
                     throw error
                 }
             }
@@ -91,7 +102,9 @@ public actor ReplicaSetController: Controller {
             let results = await withTaskGroup(of: (String, (any Error)?).self) { group in
                 for p in victims {
                     group.addTask {
-                        do { try await client.delete(Resources.pods, namespace: p.namespace, name: p.name) } catch { return (p.name, error) }
+                        do { try await client.delete(Resources.pods, namespace: p.namespace, name: p.name) } catch {
+                            return (p.name, error)
+                        }
                         return (p.name, nil)
                     }
                 }
@@ -112,7 +125,13 @@ public actor ReplicaSetController: Controller {
         var current = rs["status"] ?? .emptyObject
         current["conditions"] = nil
         if current != status {
-            _ = try await client.patch(Resources.replicasets, namespace: rs.namespace, name: rs.name, ["status": status], subresource: "status")
+            _ = try await client.patch(
+                Resources.replicasets,
+                namespace: rs.namespace,
+                name: rs.name,
+                ["status": status],
+                subresource: "status"
+            )
         }
         for e in announce { await events.record(rs, reason: e.reason, message: e.message) }
         if let failure { throw failure }  // retried
@@ -160,9 +179,17 @@ public actor DeploymentController: Controller {
     func scale(_ d: JSON, _ rs: JSON, to n: Int) async throws {
         let current = rs[path: ["spec", "replicas"]]?.intValue ?? 0
         guard current != n else { return }
-        _ = try await client.patch(Resources.replicasets, namespace: rs.namespace, name: rs.name, ["spec": ["replicas": JSON(n)]])
-        await events.record(d, reason: "ScalingReplicaSet",
-                            message: "Scaled \(n > current ? "up" : "down") replica set \(rs.name) from \(current) to \(n)")
+        _ = try await client.patch(
+            Resources.replicasets,
+            namespace: rs.namespace,
+            name: rs.name,
+            ["spec": ["replicas": JSON(n)]]
+        )
+        await events.record(
+            d,
+            reason: "ScalingReplicaSet",
+            message: "Scaled \(n > current ? "up" : "down") replica set \(rs.name) from \(current) to \(n)"
+        )
     }
 
     public func reconcile(_ key: String) async throws {
@@ -181,11 +208,17 @@ public actor DeploymentController: Controller {
             labels[Workloads.templateHashLabel] = .string(hash)
             let rs: JSON = [
                 "apiVersion": "apps/v1", "kind": "ReplicaSet",
-                "metadata": ["name": .string("\(d.name)-\(hash)"), "namespace": .string(d.namespace), "labels": labels,
-                             "annotations": [.init(stringLiteral: Workloads.revisionAnnotation): .string(String((revisions.max() ?? 0) + 1))],
-                             "ownerReferences": [Workloads.ownerReference(d)]],
-                "spec": ["replicas": 0, "selector": selector, "template": template,
-                         "minReadySeconds": d[path: ["spec", "minReadySeconds"]] ?? 0],
+                "metadata": [
+                    "name": .string("\(d.name)-\(hash)"), "namespace": .string(d.namespace), "labels": labels,
+                    "annotations": [
+                        .init(stringLiteral: Workloads.revisionAnnotation): .string(String((revisions.max() ?? 0) + 1))
+                    ],
+                    "ownerReferences": [Workloads.ownerReference(d)],
+                ],
+                "spec": [
+                    "replicas": 0, "selector": selector, "template": template,
+                    "minReadySeconds": d[path: ["spec", "minReadySeconds"]] ?? 0,
+                ],
             ]
             do {
                 newRS = try await client.create(Resources.replicasets, namespace: d.namespace, rs)
@@ -198,12 +231,25 @@ public actor DeploymentController: Controller {
         // An old template again (`kubectl rollout undo`): its ReplicaSet becomes the newest revision.
         let newest = old.compactMap { $0.annotations[Workloads.revisionAnnotation].flatMap(Int.init) }.max() ?? 0
         if let current = newRS.annotations[Workloads.revisionAnnotation].flatMap(Int.init), current <= newest {
-            newRS = try await client.patch(Resources.replicasets, namespace: newRS.namespace, name: newRS.name,
-                                           ["metadata": ["annotations": [.init(stringLiteral: Workloads.revisionAnnotation): .string(String(newest + 1))]]])
+            newRS = try await client.patch(
+                Resources.replicasets,
+                namespace: newRS.namespace,
+                name: newRS.name,
+                [
+                    "metadata": [
+                        "annotations": [.init(stringLiteral: Workloads.revisionAnnotation): .string(String(newest + 1))]
+                    ]
+                ]
+            )
         }
         func count(_ rs: JSON) -> (Int, Int) {
-            (rs[path: ["spec", "replicas"]]?.intValue ?? 0, min(rs[path: ["status", "readyReplicas"]]?.intValue ?? 0,
-                                                             rs[path: ["spec", "replicas"]]?.intValue ?? 0))
+            (
+                rs[path: ["spec", "replicas"]]?.intValue ?? 0,
+                min(
+                    rs[path: ["status", "readyReplicas"]]?.intValue ?? 0,
+                    rs[path: ["spec", "replicas"]]?.intValue ?? 0
+                )
+            )
         }
         let strategy = d[path: ["spec", "strategy", "type"]]?.string ?? "RollingUpdate"
         if strategy == "Recreate" {
@@ -211,11 +257,26 @@ public actor DeploymentController: Controller {
             for rs in old { try await scale(d, rs, to: 0) }
             if oldPods == 0 { try await scale(d, newRS, to: replicas) }
         } else {
-            let surge = Workloads.scaledValue(d[path: ["spec", "strategy", "rollingUpdate", "maxSurge"]], replicas: replicas, roundUp: true, default: 1)
-            let unavailable = Workloads.scaledValue(d[path: ["spec", "strategy", "rollingUpdate", "maxUnavailable"]], replicas: replicas, roundUp: false, default: 0)
+            let surge = Workloads.scaledValue(
+                d[path: ["spec", "strategy", "rollingUpdate", "maxSurge"]],
+                replicas: replicas,
+                roundUp: true,
+                default: 1
+            )
+            let unavailable = Workloads.scaledValue(
+                d[path: ["spec", "strategy", "rollingUpdate", "maxUnavailable"]],
+                replicas: replicas,
+                roundUp: false,
+                default: 0
+            )
             let (nc, nr) = count(newRS)
-            let step = Workloads.rollingStep(replicas: replicas, maxSurge: surge, maxUnavailable: unavailable, newRS: (nc, nr),
-                                             old: old.map { ($0.name, count($0).0, count($0).1) })
+            let step = Workloads.rollingStep(
+                replicas: replicas,
+                maxSurge: surge,
+                maxUnavailable: unavailable,
+                newRS: (nc, nr),
+                old: old.map { ($0.name, count($0).0, count($0).1) }
+            )
             try await scale(d, newRS, to: old.isEmpty ? replicas : step.new)
             for rs in old { try await scale(d, rs, to: step.old[rs.name] ?? 0) }
         }
@@ -230,28 +291,52 @@ public actor DeploymentController: Controller {
         let updated = newRS[path: ["status", "replicas"]]?.intValue ?? 0
         let available = sum(["status", "availableReplicas"])
         let now = Timestamp.now.rfc3339
-        let minAvailable = replicas - Workloads.scaledValue(d[path: ["spec", "strategy", "rollingUpdate", "maxUnavailable"]], replicas: replicas, roundUp: false, default: 0)
+        let minAvailable =
+            replicas
+            - Workloads.scaledValue(
+                d[path: ["spec", "strategy", "rollingUpdate", "maxUnavailable"]],
+                replicas: replicas,
+                roundUp: false,
+                default: 0
+            )
         let isAvailable = available >= minAvailable
         var conditions: [JSON] = []
         let existing = d[path: ["status", "conditions"]]?.array ?? []
         func condition(_ type: String, _ status: Bool, _ reason: String, _ message: String) -> JSON {
             let prev = existing.first { $0["type"]?.string == type }
             let changed = prev?["status"]?.string != (status ? "True" : "False") || prev?["reason"]?.string != reason
-            return ["type": .string(type), "status": .string(status ? "True" : "False"),
-                    "lastUpdateTime": changed ? .string(now) : (prev?["lastUpdateTime"] ?? .string(now)),
-                    "lastTransitionTime": changed ? .string(now) : (prev?["lastTransitionTime"] ?? .string(now)),
-                    "reason": .string(reason), "message": .string(message)]
+            return [
+                "type": .string(type), "status": .string(status ? "True" : "False"),
+                "lastUpdateTime": changed ? .string(now) : (prev?["lastUpdateTime"] ?? .string(now)),
+                "lastTransitionTime": changed ? .string(now) : (prev?["lastTransitionTime"] ?? .string(now)),
+                "reason": .string(reason), "message": .string(message),
+            ]
         }
-        conditions.append(condition("Available", isAvailable, isAvailable ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
-                                    isAvailable ? "Deployment has minimum availability." : "Deployment does not have minimum availability."))
+        conditions.append(
+            condition(
+                "Available",
+                isAvailable,
+                isAvailable ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+                isAvailable ? "Deployment has minimum availability." : "Deployment does not have minimum availability."
+            )
+        )
         let complete = updated == replicas && total == replicas && available == replicas
         let previous = existing.first { $0["type"]?.string == "Progressing" }
-        let counts = { (s: JSON?) in ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"].map { s?[$0]?.intValue ?? 0 } }
-        let moved = counts(d["status"]) != [total, updated, ready, available] || previous == nil
+        let counts = { (s: JSON?) in
+            ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"].map { s?[$0]?.intValue ?? 0 }
+        }
+        let moved =
+            counts(d["status"]) != [total, updated, ready, available] || previous == nil
             || d[path: ["status", "observedGeneration"]] != (d[path: ["metadata", "generation"]] ?? 1)
         let deadline = d[path: ["spec", "progressDeadlineSeconds"]]?.intValue
-        let p = Workloads.progressing(complete: complete, moved: moved, previous: previous, deadlineSeconds: deadline,
-                                      now: .now, replicaSet: newRS.name)
+        let p = Workloads.progressing(
+            complete: complete,
+            moved: moved,
+            previous: previous,
+            deadlineSeconds: deadline,
+            now: .now,
+            replicaSet: newRS.name
+        )
         var progressingCondition = condition("Progressing", p.status, p.reason, p.message)
         progressingCondition["lastUpdateTime"] = .string(p.lastUpdate.rfc3339)
         conditions.append(progressingCondition)
@@ -260,30 +345,47 @@ public actor DeploymentController: Controller {
             let wait = Duration.seconds(deadline) - .microseconds(Timestamp.now.micros - p.lastUpdate.micros)
             await queue.add(Informer.key(d), after: max(wait, .zero) + .milliseconds(500))
         }
-        var status: JSON = ["observedGeneration": d[path: ["metadata", "generation"]] ?? 1, "replicas": JSON(total),
-                            "updatedReplicas": JSON(updated), "readyReplicas": JSON(ready), "availableReplicas": JSON(available),
-                            "conditions": .array(conditions)]
+        var status: JSON = [
+            "observedGeneration": d[path: ["metadata", "generation"]] ?? 1, "replicas": JSON(total),
+            "updatedReplicas": JSON(updated), "readyReplicas": JSON(ready), "availableReplicas": JSON(available),
+            "conditions": .array(conditions),
+        ]
         if total - available > 0 { status["unavailableReplicas"] = JSON(total - available) }
         var currentStatus = d["status"] ?? .emptyObject
         // Timestamps alone do not make a change.
         func stripTimes(_ s: JSON) -> JSON {
             var s = s
-            s["conditions"] = .array((s["conditions"]?.array ?? []).map { c in
-                var c = c
-                c["lastUpdateTime"] = nil
-                c["lastTransitionTime"] = nil
-                return c
-            })
+            s["conditions"] = .array(
+                (s["conditions"]?.array ?? []).map { c in
+                    var c = c
+                    c["lastUpdateTime"] = nil
+                    c["lastTransitionTime"] = nil
+                    return c
+                }
+            )
             return s
         }
         if stripTimes(currentStatus) != stripTimes(status) {
             currentStatus = status
-            _ = try await client.update(Resources.deployments, namespace: d.namespace,
-                                        { var x = d; x["status"] = currentStatus; return x }(), subresource: "status")
+            _ = try await client.update(
+                Resources.deployments,
+                namespace: d.namespace,
+                {
+                    var x = d
+                    x["status"] = currentStatus
+                    return x
+                }(),
+                subresource: "status"
+            )
         }
-        if let rev = newRS.annotations[Workloads.revisionAnnotation], d.annotations[Workloads.revisionAnnotation] != rev {
-            _ = try await client.patch(Resources.deployments, namespace: d.namespace, name: d.name,
-                                       ["metadata": ["annotations": [.init(stringLiteral: Workloads.revisionAnnotation): .string(rev)]]])
+        if let rev = newRS.annotations[Workloads.revisionAnnotation], d.annotations[Workloads.revisionAnnotation] != rev
+        {
+            _ = try await client.patch(
+                Resources.deployments,
+                namespace: d.namespace,
+                name: d.name,
+                ["metadata": ["annotations": [.init(stringLiteral: Workloads.revisionAnnotation): .string(rev)]]]
+            )
         }
     }
 }
@@ -312,7 +414,9 @@ public actor Scheduler: Controller {
 
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { for await c in await self.pods.changes() where c.new != nil { await self.queue.add(c.key) } }
+            group.addTask {
+                for await c in await self.pods.changes() where c.new != nil { await self.queue.add(c.key) }
+            }
             group.addTask {
                 for await _ in await self.nodes.changes() {
                     for p in await self.pods.list() where Self.needsNode(p) { await self.queue.add(Informer.key(p)) }
@@ -350,24 +454,50 @@ public actor Scheduler: Controller {
         let allNodes = await nodes.list()
         guard let node = Workloads.chooseNode(nodes: allNodes, podCounts: counts) else {
             if reported.insert(pod.uid).inserted {
-                let message = "0/\(allNodes.count) nodes are available: \(allNodes.isEmpty ? "no nodes registered" : "no node is Ready and schedulable")."
+                let message =
+                    "0/\(allNodes.count) nodes are available: \(allNodes.isEmpty ? "no nodes registered" : "no node is Ready and schedulable")."
                 await events.record(pod, type: "Warning", reason: "FailedScheduling", message: message)
-                _ = try? await client.patch(Resources.pods, namespace: pod.namespace, name: pod.name, ["status": ["conditions": [
-                    ["type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": .string(message),
-                     "lastTransitionTime": .string(Timestamp.now.rfc3339)]]]], type: .strategic, subresource: "status")
+                _ = try? await client.patch(
+                    Resources.pods,
+                    namespace: pod.namespace,
+                    name: pod.name,
+                    [
+                        "status": [
+                            "conditions": [
+                                [
+                                    "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                                    "message": .string(message),
+                                    "lastTransitionTime": .string(Timestamp.now.rfc3339),
+                                ]
+                            ]
+                        ]
+                    ],
+                    type: .strategic,
+                    subresource: "status"
+                )
             }
             return
         }
-        let binding: JSON = ["apiVersion": "v1", "kind": "Binding", "metadata": ["name": .string(pod.name), "namespace": .string(pod.namespace)],
-                             "target": ["apiVersion": "v1", "kind": "Node", "name": .string(node)]]
+        let binding: JSON = [
+            "apiVersion": "v1", "kind": "Binding",
+            "metadata": ["name": .string(pod.name), "namespace": .string(pod.namespace)],
+            "target": ["apiVersion": "v1", "kind": "Node", "name": .string(node)],
+        ]
         do {
-            _ = try await client.request(.POST, KubeClient.path(Resources.pods, namespace: pod.namespace, name: pod.name, subresource: "binding"),
-                                         body: binding)
+            _ = try await client.request(
+                .POST,
+                KubeClient.path(Resources.pods, namespace: pod.namespace, name: pod.name, subresource: "binding"),
+                body: binding
+            )
         } catch let e as APIError where e.code == 409 || e.code == 404 {
             return
         }
         reported.remove(pod.uid)
         assumed[pod.uid] = node
-        await events.record(pod, reason: "Scheduled", message: "Successfully assigned \(pod.namespace)/\(pod.name) to \(node)")
+        await events.record(
+            pod,
+            reason: "Scheduled",
+            message: "Successfully assigned \(pod.namespace)/\(pod.name) to \(node)"
+        )
     }
 }

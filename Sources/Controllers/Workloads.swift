@@ -18,15 +18,19 @@ public enum Workloads {
     }
 
     public static func ownerReference(_ owner: JSON) -> JSON {
-        ["apiVersion": .string(owner.apiVersion), "kind": .string(owner.kind), "name": .string(owner.name),
-         "uid": .string(owner.uid), "controller": true, "blockOwnerDeletion": true]
+        [
+            "apiVersion": .string(owner.apiVersion), "kind": .string(owner.kind), "name": .string(owner.name),
+            "uid": .string(owner.uid), "controller": true, "blockOwnerDeletion": true,
+        ]
     }
 
     /// A pod as a ReplicaSet makes it from its template.
     public static func podFromTemplate(_ rs: JSON) -> JSON {
         let template = rs[path: ["spec", "template"]] ?? .emptyObject
-        var meta: JSON = ["generateName": .string("\(rs.name)-"), "namespace": .string(rs.namespace),
-                          "ownerReferences": [ownerReference(rs)]]
+        var meta: JSON = [
+            "generateName": .string("\(rs.name)-"), "namespace": .string(rs.namespace),
+            "ownerReferences": [ownerReference(rs)],
+        ]
         if let labels = template[path: ["metadata", "labels"]] { meta["labels"] = labels }
         if let annotations = template[path: ["metadata", "annotations"]] { meta["annotations"] = annotations }
         return ["apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": template["spec"] ?? .emptyObject]
@@ -55,8 +59,10 @@ public enum Workloads {
         let labels = rs[path: ["spec", "template", "metadata", "labels"]]?.stringMap ?? [:]
         let fully = pods.filter { p in labels.allSatisfy { p.labels[$0.key] == $0.value } }.count
         let ready = pods.filter(EndpointsPlanner.isPodReady).count
-        var st: JSON = ["replicas": JSON(pods.count), "fullyLabeledReplicas": JSON(fully), "readyReplicas": JSON(ready),
-                        "availableReplicas": JSON(ready)]
+        var st: JSON = [
+            "replicas": JSON(pods.count), "fullyLabeledReplicas": JSON(fully), "readyReplicas": JSON(ready),
+            "availableReplicas": JSON(ready),
+        ]
         if let g = rs[path: ["metadata", "generation"]] { st["observedGeneration"] = g }
         return st
     }
@@ -82,7 +88,10 @@ public enum Workloads {
     static func canonical(_ v: JSON) -> String {
         switch v {
         case .object(let o):
-            return "{" + o.entries.filter { $0.value != .null }.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(canonical($0.value))" }.joined(separator: ",") + "}"
+            return "{"
+                + o.entries.filter { $0.value != .null }.sorted { $0.key < $1.key }.map {
+                    "\"\($0.key)\":\(canonical($0.value))"
+                }.joined(separator: ",") + "}"
         case .array(let a): return "[" + a.map(canonical).joined(separator: ",") + "]"
         default: return v.serializedString()
         }
@@ -102,8 +111,13 @@ public enum Workloads {
     }
 
     /// Target replicas for the new and old ReplicaSets of a Deployment, one rolling-update step.
-    public static func rollingStep(replicas: Int, maxSurge: Int, maxUnavailable: Int, newRS: (current: Int, ready: Int),
-                                   old: [(name: String, current: Int, ready: Int)]) -> (new: Int, old: [String: Int]) {
+    public static func rollingStep(
+        replicas: Int,
+        maxSurge: Int,
+        maxUnavailable: Int,
+        newRS: (current: Int, ready: Int),
+        old: [(name: String, current: Int, ready: Int)]
+    ) -> (new: Int, old: [String: Int]) {
         var surge = maxSurge, unavailable = maxUnavailable
         if surge == 0 && unavailable == 0 { unavailable = 1 }
         surge = max(0, surge)
@@ -132,17 +146,30 @@ public enum Workloads {
     /// The Deployment's `Progressing` condition, as Kubernetes computes it: True while the
     /// rollout moves (its `lastUpdateTime` is the last time it moved), False with
     /// `ProgressDeadlineExceeded` once it has not moved for `progressDeadlineSeconds`.
-    public static func progressing(complete: Bool, moved: Bool, previous: JSON?, deadlineSeconds: Int?, now: Timestamp,
-                                   replicaSet: String) -> (status: Bool, reason: String, message: String, lastUpdate: Timestamp) {
+    public static func progressing(
+        complete: Bool,
+        moved: Bool,
+        previous: JSON?,
+        deadlineSeconds: Int?,
+        now: Timestamp,
+        replicaSet: String
+    ) -> (status: Bool, reason: String, message: String, lastUpdate: Timestamp) {
         if complete {
             return (true, "NewReplicaSetAvailable", "ReplicaSet \"\(replicaSet)\" has successfully progressed.", now)
         }
         let last = (previous?["lastUpdateTime"]?.string).flatMap(Timestamp.init(rfc3339:)) ?? now
         let wasTimedOut = previous?["reason"]?.string == "ProgressDeadlineExceeded"
-        if !moved, let deadline = deadlineSeconds, wasTimedOut || now.micros - last.micros > Int64(deadline) * 1_000_000 {
-            return (false, "ProgressDeadlineExceeded", "ReplicaSet \"\(replicaSet)\" has timed out progressing.", wasTimedOut ? last : now)
+        if !moved, let deadline = deadlineSeconds, wasTimedOut || now.micros - last.micros > Int64(deadline) * 1_000_000
+        {
+            return (
+                false, "ProgressDeadlineExceeded", "ReplicaSet \"\(replicaSet)\" has timed out progressing.",
+                wasTimedOut ? last : now
+            )
         }
-        return (true, "ReplicaSetUpdated", "ReplicaSet \"\(replicaSet)\" is progressing.", moved || previous == nil ? now : last)
+        return (
+            true, "ReplicaSetUpdated", "ReplicaSet \"\(replicaSet)\" is progressing.",
+            moved || previous == nil ? now : last
+        )
     }
 
     /// The old ReplicaSets a Deployment no longer keeps (`spec.revisionHistoryLimit`, default 10):
@@ -154,7 +181,9 @@ public enum Workloads {
         }
         guard idle.count > max(limit, 0) else { return [] }
         let byRevision = idle.sorted {
-            (Int($0.annotations[revisionAnnotation] ?? "") ?? 0, $0.name) < (Int($1.annotations[revisionAnnotation] ?? "") ?? 0, $1.name)
+            (Int($0.annotations[revisionAnnotation] ?? "") ?? 0, $0.name) < (
+                Int($1.annotations[revisionAnnotation] ?? "") ?? 0, $1.name
+            )
         }
         return byRevision.prefix(idle.count - max(limit, 0)).map(\.name)
     }

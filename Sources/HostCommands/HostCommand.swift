@@ -20,7 +20,8 @@ public enum HostCommand {
     /// The full path of a program on PATH (plus the sbin directories root uses).
     public static func which(_ program: String) -> String? {
         if program.hasPrefix("/") { return FileManager.default.isExecutableFile(atPath: program) ? program : nil }
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin"
+        let path =
+            (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin"
         for dir in path.split(separator: ":") {
             let candidate = "\(dir)/\(program)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
@@ -56,7 +57,11 @@ public enum HostCommand {
     @discardableResult
     public static func run(_ program: String, _ arguments: [String], input: String? = nil) async throws -> String {
         guard let exe = which(program) else {
-            throw Failure(command: program, status: 127, stderr: "\(program) is not installed: run scripts/install-deps.sh")
+            throw Failure(
+                command: program,
+                status: 127,
+                stderr: "\(program) is not installed: run scripts/install-deps.sh"
+            )
         }
         // `waitUntilExit`, not a termination handler: Foundation can miss the exit of a child
         // that ends before it is registered (a zombie, and a handler never called).
@@ -69,7 +74,10 @@ public enum HostCommand {
                 p.standardOutput = out
                 p.standardError = err
                 p.standardInput = input == nil ? FileHandle.nullDevice : inp
-                do { try launch(p) } catch { c.resume(throwing: error); return }
+                do { try launch(p) } catch {
+                    c.resume(throwing: error)
+                    return
+                }
                 if let input {
                     inp.fileHandleForWriting.write(Data(input.utf8))
                     try? inp.fileHandleForWriting.close()
@@ -86,9 +94,13 @@ public enum HostCommand {
                 group.wait()
                 p.waitUntilExit()
                 if p.terminationStatus != 0 {
-                    c.resume(throwing: Failure(command: ([program] + arguments).joined(separator: " "),
-                                               status: p.terminationStatus,
-                                               stderr: String(decoding: errData.value, as: UTF8.self)))
+                    c.resume(
+                        throwing: Failure(
+                            command: ([program] + arguments).joined(separator: " "),
+                            status: p.terminationStatus,
+                            stderr: String(decoding: errData.value, as: UTF8.self)
+                        )
+                    )
                 } else {
                     c.resume(returning: String(decoding: outData, as: UTF8.self))
                 }

@@ -1,8 +1,8 @@
 import Foundation
-import Logging
 import KubeAPI
 import KubeMachinery
 import KubeModel
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -96,7 +96,9 @@ public actor HealthProber {
             for p in probes {
                 group.addTask {
                     if p.http {
-                        guard let status = await HTTPCheck.get(ip: p.ip, port: p.port, path: "/healthz", timeout: timeout) else { return (p, nil) }
+                        guard
+                            let status = await HTTPCheck.get(ip: p.ip, port: p.port, path: "/healthz", timeout: timeout)
+                        else { return (p, nil) }
                         return (p, status == .ok)
                     }
                     return (p, await HTTPCheck.connects(ip: p.ip, port: p.port, timeout: timeout) ? true : nil)
@@ -165,7 +167,9 @@ public enum HTTPCheck {
             head.headers.add(name: "Connection", value: "close")
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
             try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
-            let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { channel.close(promise: nil) }
+            let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+                channel.close(promise: nil)
+            }
             try? await channel.closeFuture.get()
             deadline.cancel()
             return status.withLockedValue { $0 }

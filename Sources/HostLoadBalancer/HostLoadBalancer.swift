@@ -1,8 +1,8 @@
 import Foundation
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import Logging
 import ServiceLifecycle
 import ServiceProxy
@@ -45,16 +45,30 @@ public actor HostLoadBalancer: ServiceLifecycle.Service {
 
     public nonisolated func run() async throws {
         // Both are listed, never selected by label: no label index.
-        let services = Informer(Resources.services, of: KubeModel.Service.self, client: client, packed: true,
-                                replaysInitialList: false, indexedLabels: [], logger: logger) { svc in
+        let services = Informer(
+            Resources.services,
+            of: KubeModel.Service.self,
+            client: client,
+            packed: true,
+            replaysInitialList: false,
+            indexedLabels: [],
+            logger: logger
+        ) { svc in
             var slim = svc
             slim.metadata = svc.metadata.slimmed(keepingLabels: [])
             slim.metadata.creationTimestamp = svc.metadata.creationTimestamp  // the older of two claims wins
             slim.selector = nil
             return slim
         }
-        let slices = Informer(Resources.endpointslices, of: EndpointSlice.self, client: client, packed: true, replaysInitialList: false,
-                              indexedLabels: [], logger: logger) { slice in
+        let slices = Informer(
+            Resources.endpointslices,
+            of: EndpointSlice.self,
+            client: client,
+            packed: true,
+            replaysInitialList: false,
+            indexedLabels: [],
+            logger: logger
+        ) { slice in
             var slim = slice
             slim.metadata = slice.metadata.slimmed(keepingLabels: [WellKnownLabels.serviceName])
             return slim
@@ -95,13 +109,24 @@ public actor HostLoadBalancer: ServiceLifecycle.Service {
         await prober.watch(LoadBalancerModel.probes(services: svcs, nodes: lbNodes))
         var slicesByService: [String: [EndpointSlice]] = [:]
         for svc in svcs where svc.allocateLoadBalancerNodePorts == false {
-            slicesByService[svc.metadata.key] = await slices.list(namespace: svc.namespace).filter { $0.serviceName == svc.name }
+            slicesByService[svc.metadata.key] = await slices.list(namespace: svc.namespace).filter {
+                $0.serviceName == svc.name
+            }
         }
         let health = await prober.results()
-        let frontends = LoadBalancerModel.frontends(services: svcs, slices: slicesByService, nodes: lbNodes,
-                                                    previous: applied ?? []) { health[$0] }
+        let frontends = LoadBalancerModel.frontends(
+            services: svcs,
+            slices: slicesByService,
+            nodes: lbNodes,
+            previous: applied ?? []
+        ) { health[$0] }
         guard frontends != applied else { return }
-        let script = LoadBalancerRuleset.script(table: config.table, cluster: config.cluster, pool: config.pool, frontends: frontends)
+        let script = LoadBalancerRuleset.script(
+            table: config.table,
+            cluster: config.cluster,
+            pool: config.pool,
+            frontends: frontends
+        )
         do {
             try await dataplane.apply(script)
         } catch {
@@ -115,7 +140,9 @@ public actor HostLoadBalancer: ServiceLifecycle.Service {
         await flushUDP(from: applied ?? [], to: frontends)
         let before = Dictionary((applied ?? []).map { ($0.address, $0.targets) }, uniquingKeysWith: { a, _ in a })
         for f in frontends where before[f.address] != f.targets {
-            logger.info("load balancer \(f.ip):\(f.port)/\(f.proto.rawValue) (\(f.service)) → \(f.targets.isEmpty ? "nothing" : f.targets.map(\.description).joined(separator: ", "))")
+            logger.info(
+                "load balancer \(f.ip):\(f.port)/\(f.proto.rawValue) (\(f.service)) → \(f.targets.isEmpty ? "nothing" : f.targets.map(\.description).joined(separator: ", "))"
+            )
         }
         applied = frontends
     }
@@ -127,8 +154,10 @@ public actor HostLoadBalancer: ServiceLifecycle.Service {
         for f in old where f.proto == .udp {
             let now = current[f.address] ?? []
             for gone in f.targets where !now.contains(gone) {
-                await dataplane.deleteConntrack(["-p", "udp", "--orig-dst", f.ip.description, "--orig-port-dst", String(f.port),
-                                                 "--dst-nat", gone.ip.description])
+                await dataplane.deleteConntrack([
+                    "-p", "udp", "--orig-dst", f.ip.description, "--orig-port-dst", String(f.port),
+                    "--dst-nat", gone.ip.description,
+                ])
             }
         }
     }

@@ -1,7 +1,7 @@
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import ServiceProxy
 
 /// A node as the outer load balancer sees it.
@@ -41,7 +41,9 @@ public struct HealthProbe: Sendable, Hashable, Comparable, CustomStringConvertib
 
     public var url: String { http ? "http://\(ip):\(port)/healthz" : "tcp://\(ip):\(port)" }
     public var description: String { url }
-    public static func < (a: HealthProbe, b: HealthProbe) -> Bool { (a.ip, a.port, a.http ? 1 : 0) < (b.ip, b.port, b.http ? 1 : 0) }
+    public static func < (a: HealthProbe, b: HealthProbe) -> Bool {
+        (a.ip, a.port, a.http ? 1 : 0) < (b.ip, b.port, b.http ? 1 : 0)
+    }
 }
 
 /// Where one load-balancer address and port sends new connections.
@@ -78,7 +80,9 @@ public struct Frontend: Sendable, Hashable, Comparable {
 
     /// `ip/proto/port`: what identifies a frontend across syncs.
     public var address: String { Self.address(ip, proto, port) }
-    static func address(_ ip: IPv4Address, _ proto: L4Proto, _ port: Int) -> String { "\(ip)/\(proto.rawValue)/\(port)" }
+    static func address(_ ip: IPv4Address, _ proto: L4Proto, _ port: Int) -> String {
+        "\(ip)/\(proto.rawValue)/\(port)"
+    }
 
     public static func < (a: Frontend, b: Frontend) -> Bool { (a.ip, a.proto, a.port) < (b.ip, b.proto, b.port) }
 }
@@ -109,16 +113,25 @@ public enum LoadBalancerModel {
     /// a node keeps its place until its check says otherwise, so switching a Service to
     /// `externalTrafficPolicy: Local` does not empty its frontend for a moment, while a new
     /// frontend admits a node only once the check passes.
-    public static func frontends(services: [Service], slices: [String: [EndpointSlice]], nodes: [LoadBalancerNode],
-                                 previous: [Frontend] = [], healthy: (HealthProbe) -> Bool?) -> [Frontend] {
+    public static func frontends(
+        services: [Service],
+        slices: [String: [EndpointSlice]],
+        nodes: [LoadBalancerNode],
+        previous: [Frontend] = [],
+        healthy: (HealthProbe) -> Bool?
+    ) -> [Frontend] {
         var before: [String: Set<IPv4Address>] = [:]
         for f in previous where f.viaNodePorts { before[f.address] = Set(f.targets.map(\.ip)) }
         // A node takes load-balancer traffic when it is Ready and its proxy answers.
-        let live = nodes.filter { $0.ready && healthy(HealthProbe(ip: $0.ip, port: HealthCheckServers.proxyHealthPort)) == true }
+        let live = nodes.filter {
+            $0.ready && healthy(HealthProbe(ip: $0.ip, port: HealthCheckServers.proxyHealthPort)) == true
+        }
         let liveNames = Set(live.map(\.name))
         var out: [Frontend] = []
         let served = services.filter(\.isSwiftletLoadBalancer).sorted {
-            ($0.metadata.creationTimestamp ?? "", $0.metadata.key) < ($1.metadata.creationTimestamp ?? "", $1.metadata.key)
+            ($0.metadata.creationTimestamp ?? "", $0.metadata.key) < (
+                $1.metadata.creationTimestamp ?? "", $1.metadata.key
+            )
         }
         for svc in served {
             let ips = ingressIPs(svc)
@@ -129,12 +142,16 @@ public enum LoadBalancerModel {
             for sp in ports {
                 var targets: [Frontend.Target]
                 if let nodePort = sp.nodePort {
-                    let had = ips.reduce(into: Set<IPv4Address>()) { $0.formUnion(before[Frontend.address($1, sp.name.proto, sp.port)] ?? []) }
+                    let had = ips.reduce(into: Set<IPv4Address>()) {
+                        $0.formUnion(before[Frontend.address($1, sp.name.proto, sp.port)] ?? [])
+                    }
                     let eligible: [LoadBalancerNode]
                     if let hc = sp.healthCheckNodePort {
                         eligible = live.filter { healthy(HealthProbe(ip: $0.ip, port: hc)) ?? had.contains($0.ip) }
                     } else if sp.name.proto == .tcp {
-                        eligible = live.filter { healthy(HealthProbe(ip: $0.ip, port: nodePort, http: false)) ?? had.contains($0.ip) }
+                        eligible = live.filter {
+                            healthy(HealthProbe(ip: $0.ip, port: nodePort, http: false)) ?? had.contains($0.ip)
+                        }
                     } else {
                         eligible = live  // UDP: nothing to connect to
                     }
@@ -147,8 +164,16 @@ public enum LoadBalancerModel {
                     targets = usable.map { Frontend.Target(ip: $0.ip, port: $0.port) }
                 }
                 for ip in ips {
-                    out.append(Frontend(ip: ip, proto: sp.name.proto, port: sp.port, service: key, targets: targets.sorted(),
-                                        viaNodePorts: sp.nodePort != nil))
+                    out.append(
+                        Frontend(
+                            ip: ip,
+                            proto: sp.name.proto,
+                            port: sp.port,
+                            service: key,
+                            targets: targets.sorted(),
+                            viaNodePorts: sp.nodePort != nil
+                        )
+                    )
                 }
             }
         }

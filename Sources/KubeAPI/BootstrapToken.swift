@@ -1,5 +1,5 @@
-import KubeMachinery
 import Foundation
+import KubeMachinery
 
 /// A bootstrap token, `<id>.<secret>` (6 and 16 lowercase letters or digits), as kubeadm's:
 /// kept in a Secret `kube-system/bootstrap-token-<id>` of type `bootstrap.kubernetes.io/token`.
@@ -27,7 +27,9 @@ public struct BootstrapToken: Sendable, Equatable, CustomStringConvertible {
     public static func generate() -> BootstrapToken {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
         var rng = SystemRandomNumberGenerator()
-        func random(_ n: Int) -> String { String((0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }) }
+        func random(_ n: Int) -> String {
+            String((0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+        }
         return BootstrapToken("\(random(6)).\(random(16))")!
     }
 
@@ -41,7 +43,9 @@ public struct BootstrapToken: Sendable, Equatable, CustomStringConvertible {
             ("usage-bootstrap-authentication", "true"), ("usage-bootstrap-signing", "true"),
             ("auth-extra-groups", "system:bootstrappers:swiftlet:default-node-token"),
         ]
-        if let expiration { data.append(("expiration", Timestamp(seconds: Int64(expiration.timeIntervalSince1970)).rfc3339)) }
+        if let expiration {
+            data.append(("expiration", Timestamp(seconds: Int64(expiration.timeIntervalSince1970)).rfc3339))
+        }
         return [
             "apiVersion": "v1", "kind": "Secret", "type": .string(Self.secretType),
             "metadata": ["name": .string(secretName), "namespace": .string(Self.namespace)],
@@ -61,10 +65,12 @@ public struct BootstrapToken: Sendable, Equatable, CustomStringConvertible {
     /// The token a bootstrap Secret holds, if it is one, is unexpired at `now` and allows `usage`
     /// (`authentication` or `signing`).
     public static func from(secret: JSON, usage: String, now: Date = Date()) -> BootstrapToken? {
-        guard secret["type"]?.string == secretType, secret.namespace == namespace, secret.deletionTimestamp == nil else { return nil }
+        guard secret["type"]?.string == secretType, secret.namespace == namespace, secret.deletionTimestamp == nil
+        else { return nil }
         let v = values(secret)
         guard let id = v["token-id"], let s = v["token-secret"], secret.name == "bootstrap-token-\(id)",
-              let token = BootstrapToken("\(id).\(s)"), v["usage-bootstrap-\(usage)"] == "true" else { return nil }
+            let token = BootstrapToken("\(id).\(s)"), v["usage-bootstrap-\(usage)"] == "true"
+        else { return nil }
         if let e = v["expiration"] {
             guard let t = Timestamp(rfc3339: e), Double(t.micros) / 1e6 > now.timeIntervalSince1970 else { return nil }
         }
@@ -79,13 +85,17 @@ public struct BootstrapToken: Sendable, Equatable, CustomStringConvertible {
             return [.invalid("data[token-id]", .string(v["token-id"] ?? ""), "must be 6 lowercase letters or digits")]
         }
         if obj.name != "bootstrap-token-\(id)" {
-            errs.append(.invalid("metadata.name", .string(obj.name), "must be bootstrap-token-\(id) for token-id \(id)"))
+            errs.append(
+                .invalid("metadata.name", .string(obj.name), "must be bootstrap-token-\(id) for token-id \(id)")
+            )
         }
         if BootstrapToken("\(id).\(v["token-secret"] ?? "")") == nil {
             errs.append(.invalid("data[token-secret]", "<value omitted>", "must be 16 lowercase letters or digits"))
         }
         if let e = v["expiration"], Timestamp(rfc3339: e) == nil {
-            errs.append(.invalid("data[expiration]", .string(e), "must be an RFC 3339 time such as 2026-11-28T12:00:00Z"))
+            errs.append(
+                .invalid("data[expiration]", .string(e), "must be an RFC 3339 time such as 2026-11-28T12:00:00Z")
+            )
         }
         return errs
     }

@@ -1,5 +1,5 @@
-import KubeMachinery
 import Foundation
+import KubeMachinery
 
 /// ConfigMaps and Secrets: what a joining node reads (`kube-public/cluster-info`, bootstrap
 /// token Secrets), and what users keep configuration in.
@@ -11,7 +11,9 @@ enum ConfigMapRules {
             for k in data { errs += DataKeys.errors(k, "data") }
             for k in binary {
                 errs += DataKeys.errors(k, "binaryData")
-                if data.contains(k) { errs.append(.invalid("data[\(k)]", .string(k), "duplicate of key present in binaryData")) }
+                if data.contains(k) {
+                    errs.append(.invalid("data[\(k)]", .string(k), "duplicate of key present in binaryData"))
+                }
             }
             return errs
         },
@@ -53,7 +55,10 @@ enum SecretRules {
             new["type"]?.string != old["type"]?.string
                 ? [.invalid("type", new["type"] ?? "", "field is immutable")] : []
         },
-        columns: [TableColumn("Type", "Type of the secret"), TableColumn("Data", type: "integer", "Number of data in the secret"), TableColumn.age],
+        columns: [
+            TableColumn("Type", "Type of the secret"),
+            TableColumn("Data", type: "integer", "Number of data in the secret"), TableColumn.age,
+        ],
         cells: { obj, now in
             [.string(obj["type"]?.string ?? "Opaque"), JSON(obj["data"]?.object?.count ?? 0), .string(age(obj, now))]
         }
@@ -63,9 +68,17 @@ enum SecretRules {
 /// Keys of ConfigMap and Secret data: `[-._a-zA-Z0-9]+`, at most 253 characters, not `.` or `..`.
 enum DataKeys {
     static func errors(_ key: String, _ field: String) -> [FieldError] {
-        let ok = !key.isEmpty && key.count <= 253 && key != "." && key != ".."
+        let ok =
+            !key.isEmpty && key.count <= 253 && key != "." && key != ".."
             && key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) }
-        return ok ? [] : [.invalid("\(field)[\(key)]", .string(key),
-                                   "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')")]
+        return ok
+            ? []
+            : [
+                .invalid(
+                    "\(field)[\(key)]",
+                    .string(key),
+                    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
+                )
+            ]
     }
 }

@@ -1,4 +1,5 @@
 import KubeMachinery
+
 // The kind-specific rules of each served resource: defaults, validation and table columns.
 
 enum NamespaceRules {
@@ -41,14 +42,22 @@ enum EndpointsRules {
                     for (j, addr) in (subset[key]?.array ?? []).enumerated() {
                         let path = "\(base).\(key)[\(j)]"
                         let ip = addr["ip"]?.string ?? ""
-                        if !Validation.isIP(ip) { errs.append(.invalid("\(path).ip", .string(ip), Validation.ipAddressMsg)) }
+                        if !Validation.isIP(ip) {
+                            errs.append(.invalid("\(path).ip", .string(ip), Validation.ipAddressMsg))
+                        }
                         if let h = addr["hostname"]?.string, !h.isEmpty {
-                            for m in Validation.dns1123LabelErrors(h) { errs.append(.invalid("\(path).hostname", .string(h), m)) }
+                            for m in Validation.dns1123LabelErrors(h) {
+                                errs.append(.invalid("\(path).hostname", .string(h), m))
+                            }
                         }
                         if let node = addr["nodeName"]?.string {
-                            for m in Validation.dns1123SubdomainErrors(node) { errs.append(.invalid("\(path).nodeName", .string(node), m)) }
+                            for m in Validation.dns1123SubdomainErrors(node) {
+                                errs.append(.invalid("\(path).nodeName", .string(node), m))
+                            }
                         }
-                        for m in Validation.nonSpecialIPErrors(ip) { errs.append(.invalid("\(path).ip", .string(ip), m)) }
+                        for m in Validation.nonSpecialIPErrors(ip) {
+                            errs.append(.invalid("\(path).ip", .string(ip), m))
+                        }
                     }
                 }
                 let ports = subset["ports"]?.array ?? []
@@ -58,7 +67,9 @@ enum EndpointsRules {
                     if ports.count > 1, name.isEmpty {
                         errs.append(.required("\(path).name"))
                     } else if !name.isEmpty {
-                        for m in Validation.dns1123LabelErrors(name) { errs.append(.invalid("\(path).name", .string(name), m)) }
+                        for m in Validation.dns1123LabelErrors(name) {
+                            errs.append(.invalid("\(path).name", .string(name), m))
+                        }
                     }
                     let p = port["port"]?.int ?? 0
                     for m in Validation.portNumberErrors(p) { errs.append(.invalid("\(path).port", JSON.int(p), m)) }
@@ -69,7 +80,9 @@ enum EndpointsRules {
                         errs.append(.notSupported("\(path).protocol", .string(proto), ["SCTP", "TCP", "UDP"]))
                     }
                     if let ap = port["appProtocol"]?.string {
-                        for m in Validation.qualifiedNameErrors(ap) { errs.append(.invalid("\(path).appProtocol", .string(ap), m)) }
+                        for m in Validation.qualifiedNameErrors(ap) {
+                            errs.append(.invalid("\(path).appProtocol", .string(ap), m))
+                        }
                     }
                 }
             }
@@ -90,9 +103,21 @@ enum NodeRules {
             TableColumn("Version", "Kubelet Version reported by the node."),
             TableColumn("Internal-IP", priority: 1, "List of internal IPs."),
             TableColumn("External-IP", priority: 1, "List of external IPs."),
-            TableColumn("OS-Image", priority: 1, "OS image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy))."),
-            TableColumn("Kernel-Version", priority: 1, "Kernel version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)."),
-            TableColumn("Container-Runtime", priority: 1, "Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2)."),
+            TableColumn(
+                "OS-Image",
+                priority: 1,
+                "OS image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy))."
+            ),
+            TableColumn(
+                "Kernel-Version",
+                priority: 1,
+                "Kernel version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)."
+            ),
+            TableColumn(
+                "Container-Runtime",
+                priority: 1,
+                "Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2)."
+            ),
         ],
         cells: { obj, now in
             let info = obj[path: ["status", "nodeInfo"]]
@@ -105,7 +130,8 @@ enum NodeRules {
                 .string(Printing.nodeStatus(obj)), .string(Printing.nodeRoles(obj)), .string(age(obj, now)),
                 .string(info?["kubeletVersion"]?.string ?? ""),
                 .string(address("InternalIP")), .string(address("ExternalIP")),
-                .string(info?["osImage"]?.string ?? "<unknown>"), .string(info?["kernelVersion"]?.string ?? "<unknown>"),
+                .string(info?["osImage"]?.string ?? "<unknown>"),
+                .string(info?["kernelVersion"]?.string ?? "<unknown>"),
                 .string(info?["containerRuntimeVersion"]?.string ?? "<unknown>"),
             ]
         }
@@ -129,7 +155,10 @@ enum EventRules {
         columns: [
             TableColumn("Last Seen", "The time at which the most recent occurrence of this event was recorded."),
             TableColumn("Type", "Type of this event (Normal, Warning), new types could be added in the future."),
-            TableColumn("Reason", "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
+            TableColumn(
+                "Reason",
+                "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."
+            ),
             TableColumn("Object", "The object that this event is about."),
             TableColumn("Subobject", priority: 1, "The subobject this event is about."),
             TableColumn("Source", priority: 1, "The component reporting this event."),
@@ -143,13 +172,16 @@ enum EventRules {
                 guard let t = obj[key]?.string.flatMap(Timestamp.init(rfc3339:)) else { return "<unknown>" }
                 return humanDuration(seconds: now.seconds - t.seconds)
             }
-            let last = obj["lastTimestamp"]?.string != nil ? since("lastTimestamp")
+            let last =
+                obj["lastTimestamp"]?.string != nil
+                ? since("lastTimestamp")
                 : obj["eventTime"]?.string != nil ? since("eventTime") : since("firstTimestamp")
             let involved = obj["involvedObject"]
             let object = "\((involved?["kind"]?.string ?? "").lowercased())/\(involved?["name"]?.string ?? "")"
             let source = obj[path: ["source", "component"]]?.string ?? obj["reportingComponent"]?.string ?? ""
             return [
-                .string(last), .string(obj["type"]?.string ?? ""), .string(obj["reason"]?.string ?? ""), .string(object),
+                .string(last), .string(obj["type"]?.string ?? ""), .string(obj["reason"]?.string ?? ""),
+                .string(object),
                 .string(involved?["fieldPath"]?.string ?? ""), .string(source), .string(obj["message"]?.string ?? ""),
                 .string(since("firstTimestamp")), JSON.int(obj["count"]?.int ?? 1), .string(obj.name),
             ]
@@ -218,11 +250,15 @@ enum EndpointSliceRules {
             for (i, p) in (obj["ports"]?.array ?? []).enumerated() {
                 let name = p["name"]?.string ?? ""
                 if !name.isEmpty {
-                    for m in Validation.dns1123LabelErrors(name) { errs.append(.invalid("ports[\(i)].name", .string(name), m)) }
+                    for m in Validation.dns1123LabelErrors(name) {
+                        errs.append(.invalid("ports[\(i)].name", .string(name), m))
+                    }
                 }
                 if !names.insert(name).inserted { errs.append(.duplicate("ports[\(i)].name", .string(name))) }
                 if let port = p["port"]?.int {
-                    for m in Validation.portNumberErrors(port) { errs.append(.invalid("ports[\(i)].port", .int(port), m)) }
+                    for m in Validation.portNumberErrors(port) {
+                        errs.append(.invalid("ports[\(i)].port", .int(port), m))
+                    }
                 }
                 if let proto = p["protocol"]?.string, !["TCP", "UDP", "SCTP"].contains(proto) {
                     errs.append(.notSupported("ports[\(i)].protocol", .string(proto), ["SCTP", "TCP", "UDP"]))
@@ -241,8 +277,10 @@ enum EndpointSliceRules {
             TableColumn.age,
         ],
         cells: { obj, now in
-            [.string(obj["addressType"]?.string ?? ""), .string(Printing.slicePorts(obj)),
-             .string(Printing.sliceEndpoints(obj)), .string(age(obj, now))]
+            [
+                .string(obj["addressType"]?.string ?? ""), .string(Printing.slicePorts(obj)),
+                .string(Printing.sliceEndpoints(obj)), .string(age(obj, now)),
+            ]
         }
     )
 }

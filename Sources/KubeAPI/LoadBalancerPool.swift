@@ -1,4 +1,5 @@
 import KubeMachinery
+
 /// The addresses LoadBalancer Services get their external IPs from: an inclusive range.
 public struct LoadBalancerPool: Sendable, Equatable, CustomStringConvertible {
     public var first: IPv4Address
@@ -49,4 +50,3 @@ public struct LoadBalancerPool: Sendable, Equatable, CustomStringConvertible {
         return out
     }
 }
-

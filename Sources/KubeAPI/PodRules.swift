@@ -1,4 +1,5 @@
 import KubeMachinery
+
 /// Pod defaults, validation and printing.
 public enum PodRules {
     static let rules = ResourceRules(
@@ -31,7 +32,14 @@ public enum PodRules {
             }
             images(&a)
             images(&b)
-            return a == b ? [] : [.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)")]
+            return a == b
+                ? []
+                : [
+                    .forbidden(
+                        "spec",
+                        "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
+                    )
+                ]
         },
         fieldValue: { obj, field in
             switch field {
@@ -49,12 +57,27 @@ public enum PodRules {
         columns: [
             TableColumn("Ready", "The aggregate readiness state of this pod for accepting traffic."),
             TableColumn("Status", "The aggregate status of the containers in this pod."),
-            TableColumn("Restarts", "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
+            TableColumn(
+                "Restarts",
+                "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."
+            ),
             TableColumn.age,
-            TableColumn("IP", priority: 1, "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated."),
+            TableColumn(
+                "IP",
+                priority: 1,
+                "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated."
+            ),
             TableColumn("Node", priority: 1, "NodeName is a request to schedule this pod onto a specific node."),
-            TableColumn("Nominated Node", priority: 1, "nominatedNodeName is set only when this pod preempts other pods on the node."),
-            TableColumn("Readiness Gates", priority: 1, "If specified, all readiness gates will be evaluated for pod readiness."),
+            TableColumn(
+                "Nominated Node",
+                priority: 1,
+                "nominatedNodeName is set only when this pod preempts other pods on the node."
+            ),
+            TableColumn(
+                "Readiness Gates",
+                priority: 1,
+                "If specified, all readiness gates will be evaluated for pod readiness."
+            ),
         ],
         cells: { obj, now in podCells(obj, now) }
     )
@@ -62,7 +85,8 @@ public enum PodRules {
     static func qosClass(_ pod: JSON) -> String {
         let containers = pod[path: ["spec", "containers"]]?.array ?? []
         let anyResources = containers.contains { c in
-            !(c[path: ["resources", "requests"]]?.object?.isEmpty ?? true) || !(c[path: ["resources", "limits"]]?.object?.isEmpty ?? true)
+            !(c[path: ["resources", "requests"]]?.object?.isEmpty ?? true)
+                || !(c[path: ["resources", "limits"]]?.object?.isEmpty ?? true)
         }
         return anyResources ? "Burstable" : "BestEffort"
     }
@@ -117,17 +141,25 @@ public enum PodRules {
             if name.isEmpty {
                 errs.append(.required("\(cpath).name"))
             } else {
-                for m in Validation.dns1123LabelErrors(name) { errs.append(.invalid("\(cpath).name", .string(name), m)) }
+                for m in Validation.dns1123LabelErrors(name) {
+                    errs.append(.invalid("\(cpath).name", .string(name), m))
+                }
                 if !names.insert(name).inserted { errs.append(.duplicate("\(cpath).name", .string(name))) }
             }
             if (c["image"]?.string ?? "").isEmpty { errs.append(.required("\(cpath).image")) }
             var portNames = Set<String>()
             for (j, p) in (c["ports"]?.array ?? []).enumerated() {
                 let cp = p["containerPort"]?.int ?? 0
-                for m in Validation.portNumberErrors(cp) { errs.append(.invalid("\(cpath).ports[\(j)].containerPort", .int(cp), m)) }
+                for m in Validation.portNumberErrors(cp) {
+                    errs.append(.invalid("\(cpath).ports[\(j)].containerPort", .int(cp), m))
+                }
                 if let pn = p["name"]?.string, !pn.isEmpty {
-                    for m in Validation.ianaServiceNameErrors(pn) { errs.append(.invalid("\(cpath).ports[\(j)].name", .string(pn), m)) }
-                    if !portNames.insert(pn).inserted { errs.append(.duplicate("\(cpath).ports[\(j)].name", .string(pn))) }
+                    for m in Validation.ianaServiceNameErrors(pn) {
+                        errs.append(.invalid("\(cpath).ports[\(j)].name", .string(pn), m))
+                    }
+                    if !portNames.insert(pn).inserted {
+                        errs.append(.duplicate("\(cpath).ports[\(j)].name", .string(pn)))
+                    }
                 }
                 if let proto = p["protocol"]?.string, !["TCP", "UDP", "SCTP"].contains(proto) {
                     errs.append(.notSupported("\(cpath).ports[\(j)].protocol", .string(proto), ["SCTP", "TCP", "UDP"]))
@@ -140,7 +172,13 @@ public enum PodRules {
         }
         let dp = spec["dnsPolicy"]?.string ?? "ClusterFirst"
         if !["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"].contains(dp) {
-            errs.append(.notSupported("\(path).dnsPolicy", .string(dp), ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]))
+            errs.append(
+                .notSupported(
+                    "\(path).dnsPolicy",
+                    .string(dp),
+                    ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
+                )
+            )
         }
         if dp == "None", spec["dnsConfig"] == nil {
             errs.append(.required("\(path).dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None"))
@@ -180,7 +218,8 @@ public enum PodRules {
             var hasRunning = false
             for c in (status["containerStatuses"]?.array ?? []).reversed() {
                 restarts += c["restartCount"]?.int ?? 0
-                if let t = c[path: ["lastState", "terminated", "finishedAt"]]?.string.flatMap(Timestamp.init(rfc3339:)) {
+                if let t = c[path: ["lastState", "terminated", "finishedAt"]]?.string.flatMap(Timestamp.init(rfc3339:))
+                {
                     if lastRestart == nil || t > lastRestart! { lastRestart = t }
                 }
                 if let r = c[path: ["state", "waiting", "reason"]]?.string, !r.isEmpty {
@@ -199,7 +238,9 @@ public enum PodRules {
                 }
             }
             if reason == "Completed", hasRunning {
-                let podReady = (status["conditions"]?.array ?? []).contains { $0["type"]?.string == "Ready" && $0["status"]?.string == "True" }
+                let podReady = (status["conditions"]?.array ?? []).contains {
+                    $0["type"]?.string == "Ready" && $0["status"]?.string == "True"
+                }
                 reason = podReady ? "Running" : "NotReady"
             }
         }

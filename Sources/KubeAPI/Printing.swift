@@ -1,4 +1,5 @@
 import KubeMachinery
+
 /// kubectl's printing rules for the cells of server-side tables.
 public enum Printing {
     /// `10.244.1.2:8080,10.244.2.3:8080 + 1 more...`
@@ -15,14 +16,20 @@ public enum Printing {
             if ports.isEmpty {
                 count += addrs.count
                 for a in addrs {
-                    if list.count == max { more = true; break }
+                    if list.count == max {
+                        more = true
+                        break
+                    }
                     list.append(a)
                 }
             } else {
                 for p in ports {
                     count += addrs.count
                     for a in addrs {
-                        if list.count == max { more = true; break }
+                        if list.count == max {
+                            more = true
+                            break
+                        }
                         list.append("\(a):\(p["port"]?.int ?? 0)")
                     }
                 }
@@ -39,11 +46,13 @@ public enum Printing {
     }
 
     static func slicePorts(_ obj: JSON) -> String {
-        listWithMore((obj["ports"]?.array ?? []).map { p in
-            if let port = p["port"]?.int { return String(port) }
-            if let name = p["name"]?.string, !name.isEmpty { return name }
-            return "*"
-        })
+        listWithMore(
+            (obj["ports"]?.array ?? []).map { p in
+                if let port = p["port"]?.int { return String(port) }
+                if let name = p["name"]?.string, !name.isEmpty { return name }
+                return "*"
+            }
+        )
     }
 
     static func sliceEndpoints(_ obj: JSON) -> String {

@@ -1,4 +1,5 @@
 import KubeMachinery
+
 /// One served resource type: its names, scope, subresources, and the pure rules that
 /// shape its objects (defaulting, validation, table columns, selectable fields).
 public struct Resource: Sendable {
@@ -24,9 +25,20 @@ public struct Resource: Sendable {
     /// `services` or `deployments.apps`, as messages name it.
     public var qualifiedName: String { group.isEmpty ? plural : "\(plural).\(group)" }
 
-    init(group: String = "", version: String = "v1", kind: String, plural: String, namespaced: Bool = true,
-         shortNames: [String] = [], categories: [String] = [], hasStatus: Bool = false, hasScale: Bool = false,
-         tracksGeneration: Bool = false, verbs: [String] = Resource.allVerbs, rules: ResourceRules) {
+    init(
+        group: String = "",
+        version: String = "v1",
+        kind: String,
+        plural: String,
+        namespaced: Bool = true,
+        shortNames: [String] = [],
+        categories: [String] = [],
+        hasStatus: Bool = false,
+        hasScale: Bool = false,
+        tracksGeneration: Bool = false,
+        verbs: [String] = Resource.allVerbs,
+        rules: ResourceRules
+    ) {
         self.group = group
         self.version = version
         self.kind = kind
@@ -150,11 +162,17 @@ public struct TableColumn: Sendable {
     }
 
     static let name = [TableColumn("Name", format: "name", "Name must be unique within a namespace.")]
-    static let age = TableColumn("Age", "CreationTimestamp is a timestamp representing the server time when this object was created.")
+    static let age = TableColumn(
+        "Age",
+        "CreationTimestamp is a timestamp representing the server time when this object was created."
+    )
 
     public var json: JSON {
-        ["name": .string(name), "type": .string(type), "format": .string(format), "description": .string(description),
-         "priority": JSON(priority)]
+        [
+            "name": .string(name), "type": .string(type), "format": .string(format),
+            "description": .string(description),
+            "priority": JSON(priority),
+        ]
     }
 }
 

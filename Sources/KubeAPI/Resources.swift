@@ -1,36 +1,97 @@
 import KubeMachinery
+
 /// Every resource type Swiftlet serves.
 public enum Resources {
     public static let namespaces = Resource(
-        kind: "Namespace", plural: "namespaces", namespaced: false, shortNames: ["ns"], hasStatus: true,
-        rules: NamespaceRules.rules)
+        kind: "Namespace",
+        plural: "namespaces",
+        namespaced: false,
+        shortNames: ["ns"],
+        hasStatus: true,
+        rules: NamespaceRules.rules
+    )
     public static let pods = Resource(
-        kind: "Pod", plural: "pods", shortNames: ["po"], categories: ["all"], hasStatus: true, rules: PodRules.rules)
+        kind: "Pod",
+        plural: "pods",
+        shortNames: ["po"],
+        categories: ["all"],
+        hasStatus: true,
+        rules: PodRules.rules
+    )
     public static let services = Resource(
-        kind: "Service", plural: "services", shortNames: ["svc"], categories: ["all"], hasStatus: true,
-        rules: ServiceRules.rules)
+        kind: "Service",
+        plural: "services",
+        shortNames: ["svc"],
+        categories: ["all"],
+        hasStatus: true,
+        rules: ServiceRules.rules
+    )
     public static let endpoints = Resource(
-        kind: "Endpoints", plural: "endpoints", shortNames: ["ep"], rules: EndpointsRules.rules)
+        kind: "Endpoints",
+        plural: "endpoints",
+        shortNames: ["ep"],
+        rules: EndpointsRules.rules
+    )
     public static let nodes = Resource(
-        kind: "Node", plural: "nodes", namespaced: false, shortNames: ["no"], hasStatus: true, rules: NodeRules.rules)
+        kind: "Node",
+        plural: "nodes",
+        namespaced: false,
+        shortNames: ["no"],
+        hasStatus: true,
+        rules: NodeRules.rules
+    )
     public static let events = Resource(
-        kind: "Event", plural: "events", shortNames: ["ev"], rules: EventRules.rules)
+        kind: "Event",
+        plural: "events",
+        shortNames: ["ev"],
+        rules: EventRules.rules
+    )
     public static let deployments = Resource(
-        group: "apps", kind: "Deployment", plural: "deployments", shortNames: ["deploy"], categories: ["all"],
-        hasStatus: true, hasScale: true, tracksGeneration: true, rules: WorkloadRules.deployment)
+        group: "apps",
+        kind: "Deployment",
+        plural: "deployments",
+        shortNames: ["deploy"],
+        categories: ["all"],
+        hasStatus: true,
+        hasScale: true,
+        tracksGeneration: true,
+        rules: WorkloadRules.deployment
+    )
     public static let replicasets = Resource(
-        group: "apps", kind: "ReplicaSet", plural: "replicasets", shortNames: ["rs"], categories: ["all"],
-        hasStatus: true, hasScale: true, tracksGeneration: true, rules: WorkloadRules.replicaSet)
+        group: "apps",
+        kind: "ReplicaSet",
+        plural: "replicasets",
+        shortNames: ["rs"],
+        categories: ["all"],
+        hasStatus: true,
+        hasScale: true,
+        tracksGeneration: true,
+        rules: WorkloadRules.replicaSet
+    )
     public static let endpointslices = Resource(
-        group: "discovery.k8s.io", kind: "EndpointSlice", plural: "endpointslices", rules: EndpointSliceRules.rules)
+        group: "discovery.k8s.io",
+        kind: "EndpointSlice",
+        plural: "endpointslices",
+        rules: EndpointSliceRules.rules
+    )
     public static let leases = Resource(
-        group: "coordination.k8s.io", kind: "Lease", plural: "leases", rules: LeaseRules.rules)
+        group: "coordination.k8s.io",
+        kind: "Lease",
+        plural: "leases",
+        rules: LeaseRules.rules
+    )
 
-    public static let configmaps = Resource(kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"], rules: ConfigMapRules.rules)
+    public static let configmaps = Resource(
+        kind: "ConfigMap",
+        plural: "configmaps",
+        shortNames: ["cm"],
+        rules: ConfigMapRules.rules
+    )
     public static let secrets = Resource(kind: "Secret", plural: "secrets", rules: SecretRules.rules)
 
     public static let all: [Resource] = [
-        namespaces, pods, services, endpoints, nodes, events, deployments, replicasets, endpointslices, leases, configmaps, secrets,
+        namespaces, pods, services, endpoints, nodes, events, deployments, replicasets, endpointslices, leases,
+        configmaps, secrets,
     ]
 
     /// The API groups in discovery order, each with its one version.

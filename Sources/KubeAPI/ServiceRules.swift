@@ -1,5 +1,6 @@
-import KubeModel
 import KubeMachinery
+import KubeModel
+
 /// Service defaults, validation and printing, following Kubernetes' core/v1 rules.
 public enum ServiceRules {
     static let types = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
@@ -24,7 +25,9 @@ public enum ServiceRules {
             var errs: [FieldError] = []
             for (i, ing) in (obj[path: ["status", "loadBalancer", "ingress"]]?.array ?? []).enumerated() {
                 if let ip = ing["ip"]?.string, IPv4Address(ip) == nil, !ip.contains(":") {
-                    errs.append(.invalid("status.loadBalancer.ingress[\(i)].ip", .string(ip), "must be a valid IP address"))
+                    errs.append(
+                        .invalid("status.loadBalancer.ingress[\(i)].ip", .string(ip), "must be a valid IP address")
+                    )
                 }
             }
             return errs
@@ -32,17 +35,26 @@ public enum ServiceRules {
         columns: [
             TableColumn("Type", "type determines how the Service is exposed."),
             TableColumn("Cluster-IP", "clusterIP is the IP address of the service and is usually assigned randomly."),
-            TableColumn("External-IP", "externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service."),
+            TableColumn(
+                "External-IP",
+                "externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service."
+            ),
             TableColumn("Port(s)", "The port(s) of the service."),
             TableColumn.age,
-            TableColumn("Selector", priority: 1, "Route service traffic to pods with label keys and values matching this selector."),
+            TableColumn(
+                "Selector",
+                priority: 1,
+                "Route service traffic to pods with label keys and values matching this selector."
+            ),
         ],
         cells: { obj, now in
             let spec = obj["spec"]
             let clusterIP = (spec?["clusterIPs"]?.array?.first?.string) ?? spec?["clusterIP"]?.string ?? ""
             return [
-                .string(type(obj)), .string(clusterIP.isEmpty ? "<none>" : clusterIP), .string(externalIP(obj, wide: false)),
-                .string(portsString(obj)), .string(age(obj, now)), .string(Printing.mapSelector(spec?["selector"]?.stringMap ?? [:])),
+                .string(type(obj)), .string(clusterIP.isEmpty ? "<none>" : clusterIP),
+                .string(externalIP(obj, wide: false)),
+                .string(portsString(obj)), .string(age(obj, now)),
+                .string(Printing.mapSelector(spec?["selector"]?.stringMap ?? [:])),
             ]
         }
     )
@@ -84,7 +96,9 @@ public enum ServiceRules {
             for i in ports.indices {
                 if ports[i]["protocol"]?.string ?? "" == "" { ports[i]["protocol"] = "TCP" }
                 let tp = ports[i]["targetPort"]
-                if tp == nil || tp == .int(0) || tp == .string("") || tp == .null { ports[i]["targetPort"] = ports[i]["port"] }
+                if tp == nil || tp == .int(0) || tp == .string("") || tp == .null {
+                    ports[i]["targetPort"] = ports[i]["port"]
+                }
             }
             spec["ports"] = .array(ports)
         }
@@ -94,7 +108,9 @@ public enum ServiceRules {
         if Service(["spec": spec]).externallyAccessible, spec["externalTrafficPolicy"]?.string ?? "" == "" {
             spec["externalTrafficPolicy"] = "Cluster"
         }
-        if t == "LoadBalancer", spec["allocateLoadBalancerNodePorts"] == nil { spec["allocateLoadBalancerNodePorts"] = true }
+        if t == "LoadBalancer", spec["allocateLoadBalancerNodePorts"] == nil {
+            spec["allocateLoadBalancerNodePorts"] = true
+        }
         obj["spec"] = spec
     }
 
@@ -123,9 +139,15 @@ public enum ServiceRules {
         if ports.isEmpty && !headless && t != "ExternalName" { errs.append(.required("spec.ports")) }
         switch t {
         case "LoadBalancer":
-            if headless { errs.append(.invalid("spec.clusterIPs[0]", "None", "may not be set to 'None' for LoadBalancer services")) }
+            if headless {
+                errs.append(
+                    .invalid("spec.clusterIPs[0]", "None", "may not be set to 'None' for LoadBalancer services")
+                )
+            }
         case "NodePort":
-            if headless { errs.append(.invalid("spec.clusterIPs[0]", "None", "may not be set to 'None' for NodePort services")) }
+            if headless {
+                errs.append(.invalid("spec.clusterIPs[0]", "None", "may not be set to 'None' for NodePort services"))
+            }
         case "ExternalName":
             if !(spec["clusterIPs"]?.array ?? []).isEmpty || !(spec["clusterIP"]?.string ?? "").isEmpty {
                 errs.append(.forbidden("spec.clusterIPs", "may not be set for ExternalName services"))
@@ -141,7 +163,9 @@ public enum ServiceRules {
             if cname.isEmpty {
                 errs.append(.required("spec.externalName"))
             } else {
-                for m in Validation.dns1123SubdomainErrors(cname) { errs.append(.invalid("spec.externalName", .string(cname), m)) }
+                for m in Validation.dns1123SubdomainErrors(cname) {
+                    errs.append(.invalid("spec.externalName", .string(cname), m))
+                }
             }
         default: break
         }
@@ -167,11 +191,15 @@ public enum ServiceRules {
             case .some(.int(let tp)):
                 for m in Validation.portNumberErrors(tp) { errs.append(.invalid("\(path).targetPort", .int(tp), m)) }
             case .some(.string(let tp)):
-                for m in Validation.ianaServiceNameErrors(tp) { errs.append(.invalid("\(path).targetPort", .string(tp), m)) }
+                for m in Validation.ianaServiceNameErrors(tp) {
+                    errs.append(.invalid("\(path).targetPort", .string(tp), m))
+                }
             default: break
             }
             if let ap = p["appProtocol"]?.string {
-                for m in Validation.qualifiedNameErrors(ap) { errs.append(.invalid("\(path).appProtocol", .string(ap), m)) }
+                for m in Validation.qualifiedNameErrors(ap) {
+                    errs.append(.invalid("\(path).appProtocol", .string(ap), m))
+                }
             }
         }
         errs += Validation.validateLabels(spec["selector"], path: "spec.selector")
@@ -189,7 +217,13 @@ public enum ServiceRules {
                 errs.append(.required("\(cfgPath).clientIP", "when session affinity type is ClientIP"))
             } else if let timeout = spec[path: ["sessionAffinityConfig", "clientIP", "timeoutSeconds"]]?.int {
                 if !(1...86400).contains(timeout) {
-                    errs.append(.invalid("\(cfgPath).clientIP.timeoutSeconds", .int(timeout), "must be greater than 0 and less than 86400"))
+                    errs.append(
+                        .invalid(
+                            "\(cfgPath).clientIP.timeoutSeconds",
+                            .int(timeout),
+                            "must be greater than 0 and less than 86400"
+                        )
+                    )
                 }
             } else {
                 errs.append(.required("\(cfgPath).clientIP.timeoutSeconds", "when session affinity type is ClientIP"))
@@ -203,7 +237,9 @@ public enum ServiceRules {
             if !Validation.isIP(s) {
                 errs.append(.invalid("spec.externalIPs[\(i)]", .string(s), Validation.ipAddressMsg))
             } else {
-                for m in Validation.nonSpecialIPErrors(s) { errs.append(.invalid("spec.externalIPs[\(i)]", .string(s), m)) }
+                for m in Validation.nonSpecialIPErrors(s) {
+                    errs.append(.invalid("spec.externalIPs[\(i)]", .string(s), m))
+                }
             }
         }
         if t.isEmpty {
@@ -237,7 +273,9 @@ public enum ServiceRules {
         let sourceRangesAnnotation = "service.beta.kubernetes.io/load-balancer-source-ranges"
         if !sourceRanges.isEmpty {
             if t != "LoadBalancer" {
-                errs.append(.forbidden("spec.LoadBalancerSourceRanges", "may only be used when `type` is 'LoadBalancer'"))
+                errs.append(
+                    .forbidden("spec.LoadBalancerSourceRanges", "may only be used when `type` is 'LoadBalancer'")
+                )
             }
             for (i, raw) in sourceRanges.enumerated() {
                 let value = Validation.trimmingSpace(raw)
@@ -259,7 +297,9 @@ public enum ServiceRules {
             }
         }
         if spec["allocateLoadBalancerNodePorts"] != nil, t != "LoadBalancer" {
-            errs.append(.forbidden("spec.allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'"))
+            errs.append(
+                .forbidden("spec.allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'")
+            )
         }
         if t == "LoadBalancer", spec["allocateLoadBalancerNodePorts"] == nil {
             errs.append(.required("allocateLoadBalancerNodePorts"))  // sic: upstream's path has no `spec.`
@@ -268,7 +308,13 @@ public enum ServiceRules {
         let etp = spec["externalTrafficPolicy"]?.string ?? ""
         if !isExternallyAccessible(obj) {
             if !etp.isEmpty {
-                errs.append(.invalid("spec.externalTrafficPolicy", .string(etp), "may only be set for externally-accessible services"))
+                errs.append(
+                    .invalid(
+                        "spec.externalTrafficPolicy",
+                        .string(etp),
+                        "may only be set for externally-accessible services"
+                    )
+                )
             }
         } else if etp.isEmpty {
             errs.append(.required("spec.externalTrafficPolicy"))
@@ -278,7 +324,13 @@ public enum ServiceRules {
         let hc = spec["healthCheckNodePort"]?.int ?? 0
         if !needsHealthCheck(obj) {
             if hc != 0 {
-                errs.append(.invalid("spec.healthCheckNodePort", .int(hc), "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"))
+                errs.append(
+                    .invalid(
+                        "spec.healthCheckNodePort",
+                        .int(hc),
+                        "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"
+                    )
+                )
             }
         } else if hc != 0 {
             for m in Validation.portNumberErrors(hc) { errs.append(.invalid("spec.healthCheckNodePort", .int(hc), m)) }
@@ -309,21 +361,37 @@ public enum ServiceRules {
             if clusterIPs.isEmpty {
                 errs.append(.required("spec.clusterIPs"))
             } else if clusterIPs[0] != clusterIP {
-                errs.append(.invalid("spec.clusterIPs", rendered: goStrings(clusterIPs), "first value must match `clusterIP`"))
+                errs.append(
+                    .invalid("spec.clusterIPs", rendered: goStrings(clusterIPs), "first value must match `clusterIP`")
+                )
             }
         } else if !clusterIPs.isEmpty {
-            errs.append(.invalid("spec.clusterIPs", rendered: goStrings(clusterIPs), "must be empty when `clusterIP` is not specified"))
+            errs.append(
+                .invalid(
+                    "spec.clusterIPs",
+                    rendered: goStrings(clusterIPs),
+                    "must be empty when `clusterIP` is not specified"
+                )
+            )
         }
         var seen = Set<String>()
         for (i, family) in (spec["ipFamilies"]?.array ?? []).enumerated() {
             let f = family.string ?? ""
-            if !["IPv4", "IPv6"].contains(f) { errs.append(.notSupported("spec.ipFamilies[\(i)]", .string(f), ["IPv4", "IPv6"])) }
+            if !["IPv4", "IPv6"].contains(f) {
+                errs.append(.notSupported("spec.ipFamilies[\(i)]", .string(f), ["IPv4", "IPv6"]))
+            }
             if !seen.insert(f).inserted { errs.append(.duplicate("spec.ipFamilies[\(i)]", .string(f))) }
         }
         if let policy = spec["ipFamilyPolicy"], !policy.isNull {
             let p = policy.string ?? ""
             if !["PreferDualStack", "RequireDualStack", "SingleStack"].contains(p) {
-                errs.append(.notSupported("spec.ipFamilyPolicy", .string(p), ["PreferDualStack", "RequireDualStack", "SingleStack"]))
+                errs.append(
+                    .notSupported(
+                        "spec.ipFamilyPolicy",
+                        .string(p),
+                        ["PreferDualStack", "RequireDualStack", "SingleStack"]
+                    )
+                )
             }
         }
         var invalidIPs = false
@@ -331,7 +399,13 @@ public enum ServiceRules {
             if i == 0, ip == "None" {
                 if clusterIPs.count > 1 {
                     invalidIPs = true
-                    errs.append(.invalid("spec.clusterIPs", rendered: goStrings(clusterIPs), "'None' must be the first and only value"))
+                    errs.append(
+                        .invalid(
+                            "spec.clusterIPs",
+                            rendered: goStrings(clusterIPs),
+                            "'None' must be the first and only value"
+                        )
+                    )
                 }
                 continue
             }
@@ -345,16 +419,34 @@ public enum ServiceRules {
         }
         if invalidIPs { return errs }
         if clusterIPs.count > 1, Validation.isIPv6(clusterIPs[0]) == Validation.isIPv6(clusterIPs[1]) {
-            errs.append(.invalid("spec.clusterIPs", rendered: goStrings(clusterIPs), "may specify no more than one IP for each IP family"))
+            errs.append(
+                .invalid(
+                    "spec.clusterIPs",
+                    rendered: goStrings(clusterIPs),
+                    "may specify no more than one IP for each IP family"
+                )
+            )
         }
         let families = (spec["ipFamilies"]?.array ?? []).map { $0.string ?? "" }
         if clusterIPs.first != "None" {
             for (i, ip) in clusterIPs.enumerated() where i < families.count {
                 if families[i] == "IPv4", Validation.isIPv6(ip) {
-                    errs.append(.invalid("spec.clusterIPs[\(i)]", .string(ip), "expected an IPv4 value as indicated by `ipFamilies[\(i)]`"))
+                    errs.append(
+                        .invalid(
+                            "spec.clusterIPs[\(i)]",
+                            .string(ip),
+                            "expected an IPv4 value as indicated by `ipFamilies[\(i)]`"
+                        )
+                    )
                 }
                 if families[i] == "IPv6", !Validation.isIPv6(ip) {
-                    errs.append(.invalid("spec.clusterIPs[\(i)]", .string(ip), "expected an IPv6 value as indicated by `ipFamilies[\(i)]`"))
+                    errs.append(
+                        .invalid(
+                            "spec.clusterIPs[\(i)]",
+                            .string(ip),
+                            "expected an IPv6 value as indicated by `ipFamilies[\(i)]`"
+                        )
+                    )
                 }
             }
         }
@@ -366,12 +458,16 @@ public enum ServiceRules {
         let cls = new[path: ["spec", "loadBalancerClass"]].flatMap { $0.isNull ? nil : $0 }
         if let old, type(old) == "LoadBalancer", type(new) == "LoadBalancer" {
             let oldCls = old[path: ["spec", "loadBalancerClass"]].flatMap { $0.isNull ? nil : $0 }
-            if cls != oldCls { errs.append(.invalid("spec.loadBalancerClass", cls ?? .null, "may not change once set")) }
+            if cls != oldCls {
+                errs.append(.invalid("spec.loadBalancerClass", cls ?? .null, "may not change once set"))
+            }
         }
         if old == nil {
             if type(new) == "LoadBalancer" {
                 if let c = cls?.string {
-                    for m in Validation.qualifiedNameErrors(c) { errs.append(.invalid("spec.loadBalancerClass", .string(c), m)) }
+                    for m in Validation.qualifiedNameErrors(c) {
+                        errs.append(.invalid("spec.loadBalancerClass", .string(c), m))
+                    }
                 }
             } else if cls != nil {
                 errs.append(.forbidden("spec.loadBalancerClass", "may only be used when `type` is 'LoadBalancer'"))
@@ -389,14 +485,21 @@ public enum ServiceRules {
             let newIPs = (new[path: ["spec", "clusterIPs"]]?.array ?? []).map { $0.string ?? "" }
             if oldIPs.count == newIPs.count {
                 for (i, ip) in oldIPs.enumerated() where ip != newIPs[i] {
-                    errs.append(.invalid("spec.clusterIPs[\(i)]", rendered: goStrings(newIPs), "may not change once set"))
+                    errs.append(
+                        .invalid("spec.clusterIPs[\(i)]", rendered: goStrings(newIPs), "may not change once set")
+                    )
                 }
             } else if oldIPs.count > newIPs.count {
                 if newIPs.isEmpty {
                     // Go prints a missing slice as nil, an empty one as {}.
                     let absent = new[path: ["spec", "clusterIPs"]]?.array == nil
-                    errs.append(.invalid("spec.clusterIPs[0]", rendered: absent ? "[]string(nil)" : goStrings(newIPs),
-                                         "primary clusterIP can not be unset"))
+                    errs.append(
+                        .invalid(
+                            "spec.clusterIPs[0]",
+                            rendered: absent ? "[]string(nil)" : goStrings(newIPs),
+                            "primary clusterIP can not be unset"
+                        )
+                    )
                 } else if newIPs[0] != oldIPs[0] {
                     errs.append(.invalid("spec.clusterIPs[0]", rendered: goStrings(newIPs), "may not change once set"))
                 }
@@ -406,7 +509,8 @@ public enum ServiceRules {
         }
         errs += loadBalancerClassErrors(new: new, old: old)
         if needsHealthCheck(old), needsHealthCheck(new),
-           new[path: ["spec", "healthCheckNodePort"]]?.int ?? 0 != old[path: ["spec", "healthCheckNodePort"]]?.int ?? 0 {
+            new[path: ["spec", "healthCheckNodePort"]]?.int ?? 0 != old[path: ["spec", "healthCheckNodePort"]]?.int ?? 0
+        {
             errs.append(.forbidden("spec.healthCheckNodePort", "field is immutable"))
         }
         return errs  // the Resource adds `validate(new)`

@@ -1,4 +1,5 @@
 import KubeMachinery
+
 /// Deployments and ReplicaSets (apps/v1).
 enum WorkloadRules {
     static func defaultTemplate(_ obj: inout JSON) {
@@ -7,7 +8,9 @@ enum WorkloadRules {
             PodRules.defaultPodSpec(&tspec)
             obj[path: ["spec", "template", "spec"]] = tspec
         }
-        if obj[path: ["spec", "template", "metadata"]] == nil { obj[path: ["spec", "template", "metadata"]] = .emptyObject }
+        if obj[path: ["spec", "template", "metadata"]] == nil {
+            obj[path: ["spec", "template", "metadata"]] = .emptyObject
+        }
     }
 
     static func validateTemplate(_ obj: JSON) -> [FieldError] {
@@ -23,11 +26,22 @@ enum WorkloadRules {
         }
         let templateLabels = obj[path: ["spec", "template", "metadata", "labels"]]?.stringMap ?? [:]
         if let selector = try? LabelSelector(structured: sel), sel != nil, !selector.matches(templateLabels) {
-            errs.append(.invalid("spec.template.metadata.labels", JSON(templateLabels),
-                                 "`selector` does not match template `labels`"))
+            errs.append(
+                .invalid(
+                    "spec.template.metadata.labels",
+                    JSON(templateLabels),
+                    "`selector` does not match template `labels`"
+                )
+            )
         }
-        errs += Validation.validateLabels(obj[path: ["spec", "template", "metadata", "labels"]], path: "spec.template.metadata.labels")
-        errs += PodRules.validateSpec(obj[path: ["spec", "template", "spec"]] ?? .emptyObject, path: "spec.template.spec")
+        errs += Validation.validateLabels(
+            obj[path: ["spec", "template", "metadata", "labels"]],
+            path: "spec.template.metadata.labels"
+        )
+        errs += PodRules.validateSpec(
+            obj[path: ["spec", "template", "spec"]] ?? .emptyObject,
+            path: "spec.template.spec"
+        )
         return errs
     }
 
@@ -48,14 +62,20 @@ enum WorkloadRules {
     static let wideColumns = [
         TableColumn("Containers", priority: 1, "Names of each container in the template."),
         TableColumn("Images", priority: 1, "Images referenced by each container in the template."),
-        TableColumn("Selector", priority: 1, "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment."),
+        TableColumn(
+            "Selector",
+            priority: 1,
+            "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment."
+        ),
     ]
 
     static let deployment = ResourceRules(
         prepareForCreate: { obj in obj["status"] = .emptyObject },
         defaults: { obj in
             defaultTemplate(&obj)
-            if obj[path: ["spec", "strategy", "type"]] == nil { obj[path: ["spec", "strategy", "type"]] = "RollingUpdate" }
+            if obj[path: ["spec", "strategy", "type"]] == nil {
+                obj[path: ["spec", "strategy", "type"]] = "RollingUpdate"
+            }
             if obj[path: ["spec", "strategy", "type"]]?.string == "RollingUpdate" {
                 if obj[path: ["spec", "strategy", "rollingUpdate", "maxUnavailable"]] == nil {
                     obj[path: ["spec", "strategy", "rollingUpdate", "maxUnavailable"]] = "25%"
@@ -65,7 +85,9 @@ enum WorkloadRules {
                 }
             }
             if obj[path: ["spec", "revisionHistoryLimit"]] == nil { obj[path: ["spec", "revisionHistoryLimit"]] = 10 }
-            if obj[path: ["spec", "progressDeadlineSeconds"]] == nil { obj[path: ["spec", "progressDeadlineSeconds"]] = 600 }
+            if obj[path: ["spec", "progressDeadlineSeconds"]] == nil {
+                obj[path: ["spec", "progressDeadlineSeconds"]] = 600
+            }
         },
         validate: { obj in
             var errs = validateTemplate(obj)
@@ -78,8 +100,14 @@ enum WorkloadRules {
         validateUpdate: immutableSelector,
         columns: [
             TableColumn("Ready", "Number of the pod with ready state"),
-            TableColumn("Up-to-date", "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
-            TableColumn("Available", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
+            TableColumn(
+                "Up-to-date",
+                "Total number of non-terminated pods targeted by this deployment that have the desired template spec."
+            ),
+            TableColumn(
+                "Available",
+                "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."
+            ),
             TableColumn.age,
         ] + wideColumns,
         cells: { obj, now in

@@ -17,9 +17,11 @@ public struct EventRecorder: Sendable {
         let event: JSON = [
             "apiVersion": "v1", "kind": "Event",
             "metadata": ["name": .string("\(obj.name).\(String(now.micros, radix: 16))"), "namespace": .string(ns)],
-            "involvedObject": ["kind": .string(obj.kind), "namespace": .string(obj.namespace), "name": .string(obj.name),
-                               "uid": .string(obj.uid), "apiVersion": .string(obj.apiVersion),
-                               "resourceVersion": .string(obj.resourceVersion)],
+            "involvedObject": [
+                "kind": .string(obj.kind), "namespace": .string(obj.namespace), "name": .string(obj.name),
+                "uid": .string(obj.uid), "apiVersion": .string(obj.apiVersion),
+                "resourceVersion": .string(obj.resourceVersion),
+            ],
             "reason": .string(reason), "message": .string(message), "type": .string(type),
             "source": ["component": .string(component)], "reportingComponent": .string(component),
             "firstTimestamp": .string(now.rfc3339), "lastTimestamp": .string(now.rfc3339), "count": 1,

@@ -43,9 +43,17 @@ public actor Informer<Object: CacheableObject> {
         public var new: Object?
     }
 
-    public init(_ resource: Resource, of type: Object.Type, client: any ListerWatcher, fieldSelector: String? = nil, packed: Bool = false,
-                replaysInitialList: Bool = true, indexedLabels: Set<String>? = nil, logger: Logger,
-                transform: (@Sendable (Object) -> Object)? = nil) {
+    public init(
+        _ resource: Resource,
+        of type: Object.Type,
+        client: any ListerWatcher,
+        fieldSelector: String? = nil,
+        packed: Bool = false,
+        replaysInitialList: Bool = true,
+        indexedLabels: Set<String>? = nil,
+        logger: Logger,
+        transform: (@Sendable (Object) -> Object)? = nil
+    ) {
         self.indexedLabels = indexedLabels
         self.packed = packed
         self.replaysInitialList = replaysInitialList
@@ -75,7 +83,9 @@ public actor Informer<Object: CacheableObject> {
     /// Objects of a namespace whose labels include every pair of `matchLabels` (none if empty).
     public func select(namespace: String, matchLabels: [String: String]) -> [Object] {
         if let indexedLabels, !matchLabels.keys.allSatisfy(indexedLabels.contains) {
-            return list(namespace: namespace).filter { obj in matchLabels.allSatisfy { obj.cacheLabels[$0.key] == $0.value } }
+            return list(namespace: namespace).filter { obj in
+                matchLabels.allSatisfy { obj.cacheLabels[$0.key] == $0.value }
+            }
         }
         let sets = matchLabels.map { labelIndex.keys(under: "\(namespace)|\($0.key)=\($0.value)") }
         guard var keys = sets.min(by: { $0.count < $1.count }) else { return [] }
@@ -219,7 +229,12 @@ public actor Informer<Object: CacheableObject> {
                 backoff = .milliseconds(100)
                 var lastRV = rv
                 while !Task.isCancelled {
-                    for try await event in client.watch(resource, resourceVersion: lastRV, fieldSelector: fieldSelector, timeoutSeconds: 300) {
+                    for try await event in client.watch(
+                        resource,
+                        resourceVersion: lastRV,
+                        fieldSelector: fieldSelector,
+                        timeoutSeconds: 300
+                    ) {
                         if let v = event.object["metadata"]?["resourceVersion"]?.string { lastRV = v }
                         apply(event)
                     }
@@ -252,11 +267,27 @@ extension Informer: AnyInformer {
 
 extension Informer where Object == JSON {
     /// A cache of the objects as JSON trees.
-    public init(_ resource: Resource, client: any ListerWatcher, fieldSelector: String? = nil, packed: Bool = false,
-                replaysInitialList: Bool = true, indexedLabels: Set<String>? = nil, logger: Logger,
-                transform: (@Sendable (JSON) -> JSON)? = nil) {
-        self.init(resource, of: JSON.self, client: client, fieldSelector: fieldSelector, packed: packed,
-                  replaysInitialList: replaysInitialList, indexedLabels: indexedLabels, logger: logger, transform: transform)
+    public init(
+        _ resource: Resource,
+        client: any ListerWatcher,
+        fieldSelector: String? = nil,
+        packed: Bool = false,
+        replaysInitialList: Bool = true,
+        indexedLabels: Set<String>? = nil,
+        logger: Logger,
+        transform: (@Sendable (JSON) -> JSON)? = nil
+    ) {
+        self.init(
+            resource,
+            of: JSON.self,
+            client: client,
+            fieldSelector: fieldSelector,
+            packed: packed,
+            replaysInitialList: replaysInitialList,
+            indexedLabels: indexedLabels,
+            logger: logger,
+            transform: transform
+        )
     }
 
     public static func key(_ obj: JSON) -> String { obj.cacheKey }

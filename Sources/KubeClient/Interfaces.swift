@@ -7,7 +7,12 @@ public protocol ListerWatcher: Sendable {
     func list(_ r: Resource, fieldSelector: String?) async throws -> (items: [JSON], resourceVersion: String)
     /// The list's JSON as the server sent it (packed caches parse it item by item).
     func listBytes(_ r: Resource, fieldSelector: String?) async throws -> [UInt8]
-    func watch(_ r: Resource, resourceVersion: String, fieldSelector: String?, timeoutSeconds: Int)
+    func watch(
+        _ r: Resource,
+        resourceVersion: String,
+        fieldSelector: String?,
+        timeoutSeconds: Int
+    )
         -> AsyncThrowingStream<KubeClient.Event, any Error>
 }
 
@@ -15,10 +20,23 @@ public protocol ListerWatcher: Sendable {
 public protocol ObjectWriter: Sendable {
     func create(_ r: Resource, namespace: String?, _ obj: JSON) async throws -> JSON
     func update(_ r: Resource, namespace: String?, _ obj: JSON, subresource: String?) async throws -> JSON
-    func patch(_ r: Resource, namespace: String?, name: String, _ patch: JSON, type: PatchType, subresource: String?) async throws -> JSON
+    func patch(
+        _ r: Resource,
+        namespace: String?,
+        name: String,
+        _ patch: JSON,
+        type: PatchType,
+        subresource: String?
+    ) async throws -> JSON
     @discardableResult
-    func delete(_ r: Resource, namespace: String?, name: String, gracePeriodSeconds: Int?, propagationPolicy: String?,
-                preconditionUID: String?) async throws -> JSON
+    func delete(
+        _ r: Resource,
+        namespace: String?,
+        name: String,
+        gracePeriodSeconds: Int?,
+        propagationPolicy: String?,
+        preconditionUID: String?
+    ) async throws -> JSON
 }
 
 extension ObjectWriter {
@@ -26,13 +44,26 @@ extension ObjectWriter {
         try await update(r, namespace: namespace, obj, subresource: nil)
     }
 
-    public func patch(_ r: Resource, namespace: String?, name: String, _ patch: JSON, type: PatchType = .merge) async throws -> JSON {
+    public func patch(
+        _ r: Resource,
+        namespace: String?,
+        name: String,
+        _ patch: JSON,
+        type: PatchType = .merge
+    ) async throws -> JSON {
         try await self.patch(r, namespace: namespace, name: name, patch, type: type, subresource: nil)
     }
 
     @discardableResult
     public func delete(_ r: Resource, namespace: String?, name: String) async throws -> JSON {
-        try await delete(r, namespace: namespace, name: name, gracePeriodSeconds: nil, propagationPolicy: nil, preconditionUID: nil)
+        try await delete(
+            r,
+            namespace: namespace,
+            name: name,
+            gracePeriodSeconds: nil,
+            propagationPolicy: nil,
+            preconditionUID: nil
+        )
     }
 }
 
@@ -45,9 +76,22 @@ extension KubeClient: ListerWatcher, ObjectWriter {
         try await listBytes(r, namespace: nil, fieldSelector: fieldSelector)
     }
 
-    public func watch(_ r: Resource, resourceVersion: String, fieldSelector: String?, timeoutSeconds: Int)
-        -> AsyncThrowingStream<KubeClient.Event, any Error> {
-        watch(r, namespace: nil, resourceVersion: resourceVersion, labelSelector: nil, fieldSelector: fieldSelector,
-              timeoutSeconds: timeoutSeconds, bookmarks: true)
+    public func watch(
+        _ r: Resource,
+        resourceVersion: String,
+        fieldSelector: String?,
+        timeoutSeconds: Int
+    )
+        -> AsyncThrowingStream<KubeClient.Event, any Error>
+    {
+        watch(
+            r,
+            namespace: nil,
+            resourceVersion: resourceVersion,
+            labelSelector: nil,
+            fieldSelector: fieldSelector,
+            timeoutSeconds: timeoutSeconds,
+            bookmarks: true
+        )
     }
 }

@@ -27,7 +27,8 @@ public struct ClusterCredentials: Sendable {
             servers: [server],
             caPEM: try String(contentsOf: pki.appendingPathComponent("ca.crt"), encoding: .utf8),
             token: try String(contentsOf: pki.appendingPathComponent("token"), encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines))
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        )
     }
 }
 
@@ -40,14 +41,20 @@ public final class KubeClient: Sendable {
     private let preferred = LockedIndex()
 
     /// `maxConnections` bounds the connections to one server; every open watch holds one.
-    public init(credentials: ClusterCredentials, maxConnections: Int = 64,
-                logger: Logger = Logger(label: "swiftlet.client")) throws {
+    public init(
+        credentials: ClusterCredentials,
+        maxConnections: Int = 64,
+        logger: Logger = Logger(label: "swiftlet.client")
+    ) throws {
         self.credentials = credentials
         self.logger = logger
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(credentials.caPEM.utf8)))
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
-        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+        config.connectionPool = .init(
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections
+        )
         config.timeout = .init(connect: .seconds(5))
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
@@ -76,7 +83,12 @@ public final class KubeClient: Sendable {
         }
     }
 
-    public static func path(_ r: Resource, namespace: String?, name: String? = nil, subresource: String? = nil) -> String {
+    public static func path(
+        _ r: Resource,
+        namespace: String?,
+        name: String? = nil,
+        subresource: String? = nil
+    ) -> String {
         var p = r.group.isEmpty ? "/api/\(r.version)" : "/apis/\(r.group)/\(r.version)"
         if r.namespaced, let namespace { p += "/namespaces/\(namespace)" }
         p += "/\(r.plural)"
@@ -86,23 +98,43 @@ public final class KubeClient: Sendable {
     }
 
     /// One request, returning the parsed JSON body; a `Status` failure becomes an `APIError`.
-    public func request(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: JSON? = nil,
-                        contentType: String = "application/json", timeout: Duration = .seconds(30)) async throws -> JSON {
-        let bytes = try await requestBytes(method, path, query: query, body: body, contentType: contentType, timeout: timeout)
+    public func request(
+        _ method: HTTPMethod,
+        _ path: String,
+        query: [String: String] = [:],
+        body: JSON? = nil,
+        contentType: String = "application/json",
+        timeout: Duration = .seconds(30)
+    ) async throws -> JSON {
+        let bytes = try await requestBytes(
+            method,
+            path,
+            query: query,
+            body: body,
+            contentType: contentType,
+            timeout: timeout
+        )
         return (try? JSON.parse(bytes)) ?? .null
     }
 
     /// A list's response body, unparsed, for callers that read it one item at a time
     /// (`JSON.parseList`): 10,000 objects never become one tree.
-    public func listBytes(_ r: Resource, namespace: String? = nil, fieldSelector: String? = nil) async throws -> [UInt8] {
+    public func listBytes(_ r: Resource, namespace: String? = nil, fieldSelector: String? = nil) async throws -> [UInt8]
+    {
         var q: [String: String] = [:]
         if let fieldSelector { q["fieldSelector"] = fieldSelector }
         return try await requestBytes(.GET, Self.path(r, namespace: namespace), query: q)
     }
 
     /// One request, returning the body's bytes; a `Status` failure becomes an `APIError`.
-    public func requestBytes(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: JSON? = nil,
-                             contentType: String = "application/json", timeout: Duration = .seconds(30)) async throws -> [UInt8] {
+    public func requestBytes(
+        _ method: HTTPMethod,
+        _ path: String,
+        query: [String: String] = [:],
+        body: JSON? = nil,
+        contentType: String = "application/json",
+        timeout: Duration = .seconds(30)
+    ) async throws -> [UInt8] {
         var lastError: (any Error)?
         let servers = credentials.servers
         let start = preferred.value
@@ -136,8 +168,11 @@ public final class KubeClient: Sendable {
     }
 
     static func apiError(_ json: JSON, code: Int) -> APIError {
-        var e = APIError(code: json["code"]?.intValue ?? code, reason: json["reason"]?.string ?? "Unknown",
-                         message: json["message"]?.string ?? "the server answered \(code)")
+        var e = APIError(
+            code: json["code"]?.intValue ?? code,
+            reason: json["reason"]?.string ?? "Unknown",
+            message: json["message"]?.string ?? "the server answered \(code)"
+        )
         e.name = json[path: ["details", "name"]]?.string
         return e
     }
@@ -146,9 +181,10 @@ public final class KubeClient: Sendable {
         if q.isEmpty { return "" }
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
-        return "?" + q.sorted { $0.key < $1.key }.map {
-            "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.value)"
-        }.joined(separator: "&")
+        return "?"
+            + q.sorted { $0.key < $1.key }.map {
+                "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.value)"
+            }.joined(separator: "&")
     }
 
     // MARK: Typed verbs
@@ -159,11 +195,17 @@ public final class KubeClient: Sendable {
 
     /// Returns nil for 404.
     public func getIfExists(_ r: Resource, namespace: String?, name: String) async throws -> JSON? {
-        do { return try await get(r, namespace: namespace, name: name) } catch let e as APIError where e.code == 404 { return nil }
+        do { return try await get(r, namespace: namespace, name: name) } catch let e as APIError where e.code == 404 {
+            return nil
+        }
     }
 
-    public func list(_ r: Resource, namespace: String? = nil, labelSelector: String? = nil,
-                     fieldSelector: String? = nil) async throws -> (items: [JSON], resourceVersion: String) {
+    public func list(
+        _ r: Resource,
+        namespace: String? = nil,
+        labelSelector: String? = nil,
+        fieldSelector: String? = nil
+    ) async throws -> (items: [JSON], resourceVersion: String) {
         var q: [String: String] = [:]
         if let labelSelector { q["labelSelector"] = labelSelector }
         if let fieldSelector { q["fieldSelector"] = fieldSelector }
@@ -175,19 +217,36 @@ public final class KubeClient: Sendable {
         try await request(.POST, Self.path(r, namespace: namespace), body: obj)
     }
 
-    public func update(_ r: Resource, namespace: String?, _ obj: JSON, subresource: String? = nil) async throws -> JSON {
+    public func update(_ r: Resource, namespace: String?, _ obj: JSON, subresource: String? = nil) async throws -> JSON
+    {
         try await request(.PUT, Self.path(r, namespace: namespace, name: obj.name, subresource: subresource), body: obj)
     }
 
-    public func patch(_ r: Resource, namespace: String?, name: String, _ patch: JSON, type: PatchType = .merge,
-                      subresource: String? = nil) async throws -> JSON {
-        try await request(.PATCH, Self.path(r, namespace: namespace, name: name, subresource: subresource), body: patch,
-                          contentType: type.rawValue)
+    public func patch(
+        _ r: Resource,
+        namespace: String?,
+        name: String,
+        _ patch: JSON,
+        type: PatchType = .merge,
+        subresource: String? = nil
+    ) async throws -> JSON {
+        try await request(
+            .PATCH,
+            Self.path(r, namespace: namespace, name: name, subresource: subresource),
+            body: patch,
+            contentType: type.rawValue
+        )
     }
 
     @discardableResult
-    public func delete(_ r: Resource, namespace: String?, name: String, gracePeriodSeconds: Int? = nil,
-                       propagationPolicy: String? = nil, preconditionUID: String? = nil) async throws -> JSON {
+    public func delete(
+        _ r: Resource,
+        namespace: String?,
+        name: String,
+        gracePeriodSeconds: Int? = nil,
+        propagationPolicy: String? = nil,
+        preconditionUID: String? = nil
+    ) async throws -> JSON {
         var body: JSON = ["kind": "DeleteOptions", "apiVersion": "v1"]
         if let gracePeriodSeconds { body["gracePeriodSeconds"] = JSON(gracePeriodSeconds) }
         if let propagationPolicy { body["propagationPolicy"] = .string(propagationPolicy) }
@@ -208,9 +267,15 @@ public final class KubeClient: Sendable {
     }
 
     /// Streams watch events from `resourceVersion` until the server ends the watch.
-    public func watch(_ r: Resource, namespace: String? = nil, resourceVersion: String, labelSelector: String? = nil,
-                      fieldSelector: String? = nil, timeoutSeconds: Int = 300,
-                      bookmarks: Bool = true) -> AsyncThrowingStream<Event, any Error> {
+    public func watch(
+        _ r: Resource,
+        namespace: String? = nil,
+        resourceVersion: String,
+        labelSelector: String? = nil,
+        fieldSelector: String? = nil,
+        timeoutSeconds: Int = 300,
+        bookmarks: Bool = true
+    ) -> AsyncThrowingStream<Event, any Error> {
         var q = ["watch": "1", "resourceVersion": resourceVersion, "timeoutSeconds": String(timeoutSeconds)]
         if bookmarks { q["allowWatchBookmarks"] = "true" }
         if let labelSelector { q["labelSelector"] = labelSelector }
@@ -229,7 +294,10 @@ public final class KubeClient: Sendable {
                     let response = try await http.execute(req, timeout: .seconds(Int64(timeoutSeconds + 30)))
                     if response.status.code >= 400 {
                         let buffer = try await response.body.collect(upTo: 1 << 20)
-                        throw Self.apiError((try? JSON.parse(Array(buffer.readableBytesView))) ?? .null, code: Int(response.status.code))
+                        throw Self.apiError(
+                            (try? JSON.parse(Array(buffer.readableBytesView))) ?? .null,
+                            code: Int(response.status.code)
+                        )
                     }
                     var pending: [UInt8] = []
                     for try await chunk in response.body {

@@ -32,7 +32,9 @@ public struct PackedBytes: Sendable {
     public var liveBytes: Int { storage.count - garbageBytes }
 
     public var keys: [String] {
-        entries.filter(\.isLive).map { String(decoding: storage[$0.offset ..< $0.offset + Int($0.keyCount)], as: UTF8.self) }
+        entries.filter(\.isLive).map {
+            String(decoding: storage[$0.offset..<$0.offset + Int($0.keyCount)], as: UTF8.self)
+        }
     }
 
     /// Every entry's bytes, in no particular order.
@@ -64,7 +66,13 @@ public struct PackedBytes: Sendable {
             let offset = storage.count
             storage.append(contentsOf: key.utf8)
             storage.append(contentsOf: bytes)
-            entries.append(Entry(offset: offset, keyCount: Int32(storage.count - offset - bytes.count), valueCount: Int32(bytes.count)))
+            entries.append(
+                Entry(
+                    offset: offset,
+                    keyCount: Int32(storage.count - offset - bytes.count),
+                    valueCount: Int32(bytes.count)
+                )
+            )
             slots[slot ?? freeSlot(key.utf8)] = Int32(entries.count - 1)
             count += 1
         } else if existing != nil, let slot {
@@ -77,7 +85,7 @@ public struct PackedBytes: Sendable {
 
     private func value(_ e: Entry) -> ArraySlice<UInt8> {
         let start = e.offset + Int(e.keyCount)
-        return storage[start ..< start + Int(e.valueCount)]
+        return storage[start..<start + Int(e.valueCount)]
     }
 
     /// FNV-1a, folded: keys are short, and the table only needs them spread.
@@ -97,7 +105,9 @@ public struct PackedBytes: Sendable {
             if s == Self.empty { return (nil, nil) }
             if s >= 0 {
                 let e = entries[Int(s)]
-                if Int(e.keyCount) == key.utf8.count, storage[e.offset ..< e.offset + Int(e.keyCount)].elementsEqual(key.utf8) {
+                if Int(e.keyCount) == key.utf8.count,
+                    storage[e.offset..<e.offset + Int(e.keyCount)].elementsEqual(key.utf8)
+                {
                     return (i, Int(s))
                 }
             }
@@ -123,14 +133,14 @@ public struct PackedBytes: Sendable {
         moved.reserveCapacity(live.count)
         for e in live {
             moved.append(Entry(offset: fresh.count, keyCount: e.keyCount, valueCount: e.valueCount))
-            fresh.append(contentsOf: storage[e.offset ..< e.offset + Int(e.keyCount) + Int(e.valueCount)])
+            fresh.append(contentsOf: storage[e.offset..<e.offset + Int(e.keyCount) + Int(e.valueCount)])
         }
         storage = fresh
         entries = moved
         garbageBytes = 0
         slots = Array(repeating: Self.empty, count: slotCount)
         for (index, e) in entries.enumerated() {
-            slots[freeSlot(storage[e.offset ..< e.offset + Int(e.keyCount)])] = Int32(index)
+            slots[freeSlot(storage[e.offset..<e.offset + Int(e.keyCount)])] = Int32(index)
         }
     }
 

@@ -1,7 +1,12 @@
 /// One field-level validation error, rendered the way Kubernetes' `field.Error` renders.
 public struct FieldError: Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        case required, invalid, notSupported([String]), duplicate, forbidden, tooLong(Int), tooMany(Int), notFound
+        case required, invalid
+        case notSupported([String])
+        case duplicate, forbidden
+        case tooLong(Int)
+        case tooMany(Int)
+        case notFound
 
         var causeReason: String {
             switch self {
@@ -36,14 +41,18 @@ public struct FieldError: Sendable, Equatable, CustomStringConvertible {
         e.renderedValue = rendered
         return e
     }
-    public static func required(_ field: String, _ detail: String = "") -> FieldError { .init(.required, field, detail) }
+    public static func required(_ field: String, _ detail: String = "") -> FieldError {
+        .init(.required, field, detail)
+    }
     public static func invalid(_ field: String, _ value: JSON, _ detail: String) -> FieldError {
         .init(.invalid, field, value: value, detail)
     }
     public static func notSupported(_ field: String, _ value: JSON, _ supported: [String]) -> FieldError {
         .init(.notSupported(supported), field, value: value)
     }
-    public static func duplicate(_ field: String, _ value: JSON) -> FieldError { .init(.duplicate, field, value: value) }
+    public static func duplicate(_ field: String, _ value: JSON) -> FieldError {
+        .init(.duplicate, field, value: value)
+    }
     public static func forbidden(_ field: String, _ detail: String) -> FieldError { .init(.forbidden, field, detail) }
 
     /// The text after the field path, e.g. `Invalid value: "Foo": must be ...`.
@@ -56,7 +65,9 @@ public struct FieldError: Sendable, Equatable, CustomStringConvertible {
             return detail.isEmpty ? v : "\(v): \(detail)"
         case .notSupported(let supported):
             var s = "Unsupported value: \(Self.render(value))"
-            if !supported.isEmpty { s += ": supported values: " + supported.map { "\"\($0)\"" }.joined(separator: ", ") }
+            if !supported.isEmpty {
+                s += ": supported values: " + supported.map { "\"\($0)\"" }.joined(separator: ", ")
+            }
             return s
         case .duplicate:
             return "Duplicate value: \(renderedValue ?? Self.render(value))"

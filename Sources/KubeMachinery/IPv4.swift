@@ -52,7 +52,8 @@ public struct IPv4Network: Sendable, Hashable, CustomStringConvertible {
 
     public init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let addr = IPv4Address(String(parts[0])), let len = Int(parts[1]), (0...32).contains(len)
+        guard parts.count == 2, let addr = IPv4Address(String(parts[0])), let len = Int(parts[1]),
+            (0...32).contains(len)
         else { return nil }
         prefixLength = len
         network = IPv4Address(addr.value & Self.mask(len))
@@ -73,7 +74,9 @@ public struct IPv4Network: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(network)/\(prefixLength)" }
 
     /// The `index`-th address of the network (0 is the network address itself).
-    public func address(_ index: UInt64) -> IPv4Address { IPv4Address(network.value &+ UInt32(truncatingIfNeeded: index)) }
+    public func address(_ index: UInt64) -> IPv4Address {
+        IPv4Address(network.value &+ UInt32(truncatingIfNeeded: index))
+    }
 }
 
 extension String {

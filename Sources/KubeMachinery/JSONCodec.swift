@@ -14,7 +14,8 @@ extension JSON {
     }
 
     public static func parse<C: Collection<UInt8>>(_ bytes: C) throws(JSONParseError) -> JSON {
-        let result = bytes.withContiguousStorageIfAvailable(parseResult) ?? Array(bytes).withUnsafeBufferPointer(parseResult)
+        let result =
+            bytes.withContiguousStorageIfAvailable(parseResult) ?? Array(bytes).withUnsafeBufferPointer(parseResult)
         return try result.get()
     }
 
@@ -82,9 +83,15 @@ struct JSONParser {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
         case UInt8(ascii: "["): return try parseArray(depth: depth)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw fail("invalid character '\(Character(Unicode.Scalar(buf[pos])))' looking for beginning of value")
         }
@@ -102,7 +109,10 @@ struct JSONParser {
         pos += 1
         var obj = JSONObject()
         skipWhitespace()
-        if pos < buf.count, buf[pos] == UInt8(ascii: "}") { pos += 1; return .object(obj) }
+        if pos < buf.count, buf[pos] == UInt8(ascii: "}") {
+            pos += 1
+            return .object(obj)
+        }
         while true {
             let key = try parseKey()
             let value = try parseValue(depth: depth + 1)
@@ -128,8 +138,14 @@ struct JSONParser {
     mutating func moreMembers() throws(JSONParseError) -> Bool {
         skipWhitespace()
         guard pos < buf.count else { throw fail("unexpected end of JSON input") }
-        if buf[pos] == UInt8(ascii: ",") { pos += 1; return true }
-        if buf[pos] == UInt8(ascii: "}") { pos += 1; return false }
+        if buf[pos] == UInt8(ascii: ",") {
+            pos += 1
+            return true
+        }
+        if buf[pos] == UInt8(ascii: "}") {
+            pos += 1
+            return false
+        }
         throw fail("expected ',' or '}' after object value")
     }
 
@@ -137,8 +153,14 @@ struct JSONParser {
     mutating func moreElements() throws(JSONParseError) -> Bool {
         skipWhitespace()
         guard pos < buf.count else { throw fail("unexpected end of JSON input") }
-        if buf[pos] == UInt8(ascii: ",") { pos += 1; return true }
-        if buf[pos] == UInt8(ascii: "]") { pos += 1; return false }
+        if buf[pos] == UInt8(ascii: ",") {
+            pos += 1
+            return true
+        }
+        if buf[pos] == UInt8(ascii: "]") {
+            pos += 1
+            return false
+        }
         throw fail("expected ',' or ']' after array element")
     }
 
@@ -148,7 +170,9 @@ struct JSONParser {
         pos += 1
         var obj = JSONObject()
         skipWhitespace()
-        if pos < buf.count, buf[pos] == UInt8(ascii: "}") { pos += 1 } else {
+        if pos < buf.count, buf[pos] == UInt8(ascii: "}") {
+            pos += 1
+        } else {
             repeat {
                 let key = try parseKey()
                 if key == "items", pos < buf.count, buf[pos] == UInt8(ascii: "[") {
@@ -176,7 +200,10 @@ struct JSONParser {
         pos += 1
         var items: [JSON] = []
         skipWhitespace()
-        if pos < buf.count, buf[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+        if pos < buf.count, buf[pos] == UInt8(ascii: "]") {
+            pos += 1
+            return .array(items)
+        }
         while true {
             skipWhitespace()
             items.append(try parseValue(depth: depth + 1))
@@ -207,7 +234,11 @@ struct JSONParser {
                 return String(decoding: bytes, as: UTF8.self)
             }
             if c < 0x20 { throw fail("invalid control character in string literal") }
-            if c != UInt8(ascii: "\\") { bytes.append(c); pos += 1; continue }
+            if c != UInt8(ascii: "\\") {
+                bytes.append(c)
+                pos += 1
+                continue
+            }
             pos += 1
             guard pos < buf.count else { break }
             let e = buf[pos]
@@ -357,7 +388,8 @@ enum JSONWriter {
                 case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
                 case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
                 case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                default: out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
+                default:
+                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
                 }
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))

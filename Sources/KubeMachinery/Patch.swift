@@ -44,11 +44,17 @@ public enum Patch {
     // MARK: RFC 6902
 
     public static func jsonPatch(_ patch: JSON, to target: JSON) throws(PatchError) -> JSON {
-        guard let ops = patch.array else { throw PatchError("json patch must be an array of operations", malformed: true) }
+        guard let ops = patch.array else {
+            throw PatchError("json patch must be an array of operations", malformed: true)
+        }
         var doc = target
         for op in ops {
-            guard let name = op["op"]?.string else { throw PatchError("missing 'op' in json patch operation", malformed: true) }
-            guard let path = op["path"]?.string else { throw PatchError("missing 'path' in json patch operation", malformed: true) }
+            guard let name = op["op"]?.string else {
+                throw PatchError("missing 'op' in json patch operation", malformed: true)
+            }
+            guard let path = op["path"]?.string else {
+                throw PatchError("missing 'path' in json patch operation", malformed: true)
+            }
             let tokens = try pointer(path)
             switch name {
             case "add":
@@ -56,19 +62,27 @@ public enum Patch {
                 doc = try insert(value, at: tokens, in: doc, replace: false)
             case "replace":
                 guard let value = op["value"] else { throw PatchError("missing 'value' for replace", malformed: true) }
-                guard get(tokens, in: doc) != nil else { throw PatchError("replace operation does not apply: doc is missing key: \(path)") }
+                guard get(tokens, in: doc) != nil else {
+                    throw PatchError("replace operation does not apply: doc is missing key: \(path)")
+                }
                 doc = try insert(value, at: tokens, in: doc, replace: true)
             case "remove":
                 doc = try remove(tokens, from: doc, path: path)
             case "move", "copy":
-                guard let from = op["from"]?.string else { throw PatchError("missing 'from' for \(name)", malformed: true) }
+                guard let from = op["from"]?.string else {
+                    throw PatchError("missing 'from' for \(name)", malformed: true)
+                }
                 let fromTokens = try pointer(from)
-                guard let value = get(fromTokens, in: doc) else { throw PatchError("\(name) operation does not apply: doc is missing from path: \(from)") }
+                guard let value = get(fromTokens, in: doc) else {
+                    throw PatchError("\(name) operation does not apply: doc is missing from path: \(from)")
+                }
                 if name == "move" { doc = try remove(fromTokens, from: doc, path: from) }
                 doc = try insert(value, at: tokens, in: doc, replace: false)
             case "test":
                 guard let value = op["value"] else { throw PatchError("missing 'value' for test", malformed: true) }
-                guard get(tokens, in: doc) == value else { throw PatchError("testing value \(path) failed: test failed") }
+                guard get(tokens, in: doc) == value else {
+                    throw PatchError("testing value \(path) failed: test failed")
+                }
             default:
                 throw PatchError("Unexpected kind: \(name)", malformed: true)
             }
@@ -78,7 +92,9 @@ public enum Patch {
 
     static func pointer(_ path: String) throws(PatchError) -> [String] {
         if path.isEmpty { return [] }
-        guard path.hasPrefix("/") else { throw PatchError("JSON pointer must be empty or start with a \"/\": \(path)", malformed: true) }
+        guard path.hasPrefix("/") else {
+            throw PatchError("JSON pointer must be empty or start with a \"/\": \(path)", malformed: true)
+        }
         return path.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
             $0.replacingAllSub("~1", "/").replacingAllSub("~0", "~")
         }
@@ -108,7 +124,11 @@ public enum Patch {
             if rest.isEmpty {
                 o[first] = value
             } else {
-                guard let child = o[first] else { throw PatchError("add operation does not apply: doc is missing path: /\(tokens.joined(separator: "/"))") }
+                guard let child = o[first] else {
+                    throw PatchError(
+                        "add operation does not apply: doc is missing path: /\(tokens.joined(separator: "/"))"
+                    )
+                }
                 o[first] = try insert(value, at: rest, in: child, replace: replace)
             }
             return .object(o)
@@ -122,7 +142,9 @@ public enum Patch {
                     throw PatchError("add operation does not apply: index out of bounds: \(first)")
                 }
             } else {
-                guard let i = Int(first), a.indices.contains(i) else { throw PatchError("index out of bounds: \(first)") }
+                guard let i = Int(first), a.indices.contains(i) else {
+                    throw PatchError("index out of bounds: \(first)")
+                }
                 a[i] = try insert(value, at: rest, in: a[i], replace: replace)
             }
             return .array(a)
@@ -136,11 +158,15 @@ public enum Patch {
         let rest = Array(tokens.dropFirst())
         switch doc {
         case .object(var o):
-            guard let child = o[first] else { throw PatchError("remove operation does not apply: doc is missing path: \"\(path)\"") }
+            guard let child = o[first] else {
+                throw PatchError("remove operation does not apply: doc is missing path: \"\(path)\"")
+            }
             if rest.isEmpty { o[first] = nil } else { o[first] = try remove(rest, from: child, path: path) }
             return .object(o)
         case .array(var a):
-            guard let i = Int(first), a.indices.contains(i) else { throw PatchError("remove operation does not apply: index out of bounds: \(first)") }
+            guard let i = Int(first), a.indices.contains(i) else {
+                throw PatchError("remove operation does not apply: index out of bounds: \(first)")
+            }
             if rest.isEmpty { a.remove(at: i) } else { a[i] = try remove(rest, from: a[i], path: path) }
             return .array(a)
         default:
@@ -224,7 +250,8 @@ public enum Patch {
         return .object(result)
     }
 
-    static func mergeList(_ current: [JSON], _ patch: [JSON], key: String, path: [String]) throws(PatchError) -> [JSON] {
+    static func mergeList(_ current: [JSON], _ patch: [JSON], key: String, path: [String]) throws(PatchError) -> [JSON]
+    {
         if key.isEmpty {
             var out = current
             for v in patch where !out.contains(v) { out.append(v) }
@@ -266,5 +293,7 @@ extension Substring {
     }
 }
 extension String {
-    func replacingAllSub(_ target: String, _ replacement: String) -> String { self[...].replacingAllSub(target, replacement) }
+    func replacingAllSub(_ target: String, _ replacement: String) -> String {
+        self[...].replacingAllSub(target, replacement)
+    }
 }

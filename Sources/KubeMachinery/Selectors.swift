@@ -38,7 +38,9 @@ public struct LabelSelector: Sendable, Equatable, CustomStringConvertible {
 
     /// A map selector as Services and ReplicaSets' `matchLabels` use; an empty map selects everything.
     public init(matchLabels: [String: String]) {
-        requirements = matchLabels.sorted { $0.key < $1.key }.map { Requirement(key: $0.key, op: .equals, values: [$0.value]) }
+        requirements = matchLabels.sorted { $0.key < $1.key }.map {
+            Requirement(key: $0.key, op: .equals, values: [$0.value])
+        }
     }
 
     /// A `metav1.LabelSelector` object (`matchLabels` + `matchExpressions`).
@@ -90,7 +92,9 @@ public struct LabelSelector: Sendable, Equatable, CustomStringConvertible {
                 scanner.skipSpaces()
             }
             let key = scanner.readWord()
-            guard !key.isEmpty else { throw LabelSelectorError("unable to parse requirement: found '\(scanner.rest)', expected: identifier") }
+            guard !key.isEmpty else {
+                throw LabelSelectorError("unable to parse requirement: found '\(scanner.rest)', expected: identifier")
+            }
             try validateKey(key)
             scanner.skipSpaces()
             if negated {
@@ -113,10 +117,15 @@ public struct LabelSelector: Sendable, Equatable, CustomStringConvertible {
                 switch word {
                 case "in": op = .in
                 case "notin": op = .notIn
-                default: throw LabelSelectorError("unable to parse requirement: found '\(word)', expected: in, notin, =, ==, !=, gt, lt")
+                default:
+                    throw LabelSelectorError(
+                        "unable to parse requirement: found '\(word)', expected: in, notin, =, ==, !=, gt, lt"
+                    )
                 }
                 scanner.skipSpaces()
-                guard scanner.consume("(") else { throw LabelSelectorError("unable to parse requirement: found '\(scanner.rest)', expected: '('") }
+                guard scanner.consume("(") else {
+                    throw LabelSelectorError("unable to parse requirement: found '\(scanner.rest)', expected: '('")
+                }
                 var values: [String] = []
                 while true {
                     scanner.skipSpaces()
@@ -126,20 +135,26 @@ public struct LabelSelector: Sendable, Equatable, CustomStringConvertible {
                     scanner.skipSpaces()
                     if scanner.consume(",") { continue }
                     if scanner.consume(")") { break }
-                    throw LabelSelectorError("unable to parse requirement: found '\(scanner.rest)', expected: ',', ')' or identifier")
+                    throw LabelSelectorError(
+                        "unable to parse requirement: found '\(scanner.rest)', expected: ',', ')' or identifier"
+                    )
                 }
                 reqs.append(.init(key: key, op: op, values: values))
             }
             scanner.skipSpaces()
             if scanner.atEnd { break }
-            guard scanner.consume(",") else { throw LabelSelectorError("found '\(scanner.rest)', expected: ',' or 'end of string'") }
+            guard scanner.consume(",") else {
+                throw LabelSelectorError("found '\(scanner.rest)', expected: ',' or 'end of string'")
+            }
         }
         return LabelSelector(requirements: reqs)
     }
 
     static func validateKey(_ key: String) throws(LabelSelectorError) {
         if let msg = Validation.qualifiedNameErrors(key).first {
-            throw LabelSelectorError("unable to parse requirement: values[0][\(key)]: Invalid value: \"\(key)\": \(msg)")
+            throw LabelSelectorError(
+                "unable to parse requirement: values[0][\(key)]: Invalid value: \"\(key)\": \(msg)"
+            )
         }
     }
 
@@ -228,4 +243,3 @@ extension Substring {
         return String(s)
     }
 }
-

@@ -28,7 +28,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         let days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
         let rem = secs - days * 86400
         let (y, m, d) = Self.civil(fromDays: days)
-        var s = "\(Self.pad(y, 4))-\(Self.pad(m, 2))-\(Self.pad(d, 2))T\(Self.pad(rem / 3600, 2)):\(Self.pad(rem / 60 % 60, 2)):\(Self.pad(rem % 60, 2))"
+        var s =
+            "\(Self.pad(y, 4))-\(Self.pad(m, 2))-\(Self.pad(d, 2))T\(Self.pad(rem / 3600, 2)):\(Self.pad(rem / 60 % 60, 2)):\(Self.pad(rem % 60, 2))"
         if fraction { s += "." + Self.pad(micros - secs * 1_000_000, 6) }
         return s + "Z"
     }
@@ -74,8 +75,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
             return v
         }
         guard b.count >= 20, let y = num(0, 4), b[4] == 0x2D, let mo = num(5, 2), b[7] == 0x2D, let d = num(8, 2),
-              b[10] == 0x54 || b[10] == 0x74 || b[10] == 0x20, let h = num(11, 2), b[13] == 0x3A, let mi = num(14, 2),
-              b[16] == 0x3A, let s = num(17, 2), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+            b[10] == 0x54 || b[10] == 0x74 || b[10] == 0x20, let h = num(11, 2), b[13] == 0x3A, let mi = num(14, 2),
+            b[16] == 0x3A, let s = num(17, 2), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
         else { return nil }
         var i = 19
         var frac: Int64 = 0

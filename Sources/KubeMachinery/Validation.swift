@@ -6,11 +6,16 @@ import Darwin
 
 /// Kubernetes' name and value validators, returning its exact messages.
 public enum Validation {
-    static let dns1123LabelMsg = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-    static let dns1123SubdomainMsg = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-    static let dns1035LabelMsg = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
-    static let qualifiedNameMsg = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
-    static let labelValueMsg = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+    static let dns1123LabelMsg =
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+    static let dns1123SubdomainMsg =
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+    static let dns1035LabelMsg =
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+    static let qualifiedNameMsg =
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+    static let labelValueMsg =
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
 
     @inline(__always) static func isLowerAlnum(_ c: UInt8) -> Bool {
         (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39)
@@ -81,7 +86,10 @@ public enum Validation {
                 errs += dns1123SubdomainErrors(prefix).map { "prefix part \($0)" }
             }
         default:
-            return [qualifiedNameMsg.replacingFirst("name part must", "a qualified name must") + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
+            return [
+                qualifiedNameMsg.replacingFirst("name part must", "a qualified name must")
+                    + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+            ]
         }
         if name.isEmpty {
             errs.append("name part must be non-empty")
@@ -104,7 +112,9 @@ public enum Validation {
         var errs: [String] = []
         let b = Array(s.utf8)
         if b.count > 15 { errs.append("must be no more than 15 characters") }
-        if b.isEmpty || !b.allSatisfy({ isLowerAlnum($0) || $0 == 0x2D }) { errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)") }
+        if b.isEmpty || !b.allSatisfy({ isLowerAlnum($0) || $0 == 0x2D }) {
+            errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+        }
         if !b.contains(where: isLowerAlpha) { errs.append("must contain at least one letter (a-z)") }
         if s.contains("--") { errs.append("must not contain consecutive hyphens") }
         if b.first == 0x2D || b.last == 0x2D { errs.append("must not begin or end with a hyphen") }
@@ -177,7 +187,9 @@ extension Validation {
             if v == 0 { errs.append("may not be unspecified (\(s))") }
             if v >> 24 == 127 { errs.append("may not be in the loopback range (127.0.0.0/8, ::1/128)") }
             if v >> 16 == 0xA9FE { errs.append("may not be in the link-local range (169.254.0.0/16, fe80::/10)") }
-            if v >> 8 == 0xE00000 { errs.append("may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)") }
+            if v >> 8 == 0xE00000 {
+                errs.append("may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)")
+            }
         } else if let b = ipv6Bytes(s) {
             // IPv4-mapped addresses are judged as the IPv4 address they carry.
             if b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xFF, b[11] == 0xFF {
@@ -186,9 +198,15 @@ extension Validation {
                 }
             }
             if b.allSatisfy({ $0 == 0 }) { errs.append("may not be unspecified (\(s))") }
-            if b[0..<15].allSatisfy({ $0 == 0 }), b[15] == 1 { errs.append("may not be in the loopback range (127.0.0.0/8, ::1/128)") }
-            if b[0] == 0xFE, b[1] & 0xC0 == 0x80 { errs.append("may not be in the link-local range (169.254.0.0/16, fe80::/10)") }
-            if b[0] == 0xFF, b[1] & 0x0F == 0x02 { errs.append("may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)") }
+            if b[0..<15].allSatisfy({ $0 == 0 }), b[15] == 1 {
+                errs.append("may not be in the loopback range (127.0.0.0/8, ::1/128)")
+            }
+            if b[0] == 0xFE, b[1] & 0xC0 == 0x80 {
+                errs.append("may not be in the link-local range (169.254.0.0/16, fe80::/10)")
+            }
+            if b[0] == 0xFF, b[1] & 0x0F == 0x02 {
+                errs.append("may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)")
+            }
         } else {
             errs.append("must be a valid IP address")
         }
@@ -205,7 +223,8 @@ extension Validation {
     public static func isCIDR(_ s: String) -> Bool {
         let parts = s.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let bits = Int(parts[1]), !parts[1].isEmpty,
-              parts[1].allSatisfy(\.isASCII), parts[1].allSatisfy(\.isNumber) else { return false }
+            parts[1].allSatisfy(\.isASCII), parts[1].allSatisfy(\.isNumber)
+        else { return false }
         let addr = String(parts[0])
         if IPv4Address(addr) != nil { return (0...32).contains(bits) }
         if ipv6Bytes(addr) != nil { return (0...128).contains(bits) }

@@ -43,8 +43,14 @@ public struct EndpointSlice: KubeObject {
         public var hostname: String?
         public var nodeName: String?
 
-        public init(addresses: [String], ready: Bool? = nil, serving: Bool? = nil, terminating: Bool? = nil,
-                    hostname: String? = nil, nodeName: String? = nil) {
+        public init(
+            addresses: [String],
+            ready: Bool? = nil,
+            serving: Bool? = nil,
+            terminating: Bool? = nil,
+            hostname: String? = nil,
+            nodeName: String? = nil
+        ) {
             self.addresses = addresses
             self.ready = ready
             self.serving = serving

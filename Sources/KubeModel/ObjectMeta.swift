@@ -21,9 +21,16 @@ public struct ObjectMeta: Sendable, Hashable {
     public var deletionTimestamp: String?
     public var ownerReferences: [OwnerReference]
 
-    public init(name: String = "", namespace: String = "", uid: String = "", resourceVersion: String = "",
-                labels: [String: String] = [:], creationTimestamp: String? = nil, deletionTimestamp: String? = nil,
-                ownerReferences: [OwnerReference] = []) {
+    public init(
+        name: String = "",
+        namespace: String = "",
+        uid: String = "",
+        resourceVersion: String = "",
+        labels: [String: String] = [:],
+        creationTimestamp: String? = nil,
+        deletionTimestamp: String? = nil,
+        ownerReferences: [OwnerReference] = []
+    ) {
         self.name = name
         self.namespace = namespace
         self.uid = uid
@@ -56,8 +63,13 @@ public struct ObjectMeta: Sendable, Hashable {
     /// Only the labels named kept, and no uid, resourceVersion or creation time: what a
     /// large cache needs.
     public func slimmed(keepingLabels kept: Set<String>) -> ObjectMeta {
-        ObjectMeta(name: name, namespace: namespace, labels: labels.filter { kept.contains($0.key) },
-                   deletionTimestamp: deletionTimestamp, ownerReferences: ownerReferences)
+        ObjectMeta(
+            name: name,
+            namespace: namespace,
+            labels: labels.filter { kept.contains($0.key) },
+            deletionTimestamp: deletionTimestamp,
+            ownerReferences: ownerReferences
+        )
     }
 
     public var json: JSON {
@@ -98,7 +110,9 @@ public struct OwnerReference: Sendable, Hashable {
     }
 
     public var json: JSON {
-        var o: JSON = ["apiVersion": .string(apiVersion), "kind": .string(kind), "name": .string(name), "uid": .string(uid)]
+        var o: JSON = [
+            "apiVersion": .string(apiVersion), "kind": .string(kind), "name": .string(name), "uid": .string(uid),
+        ]
         if controller { o["controller"] = true }
         return o
     }
@@ -114,8 +128,14 @@ public struct Condition: Sendable, Hashable {
     /// Nodes' conditions: when the kubelet last posted it.
     public var lastHeartbeatTime: String?
 
-    public init(type: String, status: String, reason: String? = nil, message: String? = nil, lastTransitionTime: String? = nil,
-                lastHeartbeatTime: String? = nil) {
+    public init(
+        type: String,
+        status: String,
+        reason: String? = nil,
+        message: String? = nil,
+        lastTransitionTime: String? = nil,
+        lastHeartbeatTime: String? = nil
+    ) {
         self.type = type
         self.status = status
         self.reason = reason

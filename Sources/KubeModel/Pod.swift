@@ -40,7 +40,9 @@ public struct Pod: KubeObject {
         hostname = spec["hostname"]?.nonEmptyString
         subdomain = spec["subdomain"]?.nonEmptyString
         hostNetwork = spec["hostNetwork"]?.bool ?? false
-        containerPorts = (spec["containers"]?.array ?? []).flatMap { ($0["ports"]?.array ?? []).map(ContainerPort.init) }
+        containerPorts = (spec["containers"]?.array ?? []).flatMap {
+            ($0["ports"]?.array ?? []).map(ContainerPort.init)
+        }
         let status = json["status"] ?? .emptyObject
         phase = status["phase"]?.nonEmptyString
         podIP = status["podIP"]?.nonEmptyString
@@ -129,8 +131,10 @@ public struct Node: KubeObject {
     }
 
     public static func == (a: Node, b: Node) -> Bool {
-        a.metadata == b.metadata && a.annotations == b.annotations && a.unschedulable == b.unschedulable && a.podCIDR == b.podCIDR
-            && a.taints == b.taints && a.addresses.elementsEqual(b.addresses, by: { $0 == $1 }) && a.conditions == b.conditions
+        a.metadata == b.metadata && a.annotations == b.annotations && a.unschedulable == b.unschedulable
+            && a.podCIDR == b.podCIDR
+            && a.taints == b.taints && a.addresses.elementsEqual(b.addresses, by: { $0 == $1 })
+            && a.conditions == b.conditions
     }
 
     public var json: JSON {

@@ -27,8 +27,14 @@ public struct Service: KubeObject {
         public var nodePort: Int?
         public var appProtocol: String?
 
-        public init(name: String = "", protocol: PortProtocol = .tcp, port: Int?, targetPort: IntOrString? = nil, nodePort: Int? = nil,
-                    appProtocol: String? = nil) {
+        public init(
+            name: String = "",
+            protocol: PortProtocol = .tcp,
+            port: Int?,
+            targetPort: IntOrString? = nil,
+            nodePort: Int? = nil,
+            appProtocol: String? = nil
+        ) {
             self.name = name
             self.protocol = `protocol`
             self.port = port
@@ -123,7 +129,9 @@ public struct Service: KubeObject {
         if let healthCheckNodePort { spec["healthCheckNodePort"] = JSON(healthCheckNodePort) }
         if let loadBalancerClass { spec["loadBalancerClass"] = .string(loadBalancerClass) }
         if publishNotReadyAddresses { spec["publishNotReadyAddresses"] = true }
-        if let allocateLoadBalancerNodePorts { spec["allocateLoadBalancerNodePorts"] = .bool(allocateLoadBalancerNodePorts) }
+        if let allocateLoadBalancerNodePorts {
+            spec["allocateLoadBalancerNodePorts"] = .bool(allocateLoadBalancerNodePorts)
+        }
         var out: JSON = ["metadata": metadata.json, "spec": .object(spec)]
         if !ingressIPs.isEmpty {
             out["status"] = ["loadBalancer": ["ingress": .array(ingressIPs.map { ["ip": .string($0)] })]]
@@ -169,7 +177,8 @@ public struct Service: KubeObject {
     /// A LoadBalancer Service (not being deleted) that Swiftlet's load balancer serves: no
     /// `loadBalancerClass`, or Swiftlet's; any other class belongs to another controller.
     public var isSwiftletLoadBalancer: Bool {
-        type == .loadBalancer && !metadata.isDeleting && (loadBalancerClass ?? Self.swiftletLoadBalancerClass) == Self.swiftletLoadBalancerClass
+        type == .loadBalancer && !metadata.isDeleting
+            && (loadBalancerClass ?? Self.swiftletLoadBalancerClass) == Self.swiftletLoadBalancerClass
     }
 
     /// The Service has a selector with at least one label: the controllers manage its endpoints.

@@ -78,10 +78,12 @@ public enum KubeProtobuf {
     /// zero that arrives was meant); other zero values are left out as JSON's `omitempty` would.
     static let meaningfulZero: Set<String> = [
         "replicas", "ready", "serving", "terminating", "allocateLoadBalancerNodePorts", "enableServiceLinks",
-        "automountServiceAccountToken", "terminationGracePeriodSeconds", "activeDeadlineSeconds", "revisionHistoryLimit",
+        "automountServiceAccountToken", "terminationGracePeriodSeconds", "activeDeadlineSeconds",
+        "revisionHistoryLimit",
         "progressDeadlineSeconds", "shareProcessNamespace", "setHostnameAsFQDN", "hostUsers", "runAsNonRoot",
         "privileged", "readOnlyRootFilesystem", "allowPrivilegeEscalation", "runAsUser", "runAsGroup", "fsGroup",
-        "optional", "defaultMode", "priority", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold",
+        "optional", "defaultMode", "priority", "timeoutSeconds", "periodSeconds", "successThreshold",
+        "failureThreshold",
         "gracePeriodSeconds", "orphanDependents", "port", "containerPort", "publishNotReadyAddresses",
     ]
 
@@ -99,7 +101,13 @@ public enum KubeProtobuf {
                 var tm = try reader.subReader()
                 while !tm.atEnd {
                     let (n, w) = try tm.tag()
-                    if n == 1, w == 2 { apiVersion = try tm.string() } else if n == 2, w == 2 { kind = try tm.string() } else { try tm.skip(w) }
+                    if n == 1, w == 2 {
+                        apiVersion = try tm.string()
+                    } else if n == 2, w == 2 {
+                        kind = try tm.string()
+                    } else {
+                        try tm.skip(w)
+                    }
                 }
             case (2, 2): raw = try reader.lengthDelimited()
             default: try reader.skip(wire)
@@ -125,7 +133,9 @@ public enum KubeProtobuf {
         while !r.atEnd {
             let (number, wire) = try r.tag()
             guard let field = fields[number] else {
-                throw DecodeError(description: "field \(number) of \(name) is not known to Swiftlet; send the object as JSON instead")
+                throw DecodeError(
+                    description: "field \(number) of \(name) is not known to Swiftlet; send the object as JSON instead"
+                )
             }
             switch field.type {
             case .repeated(let inner):
@@ -142,10 +152,14 @@ public enum KubeProtobuf {
                 var key = "", value: JSON = .null
                 while !entry.atEnd {
                     let (n, w) = try entry.tag()
-                    if n == 1 { key = try entry.string() } else if n == 2 {
+                    if n == 1 {
+                        key = try entry.string()
+                    } else if n == 2 {
                         value = try decodeValue(valueType, wire: w, &entry, depth: depth) ?? .null
                         if case .string = valueType, value.isNull { value = "" }
-                    } else { try entry.skip(w) }
+                    } else {
+                        try entry.skip(w)
+                    }
                 }
                 var m = obj[field.name]?.object ?? JSONObject()
                 m[key] = value
@@ -185,7 +199,13 @@ public enum KubeProtobuf {
             var seconds: Int64 = 0, nanos: Int64 = 0
             while !sub.atEnd {
                 let (n, w) = try sub.tag()
-                if n == 1 { seconds = Int64(bitPattern: try sub.varint()) } else if n == 2 { nanos = Int64(bitPattern: try sub.varint()) } else { try sub.skip(w) }
+                if n == 1 {
+                    seconds = Int64(bitPattern: try sub.varint())
+                } else if n == 2 {
+                    nanos = Int64(bitPattern: try sub.varint())
+                } else {
+                    try sub.skip(w)
+                }
             }
             if seconds == 0 && nanos == 0 { return nil }
             let ts = Timestamp(micros: seconds * 1_000_000 + nanos / 1000)

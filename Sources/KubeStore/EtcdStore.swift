@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
-import Synchronization
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// The `Store` on etcd v3, through etcd's JSON gateway (`/v3/kv/…`, `/v3/watch`) with
 /// AsyncHTTPClient. etcd's data model is the store's: its revisions are the
@@ -28,17 +28,29 @@ public final class EtcdStore: Store, Sendable {
     public init(endpoints: [String]) throws {
         guard !endpoints.isEmpty else { throw StoreError.backend("no etcd endpoints given") }
         self.endpoints = endpoints
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
-            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2)),
-            connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
-        watchHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
-            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2)),
-            connectionPool: .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: 100_000)))
+        http = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(
+                redirectConfiguration: .disallow,
+                timeout: .init(connect: .seconds(2)),
+                connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+            )
+        )
+        watchHTTP = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(
+                redirectConfiguration: .disallow,
+                timeout: .init(connect: .seconds(2)),
+                connectionPool: .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: 100_000)
+            )
+        )
     }
 
     /// `etcd://host:2379[,host:2379…]`, as `swiftlet server --store` takes it.
     public convenience init(url: String) throws {
-        guard url.hasPrefix("etcd://") else { throw StoreError.backend("not an etcd URL: \(url) (etcd://host:2379[,host:2379…])") }
+        guard url.hasPrefix("etcd://") else {
+            throw StoreError.backend("not an etcd URL: \(url) (etcd://host:2379[,host:2379…])")
+        }
         let hosts = url.dropFirst("etcd://".count).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !hosts.isEmpty, hosts.allSatisfy({ !$0.isEmpty && !$0.contains("/") }) else {
             throw StoreError.backend("etcd URL \(url) must list host:port members: etcd://host:2379[,host:2379…]")
@@ -70,11 +82,15 @@ public final class EtcdStore: Store, Sendable {
             do {
                 let response = try await http.execute(request, timeout: .seconds(10))
                 let bytes = try await response.body.collect(upTo: 256 << 20)
-                let object = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
+                let object =
+                    (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
                 guard response.status == .ok else {
-                    let message = object["error"] as? String ?? object["message"] as? String ?? "HTTP \(response.status.code)"
+                    let message =
+                        object["error"] as? String ?? object["message"] as? String ?? "HTTP \(response.status.code)"
                     // Not this member's fault only when etcd itself refused the request.
-                    if response.status.code >= 500, message.contains("leader") || message.contains("timed out") || message.contains("unavailable") {
+                    if response.status.code >= 500,
+                        message.contains("leader") || message.contains("timed out") || message.contains("unavailable")
+                    {
                         lastError = StoreError.backend("etcd \(endpoint): \(message)")
                         continue
                     }
@@ -97,7 +113,9 @@ public final class EtcdStore: Store, Sendable {
 
     static func b64(_ s: String) -> String { Data(s.utf8).base64EncodedString() }
     static func b64(_ b: [UInt8]) -> String { Data(b).base64EncodedString() }
-    static func bytes(_ any: Any?) -> [UInt8] { (any as? String).flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) } ?? [] }
+    static func bytes(_ any: Any?) -> [UInt8] {
+        (any as? String).flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) } ?? []
+    }
     static func string(_ any: Any?) -> String { String(decoding: bytes(any), as: UTF8.self) }
     /// int64 fields come as strings (protobuf's JSON mapping), absent when zero.
     static func int(_ any: Any?) -> Int64 {
@@ -105,11 +123,17 @@ public final class EtcdStore: Store, Sendable {
         if let n = any as? NSNumber { return n.int64Value }
         return 0
     }
-    static func revision(_ response: [String: Any]) -> Int64 { int((response["header"] as? [String: Any])?["revision"]) }
+    static func revision(_ response: [String: Any]) -> Int64 {
+        int((response["header"] as? [String: Any])?["revision"])
+    }
 
     static func keyValue(_ kv: [String: Any]) -> KeyValue {
-        KeyValue(key: string(kv["key"]), value: bytes(kv["value"]), createRevision: int(kv["create_revision"]),
-                 modRevision: int(kv["mod_revision"]))
+        KeyValue(
+            key: string(kv["key"]),
+            value: bytes(kv["value"]),
+            createRevision: int(kv["create_revision"]),
+            modRevision: int(kv["mod_revision"])
+        )
     }
 
     /// The compare of a write that expects a revision (or, without one, that the key exists).
@@ -140,26 +164,35 @@ public final class EtcdStore: Store, Sendable {
     }
 
     public func count(prefix: String) async throws -> Int {
-        let r = try await call("/v3/kv/range", ["key": Self.b64(prefix), "range_end": Self.b64(prefixEnd(prefix)), "count_only": true])
+        let r = try await call(
+            "/v3/kv/range",
+            ["key": Self.b64(prefix), "range_end": Self.b64(prefixEnd(prefix)), "count_only": true]
+        )
         return Int(Self.int(r["count"]))
     }
 
     public func create(_ key: String, value: [UInt8]) async throws -> KeyValue {
-        let r = try await call("/v3/kv/txn", [
-            "compare": [["target": "CREATE", "key": Self.b64(key), "result": "EQUAL", "create_revision": "0"]],
-            "success": [["request_put": ["key": Self.b64(key), "value": Self.b64(value)]]],
-        ])
+        let r = try await call(
+            "/v3/kv/txn",
+            [
+                "compare": [["target": "CREATE", "key": Self.b64(key), "result": "EQUAL", "create_revision": "0"]],
+                "success": [["request_put": ["key": Self.b64(key), "value": Self.b64(value)]]],
+            ]
+        )
         guard r["succeeded"] as? Bool == true else { throw StoreError.alreadyExists(key: key) }
         let rev = Self.revision(r)
         return KeyValue(key: key, value: value, createRevision: rev, modRevision: rev)
     }
 
     public func update(_ key: String, value: [UInt8], expectedModRevision: Int64?) async throws -> KeyValue {
-        let r = try await call("/v3/kv/txn", [
-            "compare": [Self.guardCompare(key, expectedModRevision)],
-            "success": [["request_put": ["key": Self.b64(key), "value": Self.b64(value), "prev_kv": true]]],
-            "failure": [["request_range": ["key": Self.b64(key)]]],
-        ])
+        let r = try await call(
+            "/v3/kv/txn",
+            [
+                "compare": [Self.guardCompare(key, expectedModRevision)],
+                "success": [["request_put": ["key": Self.b64(key), "value": Self.b64(value), "prev_kv": true]]],
+                "failure": [["request_range": ["key": Self.b64(key)]]],
+            ]
+        )
         guard r["succeeded"] as? Bool == true else { throw Self.failure(key, r) }
         let put = ((r["responses"] as? [[String: Any]])?.first?["response_put"] as? [String: Any]) ?? [:]
         let created = Self.int((put["prev_kv"] as? [String: Any])?["create_revision"])
@@ -168,11 +201,14 @@ public final class EtcdStore: Store, Sendable {
     }
 
     public func delete(_ key: String, expectedModRevision: Int64?) async throws -> KeyValue {
-        let r = try await call("/v3/kv/txn", [
-            "compare": [Self.guardCompare(key, expectedModRevision)],
-            "success": [["request_delete_range": ["key": Self.b64(key), "prev_kv": true]]],
-            "failure": [["request_range": ["key": Self.b64(key)]]],
-        ])
+        let r = try await call(
+            "/v3/kv/txn",
+            [
+                "compare": [Self.guardCompare(key, expectedModRevision)],
+                "success": [["request_delete_range": ["key": Self.b64(key), "prev_kv": true]]],
+                "failure": [["request_range": ["key": Self.b64(key)]]],
+            ]
+        )
         guard r["succeeded"] as? Bool == true else { throw Self.failure(key, r) }
         let del = ((r["responses"] as? [[String: Any]])?.first?["response_delete_range"] as? [String: Any]) ?? [:]
         guard let prev = (del["prev_kvs"] as? [[String: Any]])?.first else { throw StoreError.notFound(key: key) }
@@ -204,8 +240,13 @@ public final class EtcdStore: Store, Sendable {
         // cancellation after; a read at that revision says at once whether it is gone.
         var compacted = false
         do {
-            _ = try await call("/v3/kv/range", ["key": Self.b64(prefix), "range_end": Self.b64(prefixEnd(prefix)),
-                                                "revision": String(afterRevision + 1), "count_only": true])
+            _ = try await call(
+                "/v3/kv/range",
+                [
+                    "key": Self.b64(prefix), "range_end": Self.b64(prefixEnd(prefix)),
+                    "revision": String(afterRevision + 1), "count_only": true,
+                ]
+            )
         } catch let e as EtcdError {
             compacted = e.message.contains("compacted")
         }
@@ -214,8 +255,13 @@ public final class EtcdStore: Store, Sendable {
         let opened = AsyncStream.makeStream(of: StoreError?.self)
         let id = UUID()
         let task = Task { [self] in
-            await self.runWatch(prefix: prefix, after: afterRevision, expectCompaction: compacted, into: continuation,
-                                opened: opened.continuation)
+            await self.runWatch(
+                prefix: prefix,
+                after: afterRevision,
+                expectCompaction: compacted,
+                into: continuation,
+                opened: opened.continuation
+            )
             _ = state.withLock { $0.watchTasks.removeValue(forKey: id) }
         }
         state.withLock { $0.watchTasks[id] = task }
@@ -225,26 +271,40 @@ public final class EtcdStore: Store, Sendable {
         return stream
     }
 
-    private func runWatch(prefix: String, after: Int64, expectCompaction: Bool,
-                          into out: AsyncThrowingStream<StoreEvent, any Error>.Continuation,
-                          opened: AsyncStream<StoreError?>.Continuation) async {
+    private func runWatch(
+        prefix: String,
+        after: Int64,
+        expectCompaction: Bool,
+        into out: AsyncThrowingStream<StoreEvent, any Error>.Continuation,
+        opened: AsyncStream<StoreError?>.Continuation
+    ) async {
         var last = after
         var announced = false
         var failures = 0
-        defer { if !announced { opened.yield(StoreError.closed); opened.finish() } }
+        defer {
+            if !announced {
+                opened.yield(StoreError.closed)
+                opened.finish()
+            }
+        }
         while !Task.isCancelled {
             for endpoint in orderedEndpoints() {
                 if Task.isCancelled { break }
                 do {
                     var request = HTTPClientRequest(url: endpoint + "/v3/watch")
                     request.method = .POST
-                    let body: [String: Any] = ["create_request": [
-                        "key": Self.b64(prefix), "range_end": Self.b64(prefixEnd(prefix)), "start_revision": String(last + 1),
-                        "prev_kv": true,
-                    ]]
+                    let body: [String: Any] = [
+                        "create_request": [
+                            "key": Self.b64(prefix), "range_end": Self.b64(prefixEnd(prefix)),
+                            "start_revision": String(last + 1),
+                            "prev_kv": true,
+                        ]
+                    ]
                     request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
                     let response = try await watchHTTP.execute(request, timeout: .hours(24 * 365))
-                    guard response.status == .ok else { throw StoreError.backend("etcd \(endpoint) watch: HTTP \(response.status.code)") }
+                    guard response.status == .ok else {
+                        throw StoreError.backend("etcd \(endpoint) watch: HTTP \(response.status.code)")
+                    }
                     var buffer: [UInt8] = []
                     for try await chunk in response.body {
                         buffer += chunk.readableBytesView
@@ -252,11 +312,18 @@ public final class EtcdStore: Store, Sendable {
                             let line = Data(buffer[..<nl])
                             buffer.removeSubrange(...nl)
                             guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
-                                  let result = object["result"] as? [String: Any] else { continue }
+                                let result = object["result"] as? [String: Any]
+                            else { continue }
                             let compacted = Self.int(result["compact_revision"])
                             if compacted > 0 {
                                 let error = StoreError.compacted(requested: last, oldest: compacted)
-                                if !announced { announced = true; opened.yield(error); opened.finish() } else { out.finish(throwing: error) }
+                                if !announced {
+                                    announced = true
+                                    opened.yield(error)
+                                    opened.finish()
+                                } else {
+                                    out.finish(throwing: error)
+                                }
                                 return
                             }
                             if !announced, !expectCompaction || !((result["events"] as? [Any]) ?? []).isEmpty {
@@ -283,7 +350,13 @@ public final class EtcdStore: Store, Sendable {
             if Task.isCancelled { break }
             if failures >= 20 * endpoints.count {
                 let error = StoreError.backend("no etcd member serves the watch")
-                if !announced { announced = true; opened.yield(error); opened.finish() } else { out.finish(throwing: error) }
+                if !announced {
+                    announced = true
+                    opened.yield(error)
+                    opened.finish()
+                } else {
+                    out.finish(throwing: error)
+                }
                 return
             }
             try? await Task.sleep(for: .milliseconds(250))
@@ -301,8 +374,11 @@ public final class EtcdStore: Store, Sendable {
             return StoreEvent(kind: .deleted, kv: last, prevValue: prev.map { bytes($0["value"]) })
         }
         let v = keyValue(kv)
-        return StoreEvent(kind: v.createRevision == v.modRevision ? .created : .updated, kv: v,
-                          prevValue: prev.map { bytes($0["value"]) })
+        return StoreEvent(
+            kind: v.createRevision == v.modRevision ? .created : .updated,
+            kv: v,
+            prevValue: prev.map { bytes($0["value"]) }
+        )
     }
 
     public func closeWatches() async {

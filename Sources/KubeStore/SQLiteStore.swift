@@ -29,24 +29,26 @@ public final class SQLiteStore: Store {
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try pool.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS kv (
-                        key TEXT PRIMARY KEY NOT NULL,
-                        value BLOB NOT NULL,
-                        create_rev INTEGER NOT NULL,
-                        mod_rev INTEGER NOT NULL
-                    ) WITHOUT ROWID;
-                    CREATE TABLE IF NOT EXISTS log (
-                        rev INTEGER PRIMARY KEY NOT NULL,
-                        key TEXT NOT NULL,
-                        value BLOB NOT NULL,
-                        create_rev INTEGER NOT NULL,
-                        kind INTEGER NOT NULL,
-                        prev_value BLOB
-                    );
-                    CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
-                    INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compacted', 0);
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE IF NOT EXISTS kv (
+                            key TEXT PRIMARY KEY NOT NULL,
+                            value BLOB NOT NULL,
+                            create_rev INTEGER NOT NULL,
+                            mod_rev INTEGER NOT NULL
+                        ) WITHOUT ROWID;
+                        CREATE TABLE IF NOT EXISTS log (
+                            rev INTEGER PRIMARY KEY NOT NULL,
+                            key TEXT NOT NULL,
+                            value BLOB NOT NULL,
+                            create_rev INTEGER NOT NULL,
+                            kind INTEGER NOT NULL,
+                            prev_value BLOB
+                        );
+                        CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
+                        INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compacted', 0);
+                        """
+                )
             }
         } catch {
             throw StoreError.backend("cannot open SQLite store at \(path): \(error)")
@@ -54,13 +56,20 @@ public final class SQLiteStore: Store {
     }
 
     private static func row(_ r: Row) -> KeyValue {
-        KeyValue(key: r["key"], value: [UInt8](r["value"] as Data), createRevision: r["create_rev"], modRevision: r["mod_rev"])
+        KeyValue(
+            key: r["key"],
+            value: [UInt8](r["value"] as Data),
+            createRevision: r["create_rev"],
+            modRevision: r["mod_rev"]
+        )
     }
 
     public func get(_ key: String) async throws -> KeyValue? {
         try wrap {
             try pool.read { db in
-                try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM kv WHERE key = ?"), arguments: [key]).map(Self.row)
+                try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM kv WHERE key = ?"), arguments: [key]).map(
+                    Self.row
+                )
             }
         }
     }
@@ -68,10 +77,13 @@ public final class SQLiteStore: Store {
     public func list(prefix: String) async throws -> (items: [KeyValue], revision: Int64) {
         try wrap {
             try pool.read { db in
-                let rev = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = 'revision'")) ?? 0
+                let rev =
+                    try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = 'revision'")) ?? 0
                 let rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM kv WHERE key >= ? AND key < ? ORDER BY key",
-                    arguments: [prefix, prefixEnd(prefix)])
+                    db,
+                    sql: "SELECT * FROM kv WHERE key >= ? AND key < ? ORDER BY key",
+                    arguments: [prefix, prefixEnd(prefix)]
+                )
                 return (rows.map(Self.row), rev)
             }
         }
@@ -81,7 +93,10 @@ public final class SQLiteStore: Store {
         try wrap {
             try pool.read { db in
                 try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM kv WHERE key >= ? AND key < ?", arguments: [prefix, prefixEnd(prefix)]) ?? 0
+                    db,
+                    sql: "SELECT count(*) FROM kv WHERE key >= ? AND key < ?",
+                    arguments: [prefix, prefixEnd(prefix)]
+                ) ?? 0
             }
         }
     }
@@ -94,13 +109,20 @@ public final class SQLiteStore: Store {
         defer { writers.unlock() }
         return try wrap {
             try pool.write { db in
-                let rev = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = 'revision'")) ?? 0) + 1
+                let rev =
+                    (try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = 'revision'")) ?? 0)
+                    + 1
                 let event = try body(db, rev)
-                try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'revision'").execute(arguments: [rev])
+                try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'revision'").execute(arguments: [
+                    rev
+                ])
                 try db.cachedStatement(
-                    sql: "INSERT INTO log (rev, key, value, create_rev, kind, prev_value) VALUES (?, ?, ?, ?, ?, ?)").execute(
-                    arguments: [rev, event.kv.key, Data(event.kv.value), event.kv.createRevision, event.kind.rawValue,
-                                event.prevValue.map { Data($0) }])
+                    sql: "INSERT INTO log (rev, key, value, create_rev, kind, prev_value) VALUES (?, ?, ?, ?, ?, ?)"
+                ).execute(
+                    arguments: [
+                        rev, event.kv.key, Data(event.kv.value), event.kv.createRevision, event.kind.rawValue,
+                        event.prevValue.map { Data($0) },
+                    ])
                 db.afterNextTransaction { _ in hub.publish(event) }
                 return event
             }
@@ -121,21 +143,28 @@ public final class SQLiteStore: Store {
 
     public func update(_ key: String, value: [UInt8], expectedModRevision: Int64?) async throws -> KeyValue {
         try await write { db, rev in
-            guard let old = try Row.fetchOne(db.cachedStatement(sql: "SELECT value, create_rev, mod_rev FROM kv WHERE key = ?"), arguments: [key])
+            guard
+                let old = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT value, create_rev, mod_rev FROM kv WHERE key = ?"),
+                    arguments: [key]
+                )
             else { throw StoreError.notFound(key: key) }
             let oldMod: Int64 = old["mod_rev"]
             if let expected = expectedModRevision, expected != oldMod {
                 throw StoreError.conflict(key: key, currentRevision: oldMod)
             }
             let kv = KeyValue(key: key, value: value, createRevision: old["create_rev"], modRevision: rev)
-            try db.cachedStatement(sql: "UPDATE kv SET value = ?, mod_rev = ? WHERE key = ?").execute(arguments: [Data(value), rev, key])
+            try db.cachedStatement(sql: "UPDATE kv SET value = ?, mod_rev = ? WHERE key = ?").execute(arguments: [
+                Data(value), rev, key,
+            ])
             return StoreEvent(kind: .updated, kv: kv, prevValue: [UInt8](old["value"] as Data))
         }.kv
     }
 
     public func delete(_ key: String, expectedModRevision: Int64?) async throws -> KeyValue {
         try await write { db, rev in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM kv WHERE key = ?"), arguments: [key])
+            guard
+                let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM kv WHERE key = ?"), arguments: [key])
             else { throw StoreError.notFound(key: key) }
             var kv = Self.row(row)
             if let expected = expectedModRevision, expected != kv.modRevision {
@@ -159,12 +188,19 @@ public final class SQLiteStore: Store {
                     let rows = try Row.fetchAll(
                         db,
                         sql: "SELECT * FROM log WHERE rev > ? AND key >= ? AND key < ? ORDER BY rev",
-                        arguments: [afterRevision, prefix, prefixEnd(prefix)])
+                        arguments: [afterRevision, prefix, prefixEnd(prefix)]
+                    )
                     return rows.map { r in
                         StoreEvent(
                             kind: StoreEvent.Kind(rawValue: r["kind"]) ?? .updated,
-                            kv: KeyValue(key: r["key"], value: [UInt8](r["value"] as Data), createRevision: r["create_rev"], modRevision: r["rev"]),
-                            prevValue: (r["prev_value"] as Data?).map { [UInt8]($0) })
+                            kv: KeyValue(
+                                key: r["key"],
+                                value: [UInt8](r["value"] as Data),
+                                createRevision: r["create_rev"],
+                                modRevision: r["rev"]
+                            ),
+                            prevValue: (r["prev_value"] as Data?).map { [UInt8]($0) }
+                        )
                     }
                 }
             }
@@ -178,7 +214,9 @@ public final class SQLiteStore: Store {
 
     public func currentRevision() async throws -> Int64 {
         try wrap {
-            try pool.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = 'revision'")) ?? 0 }
+            try pool.read { db in
+                try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = 'revision'")) ?? 0
+            }
         }
     }
 
@@ -229,7 +267,12 @@ final class FIFOLock: Sendable {
     private let state = Mutex(State())
 
     func lock() async {
-        if state.withLock({ s in defer { s.held = true }; return !s.held }) { return }
+        if state.withLock({ s in
+            defer { s.held = true }
+            return !s.held
+        }) {
+            return
+        }
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
             // Freed meanwhile: take it; otherwise wait for `unlock` to hand it over.
             let freed = state.withLock { s -> Bool in

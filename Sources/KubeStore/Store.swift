@@ -17,7 +17,11 @@ public struct KeyValue: Sendable, Equatable {
 }
 
 public struct StoreEvent: Sendable, Equatable {
-    public enum Kind: Int, Sendable { case created = 0, updated = 1, deleted = 2 }
+    public enum Kind: Int, Sendable {
+        case created = 0
+        case updated = 1
+        case deleted = 2
+    }
     public var kind: Kind
     /// For a deletion: the last value, with `modRevision` set to the revision of the deletion.
     public var kv: KeyValue

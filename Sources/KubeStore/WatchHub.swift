@@ -34,7 +34,8 @@ public final class WatchHub: Sendable {
     /// Registers a watcher in replay mode; call `finishReplay` with its history next.
     public func register(prefix: String, afterRevision: Int64) throws -> Registration {
         let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream(
-            bufferingPolicy: .bufferingOldest(bufferLimit))
+            bufferingPolicy: .bufferingOldest(bufferLimit)
+        )
         let id = try state.withLock { s -> Int in
             guard !s.closed else { throw StoreError.closed }
             let id = s.nextID

@@ -31,7 +31,11 @@ struct AgentServer: Sendable {
         var l = logger
         // Cancellation at shutdown is normal here; Hummingbird would log it as an error.
         l.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: l)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            logger: l
+        )
         try await app.runService(gracefulShutdownSignals: [])
     }
 
@@ -53,21 +57,30 @@ struct AgentServer: Sendable {
         let previous = q.get("previous") == "true"
         let follow = q.get("follow") == "true"
         guard let path = await w.logPath(container: container, previous: previous) else {
-            throw HTTPError(.badRequest, message: previous
-                ? "previous terminated container \"\(container)\" in pod \"\(await w.pod.name)\" not found"
-                : "container \"\(container)\" in pod \"\(await w.pod.name)\" is waiting to start: ContainerCreating")
+            throw HTTPError(
+                .badRequest,
+                message: previous
+                    ? "previous terminated container \"\(container)\" in pod \"\(await w.pod.name)\" not found"
+                    : "container \"\(container)\" in pod \"\(await w.pod.name)\" is waiting to start: ContainerCreating"
+            )
         }
         let tail = q.get("tailLines").flatMap { Int($0) }
         let limit = q.get("limitBytes").flatMap { Int($0) }
         guard let handle = FileHandle(forReadingAtPath: path.path) else {
-            throw HTTPError(.badRequest, message: "container \"\(container)\" in pod \"\(await w.pod.name)\" is waiting to start")
+            throw HTTPError(
+                .badRequest,
+                message: "container \"\(container)\" in pod \"\(await w.pod.name)\" is waiting to start"
+            )
         }
         var initial = handle.readDataToEndOfFile()
         if let tail {
             var lines = initial.split(separator: 0x0A, omittingEmptySubsequences: false)
             if lines.last?.isEmpty == true { lines.removeLast() }
             var kept = Data()
-            for line in lines.suffix(max(tail, 0)) { kept.append(contentsOf: line); kept.append(0x0A) }
+            for line in lines.suffix(max(tail, 0)) {
+                kept.append(contentsOf: line)
+                kept.append(0x0A)
+            }
             initial = kept
         }
         if let limit, initial.count > limit { initial = initial.prefix(limit) }
@@ -101,7 +114,9 @@ struct AgentServer: Sendable {
             throw HTTPError(.badRequest, message: "container \(container) is not running")
         }
         let command: [String] = request.uri.queryParameters.getAll("command").map { String($0) }
-        guard !command.isEmpty else { throw HTTPError(.badRequest, message: "you must specify at least one command for the container") }
+        guard !command.isEmpty else {
+            throw HTTPError(.badRequest, message: "you must specify at least one command for the container")
+        }
         let wantsStdin = request.uri.queryParameters.get("stdin") == "true"
         var req = request
         let stdin: Data? = wantsStdin ? Data((try await req.collectBody(upTo: 64 << 20)).readableBytesView) : nil
@@ -111,8 +126,13 @@ struct AgentServer: Sendable {
         let body = ResponseBody { writer in
             let (frames, sink) = AsyncStream<(UInt8, Data)>.makeStream()
             let runner = Task {
-                let code = await PodExec.run(executable: executable, arguments: prefix + command, environment: environment,
-                                               stdin: stdin, timeout: nil) { id, data in
+                let code = await PodExec.run(
+                    executable: executable,
+                    arguments: prefix + command,
+                    environment: environment,
+                    stdin: stdin,
+                    timeout: nil
+                ) { id, data in
                     sink.yield((id, data))
                 }
                 sink.yield((Self.exitFrame, Data(String(code).utf8)))
@@ -136,7 +156,11 @@ struct AuthMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let token: String
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         guard request.headers[.authorization] == "Bearer \(token)" else { throw HTTPError(.unauthorized) }
         return try await next(request, context)
     }

@@ -20,8 +20,13 @@ public struct ClusterNetwork: Sendable, Equatable {
 
     public static let maxNodes = 99
 
-    public init(name: String, nodeCIDR: IPv4Network, podCIDR: IPv4Network, serviceCIDR: IPv4Network,
-                loadBalancerPool: LoadBalancerPool? = nil) {
+    public init(
+        name: String,
+        nodeCIDR: IPv4Network,
+        podCIDR: IPv4Network,
+        serviceCIDR: IPv4Network,
+        loadBalancerPool: LoadBalancerPool? = nil
+    ) {
         self.name = name
         self.nodeCIDR = nodeCIDR
         self.podCIDR = podCIDR
@@ -32,7 +37,9 @@ public struct ClusterNetwork: Sendable, Equatable {
     /// Why a cluster name cannot be used, or nil: interface names are limited to 15 bytes.
     public static func problem(withName name: String) -> String? {
         let ok = !name.isEmpty && name.count <= 8 && name.allSatisfy { ($0.isLowercase && $0.isASCII) || $0.isNumber }
-        return ok ? nil : "cluster name \"\(name)\" must be 1 to 8 lowercase letters or digits (it is part of interface names)"
+        return ok
+            ? nil
+            : "cluster name \"\(name)\" must be 1 to 8 lowercase letters or digits (it is part of interface names)"
     }
 
     public var bridge: String { "swl-\(name)" }
@@ -65,11 +72,14 @@ public struct ClusterNetwork: Sendable, Equatable {
     /// Address ranges that overlap between two clusters, described for an error message.
     public func clashes(with other: ClusterNetwork) -> [String] {
         var out: [String] = []
-        for (a, b, what) in [(nodeCIDR, other.nodeCIDR, "node network"), (podCIDR, other.podCIDR, "pod network"),
-                             (serviceCIDR, other.serviceCIDR, "service range")] where a.overlaps(b) {
+        for (a, b, what) in [
+            (nodeCIDR, other.nodeCIDR, "node network"), (podCIDR, other.podCIDR, "pod network"),
+            (serviceCIDR, other.serviceCIDR, "service range"),
+        ] where a.overlaps(b) {
             out.append("\(what) \(a) overlaps \(b)")
         }
-        if loadBalancerPool.first <= other.loadBalancerPool.last, other.loadBalancerPool.first <= loadBalancerPool.last {
+        if loadBalancerPool.first <= other.loadBalancerPool.last, other.loadBalancerPool.first <= loadBalancerPool.last
+        {
             out.append("load balancer pool \(loadBalancerPool) overlaps \(other.loadBalancerPool)")
         }
         return out
@@ -115,11 +125,14 @@ public struct ClusterNetwork: Sendable, Equatable {
             inNode.append("route add \(nodePodCIDR(j)) via \(nodeIP(j)) dev eth0")
         }
         return [
-            Step(namespace: nil, batch: [
-                "netns add \(ns)",
-                "link add \(nodeLink(i)) type veth peer name eth0 netns \(ns)",
-                "link set \(nodeLink(i)) master \(bridge) up",
-            ]),
+            Step(
+                namespace: nil,
+                batch: [
+                    "netns add \(ns)",
+                    "link add \(nodeLink(i)) type veth peer name eth0 netns \(ns)",
+                    "link set \(nodeLink(i)) master \(bridge) up",
+                ]
+            ),
             Step(namespace: ns, batch: inNode),
         ]
     }
@@ -137,19 +150,25 @@ public struct ClusterNetwork: Sendable, Equatable {
         let gw = podGateway(node: i)
         return [
             Step(namespace: nil, batch: ["netns add \(ns)"]),
-            Step(namespace: nodeNamespace(i), batch: [
-                "link add \(hostLink) type veth peer name eth0 netns \(ns)",
-                "addr add \(gw)/32 dev \(hostLink)",
-                "link set \(hostLink) up",
-                "route add \(ip)/32 dev \(hostLink) src \(gw)",
-            ]),
-            Step(namespace: ns, batch: [
-                "link set lo up",
-                "addr add \(ip)/32 dev eth0",
-                "link set eth0 up",
-                "route add \(gw) dev eth0 scope link",
-                "route add default via \(gw) dev eth0 src \(ip)",
-            ]),
+            Step(
+                namespace: nodeNamespace(i),
+                batch: [
+                    "link add \(hostLink) type veth peer name eth0 netns \(ns)",
+                    "addr add \(gw)/32 dev \(hostLink)",
+                    "link set \(hostLink) up",
+                    "route add \(ip)/32 dev \(hostLink) src \(gw)",
+                ]
+            ),
+            Step(
+                namespace: ns,
+                batch: [
+                    "link set lo up",
+                    "addr add \(ip)/32 dev eth0",
+                    "link set eth0 up",
+                    "route add \(gw) dev eth0 scope link",
+                    "route add default via \(gw) dev eth0 src \(ip)",
+                ]
+            ),
         ]
     }
 

@@ -27,7 +27,11 @@ public enum ContainerCommand {
     }
 
     /// The argv to exec, with `$(VAR)` references expanded; `selfPath` is the swiftlet binary.
-    public static func argv(container: JSON, env: [String: String], selfPath: String) throws(PodEnvironment.Failure) -> [String] {
+    public static func argv(
+        container: JSON,
+        env: [String: String],
+        selfPath: String
+    ) throws(PodEnvironment.Failure) -> [String] {
         let image = container["image"]?.string ?? ""
         let command = container["command"]?.array?.compactMap(\.string)
         let args = container["args"]?.array?.compactMap(\.string) ?? []
@@ -51,7 +55,8 @@ public enum ContainerCommand {
                     reason: "CreateContainerError",
                     message: "image \"\(image)\" is not built into Swiftlet and the container has no command: "
                         + "give it a `command` to run from the host's filesystem, "
-                        + "or use registry.k8s.io/e2e-test-images/agnhost (netexec, serve-hostname, pause)")
+                        + "or use registry.k8s.io/e2e-test-images/agnhost (netexec, serve-hostname, pause)"
+                )
             }
             return (command + args).map(expand)
         }
@@ -59,7 +64,9 @@ public enum ContainerCommand {
 
     /// Why a pod cannot run on Swiftlet, or nil.
     public static func unsupported(pod: JSON) -> String? {
-        for c in (pod[path: ["spec", "containers"]]?.array ?? []) + (pod[path: ["spec", "initContainers"]]?.array ?? []) {
+        for c in (pod[path: ["spec", "containers"]]?.array ?? [])
+            + (pod[path: ["spec", "initContainers"]]?.array ?? [])
+        {
             if let mounts = c["volumeMounts"]?.array, !mounts.isEmpty {
                 return "container \(c["name"]?.string ?? "") mounts volumes: Swiftlet runs containers "
                     + "on the host's filesystem and cannot mount volumes; remove volumeMounts"

@@ -20,8 +20,15 @@ final class ContainerProcess: Sendable {
 
     var pid: Int32 { process.processIdentifier }
 
-    init(executable: String, arguments: [String], environment: [String: String], logFile: URL,
-         stdin: FileHandle? = nil, stdout: Any? = nil, stderr: Any? = nil) throws {
+    init(
+        executable: String,
+        arguments: [String],
+        environment: [String: String],
+        logFile: URL,
+        stdin: FileHandle? = nil,
+        stdout: Any? = nil,
+        stderr: Any? = nil
+    ) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = environment
@@ -37,7 +44,8 @@ final class ContainerProcess: Sendable {
         }
         process.standardInput = stdin ?? FileHandle.nullDevice
         process.terminationHandler = { [weak self] p in
-            let e = p.terminationReason == .uncaughtSignal
+            let e =
+                p.terminationReason == .uncaughtSignal
                 ? Exit(code: 128 + p.terminationStatus, signal: p.terminationStatus)
                 : Exit(code: p.terminationStatus, signal: nil)
             self?.finish(e)

@@ -11,8 +11,11 @@ extension HostCommand {
                 try await run("ip", args, input: step.batch.joined(separator: "\n") + "\n")
             } catch let f as Failure {
                 if !step.ignoreErrors {
-                    throw Failure(command: "ip \(args.joined(separator: " ")) <<< \(step.batch.joined(separator: "; "))",
-                                  status: f.status, stderr: f.stderr)
+                    throw Failure(
+                        command: "ip \(args.joined(separator: " ")) <<< \(step.batch.joined(separator: "; "))",
+                        status: f.status,
+                        stderr: f.stderr
+                    )
                 }
             }
         }

@@ -2,12 +2,12 @@ import AsyncHTTPClient
 import Foundation
 import HostCommands
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import Logging
-import ServiceProxy
 import ServiceLifecycle
+import ServiceProxy
 
 /// How one node agent is set up.
 public struct NodeAgentConfiguration: Sendable {
@@ -28,7 +28,14 @@ public struct NodeAgentConfiguration: Sendable {
     /// (the API server's own token is not the node's to know).
     public var publishAgentToken = false
 
-    public init(network: ClusterNetwork, nodeIndex: Int, stateDir: URL, executable: String, clusterDNS: String, agentPort: Int) {
+    public init(
+        network: ClusterNetwork,
+        nodeIndex: Int,
+        stateDir: URL,
+        executable: String,
+        clusterDNS: String,
+        agentPort: Int
+    ) {
         self.network = network
         self.nodeIndex = nodeIndex
         self.stateDir = stateDir
@@ -58,8 +65,15 @@ final class AgentContext: Sendable {
     let registry: PodRegistry
     let proxier: Proxier?
 
-    init(client: KubeClient, config: NodeAgentConfiguration, services: Informer<KubeModel.Service>, prober: Prober, registry: PodRegistry,
-         proxier: Proxier?, logger: Logger) {
+    init(
+        client: KubeClient,
+        config: NodeAgentConfiguration,
+        services: Informer<KubeModel.Service>,
+        prober: Prober,
+        registry: PodRegistry,
+        proxier: Proxier?,
+        logger: Logger
+    ) {
         self.client = client
         network = config.network
         nodeIndex = config.nodeIndex
@@ -115,43 +129,97 @@ public struct NodeAgent: ServiceLifecycle.Service {
     }
 
     public func run() async throws {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
-            tlsConfiguration: nil, redirectConfiguration: .disallow, timeout: .init(connect: .seconds(1)),
-            connectionPool: .init(idleTimeout: .seconds(5))))
+        let http = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(
+                tlsConfiguration: nil,
+                redirectConfiguration: .disallow,
+                timeout: .init(connect: .seconds(1)),
+                connectionPool: .init(idleTimeout: .seconds(5))
+            )
+        )
         let (services, slices) = ProxyObjects.nodeInformers(client: client, logger: logger)
-        let pods = Informer(Resources.pods, client: client, fieldSelector: "spec.nodeName=\(config.nodeName)", logger: logger)
+        let pods = Informer(
+            Resources.pods,
+            client: client,
+            fieldSelector: "spec.nodeName=\(config.nodeName)",
+            logger: logger
+        )
         let registry = PodRegistry()
         let executable = config.executable
         let prober = Prober(http: http) { prefix, command, environment, timeout in
             let output = LockedData()
-            let code = await PodExec.run(executable: executable, arguments: prefix + command, environment: environment,
-                                         stdin: nil, timeout: timeout) { _, data in
+            let code = await PodExec.run(
+                executable: executable,
+                arguments: prefix + command,
+                environment: environment,
+                stdin: nil,
+                timeout: timeout
+            ) { _, data in
                 output.value.append(data)
             }
             return (code, String(decoding: output.value, as: UTF8.self))
         }
         let net = config.network
-        let proxyNode = ProxyNode(name: config.nodeName, nodeIP: net.nodeIP(config.nodeIndex), clusterPodCIDR: net.podCIDR,
-                                  nodePodCIDR: net.nodePodCIDR(config.nodeIndex), serviceCIDR: net.serviceCIDR, table: net.nftTable)
+        let proxyNode = ProxyNode(
+            name: config.nodeName,
+            nodeIP: net.nodeIP(config.nodeIndex),
+            clusterPodCIDR: net.podCIDR,
+            nodePodCIDR: net.nodePodCIDR(config.nodeIndex),
+            serviceCIDR: net.serviceCIDR,
+            table: net.nftTable
+        )
         let namespace = net.nodeNamespace(config.nodeIndex)
-        let proxier = config.serviceProxy
-            ? Proxier(config: .init(node: proxyNode, namespace: namespace), dataplane: NamespaceDataplane(namespace: namespace),
-                      services: services, slices: slices, logger: logger)
+        let proxier =
+            config.serviceProxy
+            ? Proxier(
+                config: .init(node: proxyNode, namespace: namespace),
+                dataplane: NamespaceDataplane(namespace: namespace),
+                services: services,
+                slices: slices,
+                logger: logger
+            )
             : nil
-        let ctx = AgentContext(client: client, config: config, services: services, prober: prober, registry: registry,
-                               proxier: proxier, logger: logger)
+        let ctx = AgentContext(
+            client: client,
+            config: config,
+            services: services,
+            prober: prober,
+            registry: registry,
+            proxier: proxier,
+            logger: logger
+        )
         let nodes = Informer(Resources.nodes, of: Node.self, client: client, logger: logger)
-        let routes = NodeRoutes(nodes: nodes, namespace: namespace, selfName: config.nodeName, network: net, logger: logger)
+        let routes = NodeRoutes(
+            nodes: nodes,
+            namespace: namespace,
+            selfName: config.nodeName,
+            network: net,
+            logger: logger
+        )
         try? FileManager.default.createDirectory(at: ctx.podsDir, withIntermediateDirectories: true)
         try await registerNode()
-        let server = AgentServer(port: config.agentPort, token: token, registry: registry, executable: executable, logger: logger)
+        let server = AgentServer(
+            port: config.agentPort,
+            token: token,
+            registry: registry,
+            executable: executable,
+            logger: logger
+        )
 
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await nodes.run() }
                 group.addTask { await routes.run() }
                 group.addTask {
-                    await self.serve(services: services, pods: pods, slices: slices, proxier: proxier, server: server, ctx: ctx)
+                    await self.serve(
+                        services: services,
+                        pods: pods,
+                        slices: slices,
+                        proxier: proxier,
+                        server: server,
+                        ctx: ctx
+                    )
                 }
             }
         }
@@ -163,7 +231,14 @@ public struct NodeAgent: ServiceLifecycle.Service {
         try? await http.shutdown()
     }
 
-    func serve(services: Informer<KubeModel.Service>, pods: Informer<JSON>, slices: Informer<EndpointSlice>, proxier: Proxier?, server: AgentServer, ctx: AgentContext) async {
+    func serve(
+        services: Informer<KubeModel.Service>,
+        pods: Informer<JSON>,
+        slices: Informer<EndpointSlice>,
+        proxier: Proxier?,
+        server: AgentServer,
+        ctx: AgentContext
+    ) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await services.run() }
             group.addTask { await pods.run() }
@@ -190,8 +265,13 @@ public struct NodeAgent: ServiceLifecycle.Service {
                 await w.update(pod)
             } else if pod.deletionTimestamp != nil {
                 // Deleted before it ever ran here: nothing to stop.
-                _ = try? await client.delete(Resources.pods, namespace: pod.namespace, name: pod.name, gracePeriodSeconds: 0,
-                                             preconditionUID: pod.uid)
+                _ = try? await client.delete(
+                    Resources.pods,
+                    namespace: pod.namespace,
+                    name: pod.name,
+                    gracePeriodSeconds: 0,
+                    preconditionUID: pod.uid
+                )
             } else if phase != "Succeeded" && phase != "Failed" {
                 let w = PodWorker(ctx: ctx, pod: pod)
                 await ctx.registry.add(w)
@@ -213,27 +293,41 @@ public struct NodeAgent: ServiceLifecycle.Service {
         var uts = utsname()
         uname(&uts)
         let kernel = withUnsafeBytes(of: &uts.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let resources: JSON = ["cpu": .string(String(cpus)), "memory": .string("\(mem)Ki"), "pods": "110",
-                               "ephemeral-storage": "10Gi"]
+        let resources: JSON = [
+            "cpu": .string(String(cpus)), "memory": .string("\(mem)Ki"), "pods": "110",
+            "ephemeral-storage": "10Gi",
+        ]
         return [
             "apiVersion": "v1", "kind": "Node",
             "metadata": [
                 "name": .string(config.nodeName),
-                "labels": ["kubernetes.io/hostname": .string(config.nodeName), "kubernetes.io/os": "linux",
-                           "kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64"],
-                "annotations": .object(JSONObject([(NodeAgent.agentAnnotation, .string("127.0.0.1:\(config.agentPort)"))]
-                    + (config.publishAgentToken ? [(NodeAgent.agentTokenAnnotation, .string(token))] : []))),
+                "labels": [
+                    "kubernetes.io/hostname": .string(config.nodeName), "kubernetes.io/os": "linux",
+                    "kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64",
+                ],
+                "annotations": .object(
+                    JSONObject(
+                        [(NodeAgent.agentAnnotation, .string("127.0.0.1:\(config.agentPort)"))]
+                            + (config.publishAgentToken ? [(NodeAgent.agentTokenAnnotation, .string(token))] : [])
+                    )
+                ),
             ],
-            "spec": ["podCIDR": .string(n.nodePodCIDR(i).description), "podCIDRs": [.string(n.nodePodCIDR(i).description)]],
+            "spec": [
+                "podCIDR": .string(n.nodePodCIDR(i).description), "podCIDRs": [.string(n.nodePodCIDR(i).description)],
+            ],
             "status": [
                 "capacity": resources, "allocatable": resources,
-                "addresses": [["type": "InternalIP", "address": .string(n.nodeIP(i).description)],
-                              ["type": "Hostname", "address": .string(config.nodeName)]],
+                "addresses": [
+                    ["type": "InternalIP", "address": .string(n.nodeIP(i).description)],
+                    ["type": "Hostname", "address": .string(config.nodeName)],
+                ],
                 "daemonEndpoints": ["kubeletEndpoint": ["Port": JSON(config.agentPort)]],
-                "nodeInfo": ["machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": .string(kernel),
-                             "osImage": "Swiftlet", "containerRuntimeVersion": "swiftlet://0.1.0",
-                             "kubeletVersion": "v1.32.0-swiftlet", "kubeProxyVersion": "v1.32.0-swiftlet",
-                             "operatingSystem": "linux", "architecture": "amd64"],
+                "nodeInfo": [
+                    "machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": .string(kernel),
+                    "osImage": "Swiftlet", "containerRuntimeVersion": "swiftlet://0.1.0",
+                    "kubeletVersion": "v1.32.0-swiftlet", "kubeProxyVersion": "v1.32.0-swiftlet",
+                    "operatingSystem": "linux", "architecture": "amd64",
+                ],
                 "conditions": .array(conditions(now: .now, since: .now)),
             ],
         ]
@@ -244,8 +338,10 @@ public struct NodeAgent: ServiceLifecycle.Service {
 
     func conditions(now: Timestamp, since: Timestamp) -> [JSON] {
         func c(_ type: String, _ status: String, _ reason: String, _ message: String) -> JSON {
-            ["type": .string(type), "status": .string(status), "lastHeartbeatTime": .string(now.rfc3339),
-             "lastTransitionTime": .string(since.rfc3339), "reason": .string(reason), "message": .string(message)]
+            [
+                "type": .string(type), "status": .string(status), "lastHeartbeatTime": .string(now.rfc3339),
+                "lastTransitionTime": .string(since.rfc3339), "reason": .string(reason), "message": .string(message),
+            ]
         }
         return [
             c("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
@@ -273,7 +369,10 @@ public struct NodeAgent: ServiceLifecycle.Service {
             withStatus["status"] = desired["status"]
             _ = try await client.update(Resources.nodes, namespace: nil, withStatus, subresource: "status")
         }
-        logger.info("node \(config.nodeName) registered", metadata: ["ip": "\(config.network.nodeIP(config.nodeIndex))"])
+        logger.info(
+            "node \(config.nodeName) registered",
+            metadata: ["ip": "\(config.network.nodeIP(config.nodeIndex))"]
+        )
     }
 
     /// Posts the Ready condition and renews the node Lease, as the kubelet does every 10 s.
@@ -283,9 +382,14 @@ public struct NodeAgent: ServiceLifecycle.Service {
             try? await Task.sleep(for: config.heartbeat)
             if Task.isCancelled { return }
             do {
-                _ = try await client.patch(Resources.nodes, namespace: nil, name: config.nodeName,
-                                           ["status": ["conditions": .array(conditions(now: .now, since: since))]],
-                                           type: .strategic, subresource: "status")
+                _ = try await client.patch(
+                    Resources.nodes,
+                    namespace: nil,
+                    name: config.nodeName,
+                    ["status": ["conditions": .array(conditions(now: .now, since: since))]],
+                    type: .strategic,
+                    subresource: "status"
+                )
                 try await renewLease()
             } catch {
                 logger.debug("heartbeat of \(config.nodeName) failed: \(error)")
@@ -296,15 +400,26 @@ public struct NodeAgent: ServiceLifecycle.Service {
 
     func renewLease() async throws {
         let now = Timestamp.now.rfc3339Micro
-        if var lease = try await client.getIfExists(Resources.leases, namespace: "kube-node-lease", name: config.nodeName) {
+        if var lease = try await client.getIfExists(
+            Resources.leases,
+            namespace: "kube-node-lease",
+            name: config.nodeName
+        ) {
             lease[path: ["spec", "renewTime"]] = .string(now)
             _ = try await client.update(Resources.leases, namespace: "kube-node-lease", lease)
         } else {
-            _ = try await client.create(Resources.leases, namespace: "kube-node-lease", [
-                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                "metadata": ["name": .string(config.nodeName), "namespace": "kube-node-lease"],
-                "spec": ["holderIdentity": .string(config.nodeName), "leaseDurationSeconds": 40, "renewTime": .string(now)],
-            ])
+            _ = try await client.create(
+                Resources.leases,
+                namespace: "kube-node-lease",
+                [
+                    "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                    "metadata": ["name": .string(config.nodeName), "namespace": "kube-node-lease"],
+                    "spec": [
+                        "holderIdentity": .string(config.nodeName), "leaseDurationSeconds": 40,
+                        "renewTime": .string(now),
+                    ],
+                ]
+            )
         }
     }
 }

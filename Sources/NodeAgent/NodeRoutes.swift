@@ -1,8 +1,8 @@
 import HostCommands
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import Logging
 
 /// Routes from this node to every other node's pods, kept in step with the Node objects
@@ -29,7 +29,8 @@ actor NodeRoutes {
         var out: [String: String] = [:]
         for n in nodes where n.name != selfName {
             guard let cidr = n.podCIDR.flatMap(IPv4Network.init), network.podCIDR.contains(cidr.first),
-                  let address = n.internalIP, network.nodeCIDR.contains(address) else { continue }
+                let address = n.internalIP, network.nodeCIDR.contains(address)
+            else { continue }
             out[cidr.description] = address.description
         }
         return out
@@ -46,7 +47,10 @@ actor NodeRoutes {
         let want = Self.wanted(await nodes.list(), selfName: selfName, network: network)
         for (cidr, via) in want where installed[cidr] != via {
             do {
-                _ = try await HostCommand.run("ip", ["-n", namespace, "route", "replace", cidr, "via", via, "dev", "eth0"])
+                _ = try await HostCommand.run(
+                    "ip",
+                    ["-n", namespace, "route", "replace", cidr, "via", via, "dev", "eth0"]
+                )
                 installed[cidr] = via
             } catch {
                 logger.warning("route to \(cidr) via \(via) in \(namespace) failed: \(error)")

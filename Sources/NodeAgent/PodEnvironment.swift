@@ -18,7 +18,11 @@ public enum PodEnvironment {
     /// `FOO_SERVICE_HOST`, `FOO_SERVICE_PORT`, `FOO_PORT_80_TCP_ADDR` … for the services a pod
     /// sees when it starts: those of its namespace (unless `enableServiceLinks: false`) and
     /// always `default/kubernetes`. Services without a ClusterIP (headless, ExternalName) give none.
-    public static func serviceVariables(services: [Service], namespace: String, enableServiceLinks: Bool) -> [(String, String)] {
+    public static func serviceVariables(
+        services: [Service],
+        namespace: String,
+        enableServiceLinks: Bool
+    ) -> [(String, String)] {
         var chosen: [String: Service] = [:]
         for svc in services where !svc.clusterIP.isEmpty && !svc.isHeadless {
             if svc.namespace == "default" && svc.name == "kubernetes" {
@@ -72,7 +76,8 @@ public enum PodEnvironment {
         case "status.hostIP": return pod[path: ["status", "hostIP"]]?.string ?? ""
         case "status.hostIPs": return pod[path: ["status", "hostIP"]]?.string ?? ""
         case "status.podIP": return pod[path: ["status", "podIP"]]?.string ?? ""
-        case "status.podIPs": return (pod[path: ["status", "podIPs"]]?.array ?? []).compactMap { $0["ip"]?.string }.joined(separator: ",")
+        case "status.podIPs":
+            return (pod[path: ["status", "podIPs"]]?.array ?? []).compactMap { $0["ip"]?.string }.joined(separator: ",")
         default:
             return bracketed("metadata.labels", "labels") ?? bracketed("metadata.annotations", "annotations")
         }
@@ -90,17 +95,26 @@ public enum PodEnvironment {
                 value = expand(v, values)
             } else if let ref = e[path: ["valueFrom", "fieldRef", "fieldPath"]]?.string {
                 guard let v = fieldValue(ref, pod: pod) else {
-                    throw Failure(reason: "CreateContainerConfigError", message: "env \(name): unsupported fieldPath \(ref)")
+                    throw Failure(
+                        reason: "CreateContainerConfigError",
+                        message: "env \(name): unsupported fieldPath \(ref)"
+                    )
                 }
                 value = v
             } else if let res = e[path: ["valueFrom", "resourceFieldRef", "resource"]]?.string {
                 value = resourceValue(res, container: container)
             } else if let cm = e[path: ["valueFrom", "configMapKeyRef"]] {
                 if cm["optional"]?.bool == true { continue }
-                throw Failure(reason: "CreateContainerConfigError", message: "configmap \"\(cm["name"]?.string ?? "")\" not found")
+                throw Failure(
+                    reason: "CreateContainerConfigError",
+                    message: "configmap \"\(cm["name"]?.string ?? "")\" not found"
+                )
             } else if let secret = e[path: ["valueFrom", "secretKeyRef"]] {
                 if secret["optional"]?.bool == true { continue }
-                throw Failure(reason: "CreateContainerConfigError", message: "secret \"\(secret["name"]?.string ?? "")\" not found")
+                throw Failure(
+                    reason: "CreateContainerConfigError",
+                    message: "secret \"\(secret["name"]?.string ?? "")\" not found"
+                )
             } else {
                 value = ""
             }
@@ -108,7 +122,10 @@ public enum PodEnvironment {
             values[name] = value
         }
         if container["envFrom"]?.array?.isEmpty == false {
-            throw Failure(reason: "CreateContainerConfigError", message: "envFrom needs ConfigMaps or Secrets, which Swiftlet does not serve")
+            throw Failure(
+                reason: "CreateContainerConfigError",
+                message: "envFrom needs ConfigMaps or Secrets, which Swiftlet does not serve"
+            )
         }
         return env
     }
@@ -131,7 +148,11 @@ public enum PodEnvironment {
             let c = s[i]
             let next = s.index(after: i)
             if c == "$", next < s.endIndex {
-                if s[next] == "$" { out.append("$"); i = s.index(after: next); continue }
+                if s[next] == "$" {
+                    out.append("$")
+                    i = s.index(after: next)
+                    continue
+                }
                 if s[next] == "(", let close = s[next...].firstIndex(of: ")") {
                     let name = String(s[s.index(after: next)..<close])
                     if let v = values[name] { out += v } else { out += s[i...close] }

@@ -8,15 +8,26 @@ enum PodExec {
     static let stderr: UInt8 = 2
 
     /// Returns the exit code (126/127 when the command cannot run, 137 when killed at the timeout).
-    static func run(executable: String, arguments: [String], environment: [String: String], stdin: Data?, timeout: Duration?,
-                    output: @escaping @Sendable (UInt8, Data) -> Void) async -> Int32 {
+    static func run(
+        executable: String,
+        arguments: [String],
+        environment: [String: String],
+        stdin: Data?,
+        timeout: Duration?,
+        output: @escaping @Sendable (UInt8, Data) -> Void
+    ) async -> Int32 {
         let out = HostCommand.pipe(), err = HostCommand.pipe(), inp = HostCommand.pipe()
         let process: ContainerProcess
         do {
-            process = try ContainerProcess(executable: executable, arguments: arguments,
-                                           environment: environment,
-                                           logFile: URL(fileURLWithPath: "/dev/null"),
-                                           stdin: stdin == nil ? nil : inp.fileHandleForReading, stdout: out, stderr: err)
+            process = try ContainerProcess(
+                executable: executable,
+                arguments: arguments,
+                environment: environment,
+                logFile: URL(fileURLWithPath: "/dev/null"),
+                stdin: stdin == nil ? nil : inp.fileHandleForReading,
+                stdout: out,
+                stderr: err
+            )
             try process.start()
         } catch {
             output(Self.stderr, Data("cannot start: \(error)\n".utf8))

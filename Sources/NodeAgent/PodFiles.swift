@@ -43,8 +43,12 @@ public enum PodFiles {
             options = [("ndots", "5")]
         }
         if let config = pod[path: ["spec", "dnsConfig"]] {
-            for n in config["nameservers"]?.array ?? [] { if let s = n.string, !nameservers.contains(s) { nameservers.append(s) } }
-            for n in config["searches"]?.array ?? [] { if let s = n.string, !searches.contains(s) { searches.append(s) } }
+            for n in config["nameservers"]?.array ?? [] {
+                if let s = n.string, !nameservers.contains(s) { nameservers.append(s) }
+            }
+            for n in config["searches"]?.array ?? [] {
+                if let s = n.string, !searches.contains(s) { searches.append(s) }
+            }
             for o in config["options"]?.array ?? [] {
                 guard let name = o["name"]?.string else { continue }
                 options.removeAll { $0.0 == name }

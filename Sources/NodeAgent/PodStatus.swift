@@ -7,7 +7,14 @@ public struct ContainerStatus: Sendable, Equatable {
     public enum State: Sendable, Equatable {
         case waiting(reason: String, message: String?)
         case running(startedAt: Timestamp)
-        case terminated(exitCode: Int32, signal: Int32?, reason: String, message: String?, startedAt: Timestamp?, finishedAt: Timestamp)
+        case terminated(
+            exitCode: Int32,
+            signal: Int32?,
+            reason: String,
+            message: String?,
+            startedAt: Timestamp?,
+            finishedAt: Timestamp
+        )
     }
 
     public var name: String
@@ -37,7 +44,9 @@ public struct ContainerStatus: Sendable, Equatable {
         case let .running(startedAt):
             return ["running": ["startedAt": .string(startedAt.rfc3339)]]
         case let .terminated(code, signal, reason, message, startedAt, finishedAt):
-            var t: JSON = ["exitCode": JSON(Int(code)), "reason": .string(reason), "finishedAt": .string(finishedAt.rfc3339)]
+            var t: JSON = [
+                "exitCode": JSON(Int(code)), "reason": .string(reason), "finishedAt": .string(finishedAt.rfc3339),
+            ]
             if let signal { t["signal"] = JSON(Int(signal)) }
             if let message { t["message"] = .string(message) }
             if let startedAt { t["startedAt"] = .string(startedAt.rfc3339) }
@@ -80,7 +89,9 @@ public struct PodStatusModel: Sendable {
         if failure != nil && containers.allSatisfy({ !$0.hasRun }) { return "Pending" }
         if !sandboxReady || !initialized { return "Pending" }
         if containers.allSatisfy(\.isTerminated) && !containers.isEmpty {
-            let failed = containers.contains { if case let .terminated(code, _, _, _, _, _) = $0.state { code != 0 } else { false } }
+            let failed = containers.contains {
+                if case let .terminated(code, _, _, _, _, _) = $0.state { code != 0 } else { false }
+            }
             if restartPolicy == "Always" { return "Running" }
             return failed ? "Failed" : "Succeeded"
         }
@@ -90,10 +101,18 @@ public struct PodStatusModel: Sendable {
 
     public var containersReady: Bool { !containers.isEmpty && containers.allSatisfy(\.ready) }
 
-    mutating func condition(_ type: String, _ value: Bool, reason: String? = nil, message: String? = nil, now: Timestamp) -> JSON {
+    mutating func condition(
+        _ type: String,
+        _ value: Bool,
+        reason: String? = nil,
+        message: String? = nil,
+        now: Timestamp
+    ) -> JSON {
         if transitions[type]?.0 != value { transitions[type] = (value, now) }
-        var c: JSON = ["type": .string(type), "status": .string(value ? "True" : "False"), "lastProbeTime": nil,
-                       "lastTransitionTime": .string(transitions[type]!.1.rfc3339)]
+        var c: JSON = [
+            "type": .string(type), "status": .string(value ? "True" : "False"), "lastProbeTime": nil,
+            "lastTransitionTime": .string(transitions[type]!.1.rfc3339),
+        ]
         if let reason { c["reason"] = .string(reason) }
         if let message { c["message"] = .string(message) }
         return c
@@ -108,16 +127,34 @@ public struct PodStatusModel: Sendable {
         let ready = containersReady
         var conditions: [JSON] = [
             condition("PodReadyToStartContainers", sandboxReady && !terminal, now: now),
-            condition("Initialized", initialized, reason: initialized ? nil : "ContainersNotInitialized",
-                      message: initialized ? nil : "containers with incomplete status: [\(initContainers.filter { !$0.isTerminated }.map(\.name).joined(separator: " "))]",
-                      now: now),
-            condition("Ready", ready, reason: ready ? nil : (terminal ? "PodCompleted" : "ContainersNotReady"),
-                      message: ready || terminal ? nil : unreadyMessage, now: now),
-            condition("ContainersReady", ready, reason: ready ? nil : (terminal ? "PodCompleted" : "ContainersNotReady"),
-                      message: ready || terminal ? nil : unreadyMessage, now: now),
+            condition(
+                "Initialized",
+                initialized,
+                reason: initialized ? nil : "ContainersNotInitialized",
+                message: initialized
+                    ? nil
+                    : "containers with incomplete status: [\(initContainers.filter { !$0.isTerminated }.map(\.name).joined(separator: " "))]",
+                now: now
+            ),
+            condition(
+                "Ready",
+                ready,
+                reason: ready ? nil : (terminal ? "PodCompleted" : "ContainersNotReady"),
+                message: ready || terminal ? nil : unreadyMessage,
+                now: now
+            ),
+            condition(
+                "ContainersReady",
+                ready,
+                reason: ready ? nil : (terminal ? "PodCompleted" : "ContainersNotReady"),
+                message: ready || terminal ? nil : unreadyMessage,
+                now: now
+            ),
         ]
-        conditions.append(["type": "PodScheduled", "status": "True", "lastProbeTime": nil,
-                           "lastTransitionTime": .string(startTime.rfc3339)])
+        conditions.append([
+            "type": "PodScheduled", "status": "True", "lastProbeTime": nil,
+            "lastTransitionTime": .string(startTime.rfc3339),
+        ])
         var s: JSON = [
             "phase": .string(phase),
             "conditions": .array(conditions),

@@ -1,9 +1,9 @@
 import Foundation
 import HostCommands
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import KubeModel
-import KubeClient
 import Logging
 
 /// Pod addresses of one node: `.2` to `.254` of its /24.
@@ -16,7 +16,10 @@ actor NodeIPAM {
     func allocate(preferring wanted: String?) -> IPv4Address? {
         if let wanted, let a = IPv4Address(wanted), range.contains(a) {
             let i = UInt64(a.value - range.network.value)
-            if i >= 2, i < 255, !used.contains(i) { used.insert(i); return a }
+            if i >= 2, i < 255, !used.contains(i) {
+                used.insert(i)
+                return a
+            }
         }
         for i in UInt64(2)..<255 where !used.contains(i) {
             used.insert(i)
@@ -52,8 +55,10 @@ actor PodWorker {
         self.pod = pod
         uid = pod.uid
         netns = ctx.network.podNamespace(uid: pod.uid)
-        var s = PodStatusModel(hostIP: ctx.nodeIP.description,
-                               startTime: Timestamp(rfc3339: pod[path: ["status", "startTime"]]?.string ?? "") ?? .now)
+        var s = PodStatusModel(
+            hostIP: ctx.nodeIP.description,
+            startTime: Timestamp(rfc3339: pod[path: ["status", "startTime"]]?.string ?? "") ?? .now
+        )
         s.restartPolicy = pod[path: ["spec", "restartPolicy"]]?.string ?? "Always"
         let previous = pod[path: ["status", "containerStatuses"]]?.array ?? []
         for c in pod[path: ["spec", "containers"]]?.array ?? [] {
@@ -78,7 +83,9 @@ actor PodWorker {
 
     /// The log file of a container's current (or previous) run.
     func logPath(container: String, previous: Bool) -> URL? {
-        guard let c = status.containers.first(where: { $0.name == container }) ?? status.initContainers.first(where: { $0.name == container })
+        guard
+            let c = status.containers.first(where: { $0.name == container })
+                ?? status.initContainers.first(where: { $0.name == container })
         else { return nil }
         let n = previous ? c.restartCount - 1 : c.restartCount
         return n < 0 ? nil : logFile(container: container, restart: n)
@@ -108,7 +115,12 @@ actor PodWorker {
         }
         if new.deletionTimestamp != nil, !terminating {
             terminating = true
-            Task { await self.terminate(grace: new[path: ["metadata", "deletionGracePeriodSeconds"]]?.intValue ?? 30, deleteObject: true) }
+            Task {
+                await self.terminate(
+                    grace: new[path: ["metadata", "deletionGracePeriodSeconds"]]?.intValue ?? 30,
+                    deleteObject: true
+                )
+            }
         }
     }
 
@@ -147,8 +159,14 @@ actor PodWorker {
             status.transitions = s.transitions
             if json == lastPublished { continue }
             do {
-                _ = try await ctx.client.patch(Resources.pods, namespace: pod.namespace, name: pod.name, ["status": json],
-                                               type: .merge, subresource: "status")
+                _ = try await ctx.client.patch(
+                    Resources.pods,
+                    namespace: pod.namespace,
+                    name: pod.name,
+                    ["status": json],
+                    type: .merge,
+                    subresource: "status"
+                )
                 lastPublished = json
             } catch let e as APIError where e.code == 404 {
                 break
@@ -168,7 +186,9 @@ actor PodWorker {
     private func runPod() async {
         if let why = ContainerCommand.unsupported(pod: pod) {
             status.failure = ("Unsupported", why)
-            for i in status.containers.indices { status.containers[i].state = .waiting(reason: "CreateContainerConfigError", message: why) }
+            for i in status.containers.indices {
+                status.containers[i].state = .waiting(reason: "CreateContainerConfigError", message: why)
+            }
             event("Failed", why, warning: true)
             changed()
             return
@@ -178,7 +198,9 @@ actor PodWorker {
         } catch {
             let message = "Failed to create pod sandbox: \(error)"
             ctx.logger.error("pod \(pod.namespace)/\(pod.name): \(message)")
-            for i in status.containers.indices { status.containers[i].state = .waiting(reason: "ContainerCreating", message: message) }
+            for i in status.containers.indices {
+                status.containers[i].state = .waiting(reason: "ContainerCreating", message: message)
+            }
             event("FailedCreatePodSandBox", message, warning: true)
             changed()
             return
@@ -237,10 +259,15 @@ actor PodWorker {
             status.containers[index].lastTerminated = status.containers[index].state
             if delay > 0 {
                 let name = spec["name"]?.string ?? ""
-                let msg = "back-off \(delay)s restarting failed container=\(name) pod=\(pod.name)_\(pod.namespace)(\(uid))"
+                let msg =
+                    "back-off \(delay)s restarting failed container=\(name) pod=\(pod.name)_\(pod.namespace)(\(uid))"
                 status.containers[index].state = .waiting(reason: "CrashLoopBackOff", message: msg)
                 changed()
-                event("BackOff", "Back-off restarting failed container \(name) in pod \(pod.name)_\(pod.namespace)(\(uid))", warning: true)
+                event(
+                    "BackOff",
+                    "Back-off restarting failed container \(name) in pod \(pod.name)_\(pod.namespace)(\(uid))",
+                    warning: true
+                )
                 var waited = 0
                 while waited < delay * 10, !terminating {
                     try? await Task.sleep(for: .milliseconds(100))
@@ -269,7 +296,11 @@ actor PodWorker {
         let argv: [String]
         do {
             env = try PodEnvironment.build(container: spec, pod: podWithStatus(), services: services)
-            argv = try ContainerCommand.argv(container: spec, env: Dictionary(env, uniquingKeysWith: { _, b in b }), selfPath: ctx.executable)
+            argv = try ContainerCommand.argv(
+                container: spec,
+                env: Dictionary(env, uniquingKeysWith: { _, b in b }),
+                selfPath: ctx.executable
+            )
         } catch {
             setStatus(isInit, index) { $0.state = .waiting(reason: error.reason, message: error.message) }
             event("Failed", "Error: \(error.message)", warning: true)
@@ -286,8 +317,12 @@ actor PodWorker {
         try? FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
         let process: ContainerProcess
         do {
-            process = try ContainerProcess(executable: ctx.executable, arguments: podExecArguments(workingDir: spec["workingDir"]?.string) + argv,
-                                           environment: environment, logFile: log)
+            process = try ContainerProcess(
+                executable: ctx.executable,
+                arguments: podExecArguments(workingDir: spec["workingDir"]?.string) + argv,
+                environment: environment,
+                logFile: log
+            )
             try process.start()
         } catch {
             setStatus(isInit, index) { $0.state = .waiting(reason: "CreateContainerError", message: "\(error)") }
@@ -315,22 +350,33 @@ actor PodWorker {
         setStatus(isInit, index) {
             $0.ready = false
             $0.started = false
-            $0.state = .terminated(exitCode: exit.code, signal: exit.signal, reason: reason, message: nil,
-                                   startedAt: startedAt, finishedAt: .now)
+            $0.state = .terminated(
+                exitCode: exit.code,
+                signal: exit.signal,
+                reason: reason,
+                message: nil,
+                startedAt: startedAt,
+                finishedAt: .now
+            )
         }
         return exit.code
     }
 
     private func podWithStatus() -> JSON {
         var p = pod
-        if let ip { p[path: ["status", "podIP"]] = .string(ip.description); p[path: ["status", "podIPs"]] = [["ip": .string(ip.description)]] }
+        if let ip {
+            p[path: ["status", "podIP"]] = .string(ip.description)
+            p[path: ["status", "podIPs"]] = [["ip": .string(ip.description)]]
+        }
         p[path: ["status", "hostIP"]] = .string(ctx.nodeIP.description)
         return p
     }
 
     func podExecArguments(workingDir: String?) -> [String] {
-        var a = ["pod-exec", "--netns", podNetns, "--hostname", PodFiles.hostname(pod: pod),
-                 "--etc", podDir.appendingPathComponent("etc").path]
+        var a = [
+            "pod-exec", "--netns", podNetns, "--hostname", PodFiles.hostname(pod: pod),
+            "--etc", podDir.appendingPathComponent("etc").path,
+        ]
         if let workingDir, !workingDir.isEmpty { a += ["--workdir", workingDir] }
         return a + ["--"]
     }
@@ -344,10 +390,16 @@ actor PodWorker {
         let readiness = ProbeSpec(spec["readinessProbe"], container: spec)
         if let startup {
             let ok = await probeLoop(startup, kind: "Startup", container: name, until: true)
-            if !ok { await kill(process, reason: "Container \(name) failed startup probe, will be restarted"); return }
+            if !ok {
+                await kill(process, reason: "Container \(name) failed startup probe, will be restarted")
+                return
+            }
         }
         if Task.isCancelled { return }
-        setStatus(false, index) { $0.started = true; if readiness == nil { $0.ready = true } }
+        setStatus(false, index) {
+            $0.started = true
+            if readiness == nil { $0.ready = true }
+        }
         await withTaskGroup(of: Void.self) { group in
             if let readiness {
                 group.addTask {
@@ -359,7 +411,12 @@ actor PodWorker {
             if let liveness {
                 group.addTask {
                     await self.probeForever(liveness, kind: "Liveness", container: name) { ok in
-                        if !ok { await self.kill(process, reason: "Container \(name) failed liveness probe, will be restarted") }
+                        if !ok {
+                            await self.kill(
+                                process,
+                                reason: "Container \(name) failed liveness probe, will be restarted"
+                            )
+                        }
                     }
                 }
             }
@@ -379,8 +436,12 @@ actor PodWorker {
         var failures = 0
         while !Task.isCancelled {
             let ip = self.ip?.description ?? ctx.nodeIP.description
-            switch await ctx.prober.probe(spec, podIP: ip, execPrefix: podExecArguments(workingDir: nil),
-                                        environment: environment(container)) {
+            switch await ctx.prober.probe(
+                spec,
+                podIP: ip,
+                execPrefix: podExecArguments(workingDir: nil),
+                environment: environment(container)
+            ) {
             case .success: return true
             case let .failure(why):
                 failures += 1
@@ -393,19 +454,33 @@ actor PodWorker {
     }
 
     /// Probes every period, reporting each threshold crossing.
-    private func probeForever(_ spec: ProbeSpec, kind: String, container: String, report: @Sendable (Bool) async -> Void) async {
+    private func probeForever(
+        _ spec: ProbeSpec,
+        kind: String,
+        container: String,
+        report: @Sendable (Bool) async -> Void
+    ) async {
         try? await Task.sleep(for: .seconds(spec.initialDelay))
         var successes = 0, failures = 0
         var state: Bool? = nil
         while !Task.isCancelled {
             let ip = self.ip?.description ?? ctx.nodeIP.description
-            switch await ctx.prober.probe(spec, podIP: ip, execPrefix: podExecArguments(workingDir: nil),
-                                        environment: environment(container)) {
+            switch await ctx.prober.probe(
+                spec,
+                podIP: ip,
+                execPrefix: podExecArguments(workingDir: nil),
+                environment: environment(container)
+            ) {
             case .success:
-                successes += 1; failures = 0
-                if successes >= spec.successThreshold, state != true { state = true; await report(true) }
+                successes += 1
+                failures = 0
+                if successes >= spec.successThreshold, state != true {
+                    state = true
+                    await report(true)
+                }
             case let .failure(why):
-                failures += 1; successes = 0
+                failures += 1
+                successes = 0
                 if !Task.isCancelled { event("Unhealthy", "\(kind) probe failed: \(why)", warning: true) }
                 if failures >= spec.failureThreshold, state != false {
                     state = false
@@ -429,7 +504,10 @@ actor PodWorker {
     // MARK: Sandbox
 
     private func setUpSandbox() async throws {
-        try FileManager.default.createDirectory(at: podDir.appendingPathComponent("etc"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: podDir.appendingPathComponent("etc"),
+            withIntermediateDirectories: true
+        )
         let address: IPv4Address
         if hostNetwork {
             address = ctx.nodeIP
@@ -441,11 +519,21 @@ actor PodWorker {
             ip = a
             // A namespace left by a crash has the same name; remove it first.
             await HostCommand.deleteNamespace(netns)
-            try await HostCommand.apply(ctx.network.podSteps(node: ctx.nodeIndex, uid: uid, ip: a,
-                                                             hostLink: ClusterNetwork.podLinkName(uid: uid)))
+            try await HostCommand.apply(
+                ctx.network.podSteps(
+                    node: ctx.nodeIndex,
+                    uid: uid,
+                    ip: a,
+                    hostLink: ClusterNetwork.podLinkName(uid: uid)
+                )
+            )
         }
         let etc = podDir.appendingPathComponent("etc")
-        try PodFiles.resolvConf(pod: pod, dns: ctx.dns).write(to: etc.appendingPathComponent("resolv.conf"), atomically: true, encoding: .utf8)
+        try PodFiles.resolvConf(pod: pod, dns: ctx.dns).write(
+            to: etc.appendingPathComponent("resolv.conf"),
+            atomically: true,
+            encoding: .utf8
+        )
         try PodFiles.hosts(pod: pod, podIP: address.description, clusterDomain: ctx.dns.clusterDomain)
             .write(to: etc.appendingPathComponent("hosts"), atomically: true, encoding: .utf8)
         status.podIP = address.description
@@ -453,7 +541,10 @@ actor PodWorker {
 
     private func tearDownSandbox() async {
         if !hostNetwork { await HostCommand.deleteNamespace(netns) }
-        if let ip { await ctx.ipam.release(ip); self.ip = nil }
+        if let ip {
+            await ctx.ipam.release(ip)
+            self.ip = nil
+        }
     }
 
     private func terminate(grace: Int, deleteObject: Bool) async {
@@ -481,8 +572,13 @@ actor PodWorker {
         statusSignal.finish()
         for t in tasks { t.cancel() }
         if deleteObject {
-            _ = try? await ctx.client.delete(Resources.pods, namespace: pod.namespace, name: pod.name,
-                                             gracePeriodSeconds: 0, preconditionUID: uid)
+            _ = try? await ctx.client.delete(
+                Resources.pods,
+                namespace: pod.namespace,
+                name: pod.name,
+                gracePeriodSeconds: 0,
+                preconditionUID: uid
+            )
         }
         try? FileManager.default.removeItem(at: podDir)
         await ctx.forget(uid)

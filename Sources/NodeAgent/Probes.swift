@@ -32,15 +32,29 @@ struct ProbeSpec: Sendable {
         func port(_ p: JSON?) -> Int? {
             if let n = p?.intValue { return n }
             guard let name = p?.string else { return nil }
-            return (container["ports"]?.array ?? []).first { $0["name"]?.string == name }?["containerPort"]?.intValue ?? Int(name)
+            return (container["ports"]?.array ?? []).first { $0["name"]?.string == name }?["containerPort"]?.intValue
+                ?? Int(name)
         }
         if let h = json["httpGet"] {
-            guard let p = port(h["port"]) else { action = .unsupported("httpGet port \(h["port"]?.string ?? "") is not a container port"); return }
-            let headers = (h["httpHeaders"]?.array ?? []).compactMap { e in e["name"]?.string.map { ($0, e["value"]?.string ?? "") } }
-            action = .http(scheme: (h["scheme"]?.string ?? "HTTP").lowercased(), host: h["host"]?.string, port: p,
-                           path: h["path"]?.string ?? "/", headers: headers)
+            guard let p = port(h["port"]) else {
+                action = .unsupported("httpGet port \(h["port"]?.string ?? "") is not a container port")
+                return
+            }
+            let headers = (h["httpHeaders"]?.array ?? []).compactMap { e in
+                e["name"]?.string.map { ($0, e["value"]?.string ?? "") }
+            }
+            action = .http(
+                scheme: (h["scheme"]?.string ?? "HTTP").lowercased(),
+                host: h["host"]?.string,
+                port: p,
+                path: h["path"]?.string ?? "/",
+                headers: headers
+            )
         } else if let t = json["tcpSocket"] {
-            guard let p = port(t["port"]) else { action = .unsupported("tcpSocket port is not a container port"); return }
+            guard let p = port(t["port"]) else {
+                action = .unsupported("tcpSocket port is not a container port")
+                return
+            }
             action = .tcp(host: t["host"]?.string, port: p)
         } else if let e = json[path: ["exec", "command"]]?.array {
             action = .exec(e.compactMap(\.string))
@@ -54,9 +68,14 @@ struct ProbeSpec: Sendable {
 struct Prober: Sendable {
     let http: HTTPClient
     /// Runs a command in the pod; returns the exit code and output.
-    let exec: @Sendable (_ prefix: [String], _ command: [String], _ environment: [String: String], _ timeout: Duration) async -> (Int32, String)
+    let exec:
+        @Sendable (_ prefix: [String], _ command: [String], _ environment: [String: String], _ timeout: Duration) async
+            -> (Int32, String)
 
-    enum Result: Sendable { case success, failure(String) }
+    enum Result: Sendable {
+        case success
+        case failure(String)
+    }
 
     func probe(_ spec: ProbeSpec, podIP: String, execPrefix: [String], environment: [String: String]) async -> Result {
         switch spec.action {
@@ -97,7 +116,9 @@ struct Prober: Sendable {
     static func describe(_ error: any Error) -> String {
         let s = String(describing: error)
         if s.contains("connectTimeout") || s.contains("deadlineExceeded") { return "context deadline exceeded" }
-        if s.contains("connectionRefused") || s.contains("Connection refused") || s.contains("ECONNREFUSED") { return "connect: connection refused" }
+        if s.contains("connectionRefused") || s.contains("Connection refused") || s.contains("ECONNREFUSED") {
+            return "connect: connection refused"
+        }
         return s
     }
 }

@@ -13,7 +13,9 @@ public enum ProcessTuning {
     /// lock (~7 % of CPU samples), and with arenas its endpoint benchmark's burst ran ~9 %
     /// faster, its RSS within the runs' spread (docs/benchmarks.md).
     public static func wantsOneMallocArena(arguments: [String], environment: [String: String]) -> Bool {
-        if environment["MALLOC_ARENA_MAX"] != nil || environment["GLIBC_TUNABLES"]?.contains("arena_max") == true { return false }
+        if environment["MALLOC_ARENA_MAX"] != nil || environment["GLIBC_TUNABLES"]?.contains("arena_max") == true {
+            return false
+        }
         let command = arguments.dropFirst().first
         return command != "server" && command != "up"
     }

@@ -1,7 +1,7 @@
 import CNFTables
 import Foundation
-import Synchronization
 import HostCommands
+import Synchronization
 
 /// Where rulesets go: the kernel of one network namespace, or a fake in tests.
 public protocol Dataplane: Sendable {
@@ -36,7 +36,10 @@ public final class NFTablesSession: Sendable {
         return try handle.withLock { handle in
             if let handle { return handle }
             guard let h = swiftlet_nft_open(netnsPath) else {
-                throw Failure(message: "cannot open libnftables in \(netnsPath ?? "this network namespace"): \(String(cString: strerror(errno)))")
+                throw Failure(
+                    message:
+                        "cannot open libnftables in \(netnsPath ?? "this network namespace"): \(String(cString: strerror(errno)))"
+                )
             }
             handle = h
             return h

@@ -8,20 +8,49 @@ import KubeMachinery
 extension ServiceFragment {
     public func encoded() -> [UInt8] {
         var w = FragmentWriter()
-        w.map(chains.sorted { $0.key < $1.key }) { w, e in w.string(e.key); w.rules(e.value) }
-        w.map(sharedChains.sorted { $0.key < $1.key }) { w, e in w.string(e.key); w.rules(e.value) }
-        w.map(backends.sorted { $0.key < $1.key }) { w, e in
-            w.destination(e.key.destination); w.int(e.key.slot); w.ip(e.value.ip); w.int(e.value.port)
+        w.map(chains.sorted { $0.key < $1.key }) { w, e in
+            w.string(e.key)
+            w.rules(e.value)
         }
-        w.map(affinitySets.sorted { $0.key < $1.key }) { w, e in w.string(e.key); w.int(e.value) }
+        w.map(sharedChains.sorted { $0.key < $1.key }) { w, e in
+            w.string(e.key)
+            w.rules(e.value)
+        }
+        w.map(backends.sorted { $0.key < $1.key }) { w, e in
+            w.destination(e.key.destination)
+            w.int(e.key.slot)
+            w.ip(e.value.ip)
+            w.int(e.value.port)
+        }
+        w.map(affinitySets.sorted { $0.key < $1.key }) { w, e in
+            w.string(e.key)
+            w.int(e.value)
+        }
         w.map(clusterIPs.sorted()) { w, ip in w.ip(ip) }
-        w.map(serviceIPs.sorted { $0.key < $1.key }) { w, e in w.destination(e.key); w.string(e.value) }
-        w.map(nodePorts.sorted { $0.key < $1.key }) { w, e in w.nodePort(e.key); w.string(e.value) }
-        w.map(noEndpointServices.sorted { $0.key < $1.key }) { w, e in w.destination(e.key); w.verdict(e.value) }
-        w.map(noEndpointNodePorts.sorted { $0.key < $1.key }) { w, e in w.nodePort(e.key); w.verdict(e.value) }
+        w.map(serviceIPs.sorted { $0.key < $1.key }) { w, e in
+            w.destination(e.key)
+            w.string(e.value)
+        }
+        w.map(nodePorts.sorted { $0.key < $1.key }) { w, e in
+            w.nodePort(e.key)
+            w.string(e.value)
+        }
+        w.map(noEndpointServices.sorted { $0.key < $1.key }) { w, e in
+            w.destination(e.key)
+            w.verdict(e.value)
+        }
+        w.map(noEndpointNodePorts.sorted { $0.key < $1.key }) { w, e in
+            w.nodePort(e.key)
+            w.verdict(e.value)
+        }
         w.map(localEndpointIPs.sorted()) { w, ip in w.ip(ip) }
         w.map(readyEndpointIPs.sorted()) { w, ip in w.ip(ip) }
-        w.map(healthChecks) { w, h in w.int(h.port); w.string(h.namespace); w.string(h.name); w.int(h.localEndpoints) }
+        w.map(healthChecks) { w, h in
+            w.int(h.port)
+            w.string(h.namespace)
+            w.string(h.name)
+            w.int(h.localEndpoints)
+        }
         w.map(udpTargets) { w, t in
             w.map(t.destinations) { w, ip in w.ip(ip) }
             w.int(t.port)
@@ -51,8 +80,14 @@ extension ServiceFragment {
             try r.each { r in f.localEndpointIPs.insert(try r.ip()) }
             try r.each { r in f.readyEndpointIPs.insert(try r.ip()) }
             try r.each { r in
-                f.healthChecks.append(HealthCheck(port: try r.int(), namespace: try r.string(), name: try r.string(),
-                                                  localEndpoints: try r.int()))
+                f.healthChecks.append(
+                    HealthCheck(
+                        port: try r.int(),
+                        namespace: try r.string(),
+                        name: try r.string(),
+                        localEndpoints: try r.int()
+                    )
+                )
             }
             try r.each { r in
                 var destinations: [IPv4Address] = []
@@ -61,8 +96,14 @@ extension ServiceFragment {
                 let nodePort = try r.int()
                 var endpoints: Set<IPv4Address> = []
                 try r.each { r in endpoints.insert(try r.ip()) }
-                f.udpTargets.append(UDPTarget(destinations: destinations, port: port, nodePort: nodePort == 0 ? nil : nodePort - 1,
-                                              endpoints: endpoints))
+                f.udpTargets.append(
+                    UDPTarget(
+                        destinations: destinations,
+                        port: port,
+                        nodePort: nodePort == 0 ? nil : nodePort - 1,
+                        endpoints: endpoints
+                    )
+                )
             }
             guard r.atEnd else { return nil }
         } catch {
@@ -102,9 +143,16 @@ struct FragmentWriter {
         }
     }
 
-    mutating func destination(_ d: DestinationKey) { ip(d.ip); proto(d.proto); int(d.port) }
+    mutating func destination(_ d: DestinationKey) {
+        ip(d.ip)
+        proto(d.proto)
+        int(d.port)
+    }
 
-    mutating func nodePort(_ k: NodePortKey) { proto(k.proto); int(k.port) }
+    mutating func nodePort(_ k: NodePortKey) {
+        proto(k.proto)
+        int(k.port)
+    }
 
     mutating func verdict(_ v: NoEndpointVerdict) { int(v == .reject ? 0 : 1) }
 
@@ -117,19 +165,41 @@ struct FragmentWriter {
         map(rules) { w, rule in
             w.map(rule.matches) { w, m in
                 switch m {
-                case .saddr(let a): w.int(0); w.ip(a)
-                case .saddrIn(let n): w.int(1); w.ip(n.network); w.int(n.prefixLength)
-                case .saddrInSet(let s): w.int(2); w.string(s)
+                case .saddr(let a):
+                    w.int(0)
+                    w.ip(a)
+                case .saddrIn(let n):
+                    w.int(1)
+                    w.ip(n.network)
+                    w.int(n.prefixLength)
+                case .saddrInSet(let s):
+                    w.int(2)
+                    w.string(s)
                 case .saddrLocal: w.int(3)
-                case .random(let modulus, let equals): w.int(4); w.int(modulus); w.int(equals)
+                case .random(let modulus, let equals):
+                    w.int(4)
+                    w.int(modulus)
+                    w.int(equals)
                 }
             }
             switch rule.action {
-            case .goto(let c): w.int(0); w.string(c)
-            case .jump(let c): w.int(1); w.string(c)
+            case .goto(let c):
+                w.int(0)
+                w.string(c)
+            case .jump(let c):
+                w.int(1)
+                w.string(c)
             case .drop: w.int(2)
-            case .dnat(let proto, let ip, let port, let remember): w.int(3); w.proto(proto); w.ip(ip); w.int(port); w.optionalString(remember)
-            case .dnatFromBackends(let proto, let modulus): w.int(4); w.proto(proto); w.int(modulus)
+            case .dnat(let proto, let ip, let port, let remember):
+                w.int(3)
+                w.proto(proto)
+                w.ip(ip)
+                w.int(port)
+                w.optionalString(remember)
+            case .dnatFromBackends(let proto, let modulus):
+                w.int(4)
+                w.proto(proto)
+                w.int(modulus)
             }
         }
     }
@@ -177,7 +247,7 @@ struct FragmentReader {
         let n = try int()
         guard n >= 0, n <= bytes.endIndex - position else { throw Malformed() }
         defer { position += n }
-        return String(decoding: bytes[position ..< position + n], as: UTF8.self)
+        return String(decoding: bytes[position..<position + n], as: UTF8.self)
     }
 
     mutating func ip() throws -> IPv4Address {

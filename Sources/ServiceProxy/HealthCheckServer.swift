@@ -5,8 +5,8 @@ import KubeMachinery
 import Logging
 import NIOCore
 import NIOHTTP1
-import Synchronization
 import NIOPosix
+import Synchronization
 
 /// The HTTP listeners kube-proxy keeps on a node: one per `healthCheckNodePort` (200 with
 /// the number of local endpoints, 503 when there are none, so a load balancer skips nodes
@@ -81,7 +81,10 @@ public actor HealthCheckServers {
 
 /// What each health port answers, shared with the NIO handlers.
 final class HealthAnswers: Sendable {
-    enum Answer { case service(HealthCheck), proxy(node: String) }
+    enum Answer {
+        case service(HealthCheck)
+        case proxy(node: String)
+    }
     private struct State {
         var answers: [Int: Answer] = [:]
         var lastSync = Timestamp.now
@@ -95,13 +98,17 @@ final class HealthAnswers: Sendable {
         state.withLock { state in
             switch state.answers[port] {
             case .service(let c):
-                let body = #"{"service":{"namespace":"\#(c.namespace)","name":"\#(c.name)"},"localEndpoints":\#(c.localEndpoints),"serviceProxyHealthy":true}"#
-                return (c.localEndpoints > 0 ? .ok : .serviceUnavailable, body,
-                        [("X-Load-Balancing-Endpoint-Weight", String(c.localEndpoints))])
+                let body =
+                    #"{"service":{"namespace":"\#(c.namespace)","name":"\#(c.name)"},"localEndpoints":\#(c.localEndpoints),"serviceProxyHealthy":true}"#
+                return (
+                    c.localEndpoints > 0 ? .ok : .serviceUnavailable, body,
+                    [("X-Load-Balancing-Endpoint-Weight", String(c.localEndpoints))]
+                )
             case .proxy(let node):
                 guard path == "/healthz" || path == "/livez" else { return (.notFound, "404 page not found\n", []) }
                 let now = Timestamp.now.rfc3339
-                let body = #"{"lastUpdated":"\#(state.lastSync.rfc3339)","currentTime":"\#(now)","nodeName":"\#(node)","nodeHealthy":true,"nodeEligible":true}"#
+                let body =
+                    #"{"lastUpdated":"\#(state.lastSync.rfc3339)","currentTime":"\#(now)","nodeName":"\#(node)","nodeHealthy":true,"nodeEligible":true}"#
                 return (.ok, body, [])
             case nil:
                 return (.serviceUnavailable, "{}", [])
@@ -125,10 +132,15 @@ final class HealthHandler: ChannelInboundHandler, Sendable {
         guard case .head(let head) = unwrapInboundIn(data) else { return }
         let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "/")
         let (status, body, extra) = answers.response(port: port, path: path)
-        var headers = HTTPHeaders([("Content-Type", "application/json"), ("X-Content-Type-Options", "nosniff"),
-                                   ("Content-Length", String(body.utf8.count))])
+        var headers = HTTPHeaders([
+            ("Content-Type", "application/json"), ("X-Content-Type-Options", "nosniff"),
+            ("Content-Length", String(body.utf8.count)),
+        ])
         for (k, v) in extra { headers.add(name: k, value: v) }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+            promise: nil
+        )
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }

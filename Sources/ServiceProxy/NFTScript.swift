@@ -93,9 +93,13 @@ public enum NFTScript {
     /// (shared between Services, so the caller counts them).
     /// `existingSharedChains` are the `pick-…` chains the table has already: declaring one
     /// again would make `nft` read every set element back first.
-    public static func update(_ node: ProxyNode, _ changes: [(old: ServiceFragment, new: ServiceFragment)],
-                              hairpinAdded: Set<IPv4Address>, hairpinRemoved: Set<IPv4Address>,
-                              existingSharedChains: Set<String> = []) -> String {
+    public static func update(
+        _ node: ProxyNode,
+        _ changes: [(old: ServiceFragment, new: ServiceFragment)],
+        hairpinAdded: Set<IPv4Address>,
+        hairpinRemoved: Set<IPv4Address>,
+        existingSharedChains: Set<String> = []
+    ) -> String {
         let t = "ip \(node.table)"
         var adds: [String] = [], deletes: [String] = [], rules: [String] = [], retire: [String] = []
         var removed = ServiceFragment(), added = ServiceFragment()
@@ -103,7 +107,8 @@ public enum NFTScript {
         // only by a full sync.
         var shared: [String: [Rule]] = [:]
         for (old, new) in changes {
-            for (name, rules) in new.sharedChains where old.sharedChains[name] == nil && !existingSharedChains.contains(name) {
+            for (name, rules) in new.sharedChains
+            where old.sharedChains[name] == nil && !existingSharedChains.contains(name) {
                 shared[name] = rules
             }
         }
@@ -124,7 +129,9 @@ public enum NFTScript {
             let gone = old.chains.keys.filter { new.chains[$0] == nil }.sorted()
             for name in gone { retire.insert("flush chain \(t) \(name)", at: 0) }
             for name in gone { retire.append("delete chain \(t) \(name)") }
-            for set in old.affinitySets.keys.sorted() where new.affinitySets[set] == nil { retire.append("delete set \(t) \(set)") }
+            for set in old.affinitySets.keys.sorted() where new.affinitySets[set] == nil {
+                retire.append("delete set \(t) \(set)")
+            }
             // Changed map entries are deleted and re-added.
             removed.clusterIPs.formUnion(old.clusterIPs.subtracting(new.clusterIPs))
             added.clusterIPs.formUnion(new.clusterIPs.subtracting(old.clusterIPs))
@@ -132,7 +139,12 @@ public enum NFTScript {
             diff(old.nodePorts, new.nodePorts, &removed.nodePorts, &added.nodePorts)
             diff(old.backends, new.backends, &removed.backends, &added.backends)
             diff(old.noEndpointServices, new.noEndpointServices, &removed.noEndpointServices, &added.noEndpointServices)
-            diff(old.noEndpointNodePorts, new.noEndpointNodePorts, &removed.noEndpointNodePorts, &added.noEndpointNodePorts)
+            diff(
+                old.noEndpointNodePorts,
+                new.noEndpointNodePorts,
+                &removed.noEndpointNodePorts,
+                &added.noEndpointNodePorts
+            )
         }
         deletes = elements(t, removed, add: false, hairpin: hairpinRemoved)
         // Deleting set elements first, then chain and rule changes, then new elements, then
@@ -142,7 +154,12 @@ public enum NFTScript {
         return out.isEmpty ? "" : out.joined(separator: "\n") + "\n"
     }
 
-    static func diff<K: Hashable, V: Equatable>(_ old: [K: V], _ new: [K: V], _ removed: inout [K: V], _ added: inout [K: V]) {
+    static func diff<K: Hashable, V: Equatable>(
+        _ old: [K: V],
+        _ new: [K: V],
+        _ removed: inout [K: V],
+        _ added: inout [K: V]
+    ) {
         for (k, v) in old where new[k] != v { removed[k] = v }
         for (k, v) in new where old[k] != v { added[k] = v }
     }
@@ -159,11 +176,34 @@ public enum NFTScript {
         }
         emit("cluster-ips", f.clusterIPs.sorted().map(\.description))
         emit("hairpin", hairpin.sorted().map { "\($0) . \($0)" })
-        emit("service-ips", f.serviceIPs.sorted { $0.key < $1.key }.map { add ? "\($0.key.nftText) : goto \($0.value)" : $0.key.nftText })
-        emit("backends", f.backends.sorted { $0.key < $1.key }.map { add ? "\($0.key.nftText) : \($0.value.nftText)" : $0.key.nftText })
-        emit("service-nodeports", f.nodePorts.sorted { $0.key < $1.key }.map { add ? "\($0.key.nftText) : goto \($0.value)" : $0.key.nftText })
-        emit("no-endpoint-services", f.noEndpointServices.sorted { $0.key < $1.key }.map { add ? "\($0.key.nftText) : \($0.value.nftText)" : $0.key.nftText })
-        emit("no-endpoint-nodeports", f.noEndpointNodePorts.sorted { $0.key < $1.key }.map { add ? "\($0.key.nftText) : \($0.value.nftText)" : $0.key.nftText })
+        emit(
+            "service-ips",
+            f.serviceIPs.sorted { $0.key < $1.key }.map {
+                add ? "\($0.key.nftText) : goto \($0.value)" : $0.key.nftText
+            }
+        )
+        emit(
+            "backends",
+            f.backends.sorted { $0.key < $1.key }.map {
+                add ? "\($0.key.nftText) : \($0.value.nftText)" : $0.key.nftText
+            }
+        )
+        emit(
+            "service-nodeports",
+            f.nodePorts.sorted { $0.key < $1.key }.map { add ? "\($0.key.nftText) : goto \($0.value)" : $0.key.nftText }
+        )
+        emit(
+            "no-endpoint-services",
+            f.noEndpointServices.sorted { $0.key < $1.key }.map {
+                add ? "\($0.key.nftText) : \($0.value.nftText)" : $0.key.nftText
+            }
+        )
+        emit(
+            "no-endpoint-nodeports",
+            f.noEndpointNodePorts.sorted { $0.key < $1.key }.map {
+                add ? "\($0.key.nftText) : \($0.value.nftText)" : $0.key.nftText
+            }
+        )
         return out
     }
 }

@@ -38,8 +38,13 @@ public struct PacketTracer: Sendable {
     }
 
     /// Every outcome a new connection from `source` to `destination:port` can have.
-    public func trace(from source: IPv4Address, to destination: IPv4Address, _ proto: L4Proto, port: Int,
-                      origin: Origin = .network) -> Set<Outcome> {
+    public func trace(
+        from source: IPv4Address,
+        to destination: IPv4Address,
+        _ proto: L4Proto,
+        port: Int,
+        origin: Origin = .network
+    ) -> Set<Outcome> {
         // `services`: masquerade mark for non-pod sources to ClusterIPs, then the maps.
         let mark = ruleset.clusterIPs.contains(destination) && !node.clusterPodCIDR.contains(source)
         var chain = ruleset.serviceIPs[DestinationKey(destination, proto, port)]
@@ -50,7 +55,9 @@ public struct PacketTracer: Sendable {
             if !outcomes.isEmpty { return Set(outcomes.map { finish($0, source: source) }) }
         }
         // Not translated: the filter hooks' endpoint checks.
-        if let v = ruleset.noEndpointServices[DestinationKey(destination, proto, port)] { return [v == .reject ? .reject : .drop] }
+        if let v = ruleset.noEndpointServices[DestinationKey(destination, proto, port)] {
+            return [v == .reject ? .reject : .drop]
+        }
         if destination == node.nodeIP, let v = ruleset.noEndpointNodePorts[NodePortKey(proto, port)] {
             return [v == .reject ? .reject : .drop]
         }
@@ -68,7 +75,14 @@ public struct PacketTracer: Sendable {
     }
 
     /// Runs a chain; an empty result means it fell off the end (continue in the caller).
-    private func run(_ name: String, source: IPv4Address, packet: DestinationKey, origin: Origin, marked: Bool, depth: Int) -> [Outcome] {
+    private func run(
+        _ name: String,
+        source: IPv4Address,
+        packet: DestinationKey,
+        origin: Origin,
+        marked: Bool,
+        depth: Int
+    ) -> [Outcome] {
         guard depth < 16, let rules = ruleset.chains[name] ?? ruleset.sharedChains[name] else { return [] }
         var marked = marked
         var outcomes: [Outcome] = []
@@ -96,7 +110,8 @@ public struct PacketTracer: Sendable {
                     ruleset.backends[BackendKey(packet, slot)].map { .endpoint($0.ip, $0.port, masqueraded: marked) }
                 }
                 if result.isEmpty { continue }
-            case .goto(let c): result = run(c, source: source, packet: packet, origin: origin, marked: marked, depth: depth + 1)
+            case .goto(let c):
+                result = run(c, source: source, packet: packet, origin: origin, marked: marked, depth: depth + 1)
             case .jump("mark-for-masquerade"):
                 marked = true
                 continue

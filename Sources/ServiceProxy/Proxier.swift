@@ -1,11 +1,11 @@
-import ProcessTuning
-import Foundation
 import CLinuxNamespaces
+import Foundation
 import KubeAPI
-import KubeMachinery
 import KubeClient
+import KubeMachinery
 import KubeModel
 import Logging
+import ProcessTuning
 
 /// The service proxy of one node (Swiftlet's kube-proxy): watches Services and
 /// EndpointSlices, tracks which Services changed, renders their rules, and applies the
@@ -57,15 +57,26 @@ public actor Proxier {
     private var routeWaiters: [UUID: (IPv4Address, CheckedContinuation<Void, Never>)] = [:]
     public private(set) var syncCount = 0
 
-    public init(config: Configuration, dataplane: any Dataplane, services: Informer<Service>, slices: Informer<EndpointSlice>, logger: Logger) {
+    public init(
+        config: Configuration,
+        dataplane: any Dataplane,
+        services: Informer<Service>,
+        slices: Informer<EndpointSlice>,
+        logger: Logger
+    ) {
         self.config = config
         self.dataplane = dataplane
         self.services = services
         self.slices = slices
         self.logger = logger
-        health = config.healthChecks
-            ? HealthCheckServers(netnsPath: "/run/netns/\(config.namespace)", address: config.node.nodeIP,
-                                 nodeName: config.node.name, logger: logger) : nil
+        health =
+            config.healthChecks
+            ? HealthCheckServers(
+                netnsPath: "/run/netns/\(config.namespace)",
+                address: config.node.nodeIP,
+                nodeName: config.node.name,
+                logger: logger
+            ) : nil
     }
 
     /// Watches and syncs until cancelled. The informers must be running.
@@ -170,7 +181,11 @@ public actor Proxier {
         let ports = ProxyObjects.ports(of: svc)
         guard !ports.isEmpty else { return ServiceFragment() }
         let slices = await slices.select(namespace: svc.namespace, matchLabels: [WellKnownLabels.serviceName: svc.name])
-        return ProxyRenderer.fragment(ports: ports, endpoints: ProxyObjects.endpoints(of: ports, slices: slices), node: config.node)
+        return ProxyRenderer.fragment(
+            ports: ports,
+            endpoints: ProxyObjects.endpoints(of: ports, slices: slices),
+            node: config.node
+        )
     }
 
     func sync() async {
@@ -223,13 +238,23 @@ public actor Proxier {
         let end = ContinuousClock.now
         if !plan.script.isEmpty || plan.full {
             let first = pending.values.min() ?? start
-            let report = SyncReport(full: plan.full, services: plan.changes.map(\.key), duration: end - start,
-                                    applyDuration: end - applyStart, latency: end - first, scriptBytes: plan.script.utf8.count)
-            logger.debug("service proxy synced \(report.services.count) services (full: \(plan.full)) in \(report.duration)")
+            let report = SyncReport(
+                full: plan.full,
+                services: plan.changes.map(\.key),
+                duration: end - start,
+                applyDuration: end - applyStart,
+                latency: end - first,
+                scriptBytes: plan.script.utf8.count
+            )
+            logger.debug(
+                "service proxy synced \(report.services.count) services (full: \(plan.full)) in \(report.duration)"
+            )
             for c in reportSubscribers.values { c.yield(report) }
         }
         for c in plan.changes { await flushStaleUDP(old: c.old, new: c.new) }
-        if let health, plan.full || plan.changes.contains(where: { !$0.old.healthChecks.isEmpty || !$0.new.healthChecks.isEmpty }) {
+        if let health,
+            plan.full || plan.changes.contains(where: { !$0.old.healthChecks.isEmpty || !$0.new.healthChecks.isEmpty })
+        {
             await health.reconcile(state.healthChecks.values.flatMap { $0 })
         }
         await health?.touch()
@@ -244,22 +269,34 @@ public actor Proxier {
     /// endpoint, or past a Service that just got its first endpoint, until they are deleted.
     private func flushStaleUDP(old: ServiceFragment, new: ServiceFragment) async {
         for target in new.udpTargets {
-            let before = old.udpTargets.first { $0.destinations.first == target.destinations.first && $0.port == target.port }
+            let before = old.udpTargets.first {
+                $0.destinations.first == target.destinations.first && $0.port == target.port
+            }
             if (before?.endpoints ?? []).isEmpty && !target.endpoints.isEmpty {
                 for d in target.destinations {
-                    await dataplane.deleteConntrack(["-p", "udp", "--orig-dst", d.description, "--orig-port-dst", String(target.port)])
+                    await dataplane.deleteConntrack([
+                        "-p", "udp", "--orig-dst", d.description, "--orig-port-dst", String(target.port),
+                    ])
                 }
-                if let np = target.nodePort { await dataplane.deleteConntrack(["-p", "udp", "--orig-port-dst", String(np)]) }
+                if let np = target.nodePort {
+                    await dataplane.deleteConntrack(["-p", "udp", "--orig-port-dst", String(np)])
+                }
             }
         }
         for before in old.udpTargets {
-            let after = new.udpTargets.first { $0.destinations.first == before.destinations.first && $0.port == before.port }
+            let after = new.udpTargets.first {
+                $0.destinations.first == before.destinations.first && $0.port == before.port
+            }
             for ip in before.endpoints.subtracting(after?.endpoints ?? []) {
                 for d in before.destinations {
-                    await dataplane.deleteConntrack(["-p", "udp", "--orig-dst", d.description, "--dst-nat", ip.description])
+                    await dataplane.deleteConntrack([
+                        "-p", "udp", "--orig-dst", d.description, "--dst-nat", ip.description,
+                    ])
                 }
                 if let np = before.nodePort {
-                    await dataplane.deleteConntrack(["-p", "udp", "--orig-port-dst", String(np), "--dst-nat", ip.description])
+                    await dataplane.deleteConntrack([
+                        "-p", "udp", "--orig-port-dst", String(np), "--dst-nat", ip.description,
+                    ])
                 }
             }
         }

@@ -1,6 +1,6 @@
-import Synchronization
 import KubeAPI
 import KubeMachinery
+import Synchronization
 
 /// Turns Services and their endpoints into nftables rules for one node. Pure.
 ///
@@ -15,8 +15,11 @@ import KubeMachinery
 /// whose names the kernel allocates by scanning every set of the table.
 public enum ProxyRenderer {
     /// The rules and map entries of one Service's ports.
-    public static func fragment(ports: [ProxyServicePort], endpoints: [ServicePortName: [ProxyEndpoint]],
-                                node: ProxyNode) -> ServiceFragment {
+    public static func fragment(
+        ports: [ProxyServicePort],
+        endpoints: [ServicePortName: [ProxyEndpoint]],
+        node: ProxyNode
+    ) -> ServiceFragment {
         var f = ServiceFragment()
         var healthLocal: [Int: (ServicePortName, Set<ProxyEndpoint>)] = [:]
         for sp in ports {
@@ -53,7 +56,12 @@ public enum ProxyRenderer {
                 } else if !dedicated {
                     for k in externalKeys { f.serviceIPs[k] = pick(usable, at: k, masquerade: true, into: &f) }
                     if let k = nodePortKey {
-                        f.nodePorts[k] = pick(usable, at: DestinationKey(node.nodeIP, proto, k.port), masquerade: true, into: &f)
+                        f.nodePorts[k] = pick(
+                            usable,
+                            at: DestinationKey(node.nodeIP, proto, k.port),
+                            masquerade: true,
+                            into: &f
+                        )
                     }
                     used.formUnion(usable)
                 } else {
@@ -86,8 +94,14 @@ public enum ProxyRenderer {
                 healthLocal[hc, default: (sp.name, [])].1.formUnion(local.filter(\.ready))
             }
             if proto == .udp {
-                f.udpTargets.append(UDPTarget(destinations: [sp.clusterIP] + sp.externalIPs, port: sp.port, nodePort: sp.nodePort,
-                                              endpoints: Set(used.map(\.ip))))
+                f.udpTargets.append(
+                    UDPTarget(
+                        destinations: [sp.clusterIP] + sp.externalIPs,
+                        port: sp.port,
+                        nodePort: sp.nodePort,
+                        endpoints: Set(used.map(\.ip))
+                    )
+                )
             }
         }
         f.healthChecks = healthLocal.map { port, v in
@@ -98,10 +112,16 @@ public enum ProxyRenderer {
 
     /// Puts `endpoints` into the `backends` map under `destination` and returns the shared
     /// chain that picks one of them (marking the connection for masquerade first if asked).
-    static func pick(_ endpoints: [ProxyEndpoint], at destination: DestinationKey, masquerade: Bool,
-                     into f: inout ServiceFragment) -> String {
+    static func pick(
+        _ endpoints: [ProxyEndpoint],
+        at destination: DestinationKey,
+        masquerade: Bool,
+        into f: inout ServiceFragment
+    ) -> String {
         let n = endpoints.count
-        for (slot, ep) in endpoints.enumerated() { f.backends[BackendKey(destination, slot)] = Backend(ip: ep.ip, port: ep.port) }
+        for (slot, ep) in endpoints.enumerated() {
+            f.backends[BackendKey(destination, slot)] = Backend(ip: ep.ip, port: ep.port)
+        }
         let chain = "pick-\(n)"
         let rules = sharedPickRules(n)
         f.sharedChains[chain] = rules.pick
@@ -116,8 +136,10 @@ public enum ProxyRenderer {
     static func sharedPickRules(_ n: Int) -> (pick: [Rule], masquerade: [Rule]) {
         pickRules.withLock { cache in
             if let hit = cache[n] { return hit }
-            let made = (pick: [L4Proto.tcp, .udp, .sctp].map { Rule([], .dnatFromBackends($0, modulus: n)) },
-                        masquerade: [Rule([], .jump("mark-for-masquerade")), Rule([], .goto("pick-\(n)"))])
+            let made = (
+                pick: [L4Proto.tcp, .udp, .sctp].map { Rule([], .dnatFromBackends($0, modulus: n)) },
+                masquerade: [Rule([], .jump("mark-for-masquerade")), Rule([], .goto("pick-\(n)"))]
+            )
             cache[n] = made
             return made
         }
@@ -126,7 +148,12 @@ public enum ProxyRenderer {
 
     /// Rules that send a connection to one of `endpoints`: sticky ones first when the
     /// Service has ClientIP affinity, then a uniform random pick.
-    static func cascade(_ endpoints: [ProxyEndpoint], _ sp: ProxyServicePort, tag: String, into f: inout ServiceFragment) -> [Rule] {
+    static func cascade(
+        _ endpoints: [ProxyEndpoint],
+        _ sp: ProxyServicePort,
+        tag: String,
+        into f: inout ServiceFragment
+    ) -> [Rule] {
         let proto = sp.name.proto
         var rules: [Rule] = []
         var sets: [String?] = Array(repeating: nil, count: endpoints.count)

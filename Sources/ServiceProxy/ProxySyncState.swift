@@ -45,7 +45,9 @@ struct ProxySyncState {
         var table = PackedBytes()
         var shared: Set<String> = []
         let wanted = fragments.filter { !$0.value.isEmpty }
-        for key in applied.keys where wanted[key] == nil { changes.append(Change(key: key, old: appliedFragment(key), new: ServiceFragment())) }
+        for key in applied.keys where wanted[key] == nil {
+            changes.append(Change(key: key, old: appliedFragment(key), new: ServiceFragment()))
+        }
         for (key, f) in wanted {
             let bytes = f.encoded()
             table.set(key, bytes)
@@ -53,7 +55,14 @@ struct ProxySyncState {
             if !applied.holds(key, bytes) { changes.append(Change(key: key, old: appliedFragment(key), new: f)) }
         }
         let script = NFTScript.full(node, wanted.keys.sorted().map { wanted[$0]! })
-        return Plan(full: true, script: script, changes: changes, table: table, tableSharedChains: shared, tableFragments: wanted)
+        return Plan(
+            full: true,
+            script: script,
+            changes: changes,
+            table: table,
+            tableSharedChains: shared,
+            tableFragments: wanted
+        )
     }
 
     /// An incremental sync of the Services rendered anew (`rendered`: key → its fragment now).
@@ -76,8 +85,13 @@ struct ProxySyncState {
             if before == 0 && before + d > 0 { added.insert(ip) }
             if before > 0 && before + d == 0 { removed.insert(ip) }
         }
-        let script = NFTScript.update(node, changes.map { (old: $0.old, new: $0.new) }, hairpinAdded: added, hairpinRemoved: removed,
-                                      existingSharedChains: sharedChains)
+        let script = NFTScript.update(
+            node,
+            changes.map { (old: $0.old, new: $0.new) },
+            hairpinAdded: added,
+            hairpinRemoved: removed,
+            existingSharedChains: sharedChains
+        )
         return Plan(full: false, script: script, changes: changes)
     }
 
@@ -121,8 +135,18 @@ struct ProxySyncState {
 
     /// Table-wide counts kept in step with `applied`, one Service at a time.
     private mutating func count(_ key: String, _ f: ServiceFragment, _ delta: Int) {
-        for ip in f.localEndpointIPs { hairpinCount[ip, default: 0] += delta; if hairpinCount[ip] == 0 { hairpinCount[ip] = nil } }
-        for ip in f.readyEndpointIPs { routedCount[ip, default: 0] += delta; if routedCount[ip] == 0 { routedCount[ip] = nil } }
-        if delta > 0 { healthChecks[key] = f.healthChecks.isEmpty ? nil : f.healthChecks } else { healthChecks[key] = nil }
+        for ip in f.localEndpointIPs {
+            hairpinCount[ip, default: 0] += delta
+            if hairpinCount[ip] == 0 { hairpinCount[ip] = nil }
+        }
+        for ip in f.readyEndpointIPs {
+            routedCount[ip, default: 0] += delta
+            if routedCount[ip] == 0 { routedCount[ip] = nil }
+        }
+        if delta > 0 {
+            healthChecks[key] = f.healthChecks.isEmpty ? nil : f.healthChecks
+        } else {
+            healthChecks[key] = nil
+        }
     }
 }

@@ -51,7 +51,9 @@ public struct Rule: Sendable, Hashable {
             if let remember { parts.append("update @\(remember) { ip saddr }") }
             parts.append("meta l4proto \(proto.rawValue) dnat to \(ip):\(port)")
         case .dnatFromBackends(let proto, let modulus):
-            parts.append("meta l4proto \(proto.rawValue) dnat ip to ip daddr . meta l4proto . th dport . numgen random mod \(modulus) map @backends")
+            parts.append(
+                "meta l4proto \(proto.rawValue) dnat ip to ip daddr . meta l4proto . th dport . numgen random mod \(modulus) map @backends"
+            )
         }
         return parts.joined(separator: " ")
     }
@@ -62,7 +64,11 @@ public struct DestinationKey: Sendable, Hashable, Comparable {
     public var ip: IPv4Address
     public var proto: L4Proto
     public var port: Int
-    public init(_ ip: IPv4Address, _ proto: L4Proto, _ port: Int) { self.ip = ip; self.proto = proto; self.port = port }
+    public init(_ ip: IPv4Address, _ proto: L4Proto, _ port: Int) {
+        self.ip = ip
+        self.proto = proto
+        self.port = port
+    }
     public var nftText: String { "\(ip) . \(proto.rawValue) . \(port)" }
     public static func < (a: Self, b: Self) -> Bool { (a.ip, a.proto, a.port) < (b.ip, b.proto, b.port) }
 }
@@ -71,7 +77,10 @@ public struct DestinationKey: Sendable, Hashable, Comparable {
 public struct BackendKey: Sendable, Hashable, Comparable {
     public var destination: DestinationKey
     public var slot: Int
-    public init(_ destination: DestinationKey, _ slot: Int) { self.destination = destination; self.slot = slot }
+    public init(_ destination: DestinationKey, _ slot: Int) {
+        self.destination = destination
+        self.slot = slot
+    }
     public var nftText: String { "\(destination.nftText) . \(slot)" }
     public static func < (a: Self, b: Self) -> Bool { (a.destination, a.slot) < (b.destination, b.slot) }
 }
@@ -86,7 +95,10 @@ public struct Backend: Sendable, Hashable {
 public struct NodePortKey: Sendable, Hashable, Comparable {
     public var proto: L4Proto
     public var port: Int
-    public init(_ proto: L4Proto, _ port: Int) { self.proto = proto; self.port = port }
+    public init(_ proto: L4Proto, _ port: Int) {
+        self.proto = proto
+        self.port = port
+    }
     public var nftText: String { "\(proto.rawValue) . \(port)" }
     public static func < (a: Self, b: Self) -> Bool { (a.proto, a.port) < (b.proto, b.port) }
 }

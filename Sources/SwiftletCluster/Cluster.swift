@@ -22,8 +22,19 @@ package struct ClusterRecord: Codable, Equatable {
     /// nil: SQLite in the data directory; or `etcd://host:port[,…]`.
     package var store: String?
 
-    package init(name: String, nodes: Int, nodeCIDR: String, podCIDR: String, serviceCIDR: String, clusterDomain: String, port: Int,
-                 dataDir: String, pid: Int32? = nil, loadBalancerPool: String? = nil, store: String? = nil) {
+    package init(
+        name: String,
+        nodes: Int,
+        nodeCIDR: String,
+        podCIDR: String,
+        serviceCIDR: String,
+        clusterDomain: String,
+        port: Int,
+        dataDir: String,
+        pid: Int32? = nil,
+        loadBalancerPool: String? = nil,
+        store: String? = nil
+    ) {
         self.name = name
         self.nodes = nodes
         self.nodeCIDR = nodeCIDR
@@ -41,9 +52,13 @@ package struct ClusterRecord: Codable, Equatable {
     /// which refuses ranges that do not parse.
     package var network: ClusterNetwork {
         let none = IPv4Network(network: IPv4Address(0), prefixLength: 32)
-        return ClusterNetwork(name: name, nodeCIDR: IPv4Network(nodeCIDR) ?? none, podCIDR: IPv4Network(podCIDR) ?? none,
-                              serviceCIDR: IPv4Network(serviceCIDR) ?? none,
-                              loadBalancerPool: loadBalancerPool.flatMap(LoadBalancerPool.init))
+        return ClusterNetwork(
+            name: name,
+            nodeCIDR: IPv4Network(nodeCIDR) ?? none,
+            podCIDR: IPv4Network(podCIDR) ?? none,
+            serviceCIDR: IPv4Network(serviceCIDR) ?? none,
+            loadBalancerPool: loadBalancerPool.flatMap(LoadBalancerPool.init)
+        )
     }
 
     package var contextName: String { name == "swiftlet" ? "swiftlet" : "swiftlet-\(name)" }
@@ -52,7 +67,9 @@ package struct ClusterRecord: Codable, Equatable {
 
     /// A `--data-dir` as given (`~` expanded), or the default one.
     package static func dataDir(_ option: String?) -> URL { option.map(expand) ?? ServerConfiguration.defaultDataDir }
-    package static func expand(_ path: String) -> URL { URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL }
+    package static func expand(_ path: String) -> URL {
+        URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL
+    }
 
     /// The record in `dir`, or nil when there is none or it is not one `up` wrote (its
     /// ranges must parse, so `network` can be built from it).
@@ -63,7 +80,8 @@ package struct ClusterRecord: Codable, Equatable {
 
     static func decode(_ data: Data) -> ClusterRecord? {
         guard let r = try? JSONDecoder().decode(ClusterRecord.self, from: data),
-              IPv4Network(r.nodeCIDR) != nil, IPv4Network(r.podCIDR) != nil, IPv4Network(r.serviceCIDR) != nil else { return nil }
+            IPv4Network(r.nodeCIDR) != nil, IPv4Network(r.podCIDR) != nil, IPv4Network(r.serviceCIDR) != nil
+        else { return nil }
         return r
     }
 
@@ -83,7 +101,8 @@ package struct ClusterRecord: Codable, Equatable {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: registryDir)) ?? []
         return files.compactMap { f in
             guard f.hasSuffix(".json"), let data = FileManager.default.contents(atPath: "\(registryDir)/\(f)"),
-                  let r = decode(data) else { return nil }
+                let r = decode(data)
+            else { return nil }
             return r.pid.map { kill($0, 0) == 0 } == true ? r : nil
         }
     }
@@ -111,9 +130,14 @@ package enum ClusterPlumbing {
         // Forwarding inside the node namespace only; the host's own setting is left alone.
         // No ICMP rate limit in nodes: a Service without endpoints must refuse every
         // connection at once, not one per second.
-        try await HostCommand.run("ip", ["netns", "exec", net.nodeNamespace(i), "sh", "-c",
-                                         "echo 1 > /proc/sys/net/ipv4/ip_forward; echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter; "
-                                             + "echo 0 > /proc/sys/net/ipv4/icmp_ratelimit"])
+        try await HostCommand.run(
+            "ip",
+            [
+                "netns", "exec", net.nodeNamespace(i), "sh", "-c",
+                "echo 1 > /proc/sys/net/ipv4/ip_forward; echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter; "
+                    + "echo 0 > /proc/sys/net/ipv4/icmp_ratelimit",
+            ]
+        )
     }
 
     /// Removes every namespace, link, route and nft table carrying the cluster's name, and
@@ -122,18 +146,24 @@ package enum ClusterPlumbing {
     package static func tearDown(_ net: ClusterNetwork) async -> [String] {
         var removed: [String] = []
         let list = (try? await HostCommand.run("ip", ["netns", "list"])) ?? ""
-        let namespaces = list.split(whereSeparator: \.isNewline).compactMap { $0.split(separator: " ").first.map(String.init) }
-            .filter { $0.hasPrefix(net.netnsPrefix) }
+        let namespaces = list.split(whereSeparator: \.isNewline).compactMap {
+            $0.split(separator: " ").first.map(String.init)
+        }
+        .filter { $0.hasPrefix(net.netnsPrefix) }
         // Pods first, then nodes (a pod's veth lives in its node).
         for ns in namespaces.sorted(by: { a, _ in a.contains("-pod-") }) where await HostCommand.deleteNamespace(ns) {
             removed.append("netns \(ns)")
         }
-        let links = HostListings.linkNames(ipLinkShow: (try? await HostCommand.run("ip", ["-o", "link", "show"])) ?? "")
+        let links = HostListings.linkNames(
+            ipLinkShow: (try? await HostCommand.run("ip", ["-o", "link", "show"])) ?? ""
+        )
         for name in links where name == net.bridge || name.hasPrefix(net.bridge + "-") {
             if (try? await HostCommand.run("ip", ["link", "delete", name])) != nil { removed.append("link \(name)") }
         }
         for r in net.guardedRanges {
-            while (try? await HostCommand.run("ip", ["route", "del", "unreachable", r.description, "metric", "4242"])) != nil {
+            while (try? await HostCommand.run("ip", ["route", "del", "unreachable", r.description, "metric", "4242"]))
+                != nil
+            {
                 removed.append("route unreachable \(r)")
             }
         }
@@ -153,12 +183,14 @@ package enum ClusterPlumbing {
         let net = record.network
         for other in ClusterRecord.running() where other.pid != getpid() {
             if other.name == record.name {
-                return "a cluster named \(record.name) is already running (pid \(other.pid ?? 0), data in \(other.dataDir)); "
+                return
+                    "a cluster named \(record.name) is already running (pid \(other.pid ?? 0), data in \(other.dataDir)); "
                     + "stop it with `swiftlet down --data-dir \(other.dataDir)` or choose another --name"
             }
             let overlaps = net.clashes(with: other.network)
             if !overlaps.isEmpty {
-                return "cluster \(other.name) (data in \(other.dataDir)) already uses these addresses: \(overlaps.joined(separator: "; ")); "
+                return
+                    "cluster \(other.name) (data in \(other.dataDir)) already uses these addresses: \(overlaps.joined(separator: "; ")); "
                     + "choose other --node-cidr / --pod-cidr / --service-cidr / --load-balancer-pool"
             }
             if other.port == record.port {
@@ -166,10 +198,13 @@ package enum ClusterPlumbing {
             }
         }
         // Routes that are not ours and would capture cluster traffic.
-        let routes = HostListings.routes(ipRouteShow: (try? await HostCommand.run("ip", ["-o", "route", "show"])) ?? "")
+        let routes = HostListings.routes(
+            ipRouteShow: (try? await HostCommand.run("ip", ["-o", "route", "show"])) ?? ""
+        )
         for route in routes where !route.isOurs(bridge: net.bridge) {
             for r in net.guardedRanges where r.overlaps(route.destination) {
-                return "this machine already routes \(route.destinationText) (`\(route.line)`), which overlaps the cluster's \(r); "
+                return
+                    "this machine already routes \(route.destinationText) (`\(route.line)`), which overlaps the cluster's \(r); "
                     + "choose other ranges with --node-cidr / --pod-cidr / --service-cidr"
             }
         }

@@ -1,11 +1,11 @@
-import SwiftletCluster
 import APIServer
 import ArgumentParser
 import Foundation
 import HostCommands
 import KubeAPI
-import KubeMachinery
 import KubeClient
+import KubeMachinery
+import SwiftletCluster
 import Synchronization
 
 struct Bench: AsyncParsableCommand {
@@ -13,7 +13,11 @@ struct Bench: AsyncParsableCommand {
         commandName: "swiftlet-bench",
         abstract: "Swiftlet's benchmarks: each prints its figures (see docs/benchmarks.md).",
         discussion: "They start what they measure from the `swiftlet` binary beside this one (or $SWIFTLET_BIN).",
-        subcommands: [APIBench.self, EndpointsBench.self, PodsBench.self, ProxyBench.self, ProxyProcessProbe.self, DNSBench.self, LoadBalancerBench.self])
+        subcommands: [
+            APIBench.self, EndpointsBench.self, PodsBench.self, ProxyBench.self, ProxyProcessProbe.self, DNSBench.self,
+            LoadBalancerBench.self,
+        ]
+    )
 }
 
 /// Percentiles of a sample, in milliseconds.
@@ -24,7 +28,9 @@ struct Stats {
         let sorted = samples.sorted()
         return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
     }
-    static func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+    static func ms(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
 }
 
 func format(_ v: Double) -> String { String(format: "%.2f", v) }
@@ -46,14 +52,20 @@ func rssMiB(pid: Int32) -> Double {
 
 /// CPU seconds (user + system) a process has used, from /proc.
 func cpuSeconds(pid: Int32) -> Double {
-    guard let fields = procStatFields(pid), fields.count > 13, let u = Double(fields[11]), let s = Double(fields[12]) else { return .nan }
+    guard let fields = procStatFields(pid), fields.count > 13, let u = Double(fields[11]), let s = Double(fields[12])
+    else { return .nan }
     return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 /// /proc/<pid>/stat after the command name (which may hold spaces): state, parent's pid, …
 func procStatFields(_ pid: Int32, thread: String? = nil) -> [Substring]? {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)" + (thread.map { "/task/\($0)" } ?? "") + "/stat", encoding: .utf8),
-          let close = stat.lastIndex(of: ")") else { return nil }
+    guard
+        let stat = try? String(
+            contentsOfFile: "/proc/\(pid)" + (thread.map { "/task/\($0)" } ?? "") + "/stat",
+            encoding: .utf8
+        ),
+        let close = stat.lastIndex(of: ")")
+    else { return nil }
     return stat[stat.index(after: close)...].split(separator: " ")
 }
 
@@ -61,7 +73,8 @@ func procStatFields(_ pid: Int32, thread: String? = nil) -> [Substring]? {
 func descendants(of root: Int32) -> [Int32] {
     var children: [Int32: [Int32]] = [:]
     for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-        guard let pid = Int32(entry), let fields = procStatFields(pid), fields.count > 1, let ppid = Int32(fields[1]) else { continue }
+        guard let pid = Int32(entry), let fields = procStatFields(pid), fields.count > 1, let ppid = Int32(fields[1])
+        else { continue }
         children[ppid, default: []].append(pid)
     }
     var found: [Int32] = []
@@ -90,7 +103,8 @@ final class ServerProcess {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         port = Int.random(in: 20000...29999)
         let exe = URL(fileURLWithPath: SwiftletExecutable.swiftlet)
-        let arguments = ["server", "--data-dir", dir.path, "--port", String(port), "--log-level", "warning"] + extraArgs
+        let arguments =
+            ["server", "--data-dir", dir.path, "--port", String(port), "--log-level", "warning"] + extraArgs
         // SWIFTLET_BENCH_SERVER_WRAPPER runs the server under a profiler, e.g.
         // "valgrind --tool=callgrind --collect-atstart=no" (then `callgrind_control -i on`).
         if let wrapper = ProcessInfo.processInfo.environment["SWIFTLET_BENCH_SERVER_WRAPPER"], !wrapper.isEmpty {
@@ -124,7 +138,9 @@ final class ServerProcess {
 
     func waitReady() async throws -> KubeClient {
         for _ in 0..<2400 {  // up to 2 minutes: a server under a profiler starts slowly
-            if let creds = try? ClusterCredentials.fromDataDir(dir, server: url), let client = try? KubeClient(credentials: creds) {
+            if let creds = try? ClusterCredentials.fromDataDir(dir, server: url),
+                let client = try? KubeClient(credentials: creds)
+            {
                 if (try? await client.request(.GET, "/api/v1/namespaces/default")) != nil { return client }
                 await client.shutdown()
             }
@@ -144,13 +160,15 @@ final class ServerProcess {
 struct APIBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "api",
-        abstract: "Create services over HTTPS with concurrent clients, list them, and time watch delivery.")
+        abstract: "Create services over HTTPS with concurrent clients, list them, and time watch delivery."
+    )
 
     @Option(help: "How many services to create.") var services = 10_000
     @Option(help: "Concurrent clients creating them.") var clients = 8
     @Option(help: "Watchers that must each receive every change.") var watchers = 100
     @Option(help: "Changes made while the watchers listen.") var changes = 20
-    @Option(help: "The store: sqlite, or etcd (a 3-member etcd cluster on loopback, started here).") var store = "sqlite"
+    @Option(help: "The store: sqlite, or etcd (a 3-member etcd cluster on loopback, started here).") var store =
+        "sqlite"
 
     func run() async throws {
         var etcd: LocalEtcdCluster?
@@ -170,7 +188,9 @@ struct APIBench: AsyncParsableCommand {
         let client = try await server.waitReady()
         defer { Task { await client.shutdown() } }
         let storeName = etcd.map { "3-member etcd (\($0.storeURL))" } ?? "SQLite store"
-        print("API server benchmark: \(services) services, \(clients) clients, \(watchers) watchers, \(storeName), HTTPS")
+        print(
+            "API server benchmark: \(services) services, \(clients) clients, \(watchers) watchers, \(storeName), HTTPS"
+        )
 
         let perClient = services / clients
         let clock = ContinuousClock()
@@ -181,7 +201,12 @@ struct APIBench: AsyncParsableCommand {
         let before = try await currentResourceVersion(client, Resources.endpointslices, namespace: "default")
         let slicesWritten = Task {
             var seen = Set<String>()
-            for try await e in sliceWatch.watch(Resources.endpointslices, namespace: "default", resourceVersion: before, bookmarks: false)
+            for try await e in sliceWatch.watch(
+                Resources.endpointslices,
+                namespace: "default",
+                resourceVersion: before,
+                bookmarks: false
+            )
             where e.type == "ADDED" && e.object.labels["kubernetes.io/service-name"]?.hasPrefix("svc-") == true {
                 seen.insert(e.object.name)
                 if seen.count == perClient * clients { return }
@@ -195,9 +220,14 @@ struct APIBench: AsyncParsableCommand {
                     var lat: [Double] = []
                     lat.reserveCapacity(perClient)
                     for i in 0..<perClient {
-                        let svc: JSON = ["apiVersion": "v1", "kind": "Service",
-                                         "metadata": ["name": .string("svc-\(c)-\(i)"), "labels": ["bench": "api"]],
-                                         "spec": ["selector": ["app": .string("app-\(i % 50)")], "ports": [["name": "http", "port": 80, "targetPort": 8080]]]]
+                        let svc: JSON = [
+                            "apiVersion": "v1", "kind": "Service",
+                            "metadata": ["name": .string("svc-\(c)-\(i)"), "labels": ["bench": "api"]],
+                            "spec": [
+                                "selector": ["app": .string("app-\(i % 50)")],
+                                "ports": [["name": "http", "port": 80, "targetPort": 8080]],
+                            ],
+                        ]
                         let t0 = clock.now
                         _ = try await client.create(Resources.services, namespace: "default", svc)
                         lat.append(Stats.ms(clock.now - t0))
@@ -211,14 +241,20 @@ struct APIBench: AsyncParsableCommand {
         }
         let elapsed = Stats.ms(clock.now - started) / 1000
         let created = Stats(samples: latencies)
-        print("creates: \(latencies.count) in \(format(elapsed)) s = \(format(Double(latencies.count) / elapsed)) creates/s")
-        print("CPU during creates: server \(format(cpuSeconds(pid: server.pid) - serverCPU0)) s, benchmark client \(format(cpuSeconds(pid: getpid()) - selfCPU0)) s (2 cores shared)")
+        print(
+            "creates: \(latencies.count) in \(format(elapsed)) s = \(format(Double(latencies.count) / elapsed)) creates/s"
+        )
+        print(
+            "CPU during creates: server \(format(cpuSeconds(pid: server.pid) - serverCPU0)) s, benchmark client \(format(cpuSeconds(pid: getpid()) - selfCPU0)) s (2 cores shared)"
+        )
         print("mutation latency: p50 \(format(created.percentile(0.5))) ms, p99 \(format(created.percentile(0.99))) ms")
 
         let createsDone = clock.now
         _ = try await slicesWritten.value
-        print("controllers caught up (a slice for every service) \(format(Stats.ms(clock.now - createsDone) / 1000)) s after the last create; "
-              + "server CPU from the first create: \(format(cpuSeconds(pid: server.pid) - serverCPU0)) s")
+        print(
+            "controllers caught up (a slice for every service) \(format(Stats.ms(clock.now - createsDone) / 1000)) s after the last create; "
+                + "server CPU from the first create: \(format(cpuSeconds(pid: server.pid) - serverCPU0)) s"
+        )
 
         let t0 = clock.now
         let (items, rv) = try await client.list(Resources.services, namespace: "default")
@@ -232,8 +268,15 @@ struct APIBench: AsyncParsableCommand {
             for _ in 0..<watchers {
                 group.addTask {
                     var got: [Double] = []
-                    for try await e in watchClient.watch(Resources.services, namespace: "default", resourceVersion: rv, bookmarks: false) {
-                        guard e.type == "MODIFIED", let seq = e.object.labels["seq"].flatMap(Int.init), let t = sent.get(seq) else { continue }
+                    for try await e in watchClient.watch(
+                        Resources.services,
+                        namespace: "default",
+                        resourceVersion: rv,
+                        bookmarks: false
+                    ) {
+                        guard e.type == "MODIFIED", let seq = e.object.labels["seq"].flatMap(Int.init),
+                            let t = sent.get(seq)
+                        else { continue }
                         got.append(Stats.ms(clock.now - t))
                         if got.count == changes { break }
                     }
@@ -243,8 +286,12 @@ struct APIBench: AsyncParsableCommand {
             try await Task.sleep(for: .seconds(2))  // let every watcher connect
             for seq in 0..<changes {
                 sent.set(seq, clock.now)
-                _ = try await client.patch(Resources.services, namespace: "default", name: "svc-0-0",
-                                           ["metadata": ["labels": ["seq": .string(String(seq))]]])
+                _ = try await client.patch(
+                    Resources.services,
+                    namespace: "default",
+                    name: "svc-0-0",
+                    ["metadata": ["labels": ["seq": .string(String(seq))]]]
+                )
                 try await Task.sleep(for: .milliseconds(50))
             }
             var all: [Double] = []
@@ -252,8 +299,12 @@ struct APIBench: AsyncParsableCommand {
             return all
         }
         let d = Stats(samples: delivery)
-        print("watch delivery: \(delivery.count) events to \(watchers) watchers, p50 \(format(d.percentile(0.5))) ms, p99 \(format(d.percentile(0.99))) ms")
-        print("server RSS with \(items.count) services and \(watchers) watchers done: \(format(rssMiB(pid: server.pid))) MiB")
+        print(
+            "watch delivery: \(delivery.count) events to \(watchers) watchers, p50 \(format(d.percentile(0.5))) ms, p99 \(format(d.percentile(0.99))) ms"
+        )
+        print(
+            "server RSS with \(items.count) services and \(watchers) watchers done: \(format(rssMiB(pid: server.pid))) MiB"
+        )
     }
 }
 
@@ -266,13 +317,17 @@ final class SentTimes: Sendable {
 struct EndpointsBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "endpoints",
-        abstract: "Flip pods' readiness and time how fast EndpointSlices follow.")
+        abstract: "Flip pods' readiness and time how fast EndpointSlices follow."
+    )
 
     @Option(help: "Services.") var services = 1_000
     @Option(help: "Pods per service.") var podsPerService = 10
     @Option(help: "Concurrent clients for the set-up.") var clients = 8
-    @Option(parsing: .upToNextOption,
-            help: "One phase per rate: readiness flips per second at a steady pace, 0 for a burst (the clients as fast as they can).")
+    @Option(
+        parsing: .upToNextOption,
+        help:
+            "One phase per rate: readiness flips per second at a steady pace, 0 for a burst (the clients as fast as they can)."
+    )
     var rates: [Double] = [100, 200, 300, 400, 0]
 
     /// The latency target, judged on the steady phases: Kubernetes states its network-programming
@@ -282,7 +337,9 @@ struct EndpointsBench: AsyncParsableCommand {
 
     func validate() throws {
         guard !rates.isEmpty, rates.count < podsPerService, rates.allSatisfy({ $0 >= 0 }) else {
-            throw ValidationError("--rates takes 1 to \(podsPerService - 1) rates (each phase turns one more pod per service not-ready), each ≥ 0")
+            throw ValidationError(
+                "--rates takes 1 to \(podsPerService - 1) rates (each phase turns one more pod per service not-ready), each ≥ 0"
+            )
         }
     }
 
@@ -292,7 +349,9 @@ struct EndpointsBench: AsyncParsableCommand {
         let client = try await server.waitReady()
         defer { Task { await client.shutdown() } }
         let ns = "default"
-        print("EndpointSlice benchmark: \(services) services × \(podsPerService) pods, one pod per service turned not-ready in each phase")
+        print(
+            "EndpointSlice benchmark: \(services) services × \(podsPerService) pods, one pod per service turned not-ready in each phase"
+        )
         func parallel(_ count: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for c in 0..<clients {
@@ -304,19 +363,42 @@ struct EndpointsBench: AsyncParsableCommand {
         let clock = ContinuousClock()
         var t0 = clock.now
         try await parallel(services) { i in
-            _ = try await client.create(Resources.services, namespace: ns, [
-                "apiVersion": "v1", "kind": "Service", "metadata": ["name": .string("svc-\(i)")],
-                "spec": ["selector": ["app": .string("svc-\(i)")], "ports": [["name": "http", "port": 80, "targetPort": 8080]]]])
+            _ = try await client.create(
+                Resources.services,
+                namespace: ns,
+                [
+                    "apiVersion": "v1", "kind": "Service", "metadata": ["name": .string("svc-\(i)")],
+                    "spec": [
+                        "selector": ["app": .string("svc-\(i)")],
+                        "ports": [["name": "http", "port": 80, "targetPort": 8080]],
+                    ],
+                ]
+            )
         }
         let total = services * podsPerService
         try await parallel(total) { n in
             let svc = n / podsPerService
-            let pod = try await client.create(Resources.pods, namespace: ns, [
-                "apiVersion": "v1", "kind": "Pod", "metadata": ["name": .string("pod-\(n)"), "labels": ["app": .string("svc-\(svc)")]],
-                "spec": ["nodeName": "bench-node", "containers": [["name": "c", "image": "agnhost"]]]])
-            _ = try await client.patch(Resources.pods, namespace: ns, name: pod.name, ["status": [
-                "phase": "Running", "podIP": .string("10.\(100 + n / 65536).\(n / 256 % 256).\(n % 256)"),
-                "conditions": [["type": "Ready", "status": "True"]]]], subresource: "status")
+            let pod = try await client.create(
+                Resources.pods,
+                namespace: ns,
+                [
+                    "apiVersion": "v1", "kind": "Pod",
+                    "metadata": ["name": .string("pod-\(n)"), "labels": ["app": .string("svc-\(svc)")]],
+                    "spec": ["nodeName": "bench-node", "containers": [["name": "c", "image": "agnhost"]]],
+                ]
+            )
+            _ = try await client.patch(
+                Resources.pods,
+                namespace: ns,
+                name: pod.name,
+                [
+                    "status": [
+                        "phase": "Running", "podIP": .string("10.\(100 + n / 65536).\(n / 256 % 256).\(n % 256)"),
+                        "conditions": [["type": "Ready", "status": "True"]],
+                    ]
+                ],
+                subresource: "status"
+            )
         }
         print("set-up: \(services) services and \(total) ready pods in \(format(Stats.ms(clock.now - t0) / 1000)) s")
 
@@ -331,15 +413,19 @@ struct EndpointsBench: AsyncParsableCommand {
             rv = v
             let complete = slices.filter { $0.name.hasPrefix("svc-") && readyCount($0) == podsPerService }.count
             if complete >= services { break }
-            if clock.now - t0 > .seconds(300) { throw ValidationError("slices did not converge (\(complete)/\(services))") }
+            if clock.now - t0 > .seconds(300) {
+                throw ValidationError("slices did not converge (\(complete)/\(services))")
+            }
             try await Task.sleep(for: .milliseconds(500))
         }
         print("slices converged \(format(Stats.ms(clock.now - t0) / 1000)) s after the last pod turned ready")
 
         let watchClient = try KubeClient(credentials: client.credentials, maxConnections: 4)
         defer { Task { await watchClient.shutdown() } }
-        print("phase: flips | status writes took | status write → updated EndpointSlice seen by a watcher | slice writes | server + controllers CPU"
-              + " | p99 ≤ \(Int(Self.targetP99Milliseconds)) ms with writes = changes (steady rates) or throughput (burst)")
+        print(
+            "phase: flips | status writes took | status write → updated EndpointSlice seen by a watcher | slice writes | server + controllers CPU"
+                + " | p99 ≤ \(Int(Self.targetP99Milliseconds)) ms with writes = changes (steady rates) or throughput (burst)"
+        )
         var steady: [(rate: Double, met: Bool)] = []
         for (phase, rate) in rates.enumerated() {
             // Phase k turns pod k of every service not-ready, a fresh change per service, after which its slice lists
@@ -353,9 +439,16 @@ struct EndpointsBench: AsyncParsableCommand {
                 var writes = 0
                 var seen = Set<Int>()
                 var last = clock.now
-                for try await e in watchClient.watch(Resources.endpointslices, namespace: ns, resourceVersion: since, bookmarks: false) {
-                    guard e.type != "BOOKMARK", let svc = e.object.labels["kubernetes.io/service-name"], svc.hasPrefix("svc-"),
-                          let i = Int(svc.dropFirst(4)) else { continue }
+                for try await e in watchClient.watch(
+                    Resources.endpointslices,
+                    namespace: ns,
+                    resourceVersion: since,
+                    bookmarks: false
+                ) {
+                    guard e.type != "BOOKMARK", let svc = e.object.labels["kubernetes.io/service-name"],
+                        svc.hasPrefix("svc-"),
+                        let i = Int(svc.dropFirst(4))
+                    else { continue }
                     writes += 1
                     if readyCount(e.object) == readyAfter, !seen.contains(i), let t = sent.get(i) {
                         seen.insert(i)
@@ -370,8 +463,17 @@ struct EndpointsBench: AsyncParsableCommand {
             t0 = clock.now
             @Sendable func flip(_ i: Int) async throws {
                 sent.set(i, clock.now)
-                _ = try await client.patch(Resources.pods, namespace: ns, name: "pod-\(i * podsPerService + phase)", ["status": [
-                    "conditions": [["type": "Ready", "status": "False"]]]], subresource: "status")
+                _ = try await client.patch(
+                    Resources.pods,
+                    namespace: ns,
+                    name: "pod-\(i * podsPerService + phase)",
+                    [
+                        "status": [
+                            "conditions": [["type": "Ready", "status": "False"]]
+                        ]
+                    ],
+                    subresource: "status"
+                )
             }
             if rate > 0 {
                 // Open loop: each flip starts on schedule, whether or not earlier ones have finished.
@@ -399,19 +501,31 @@ struct EndpointsBench: AsyncParsableCommand {
                 // All changes arrive at once, so each one's latency includes the wait behind the others:
                 // what the burst measures is how soon the last slice is right.
                 let drained = Stats.ms(lastSeen - t0) / 1000
-                verdict = "all seen \(format(drained)) s after the first write, \(Int((Double(services) / drained).rounded())) changes a second"
+                verdict =
+                    "all seen \(format(drained)) s after the first write, \(Int((Double(services) / drained).rounded())) changes a second"
             }
-            print("\(rate > 0 ? "\(format(rate)) per second" : "burst (\(clients) clients, as fast as they can)"): "
-                  + "\(services) flips | \(format(wrote)) s | p50 \(format(s.percentile(0.5))) ms, p99 \(format(p99)) ms "
-                  + "(\(latencies.count) samples) | \(writes) for \(services) changes | \(format(cpuSeconds(pid: server.pid) - cpu0)) s | \(verdict)")
-            rv = try await currentResourceVersion(client, Resources.endpointslices, namespace: ns)  // the next phase watches from now
+            print(
+                "\(rate > 0 ? "\(format(rate)) per second" : "burst (\(clients) clients, as fast as they can)"): "
+                    + "\(services) flips | \(format(wrote)) s | p50 \(format(s.percentile(0.5))) ms, p99 \(format(p99)) ms "
+                    + "(\(latencies.count) samples) | \(writes) for \(services) changes | \(format(cpuSeconds(pid: server.pid) - cpu0)) s | \(verdict)"
+            )
+            // The next phase watches from now.
+            rv = try await currentResourceVersion(client, Resources.endpointslices, namespace: ns)
         }
-        print("server + controllers RSS with \(services) services, \(total) pods: \(format(rssMiB(pid: server.pid))) MiB")
+        print(
+            "server + controllers RSS with \(services) services, \(total) pods: \(format(rssMiB(pid: server.pid))) MiB"
+        )
         if !steady.isEmpty {
-            let met = steady.filter(\.met).map { format($0.rate) }, missed = steady.filter { !$0.met }.map { format($0.rate) }
-            print("steady rates: " + [met.isEmpty ? nil : "target met at \(met.joined(separator: ", ")) per second",
-                                      missed.isEmpty ? nil : "target missed at \(missed.joined(separator: ", ")) per second"]
-                .compactMap { $0 }.joined(separator: "; "))
+            let met = steady.filter(\.met).map { format($0.rate) },
+                missed = steady.filter { !$0.met }.map { format($0.rate) }
+            print(
+                "steady rates: "
+                    + [
+                        met.isEmpty ? nil : "target met at \(met.joined(separator: ", ")) per second",
+                        missed.isEmpty ? nil : "target missed at \(missed.joined(separator: ", ")) per second",
+                    ]
+                    .compactMap { $0 }.joined(separator: "; ")
+            )
         }
     }
 }

@@ -42,7 +42,9 @@ enum BenchInterruption {
                 defer { s.cleanups = [:] }
                 return s.cleanups.sorted { $0.key > $1.key }.map(\.value)
             }
-            FileHandle.standardError.write(Data("interrupted: stopping the benchmark's processes and removing what it made\n".utf8))
+            FileHandle.standardError.write(
+                Data("interrupted: stopping the benchmark's processes and removing what it made\n".utf8)
+            )
             for cleanup in cleanups { cleanup() }
             for pid in descendants(of: getpid()) { stop(pid, grace: .seconds(2)) }
             signal(sig, SIG_DFL)

@@ -1,37 +1,47 @@
-import SwiftletCluster
 import ArgumentParser
 import ClusterDNS
 import Foundation
 import HostCommands
 import KubeAPI
-import KubeMachinery
 import KubeClient
+import KubeMachinery
 import Logging
 import ServiceLifecycle
+import SwiftletCluster
 import Synchronization
 
 /// `swiftlet bench dns`: query throughput and latency of the cluster DNS server, and how
 /// fast a change made through the API is answered.
 struct DNSBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "dns", abstract: "Cluster DNS: queries/s, latency, freshness.")
+    static let configuration = CommandConfiguration(
+        commandName: "dns",
+        abstract: "Cluster DNS: queries/s, latency, freshness."
+    )
 
     @Option(help: "Services in the cluster.") var services = 10_000
     @Option(help: "Changes to time.") var changes = 50
     @Option(help: "Seconds of queries.") var seconds = 3.0
-    @Flag(help: "Also run dnsperf against `swiftlet dns` and against NSD serving the same records (each server on core 0, dnsperf on core 1).")
+    @Flag(
+        help:
+            "Also run dnsperf against `swiftlet dns` and against NSD serving the same records (each server on core 0, dnsperf on core 1)."
+    )
     var dnsperf = false
 
     func run() async throws {
         let server = try ServerProcess()
         defer { server.stop() }
         let client = try await server.waitReady()
-        ProgressLog.say("Cluster DNS benchmark: \(services) services (SQLite API server in a child process; DNS in this process on 127.0.0.1)")
+        ProgressLog.say(
+            "Cluster DNS benchmark: \(services) services (SQLite API server in a child process; DNS in this process on 127.0.0.1)"
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             for c in 0..<8 {
                 group.addTask {
                     for i in stride(from: c, to: services, by: 8) {
-                        let svc: JSON = ["apiVersion": "v1", "kind": "Service", "metadata": ["name": .string("svc-\(i)")],
-                                         "spec": ["ports": [["name": "http", "port": 80]]]]
+                        let svc: JSON = [
+                            "apiVersion": "v1", "kind": "Service", "metadata": ["name": .string("svc-\(i)")],
+                            "spec": ["ports": [["name": "http", "port": 80]]],
+                        ]
                         _ = try await client.create(Resources.services, namespace: "default", svc)
                     }
                 }
@@ -45,12 +55,18 @@ struct DNSBench: AsyncParsableCommand {
         let bound = PortBox()
         let dns = DNSServer(host: "127.0.0.1", port: 0, engine: engine, logger: logger) { bound.set($0) }
         let watcher = ZoneWatcher(client: client, engine: engine, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: watcher), .init(service: dns)], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: watcher), .init(service: dns)], logger: logger)
+        )
         let running = Task { try await group.run() }
         defer { running.cancel() }
-        while bound.get() == nil || engine.current.services.count < services { try await Task.sleep(for: .milliseconds(20)) }
+        while bound.get() == nil || engine.current.services.count < services {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let port = bound.get()!
-        ProgressLog.say("zone loaded; process RSS \(format(rssMiB(pid: getpid()))) MiB (before the DNS server: \(format(rssBefore)) MiB)")
+        ProgressLog.say(
+            "zone loaded; process RSS \(format(rssMiB(pid: getpid()))) MiB (before the DNS server: \(format(rssBefore)) MiB)"
+        )
 
         // Throughput: one blocking client thread, a new name each time (no client cache).
         let fd = udpSocket(timeout: 1)
@@ -60,13 +76,20 @@ struct DNSBench: AsyncParsableCommand {
         var i = 0
         while Date() < end {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            _ = exchange(fd, port: port, name: "svc-\(i % services).default.svc.cluster.local", id: UInt16(truncatingIfNeeded: i))
+            _ = exchange(
+                fd,
+                port: port,
+                name: "svc-\(i % services).default.svc.cluster.local",
+                id: UInt16(truncatingIfNeeded: i)
+            )
             lat.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             i += 1
         }
         let l = Stats(samples: lat)
-        ProgressLog.say("UDP queries, 1 client: \(format(Double(lat.count) / seconds)) queries/s, p50 \(format(l.percentile(0.5) * 1000)) µs, "
-              + "p99 \(format(l.percentile(0.99) * 1000)) µs")
+        ProgressLog.say(
+            "UDP queries, 1 client: \(format(Double(lat.count) / seconds)) queries/s, p50 \(format(l.percentile(0.5) * 1000)) µs, "
+                + "p99 \(format(l.percentile(0.99) * 1000)) µs"
+        )
 
         // Freshness: a Service created through the API, until its name answers.
         var fresh: [Double] = []
@@ -74,16 +97,23 @@ struct DNSBench: AsyncParsableCommand {
         for n in 0..<changes {
             let name = "fresh-\(n)"
             let start = clock.now
-            _ = try await client.create(Resources.services, namespace: "default",
-                                        ["apiVersion": "v1", "kind": "Service", "metadata": ["name": .string(name)],
-                                         "spec": ["ports": [["port": 80]]]])
+            _ = try await client.create(
+                Resources.services,
+                namespace: "default",
+                [
+                    "apiVersion": "v1", "kind": "Service", "metadata": ["name": .string(name)],
+                    "spec": ["ports": [["port": 80]]],
+                ]
+            )
             while exchange(fd, port: port, name: "\(name).default.svc.cluster.local", id: UInt16(n)) != 0 {
                 try await Task.sleep(for: .milliseconds(1))
             }
             fresh.append(Stats.ms(clock.now - start))
         }
         let f = Stats(samples: fresh)
-        ProgressLog.say("API create → name answers: p50 \(format(f.percentile(0.5))) ms, p99 \(format(f.percentile(0.99))) ms")
+        ProgressLog.say(
+            "API create → name answers: p50 \(format(f.percentile(0.5))) ms, p99 \(format(f.percentile(0.99))) ms"
+        )
         running.cancel()
         if dnsperf { try await compare(server: server, client: client) }
         await client.shutdown()
@@ -91,7 +121,13 @@ struct DNSBench: AsyncParsableCommand {
 
     // MARK: dnsperf: Swiftlet's DNS server against NSD
 
-    struct PerfResult { var qps: Double; var p50: Double; var p99: Double; var rss: Double; var lost: String }
+    struct PerfResult {
+        var qps: Double
+        var p50: Double
+        var p99: Double
+        var rss: Double
+        var lost: String
+    }
 
     func compare(server: ServerProcess, client: KubeClient) async throws {
         for tool in ["dnsperf", "nsd", "taskset"] where HostCommand.which(tool) == nil {
@@ -106,17 +142,27 @@ struct DNSBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let queries = records.shuffled().map { "\($0.0).cluster.local A" }.joined(separator: "\n") + "\n"
         try queries.write(to: dir.appendingPathComponent("queries"), atomically: true, encoding: .utf8)
-        ProgressLog.say("dnsperf: \(records.count) names, A queries in random order, 10 s, 4 clients x 100 outstanding; servers on core 0, dnsperf on core 1")
+        ProgressLog.say(
+            "dnsperf: \(records.count) names, A queries in random order, 10 s, 4 clients x 100 outstanding; servers on core 0, dnsperf on core 1"
+        )
 
         let swiftletPort = 20000 + Int(getpid() % 10000), nsdPort = swiftletPort + 1
-        let swiftlet = try launch(["taskset", "-c", "0", SwiftletExecutable.swiftlet, "dns", "--data-dir", server.dir.path,
-                                   "--api-port", String(server.port), "--listen", "127.0.0.1:\(swiftletPort)", "--upstream", "none"])
-        defer { swiftlet.terminate(); swiftlet.waitUntilExit() }
+        let swiftlet = try launch([
+            "taskset", "-c", "0", SwiftletExecutable.swiftlet, "dns", "--data-dir", server.dir.path,
+            "--api-port", String(server.port), "--listen", "127.0.0.1:\(swiftletPort)", "--upstream", "none",
+        ])
+        defer {
+            swiftlet.terminate()
+            swiftlet.waitUntilExit()
+        }
         let last = records.last!.0 + ".cluster.local"
-        for _ in 0..<600 where exchangeCode(port: swiftletPort, name: last) != 0 { try await Task.sleep(for: .milliseconds(50)) }
+        for _ in 0..<600 where exchangeCode(port: swiftletPort, name: last) != 0 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let ours = try await perf(port: swiftletPort, dir: dir, pid: swiftlet.processIdentifier)
 
-        var zone = "$ORIGIN cluster.local.\n$TTL 30\n@ IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 86400 30\n"
+        var zone =
+            "$ORIGIN cluster.local.\n$TTL 30\n@ IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 86400 30\n"
         zone += "@ IN NS ns.dns.cluster.local.\nns.dns IN A 10.96.0.10\n"
         for (name, ip) in records { zone += "\(name) IN A \(ip)\n" }
         try zone.write(to: dir.appendingPathComponent("cluster.local.zone"), atomically: true, encoding: .utf8)
@@ -140,16 +186,25 @@ struct DNSBench: AsyncParsableCommand {
 
             """
         try conf.write(to: dir.appendingPathComponent("nsd.conf"), atomically: true, encoding: .utf8)
-        let nsd = try launch(["taskset", "-c", "0", HostCommand.which("nsd")!, "-d", "-c", dir.appendingPathComponent("nsd.conf").path])
+        let nsd = try launch([
+            "taskset", "-c", "0", HostCommand.which("nsd")!, "-d", "-c", dir.appendingPathComponent("nsd.conf").path,
+        ])
         // NSD does not always stop on SIGTERM while it is busy; it has no state worth keeping.
-        defer { killTree(nsd.processIdentifier); nsd.waitUntilExit() }
-        for _ in 0..<200 where exchangeCode(port: nsdPort, name: last) != 0 { try await Task.sleep(for: .milliseconds(50)) }
+        defer {
+            killTree(nsd.processIdentifier)
+            nsd.waitUntilExit()
+        }
+        for _ in 0..<200 where exchangeCode(port: nsdPort, name: last) != 0 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         // nsd -d forks one server process; measure the whole tree.
         let theirs = try await perf(port: nsdPort, dir: dir, pid: nsd.processIdentifier)
 
         func row(_ name: String, _ r: PerfResult) {
-            ProgressLog.say("  \(name): \(format(r.qps)) queries/s, latency p50 \(format(r.p50 * 1000)) µs, p99 \(format(r.p99 * 1000)) µs, "
-                  + "RSS \(format(r.rss)) MiB, lost \(r.lost)")
+            ProgressLog.say(
+                "  \(name): \(format(r.qps)) queries/s, latency p50 \(format(r.p50 * 1000)) µs, p99 \(format(r.p99 * 1000)) µs, "
+                    + "RSS \(format(r.rss)) MiB, lost \(r.lost)"
+            )
         }
         row("swiftlet dns", ours)
         row("NSD \(nsdVersion())", theirs)
@@ -171,8 +226,10 @@ struct DNSBench: AsyncParsableCommand {
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: HostCommand.which("taskset")!)
-        p.arguments = ["-c", "1", HostCommand.which("dnsperf")!, "-s", "127.0.0.1", "-p", String(port), "-d",
-                       dir.appendingPathComponent("queries").path, "-l", "10", "-c", "4", "-q", "100", "-v"]
+        p.arguments = [
+            "-c", "1", HostCommand.which("dnsperf")!, "-s", "127.0.0.1", "-p", String(port), "-d",
+            dir.appendingPathComponent("queries").path, "-l", "10", "-c", "4", "-q", "100", "-v",
+        ]
         p.standardOutput = try FileHandle(forWritingTo: out)
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -181,9 +238,14 @@ struct DNSBench: AsyncParsableCommand {
         var latencies: [Double] = []
         var qps = 0.0, lost = "?"
         for line in text.split(separator: "\n") {
-            if line.hasPrefix("> "), let v = line.split(separator: " ").last.flatMap({ Double($0) }) { latencies.append(v * 1000) }
+            if line.hasPrefix("> "), let v = line.split(separator: " ").last.flatMap({ Double($0) }) {
+                latencies.append(v * 1000)
+            }
             if line.contains("Queries per second:") { qps = Double(line.split(separator: " ").last ?? "") ?? 0 }
-            if line.contains("Queries lost:") { lost = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?" }
+            if line.contains("Queries lost:") {
+                lost =
+                    line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?"
+            }
         }
         let s = Stats(samples: latencies)
         return PerfResult(qps: qps, p50: s.percentile(0.5), p99: s.percentile(0.99), rss: treeRSS(pid), lost: lost)
@@ -240,7 +302,9 @@ private func exchange(_ fd: Int32, port: Int, name: String, id: UInt16) -> Int {
     sin.sin_addr.s_addr = inet_addr("127.0.0.1")
     _ = withUnsafePointer(to: &sin) { p in
         p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-            bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, sa, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            bytes.withUnsafeBytes {
+                sendto(fd, $0.baseAddress, $0.count, 0, sa, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
     }
     var buf = [UInt8](repeating: 0, count: 1500)

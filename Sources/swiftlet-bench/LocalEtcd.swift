@@ -1,7 +1,7 @@
-import SwiftletCluster
 import ArgumentParser
 import Foundation
 import HostCommands
+import SwiftletCluster
 
 /// An etcd cluster of `members` on loopback ports and a scratch directory, for benchmarks
 /// (each member is Debian's `etcd`, started and stopped here).
@@ -16,11 +16,15 @@ final class LocalEtcdCluster {
     let dir: URL
     private(set) var members: [Member] = []
 
-    var storeURL: String { "etcd://" + members.map { $0.clientURL.replacingOccurrences(of: "http://", with: "") }.joined(separator: ",") }
+    var storeURL: String {
+        "etcd://" + members.map { $0.clientURL.replacingOccurrences(of: "http://", with: "") }.joined(separator: ",")
+    }
 
     init(members count: Int) throws {
         guard let etcd = HostCommand.which("etcd") else {
-            throw ValidationError("etcd is not installed: `apt-get install etcd-server` (scripts/install-deps.sh does it)")
+            throw ValidationError(
+                "etcd is not installed: `apt-get install etcd-server` (scripts/install-deps.sh does it)"
+            )
         }
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-etcd-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
@@ -32,10 +36,12 @@ final class LocalEtcdCluster {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: etcd)
             let clientURL = "http://127.0.0.1:\(client)", peerURL = "http://127.0.0.1:\(peer)"
-            p.arguments = ["--name", name, "--data-dir", dir.appendingPathComponent(name).path,
-                           "--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
-                           "--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
-                           "--initial-cluster", initial, "--initial-cluster-state", "new", "--log-level", "error"]
+            p.arguments = [
+                "--name", name, "--data-dir", dir.appendingPathComponent(name).path,
+                "--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
+                "--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
+                "--initial-cluster", initial, "--initial-cluster-state", "new", "--log-level", "error",
+            ]
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try HostCommand.launch(p)
@@ -48,8 +54,14 @@ final class LocalEtcdCluster {
         for m in members {
             var ok = false
             for _ in 0..<200 where !ok {
-                ok = (try? await HostCommand.run("curl", ["-s", "-f", "-m", "1", "-X", "POST", m.clientURL + "/v3/kv/range",
-                                                          "-d", #"{"key":"Lw=="}"#])) != nil
+                ok =
+                    (try? await HostCommand.run(
+                        "curl",
+                        [
+                            "-s", "-f", "-m", "1", "-X", "POST", m.clientURL + "/v3/kv/range",
+                            "-d", #"{"key":"Lw=="}"#,
+                        ]
+                    )) != nil
                 if !ok { try await Task.sleep(for: .milliseconds(50)) }
             }
             guard ok else { throw ValidationError("etcd member \(m.name) at \(m.clientURL) did not start") }

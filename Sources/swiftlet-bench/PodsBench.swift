@@ -1,17 +1,20 @@
-import SwiftletCluster
 import APIServer
 import ArgumentParser
 import Foundation
 import KubeAPI
-import KubeMachinery
 import KubeClient
+import KubeMachinery
+import SwiftletCluster
 import Synchronization
 
 /// `swiftlet bench pods`: `swiftlet up --nodes N` time to all nodes Ready, idle RSS of the
 /// whole cluster, then a Deployment of R agnhost replicas from create to all pods Ready,
 /// with per-pod start times (first seen → Ready, from a watch).
 struct PodsBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pods", abstract: "Cluster start, pod start and memory figures.")
+    static let configuration = CommandConfiguration(
+        commandName: "pods",
+        abstract: "Cluster start, pod start and memory figures."
+    )
 
     @Option var nodes = 3
     @Option var replicas = 100
@@ -42,27 +45,45 @@ struct PodsBench: AsyncParsableCommand {
         }
         let deployment: JSON = [
             "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "bench"],
-            "spec": ["replicas": JSON(replicas), "selector": ["matchLabels": ["app": "bench"]],
-                     "template": ["metadata": ["labels": ["app": "bench"]],
-                                  "spec": ["containers": [["name": "app", "image": "registry.k8s.io/e2e-test-images/agnhost:2.53",
-                                                           "args": ["netexec", "--http-port=8080", "--udp-port=8081"],
-                                                           "readinessProbe": ["httpGet": ["path": "/healthz", "port": 8080],
-                                                                              "periodSeconds": 1]]]]]],
+            "spec": [
+                "replicas": JSON(replicas), "selector": ["matchLabels": ["app": "bench"]],
+                "template": [
+                    "metadata": ["labels": ["app": "bench"]],
+                    "spec": [
+                        "containers": [
+                            [
+                                "name": "app", "image": "registry.k8s.io/e2e-test-images/agnhost:2.53",
+                                "args": ["netexec", "--http-port=8080", "--udp-port=8081"],
+                                "readinessProbe": [
+                                    "httpGet": ["path": "/healthz", "port": 8080],
+                                    "periodSeconds": 1,
+                                ],
+                            ]
+                        ]
+                    ],
+                ],
+            ],
         ]
         let t0 = ContinuousClock.now
         _ = try await client.create(Resources.deployments, namespace: "default", deployment)
         while seen.readyCount < replicas {
-            if ContinuousClock.now - t0 > .seconds(300) { throw ValidationError("pods not Ready after 300 s (\(seen.readyCount)/\(replicas))") }
+            if ContinuousClock.now - t0 > .seconds(300) {
+                throw ValidationError("pods not Ready after 300 s (\(seen.readyCount)/\(replicas))")
+            }
             try await Task.sleep(for: .milliseconds(10))
         }
         let all = ContinuousClock.now - t0
         watcher.cancel()
         let starts = Stats(samples: seen.durations().map(Stats.ms))
         print("Deployment of \(replicas) replicas: all Ready after \(format(Stats.ms(all))) ms")
-        print("pod start (first seen -> Ready): p50 \(format(starts.percentile(0.5))) ms, p99 \(format(starts.percentile(0.99))) ms")
+        print(
+            "pod start (first seen -> Ready): p50 \(format(starts.percentile(0.5))) ms, p99 \(format(starts.percentile(0.99))) ms"
+        )
         try await Task.sleep(for: .seconds(3))
-        print("RSS with \(replicas) pods: control plane + agents \(format(rssMiB(pid: up.processIdentifier))) MiB, "
-              + "everything \(format(treeRSS(up.processIdentifier))) MiB")
+        print(
+            "RSS with \(replicas) pods: control plane + agents \(format(rssMiB(pid: up.processIdentifier))) MiB, "
+                + "everything \(format(treeRSS(up.processIdentifier))) MiB"
+        )
     }
 }
 
@@ -78,10 +99,16 @@ final class LockedTimes: Sendable {
         var readyAt: [String: ContinuousClock.Instant] = [:]
     }
     private let times = Mutex(Times())
-    func first(_ n: String, _ t: ContinuousClock.Instant) { times.withLock { if $0.firstSeen[n] == nil { $0.firstSeen[n] = t } } }
-    func ready(_ n: String, _ t: ContinuousClock.Instant) { times.withLock { if $0.readyAt[n] == nil { $0.readyAt[n] = t } } }
+    func first(_ n: String, _ t: ContinuousClock.Instant) {
+        times.withLock { if $0.firstSeen[n] == nil { $0.firstSeen[n] = t } }
+    }
+    func ready(_ n: String, _ t: ContinuousClock.Instant) {
+        times.withLock { if $0.readyAt[n] == nil { $0.readyAt[n] = t } }
+    }
     var readyCount: Int { times.withLock { $0.readyAt.count } }
-    func durations() -> [Duration] { times.withLock { t in t.readyAt.compactMap { n, r in t.firstSeen[n].map { r - $0 } } } }
+    func durations() -> [Duration] {
+        times.withLock { t in t.readyAt.compactMap { n, r in t.firstSeen[n].map { r - $0 } } }
+    }
 }
 
 /// A `swiftlet up` child process on a scratch data directory, private ranges and a random
@@ -101,9 +128,12 @@ final class BenchCluster {
         name = "\(tag)\(getpid() % 100000)"
         port = Int.random(in: 20000...29999)
         process.executableURL = URL(fileURLWithPath: SwiftletExecutable.swiftlet)
-        process.arguments = ["up", "--nodes", String(nodes), "--data-dir", dir.path, "--name", name, "--port", String(port),
-                             "--node-cidr", nodeCIDR, "--pod-cidr", "10.199.0.0/16", "--service-cidr", "10.198.0.0/16",
-                             "--dns-upstream", "none"] + extraArgs
+        process.arguments =
+            [
+                "up", "--nodes", String(nodes), "--data-dir", dir.path, "--name", name, "--port", String(port),
+                "--node-cidr", nodeCIDR, "--pod-cidr", "10.199.0.0/16", "--service-cidr", "10.198.0.0/16",
+                "--dns-upstream", "none",
+            ] + extraArgs
         var env = ProcessInfo.processInfo.environment
         env["HOME"] = dir.path
         process.environment = env

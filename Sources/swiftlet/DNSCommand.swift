@@ -1,18 +1,21 @@
-import SwiftletCluster
 import APIServer
 import ArgumentParser
 import ClusterDNS
 import Foundation
 import KubeAPI
-import KubeMachinery
 import KubeClient
+import KubeMachinery
 import Logging
 import ServiceLifecycle
+import SwiftletCluster
 
 /// The cluster DNS server on its own, against a running API server (`swiftlet up` runs it
 /// in-process; this is for benchmarks and for running it apart).
 struct DNSCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "dns", abstract: "Run the cluster DNS server against an API server.")
+    static let configuration = CommandConfiguration(
+        commandName: "dns",
+        abstract: "Run the cluster DNS server against an API server."
+    )
 
     @Option(help: "The data directory of the API server (its credentials).") var dataDir: String?
     @Option(help: "The API server's port on 127.0.0.1.") var apiPort = 6443
@@ -31,14 +34,25 @@ struct DNSCommand: AsyncParsableCommand {
             throw ValidationError("--listen \(listen): expected an IPv4 address and a port, such as 127.0.0.1:5353")
         }
         let dir = ClusterRecord.dataDir(dataDir)
-        let client = try KubeClient(credentials: try ClusterCredentials.fromDataDir(dir, server: "https://127.0.0.1:\(apiPort)"))
+        let client = try KubeClient(
+            credentials: try ClusterCredentials.fromDataDir(dir, server: "https://127.0.0.1:\(apiPort)")
+        )
         let metrics = DNSMetrics()
-        let engine = DNSEngine(zone: ClusterZone(domain: clusterDomain), upstream: try KubeDNS.upstream(upstream, metrics: metrics),
-                               metrics: metrics)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: ZoneWatcher(client: client, engine: engine, logger: logger)),
-                       .init(service: DNSServer(host: String(parts[0]), port: port, engine: engine, logger: logger))],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let engine = DNSEngine(
+            zone: ClusterZone(domain: clusterDomain),
+            upstream: try KubeDNS.upstream(upstream, metrics: metrics),
+            metrics: metrics
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: ZoneWatcher(client: client, engine: engine, logger: logger)),
+                    .init(service: DNSServer(host: String(parts[0]), port: port, engine: engine, logger: logger)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         try await group.run()
         await client.shutdown()
     }

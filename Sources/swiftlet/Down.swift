@@ -1,26 +1,31 @@
-import SwiftletCluster
 import APIServer
 import ArgumentParser
 import Foundation
 import KubeAPI
 import KubeMachinery
 import NodeAgent
+import SwiftletCluster
 
 struct Down: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stop a cluster and remove every namespace, link, route, nft table and process it made.",
-        discussion: "The data directory is kept (`swiftlet up` resumes it); add --purge to delete it too. Safe to run twice or after a crash.")
+        discussion:
+            "The data directory is kept (`swiftlet up` resumes it); add --purge to delete it too. Safe to run twice or after a crash."
+    )
 
     @Option(help: "The data directory of the cluster to stop.") var dataDir: String?
     @Option(help: "The cluster's name, when its data directory is gone.") var name: String?
     @Flag(help: "Also delete the data directory.") var purge = false
 
     func run() async throws {
-        guard getuid() == 0 else { throw ValidationError("swiftlet down removes network namespaces and must run as root") }
+        guard getuid() == 0 else {
+            throw ValidationError("swiftlet down removes network namespaces and must run as root")
+        }
         let dir = ClusterRecord.dataDir(dataDir)
         // With only --name (the data directory gone or elsewhere), the machine-wide list still
         // knows the cluster's ranges, so its guard routes go too.
-        let record = ClusterRecord.load(from: dir).flatMap { r in name == nil || r.name == name ? r : nil }
+        let record =
+            ClusterRecord.load(from: dir).flatMap { r in name == nil || r.name == name ? r : nil }
             ?? name.flatMap(ClusterRecord.registered(name:))
         guard let clusterName = name ?? record?.name else {
             print("No cluster in \(dir.path) (no cluster.json) and no --name given: nothing to do.")
@@ -31,10 +36,19 @@ struct Down: AsyncParsableCommand {
             kill(pid, SIGTERM)
             let deadline = ContinuousClock.now + .seconds(20)
             while kill(pid, 0) == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-            if kill(pid, 0) == 0 { kill(pid, SIGKILL); try await Task.sleep(for: .milliseconds(200)) }
+            if kill(pid, 0) == 0 {
+                kill(pid, SIGKILL)
+                try await Task.sleep(for: .milliseconds(200))
+            }
         }
-        let net = record?.network ?? ClusterNetwork(name: clusterName, nodeCIDR: IPv4Network("172.30.0.0/24")!,
-                                                     podCIDR: IPv4Network("10.244.0.0/16")!, serviceCIDR: IPv4Network("10.96.0.0/12")!)
+        let net =
+            record?.network
+            ?? ClusterNetwork(
+                name: clusterName,
+                nodeCIDR: IPv4Network("172.30.0.0/24")!,
+                podCIDR: IPv4Network("10.244.0.0/16")!,
+                serviceCIDR: IPv4Network("10.96.0.0/12")!
+            )
         let removed = await ClusterPlumbing.tearDown(net)
         record?.unregister()
         try? FileManager.default.removeItem(at: dir.appendingPathComponent("ready"))

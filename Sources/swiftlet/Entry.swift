@@ -5,7 +5,10 @@ import ProcessTuning
 enum Entry {
     static func main() async {
         // First of all: the allocator's arenas are fixed for threads as they start.
-        ProcessTuning.chooseMallocArenas(arguments: CommandLine.arguments, environment: ProcessInfo.processInfo.environment)
+        ProcessTuning.chooseMallocArenas(
+            arguments: CommandLine.arguments,
+            environment: ProcessInfo.processInfo.environment
+        )
         await Swiftlet.main()
     }
 }

@@ -1,13 +1,13 @@
-import SwiftletCluster
 import APIServer
 import ArgumentParser
 import Controllers
 import Foundation
 import HostCommands
 import KubeAPI
-import KubeMachinery
 import KubeClient
+import KubeMachinery
 import NodeAgent
+import SwiftletCluster
 
 /// What a node that joins needs to know about the cluster, published by `swiftlet up` in
 /// `kube-system/swiftlet-cluster`: its name (part of every namespace and link name), its
@@ -18,21 +18,32 @@ enum ClusterInfo {
     static func configMap(_ r: ClusterRecord) -> JSON {
         let net = r.network
         return [
-            "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": .string(namespace)],
-            "data": ["name": .string(r.name), "nodeCIDR": .string(r.nodeCIDR), "podCIDR": .string(r.podCIDR),
-                     "serviceCIDR": .string(r.serviceCIDR), "loadBalancerPool": .string(net.loadBalancerPool.description),
-                     "clusterDomain": .string(r.clusterDomain)],
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": ["name": .string(name), "namespace": .string(namespace)],
+            "data": [
+                "name": .string(r.name), "nodeCIDR": .string(r.nodeCIDR), "podCIDR": .string(r.podCIDR),
+                "serviceCIDR": .string(r.serviceCIDR), "loadBalancerPool": .string(net.loadBalancerPool.description),
+                "clusterDomain": .string(r.clusterDomain),
+            ],
         ]
     }
 
     static func network(_ cm: JSON) -> (network: ClusterNetwork, clusterDomain: String)? {
         let d = cm["data"] ?? [:]
         guard let name = d["name"]?.string, let node = (d["nodeCIDR"]?.string).flatMap(IPv4Network.init),
-              let pod = (d["podCIDR"]?.string).flatMap(IPv4Network.init), let service = (d["serviceCIDR"]?.string).flatMap(IPv4Network.init)
+            let pod = (d["podCIDR"]?.string).flatMap(IPv4Network.init),
+            let service = (d["serviceCIDR"]?.string).flatMap(IPv4Network.init)
         else { return nil }
-        return (ClusterNetwork(name: name, nodeCIDR: node, podCIDR: pod, serviceCIDR: service,
-                               loadBalancerPool: (d["loadBalancerPool"]?.string).flatMap(LoadBalancerPool.init)),
-                d["clusterDomain"]?.string ?? "cluster.local")
+        return (
+            ClusterNetwork(
+                name: name,
+                nodeCIDR: node,
+                podCIDR: pod,
+                serviceCIDR: service,
+                loadBalancerPool: (d["loadBalancerPool"]?.string).flatMap(LoadBalancerPool.init)
+            ),
+            d["clusterDomain"]?.string ?? "cluster.local"
+        )
     }
 
     static func publish(client: KubeClient, record: ClusterRecord) async throws {
@@ -47,24 +58,37 @@ enum ClusterInfo {
     }
 
     /// A new bootstrap token, valid for `ttl` (nil: until deleted).
-    static func createToken(client: KubeClient, ttl: TimeInterval?, description: String) async throws -> BootstrapToken {
+    static func createToken(client: KubeClient, ttl: TimeInterval?, description: String) async throws -> BootstrapToken
+    {
         let token = BootstrapToken.generate()
-        _ = try await client.create(Resources.secrets, namespace: BootstrapToken.namespace,
-                                    token.secretObject(expiration: ttl.map { Date().addingTimeInterval($0) }, description: description))
+        _ = try await client.create(
+            Resources.secrets,
+            namespace: BootstrapToken.namespace,
+            token.secretObject(expiration: ttl.map { Date().addingTimeInterval($0) }, description: description)
+        )
         return token
     }
 
     /// Waits until `kube-public/cluster-info` carries the token's signature, so the join
     /// command printed next works at once.
-    static func waitForSignature(client: KubeClient, token: BootstrapToken, timeout: Duration = .seconds(10)) async throws {
+    static func waitForSignature(
+        client: KubeClient,
+        token: BootstrapToken,
+        timeout: Duration = .seconds(10)
+    ) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let info = try? await client.get(Resources.configmaps, namespace: BootstrapSigner.clusterInfo.namespace,
-                                             name: BootstrapSigner.clusterInfo.name)
+            let info = try? await client.get(
+                Resources.configmaps,
+                namespace: BootstrapSigner.clusterInfo.namespace,
+                name: BootstrapSigner.clusterInfo.name
+            )
             if info?[path: ["data", "jws-kubeconfig-\(token.id)"]] != nil { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw JoinError("cluster-info was not signed for token \(token.id) within \(timeout): are the controllers running?")
+        throw JoinError(
+            "cluster-info was not signed for token \(token.id) within \(timeout): are the controllers running?"
+        )
     }
 
     static func joinCommand(server: String, token: BootstrapToken) -> String {
@@ -99,21 +123,29 @@ enum Join {
                 problems.append("\(server): \(error)")
                 continue
             }
-            guard answer.status == 200, let data = answer.body?["data"], let kubeconfig = data["kubeconfig"]?.string else {
+            guard answer.status == 200, let data = answer.body?["data"], let kubeconfig = data["kubeconfig"]?.string
+            else {
                 problems.append("\(server): GET cluster-info answered \(answer.status)")
                 continue
             }
             guard let signature = data["jws-kubeconfig-\(token.id)"]?.string else {
-                throw JoinError(retriable: true, "the cluster at \(server) has no signature for token id \(token.id): the token does not exist "
-                                      + "or has expired. Make a new one on the server "
-                                      + "with `swiftlet token create`.")
+                throw JoinError(
+                    retriable: true,
+                    "the cluster at \(server) has no signature for token id \(token.id): the token does not exist "
+                        + "or has expired. Make a new one on the server "
+                        + "with `swiftlet token create`."
+                )
             }
             guard DetachedJWS.verify(kubeconfig, signature: signature, token: token) else {
-                throw JoinError(retriable: true, "the cluster at \(server) signed cluster-info with a different secret for token id \(token.id): "
-                                      + "the token is wrong, or \(server) is not the cluster you meant. Nothing was trusted.")
+                throw JoinError(
+                    retriable: true,
+                    "the cluster at \(server) signed cluster-info with a different secret for token id \(token.id): "
+                        + "the token is wrong, or \(server) is not the cluster you meant. Nothing was trusted."
+                )
             }
             guard let b64 = firstMatch(#"certificate-authority-data:\s*(\S+)"#, in: kubeconfig),
-                  let ca = Data(base64Encoded: b64).map({ String(decoding: $0, as: UTF8.self) }) else {
+                let ca = Data(base64Encoded: b64).map({ String(decoding: $0, as: UTF8.self) })
+            else {
                 throw JoinError("cluster-info at \(server) holds no certificate-authority-data")
             }
             return ca
@@ -123,8 +155,9 @@ enum Join {
 
     static func firstMatch(_ pattern: String, in text: String) -> String? {
         guard let re = try? NSRegularExpression(pattern: pattern),
-              let m = re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-              let r = Range(m.range(at: 1), in: text) else { return nil }
+            let m = re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+            let r = Range(m.range(at: 1), in: text)
+        else { return nil }
         return String(text[r])
     }
 
@@ -132,8 +165,10 @@ enum Join {
     /// its Node object (a Node of the same name that is not Ready and has no namespace here
     /// is a node that left, and is taken over).
     static func reserveIndex(client: KubeClient, network net: ClusterNetwork) async throws -> Int {
-        let existing = Set(((try? await HostCommand.run("ip", ["netns", "list"])) ?? "").split(whereSeparator: \.isNewline)
-            .compactMap { $0.split(separator: " ").first.map(String.init) })
+        let existing = Set(
+            ((try? await HostCommand.run("ip", ["netns", "list"])) ?? "").split(whereSeparator: \.isNewline)
+                .compactMap { $0.split(separator: " ").first.map(String.init) }
+        )
         for i in 1...ClusterNetwork.maxNodes where !existing.contains(net.nodeNamespace(i)) {
             guard net.nodeCIDR.size > UInt64(10 + i + 1), net.podCIDR.size >= UInt64(i + 1) << 8 else { break }
             let name = net.nodeName(i)
@@ -145,9 +180,13 @@ enum Join {
                 return i
             }
             do {
-                _ = try await client.create(Resources.nodes, namespace: nil, [
-                    "apiVersion": "v1", "kind": "Node", "metadata": ["name": .string(name)],
-                ])
+                _ = try await client.create(
+                    Resources.nodes,
+                    namespace: nil,
+                    [
+                        "apiVersion": "v1", "kind": "Node", "metadata": ["name": .string(name)],
+                    ]
+                )
                 return i
             } catch let e as APIError where e.code == 409 {
                 continue
@@ -159,11 +198,14 @@ enum Join {
 
 struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage bootstrap tokens, with which nodes join the cluster.", subcommands: [Create.self])
+        abstract: "Manage bootstrap tokens, with which nodes join the cluster.",
+        subcommands: [Create.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Make a bootstrap token and print the command that joins a node with it.")
+            abstract: "Make a bootstrap token and print the command that joins a node with it."
+        )
 
         @Option(help: "The data directory of the cluster.") var dataDir: String?
         @Option(help: "How long the token is valid, in hours (0: until deleted).") var ttlHours = 24.0
@@ -173,11 +215,16 @@ struct Token: AsyncParsableCommand {
             guard let record = ClusterRecord.load(from: dir) else {
                 throw ValidationError("no cluster in \(dir.path): start one with `swiftlet up --data-dir \(dir.path)`")
             }
-            let client = try KubeClient(credentials: ClusterCredentials.fromDataDir(dir, server: "https://127.0.0.1:\(record.port)"))
+            let client = try KubeClient(
+                credentials: ClusterCredentials.fromDataDir(dir, server: "https://127.0.0.1:\(record.port)")
+            )
             let token: BootstrapToken
             do {
-                token = try await ClusterInfo.createToken(client: client, ttl: ttlHours > 0 ? ttlHours * 3600 : nil,
-                                                          description: "made by swiftlet token create")
+                token = try await ClusterInfo.createToken(
+                    client: client,
+                    ttl: ttlHours > 0 ? ttlHours * 3600 : nil,
+                    description: "made by swiftlet token create"
+                )
                 try await ClusterInfo.waitForSignature(client: client, token: token)
             } catch {
                 await client.shutdown()

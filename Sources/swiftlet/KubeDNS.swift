@@ -2,8 +2,8 @@ import ArgumentParser
 import ClusterDNS
 import Foundation
 import KubeAPI
-import KubeMachinery
 import KubeClient
+import KubeMachinery
 import Logging
 import NodeAgent
 import ServiceLifecycle
@@ -14,22 +14,41 @@ import Synchronization
 /// bridge (pods reach it through their node's service proxy, like any Service).
 enum KubeDNS {
     static func service(_ net: ClusterNetwork) -> JSON {
-        ["apiVersion": "v1", "kind": "Service",
-         "metadata": ["name": "kube-dns", "namespace": "kube-system",
-                      "labels": ["k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "Swiftlet-DNS"]],
-         "spec": ["clusterIP": .string(net.serviceCIDR.address(10).description),
-                  "ports": [["name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53],
-                            ["name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53],
-                            ["name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153]]]]
+        [
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": [
+                "name": "kube-dns", "namespace": "kube-system",
+                "labels": [
+                    "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
+                    "kubernetes.io/name": "Swiftlet-DNS",
+                ],
+            ],
+            "spec": [
+                "clusterIP": .string(net.serviceCIDR.address(10).description),
+                "ports": [
+                    ["name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53],
+                    ["name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53],
+                    ["name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153],
+                ],
+            ],
+        ]
     }
 
     static func endpoints(_ net: ClusterNetwork, port: Int, metricsPort: Int) -> JSON {
-        ["apiVersion": "v1", "kind": "Endpoints",
-         "metadata": ["name": "kube-dns", "namespace": "kube-system", "labels": ["k8s-app": "kube-dns"]],
-         "subsets": [["addresses": [["ip": .string(net.hostIP.description)]],
-                      "ports": [["name": "dns", "port": .int(Int64(port)), "protocol": "UDP"],
-                                ["name": "dns-tcp", "port": .int(Int64(port)), "protocol": "TCP"],
-                                ["name": "metrics", "port": .int(Int64(metricsPort)), "protocol": "TCP"]]]]]
+        [
+            "apiVersion": "v1", "kind": "Endpoints",
+            "metadata": ["name": "kube-dns", "namespace": "kube-system", "labels": ["k8s-app": "kube-dns"]],
+            "subsets": [
+                [
+                    "addresses": [["ip": .string(net.hostIP.description)]],
+                    "ports": [
+                        ["name": "dns", "port": .int(Int64(port)), "protocol": "UDP"],
+                        ["name": "dns-tcp", "port": .int(Int64(port)), "protocol": "TCP"],
+                        ["name": "metrics", "port": .int(Int64(metricsPort)), "protocol": "TCP"],
+                    ],
+                ]
+            ],
+        ]
     }
 
     /// Creates the Service if it is missing (or updates an older one) and points its
@@ -67,8 +86,11 @@ enum KubeDNS {
         let servers = try option.split(separator: ",").map { item -> (String, Int) in
             let parts = item.split(separator: ":")
             guard let ip = parts.first.flatMap({ IPv4Address(String($0)) }),
-                  let port = parts.count > 1 ? Int(parts[1]) : 53, parts.count <= 2 else {
-                throw ValidationError("--dns-upstream \(option): expected none, or IPv4 addresses with optional ports (192.0.2.53,192.0.2.54:5353)")
+                let port = parts.count > 1 ? Int(parts[1]) : 53, parts.count <= 2
+            else {
+                throw ValidationError(
+                    "--dns-upstream \(option): expected none, or IPv4 addresses with optional ports (192.0.2.53,192.0.2.54:5353)"
+                )
             }
             return (ip.description, port)
         }
@@ -100,8 +122,11 @@ struct FirstBindable: Service {
     let make: @Sendable (Int, @escaping @Sendable (Int) -> Void) -> any Service
     let onBound: @Sendable (Int) -> Void
 
-    init(candidates: [Int], make: @escaping @Sendable (Int, @escaping @Sendable (Int) -> Void) -> any Service,
-         onBound: @escaping @Sendable (Int) -> Void) {
+    init(
+        candidates: [Int],
+        make: @escaping @Sendable (Int, @escaping @Sendable (Int) -> Void) -> any Service,
+        onBound: @escaping @Sendable (Int) -> Void
+    ) {
         self.candidates = candidates
         self.make = make
         self.onBound = onBound

@@ -1,14 +1,14 @@
-import SwiftletCluster
 import APIServer
 import ArgumentParser
 import Foundation
 import HostCommands
 import KubeAPI
-import KubeMachinery
 import KubeClient
+import KubeMachinery
 import Logging
 import NodeAgent
 import ServiceLifecycle
+import SwiftletCluster
 
 /// A node agent on its own: either for a node namespace that `swiftlet up` made (`--index`),
 /// or a node that joins a running cluster with a bootstrap token (`--server … --token …`).
@@ -18,9 +18,11 @@ struct Node: AsyncParsableCommand {
         discussion: """
             Join: `swiftlet node --server https://172.30.0.1:6443 --token abcdef.0123456789abcdef` (the server prints \
             the command; `swiftlet token create` makes another). Several servers, comma-separated, are tried in turn.
-            """)
+            """
+    )
 
-    @Option(help: "The data directory (of the cluster with --index; of this node's pods when joining).") var dataDir: String?
+    @Option(help: "The data directory (of the cluster with --index; of this node's pods when joining).") var dataDir:
+        String?
     @Option(help: "Which node (1 … nodes) of a `swiftlet up` cluster this agent runs.") var index: Int?
     @Option(help: "API server URLs to join, comma-separated (https://HOST:PORT).") var server: String?
     @Option(help: "The bootstrap token to join with (abcdef.0123456789abcdef).") var token: String?
@@ -30,10 +32,16 @@ struct Node: AsyncParsableCommand {
     func validate() throws {
         switch (index, server, token) {
         case (_?, nil, nil), (nil, _?, _?): return
-        case (nil, _?, nil): throw ValidationError("--server needs --token: make one on the server with `swiftlet token create`")
-        case (nil, nil, _?): throw ValidationError("--token needs --server https://HOST:PORT (the server's join command shows both)")
-        case (nil, nil, nil): throw ValidationError("give --index N (a node of `swiftlet up`) or --server URL --token TOKEN (join a cluster)")
-        default: throw ValidationError("--index runs a node of `swiftlet up`; --server/--token join a cluster: not both")
+        case (nil, _?, nil):
+            throw ValidationError("--server needs --token: make one on the server with `swiftlet token create`")
+        case (nil, nil, _?):
+            throw ValidationError("--token needs --server https://HOST:PORT (the server's join command shows both)")
+        case (nil, nil, nil):
+            throw ValidationError(
+                "give --index N (a node of `swiftlet up`) or --server URL --token TOKEN (join a cluster)"
+            )
+        default:
+            throw ValidationError("--index runs a node of `swiftlet up`; --server/--token join a cluster: not both")
         }
     }
 
@@ -46,35 +54,54 @@ struct Node: AsyncParsableCommand {
         guard let record = ClusterRecord.load(from: dir) else {
             throw ValidationError("no cluster in \(dir.path): start one with `swiftlet up --data-dir \(dir.path)`")
         }
-        guard let index, (1...record.nodes).contains(index) else { throw ValidationError("--index must be 1 to \(record.nodes)") }
+        guard let index, (1...record.nodes).contains(index) else {
+            throw ValidationError("--index must be 1 to \(record.nodes)")
+        }
         let creds = try ClusterCredentials.fromDataDir(dir, server: "https://127.0.0.1:\(record.port)")
         let client = try KubeClient(credentials: creds)
-        var c = NodeAgentConfiguration(network: record.network, nodeIndex: index,
-                                       stateDir: dir.appendingPathComponent("nodes/\(record.network.nodeName(index))"),
-                                       executable: SwiftletExecutable.current, clusterDNS: record.network.serviceCIDR.address(10).description,
-                                       agentPort: agentPort == 0 ? try freeLoopbackPort() : agentPort)
+        var c = NodeAgentConfiguration(
+            network: record.network,
+            nodeIndex: index,
+            stateDir: dir.appendingPathComponent("nodes/\(record.network.nodeName(index))"),
+            executable: SwiftletExecutable.current,
+            clusterDNS: record.network.serviceCIDR.address(10).description,
+            agentPort: agentPort == 0 ? try freeLoopbackPort() : agentPort
+        )
         c.clusterDomain = record.clusterDomain
         try await runAgent(NodeAgent(config: c, client: client, token: creds.token, logger: logger), logger: logger)
         await client.shutdown()
     }
 
     func runAgent(_ agent: NodeAgent, logger: Logger) async throws {
-        let group = ServiceGroup(configuration: .init(services: [.init(service: agent)], gracefulShutdownSignals: [.sigterm, .sigint],
-                                                      logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: agent)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         try await group.run()
     }
 
     func join(servers list: String, token text: String, logger: Logger) async throws {
         guard getuid() == 0 else { throw ValidationError("a node builds network namespaces and must run as root") }
-        guard let token = BootstrapToken(text) else { throw ValidationError("--token must look like \(BootstrapToken.format)") }
-        let servers = list.split(separator: ",").map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: " /")) }
+        guard let token = BootstrapToken(text) else {
+            throw ValidationError("--token must look like \(BootstrapToken.format)")
+        }
+        let servers = list.split(separator: ",").map {
+            String($0).trimmingCharacters(in: CharacterSet(charactersIn: " /"))
+        }
         guard !servers.isEmpty, servers.allSatisfy({ $0.hasPrefix("https://") }) else {
-            throw ValidationError("--server must be https://HOST:PORT[,https://HOST:PORT…], as the server's join command shows")
+            throw ValidationError(
+                "--server must be https://HOST:PORT[,https://HOST:PORT…], as the server's join command shows"
+            )
         }
         let say = ProgressLog()
         say.step("Discovering the cluster at \(servers.joined(separator: ", ")) with token id \(token.id)")
         let ca = try await Join.discoverCA(servers: servers, token: token)
-        let client = try KubeClient(credentials: ClusterCredentials(servers: servers, caPEM: ca, token: token.description))
+        let client = try KubeClient(
+            credentials: ClusterCredentials(servers: servers, caPEM: ca, token: token.description)
+        )
         do {
             try await joined(client: client, token: token, say: say, logger: logger)
         } catch {
@@ -89,14 +116,18 @@ struct Node: AsyncParsableCommand {
         do {
             info = try await client.get(Resources.configmaps, namespace: ClusterInfo.namespace, name: ClusterInfo.name)
         } catch let e as APIError where e.code == 401 {
-            throw JoinError("the API server refused token id \(token.id): it has expired or was deleted; make one with `swiftlet token create`")
+            throw JoinError(
+                "the API server refused token id \(token.id): it has expired or was deleted; make one with `swiftlet token create`"
+            )
         }
         guard let (net, domain) = ClusterInfo.network(info) else {
             throw JoinError("\(ClusterInfo.namespace)/\(ClusterInfo.name) does not describe the cluster's network")
         }
         guard (try? await HostCommand.run("ip", ["link", "show", net.bridge])) != nil else {
-            throw JoinError("this machine has no bridge \(net.bridge) (the node network \(net.nodeCIDR) of cluster \(net.name)): "
-                                  + "a node joins over the cluster's node network, which `swiftlet up` builds on the server's machine")
+            throw JoinError(
+                "this machine has no bridge \(net.bridge) (the node network \(net.nodeCIDR) of cluster \(net.name)): "
+                    + "a node joins over the cluster's node network, which `swiftlet up` builds on the server's machine"
+            )
         }
         let i = try await Join.reserveIndex(client: client, network: net)
         let name = net.nodeName(i)
@@ -104,22 +135,34 @@ struct Node: AsyncParsableCommand {
         await leave(net, i)  // what an earlier run of this node left
         do {
             try await ClusterPlumbing.buildNode(net, i, peers: [])
-            try await HostCommand.run("ip", ["route", "replace", net.nodePodCIDR(i).description, "via", net.nodeIP(i).description,
-                                             "dev", net.bridge])
+            try await HostCommand.run(
+                "ip",
+                [
+                    "route", "replace", net.nodePodCIDR(i).description, "via", net.nodeIP(i).description,
+                    "dev", net.bridge,
+                ]
+            )
         } catch {
             await leave(net, i)
             throw error
         }
         let dir = dataDir.map(ClusterRecord.expand) ?? URL(fileURLWithPath: "/var/lib/swiftlet-node")
-        var c = NodeAgentConfiguration(network: net, nodeIndex: i, stateDir: dir.appendingPathComponent("\(net.name)/\(name)"),
-                                       executable: SwiftletExecutable.current, clusterDNS: net.serviceCIDR.address(10).description,
-                                       agentPort: agentPort == 0 ? try freeLoopbackPort() : agentPort)
+        var c = NodeAgentConfiguration(
+            network: net,
+            nodeIndex: i,
+            stateDir: dir.appendingPathComponent("\(net.name)/\(name)"),
+            executable: SwiftletExecutable.current,
+            clusterDNS: net.serviceCIDR.address(10).description,
+            agentPort: agentPort == 0 ? try freeLoopbackPort() : agentPort
+        )
         c.clusterDomain = domain
         c.publishAgentToken = true
         let agentToken = BootstrapToken.generate().description
         say.step("Node \(name) is running; stop it with Ctrl-C or SIGTERM (its namespace and routes go with it)")
         var failure: (any Error)?
-        do { try await runAgent(NodeAgent(config: c, client: client, token: agentToken, logger: logger), logger: logger) } catch { failure = error }
+        do {
+            try await runAgent(NodeAgent(config: c, client: client, token: agentToken, logger: logger), logger: logger)
+        } catch { failure = error }
         say.step("Stopping: removing \(name)'s namespace and routes")
         await leave(net, i)
         if let failure { throw failure }
@@ -129,6 +172,9 @@ struct Node: AsyncParsableCommand {
     func leave(_ net: ClusterNetwork, _ i: Int) async {
         _ = await HostCommand.deleteNamespace(net.nodeNamespace(i))
         _ = try? await HostCommand.run("ip", ["link", "delete", net.nodeLink(i)])
-        _ = try? await HostCommand.run("ip", ["route", "del", net.nodePodCIDR(i).description, "via", net.nodeIP(i).description])
+        _ = try? await HostCommand.run(
+            "ip",
+            ["route", "del", net.nodePodCIDR(i).description, "via", net.nodeIP(i).description]
+        )
     }
 }

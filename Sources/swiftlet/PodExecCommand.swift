@@ -2,6 +2,7 @@ import ArgumentParser
 import BuiltinImages
 import CLinuxNamespaces
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +12,10 @@ import Glibc
 /// The node agent starts every container process through this.
 struct PodExecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pod-exec", abstract: "Run a command inside a pod (used by the node agent).", shouldDisplay: false)
+        commandName: "pod-exec",
+        abstract: "Run a command inside a pod (used by the node agent).",
+        shouldDisplay: false
+    )
 
     @Option var netns: String
     @Option var hostname: String?
@@ -25,7 +29,9 @@ struct PodExecCommand: ParsableCommand {
         guard !argv.isEmpty else { fail("no command given") }
         let fd = open("/run/netns/\(netns)", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { fail("network namespace \(netns) not found") }
-        guard swiftlet_setns_net(fd) == 0 else { fail("cannot enter network namespace \(netns): \(Self.errorText(errno))") }
+        guard swiftlet_setns_net(fd) == 0 else {
+            fail("cannot enter network namespace \(netns): \(Self.errorText(errno))")
+        }
         close(fd)
         guard swiftlet_unshare_mount_uts() == 0 else { fail("unshare: \(Self.errorText(errno))") }
         // Keep our mounts private so the host never sees them.
@@ -34,7 +40,9 @@ struct PodExecCommand: ParsableCommand {
             for file in ["resolv.conf", "hosts"] {
                 let source = "\(etc)/\(file)"
                 if access(source, R_OK) == 0, mount(source, "/etc/\(file)", nil, UInt(MS_BIND), nil) != 0 {
-                    FileHandle.standardError.write(Data("swiftlet: cannot bind \(source) over /etc/\(file): \(Self.errorText(errno))\n".utf8))
+                    FileHandle.standardError.write(
+                        Data("swiftlet: cannot bind \(source) over /etc/\(file): \(Self.errorText(errno))\n".utf8)
+                    )
                 }
             }
         }
@@ -55,7 +63,13 @@ struct PodExecCommand: ParsableCommand {
 
     static func errorText(_ e: Int32) -> String {
         guard let p = strerror(e) else { return "errno \(e)" }
-        return String(decoding: UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: strlen(p)), as: UTF8.self)
+        return String(
+            decoding: UnsafeBufferPointer(
+                start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self),
+                count: strlen(p)
+            ),
+            as: UTF8.self
+        )
     }
 
     func fail(_ message: String, code: Int32 = 128) -> Never {
@@ -67,8 +81,10 @@ struct PodExecCommand: ParsableCommand {
 /// The built-in agnhost image: `swiftlet agnhost netexec|serve-hostname|pause [flags]`.
 struct AgnhostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "agnhost", abstract: "The built-in agnhost test image (netexec, serve-hostname, pause).",
-        subcommands: [Netexec.self, ServeHostname.self, Pause.self])
+        commandName: "agnhost",
+        abstract: "The built-in agnhost test image (netexec, serve-hostname, pause).",
+        subcommands: [Netexec.self, ServeHostname.self, Pause.self]
+    )
 
     struct Netexec: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "HTTP and UDP test server.")
@@ -84,7 +100,10 @@ struct AgnhostCommand: AsyncParsableCommand {
     }
 
     struct ServeHostname: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "serve-hostname", abstract: "Answers with the hostname.")
+        static let configuration = CommandConfiguration(
+            commandName: "serve-hostname",
+            abstract: "Answers with the hostname."
+        )
         @Option var port = 9376
         func run() async throws { try await Agnhost.serveHostname(port: port) }
     }

@@ -1,13 +1,13 @@
-import SwiftletCluster
 import APIServer
 import ArgumentParser
 import Controllers
-import KubeClient
 import Foundation
 import KubeAPI
+import KubeClient
 import KubeMachinery
 import Logging
 import ServiceLifecycle
+import SwiftletCluster
 
 struct Swiftlet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +18,10 @@ struct Swiftlet: AsyncParsableCommand {
             is merged into ~/.kube/config.
             """,
         version: ControlPlane.version,
-        subcommands: [Up.self, Down.self, Server.self, Node.self, Token.self, APIProxyCommand.self, DNSCommand.self, Version.self, AgnhostCommand.self, PodExecCommand.self]
+        subcommands: [
+            Up.self, Down.self, Server.self, Node.self, Token.self, APIProxyCommand.self, DNSCommand.self, Version.self,
+            AgnhostCommand.self, PodExecCommand.self,
+        ]
     )
 }
 
@@ -35,7 +38,10 @@ enum KubernetesInfo {
 
 /// Flags shared by the commands that start a control plane.
 struct ServerOptions: ParsableArguments {
-    @Option(help: "Where the store, certificates and kubeconfig live (default /var/lib/swiftlet as root, ~/.swiftlet otherwise).")
+    @Option(
+        help:
+            "Where the store, certificates and kubeconfig live (default /var/lib/swiftlet as root, ~/.swiftlet otherwise)."
+    )
     var dataDir: String?
 
     @Option(help: "The HTTPS port of the API server.")
@@ -50,14 +56,19 @@ struct ServerOptions: ParsableArguments {
     @Option(name: [.long, .customLong("service-node-port-range")], help: "The NodePort range, as FROM-TO.")
     var nodePortRange = "30000-32767"
 
-    @Option(help: "The storage engine: sqlite (default, a file in the data directory), memory, or etcd://host:2379[,host:2379…].")
+    @Option(
+        help:
+            "The storage engine: sqlite (default, a file in the data directory), memory, or etcd://host:2379[,host:2379…]."
+    )
     var store = "sqlite"
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
     func configuration() throws -> ServerConfiguration {
-        let dir = dataDir.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) } ?? ServerConfiguration.defaultDataDir
+        let dir =
+            dataDir.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) }
+            ?? ServerConfiguration.defaultDataDir
         var c = ServerConfiguration(dataDir: dir)
         c.port = port
         c.bindAddresses = bindAddress.split(separator: ",").map(String.init)
@@ -75,7 +86,8 @@ struct ServerOptions: ParsableArguments {
         case "sqlite": c.storeURL = nil
         case "memory": c.storeURL = "memory"
         case let url where url.hasPrefix("etcd://"): c.storeURL = url
-        default: throw ValidationError("--store \(store) is not known: use sqlite, memory, or etcd://host:2379[,host:2379…]")
+        default:
+            throw ValidationError("--store \(store) is not known: use sqlite, memory, or etcd://host:2379[,host:2379…]")
         }
         return c
     }
@@ -88,7 +100,9 @@ struct ServerOptions: ParsableArguments {
 }
 
 struct Server: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the control plane: the API server on an embedded store.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the control plane: the API server on an embedded store."
+    )
 
     @OptionGroup var options: ServerOptions
 
@@ -97,19 +111,35 @@ struct Server: AsyncParsableCommand {
         let logger = options.logger("swiftlet.server")
         let config = try options.configuration()
         let plane = try await ControlPlane.make(config, logger: logger)
-        logger.info("API server listening", metadata: [
-            "addresses": "\(config.bindAddresses.map { "https://\($0):\(config.port)" }.joined(separator: ","))",
-            "kubeconfig": "\(config.kubeconfigURL.path)",
-        ])
+        logger.info(
+            "API server listening",
+            metadata: [
+                "addresses": "\(config.bindAddresses.map { "https://\($0):\(config.port)" }.joined(separator: ","))",
+                "kubeconfig": "\(config.kubeconfigURL.path)",
+            ]
+        )
         // The controllers are API clients of this server, over HTTPS like any other client.
-        let client = try KubeClient(credentials: ClusterCredentials(
-            servers: ["https://127.0.0.1:\(config.port)"], caPEM: plane.pki.caCertPEM, token: plane.pki.token))
-        let controllers = ControllerManager(client: client, identity: ControllerIdentity.of(dataDir: config.dataDir),
-                                            logger: options.logger("swiftlet.controllers"))
-        let group = ServiceGroup(configuration: .init(
-            services: plane.services.map { .init(service: $0) } + [.init(service: ClientCloser(client: client)), .init(service: controllers)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+        let client = try KubeClient(
+            credentials: ClusterCredentials(
+                servers: ["https://127.0.0.1:\(config.port)"],
+                caPEM: plane.pki.caCertPEM,
+                token: plane.pki.token
+            )
+        )
+        let controllers = ControllerManager(
+            client: client,
+            identity: ControllerIdentity.of(dataDir: config.dataDir),
+            logger: options.logger("swiftlet.controllers")
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: plane.services.map { .init(service: $0) } + [
+                    .init(service: ClientCloser(client: client)), .init(service: controllers),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         try await group.run()
         await plane.store.close()
     }

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Testing
+
 @testable import APIFailover
 
 /// A server that answers a connection's first bytes with its name and closes it (the
@@ -38,7 +39,8 @@ final class Collector: ChannelInboundHandler, Sendable {
     let group = MultiThreadedEventLoopGroup.singleton
 
     @Test(arguments: [
-        ("https://172.30.0.1:6443", "172.30.0.1:6443"), ("https://127.0.0.1:6444/", "127.0.0.1:6444"), ("localhost:80", "localhost:80"),
+        ("https://172.30.0.1:6443", "172.30.0.1:6443"), ("https://127.0.0.1:6444/", "127.0.0.1:6444"),
+        ("localhost:80", "localhost:80"),
         ("https://host", nil), ("https://:6443", nil), ("https://h:0", nil), ("https://h:70000", nil),
     ])
     func backendParsing(url: String, parsed: String?) {
@@ -66,10 +68,17 @@ final class Collector: ChannelInboundHandler, Sendable {
         let dead = deadPort.localAddress!.port!
         try await deadPort.close()
         let bound = NIOLockedValueBox(0)
-        let proxy = FailoverProxy(host: "127.0.0.1", port: 0, backends: [dead, a.localAddress!.port!, b.localAddress!.port!].map {
-            FailoverProxy.Backend(host: "127.0.0.1", port: $0)
-        }, logger: Logger(label: "test")) { port in bound.withLockedValue { $0 = port } }
-        let lifecycle = ServiceGroup(configuration: .init(services: [.init(service: proxy)], logger: Logger(label: "test")))
+        let proxy = FailoverProxy(
+            host: "127.0.0.1",
+            port: 0,
+            backends: [dead, a.localAddress!.port!, b.localAddress!.port!].map {
+                FailoverProxy.Backend(host: "127.0.0.1", port: $0)
+            },
+            logger: Logger(label: "test")
+        ) { port in bound.withLockedValue { $0 = port } }
+        let lifecycle = ServiceGroup(
+            configuration: .init(services: [.init(service: proxy)], logger: Logger(label: "test"))
+        )
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await lifecycle.run() }
             while bound.withLockedValue({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }

@@ -17,14 +17,22 @@ struct TestAPI {
         registry = Registry(store: store, allocator: allocator)
         try await registry.start()
         for ns in ["default", "kiada"] {
-            _ = try await registry.create(Resources.namespaces, namespace: nil,
-                                          body: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])
+            _ = try await registry.create(
+                Resources.namespaces,
+                namespace: nil,
+                body: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]]
+            )
         }
     }
 
     func run(_ body: @Sendable (Client) async throws -> Void) async throws {
-        let handler = APIHandler(registry: registry, token: Self.token, serverAddress: "127.0.0.1:6443", version: "test",
-                                 maxBodyBytes: 64 * 1024)
+        let handler = APIHandler(
+            registry: registry,
+            token: Self.token,
+            serverAddress: "127.0.0.1:6443",
+            version: "test",
+            maxBodyBytes: 64 * 1024
+        )
         let app = Application(responder: handler)
         try await app.test(.router) { client in try await body(Client(inner: client)) }
     }
@@ -38,21 +46,37 @@ struct TestAPI {
     struct Client: Sendable {
         let inner: any TestClientProtocol
 
-        func send(_ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
-                  contentType: String = "application/json", accept: String? = nil, token: String? = TestAPI.token) async throws -> Reply {
+        func send(
+            _ method: HTTPRequest.Method,
+            _ uri: String,
+            _ body: String? = nil,
+            contentType: String = "application/json",
+            accept: String? = nil,
+            token: String? = TestAPI.token
+        ) async throws -> Reply {
             var headers: HTTPFields = [.contentType: contentType]
             if let token { headers[.authorization] = "Bearer \(token)" }
             if let accept { headers[.accept] = accept }
-            return try await inner.execute(uri: uri, method: method, headers: headers,
-                                           body: body.map { ByteBuffer(string: $0) }) { r in
+            return try await inner.execute(
+                uri: uri,
+                method: method,
+                headers: headers,
+                body: body.map { ByteBuffer(string: $0) }
+            ) { r in
                 let text = String(buffer: r.body)
                 return Reply(code: Int(r.status.code), json: (try? JSON.parse(text)) ?? .null, text: text)
             }
         }
 
-        func send(_ method: HTTPRequest.Method, _ uri: String, bytes: [UInt8], contentType: String) async throws -> Reply {
+        func send(
+            _ method: HTTPRequest.Method,
+            _ uri: String,
+            bytes: [UInt8],
+            contentType: String
+        ) async throws -> Reply {
             let headers: HTTPFields = [.contentType: contentType, .authorization: "Bearer \(TestAPI.token)"]
-            return try await inner.execute(uri: uri, method: method, headers: headers, body: ByteBuffer(bytes: bytes)) { r in
+            return try await inner.execute(uri: uri, method: method, headers: headers, body: ByteBuffer(bytes: bytes)) {
+                r in
                 let text = String(buffer: r.body)
                 return Reply(code: Int(r.status.code), json: (try? JSON.parse(text)) ?? .null, text: text)
             }

@@ -1,12 +1,16 @@
 import APIServer
 import KubeStore
 import Testing
+
 @testable import KubeAPI
 @testable import KubeMachinery
 
 @Suite struct WatchTests {
     func svc(_ name: String, labels: JSON = .emptyObject) -> JSON {
-        ["apiVersion": "v1", "kind": "Service", "metadata": ["name": .string(name), "labels": labels], "spec": ["ports": [["port": 80]]]]
+        [
+            "apiVersion": "v1", "kind": "Service", "metadata": ["name": .string(name), "labels": labels],
+            "spec": ["ports": [["port": 80]]],
+        ]
     }
 
     func next(_ it: inout AsyncStream<WatchEvent>.Iterator) async -> WatchEvent? { await it.next() }
@@ -22,13 +26,31 @@ import Testing
         var it = try await reg.watch(services, namespace: "kiada", options: options).makeAsyncIterator()
         let first = await next(&it)
         #expect(first?.type == "ADDED" && first?.object.name == "a")
-        _ = try await reg.patch(services, namespace: "kiada", name: "b", type: .merge, patch: ["metadata": ["labels": ["tier": "web"]]])
+        _ = try await reg.patch(
+            services,
+            namespace: "kiada",
+            name: "b",
+            type: .merge,
+            patch: ["metadata": ["labels": ["tier": "web"]]]
+        )
         let entered = await next(&it)
         #expect(entered?.type == "ADDED" && entered?.object.name == "b")
-        _ = try await reg.patch(services, namespace: "kiada", name: "a", type: .merge, patch: ["metadata": ["labels": ["tier": "db"]]])
+        _ = try await reg.patch(
+            services,
+            namespace: "kiada",
+            name: "a",
+            type: .merge,
+            patch: ["metadata": ["labels": ["tier": "db"]]]
+        )
         let left = await next(&it)
         #expect(left?.type == "DELETED" && left?.object.name == "a")
-        _ = try await reg.patch(services, namespace: "kiada", name: "b", type: .merge, patch: ["metadata": ["annotations": ["x": "y"]]])
+        _ = try await reg.patch(
+            services,
+            namespace: "kiada",
+            name: "b",
+            type: .merge,
+            patch: ["metadata": ["annotations": ["x": "y"]]]
+        )
         let modified = await next(&it)
         #expect(modified?.type == "MODIFIED" && modified?.object.annotations["x"] == "y")
         _ = try await reg.delete(services, namespace: "kiada", name: "b")

@@ -3,43 +3,76 @@ import KubeAPI
 import KubeMachinery
 import KubeModel
 import Testing
+
 @testable import ClusterDNS
 
 enum Zone {
-    static func service(_ ns: String, _ name: String, clusterIP: String, type: String = "ClusterIP", externalName: String? = nil,
-                        ports: JSON = [["name": "http", "port": 80, "protocol": "TCP"], ["name": "dns", "port": 53, "protocol": "UDP"]]) -> JSON {
+    static func service(
+        _ ns: String,
+        _ name: String,
+        clusterIP: String,
+        type: String = "ClusterIP",
+        externalName: String? = nil,
+        ports: JSON = [
+            ["name": "http", "port": 80, "protocol": "TCP"], ["name": "dns", "port": 53, "protocol": "UDP"],
+        ]
+    ) -> JSON {
         var spec: JSON = ["clusterIP": .string(clusterIP), "type": .string(type), "ports": ports]
         if let externalName { spec["externalName"] = .string(externalName) }
         return ["metadata": ["namespace": .string(ns), "name": .string(name)], "spec": spec]
     }
 
     static func slice(_ ns: String, _ svc: String, _ endpoints: [(String, String?, Bool)]) -> JSON {
-        ["metadata": ["namespace": .string(ns), "name": .string("\(svc)-abc"), "labels": ["kubernetes.io/service-name": .string(svc)]],
-         "addressType": "IPv4", "ports": [["name": "http", "port": 8080, "protocol": "TCP"]],
-         "endpoints": .array(endpoints.map { ip, host, ready in
-             var e: JSON = ["addresses": [.string(ip)], "conditions": ["ready": .bool(ready)]]
-             if let host { e["hostname"] = .string(host) }
-             return e
-         })]
+        [
+            "metadata": [
+                "namespace": .string(ns), "name": .string("\(svc)-abc"),
+                "labels": ["kubernetes.io/service-name": .string(svc)],
+            ],
+            "addressType": "IPv4", "ports": [["name": "http", "port": 8080, "protocol": "TCP"]],
+            "endpoints": .array(
+                endpoints.map { ip, host, ready in
+                    var e: JSON = ["addresses": [.string(ip)], "conditions": ["ready": .bool(ready)]]
+                    if let host { e["hostname"] = .string(host) }
+                    return e
+                }
+            ),
+        ]
     }
 
     static let data = ZoneData(
-        services: [JSON]([service("kiada", "quiz", clusterIP: "10.96.0.20"),
-                   service("kiada", "db", clusterIP: "None"),
-                   service("kiada", "empty", clusterIP: "None"),
-                   service("kiada", "ext", clusterIP: "", type: "ExternalName", externalName: "db.example.org")]).map(Service.init),
-        slices: [slice("kiada", "quiz", [("10.244.1.5", nil, true)]),
-                 slice("kiada", "db", [("10.244.1.7", "db-0", true), ("10.244.2.8", nil, true), ("10.244.3.9", nil, false)])].map(EndpointSlice.init),
-        namespaces: ["kiada", "default"])
-    static let zone = ClusterZone(domain: "cluster.local", ttl: 30, dnsServiceIP: IPv4Address("10.96.0.10")!,
-                                  clusterRanges: [IPv4Network("10.96.0.0/12")!, IPv4Network("10.244.0.0/16")!])
+        services: [JSON]([
+            service("kiada", "quiz", clusterIP: "10.96.0.20"),
+            service("kiada", "db", clusterIP: "None"),
+            service("kiada", "empty", clusterIP: "None"),
+            service("kiada", "ext", clusterIP: "", type: "ExternalName", externalName: "db.example.org"),
+        ]).map(Service.init),
+        slices: [
+            slice("kiada", "quiz", [("10.244.1.5", nil, true)]),
+            slice(
+                "kiada",
+                "db",
+                [("10.244.1.7", "db-0", true), ("10.244.2.8", nil, true), ("10.244.3.9", nil, false)]
+            ),
+        ].map(EndpointSlice.init),
+        namespaces: ["kiada", "default"]
+    )
+    static let zone = ClusterZone(
+        domain: "cluster.local",
+        ttl: 30,
+        dnsServiceIP: IPv4Address("10.96.0.10")!,
+        clusterRanges: [IPv4Network("10.96.0.0/12")!, IPv4Network("10.244.0.0/16")!]
+    )
 
-    static func resolve(_ name: String, _ type: UInt16) -> ClusterZone.Resolution { zone.resolve(DNSQuestion(name: name, type: type), data) }
+    static func resolve(_ name: String, _ type: UInt16) -> ClusterZone.Resolution {
+        zone.resolve(DNSQuestion(name: name, type: type), data)
+    }
 }
 
 func rcode(_ r: ClusterZone.Resolution) -> DNSRcode? { if case .answer(let c, _, _, _) = r { c } else { nil } }
 func answers(_ r: ClusterZone.Resolution) -> [DNSRecord] { if case .answer(_, let a, _, _) = r { a } else { [] } }
-func authorityTypes(_ r: ClusterZone.Resolution) -> [UInt16] { if case .answer(_, _, let a, _) = r { a.map(\.type) } else { [] } }
+func authorityTypes(_ r: ClusterZone.Resolution) -> [UInt16] {
+    if case .answer(_, _, let a, _) = r { a.map(\.type) } else { [] }
+}
 func ips(_ r: ClusterZone.Resolution) -> Set<String> {
     Set(answers(r).compactMap { if case .a(let ip) = $0.data { ip.description } else { nil } })
 }
@@ -62,7 +95,9 @@ func ips(_ r: ClusterZone.Resolution) -> Set<String> {
         #expect(rcode(Zone.resolve("quiz.kiada.kiada.svc.cluster.local", DNSType.a)) == .nxDomain)
         #expect(rcode(Zone.resolve("kiada.svc.cluster.local", DNSType.a)) == .noError)
         #expect(rcode(Zone.resolve("nowhere.svc.cluster.local", DNSType.a)) == .nxDomain)
-        if case .answer(_, _, let auth, _) = missing, case .soa(let m, let rn, _, let refresh, let retry, let expire, let minimum) = auth[0].data {
+        if case .answer(_, _, let auth, _) = missing,
+            case .soa(let m, let rn, _, let refresh, let retry, let expire, let minimum) = auth[0].data
+        {
             #expect(auth[0].name == "cluster.local" && m == "ns.dns.cluster.local" && rn == "hostmaster.cluster.local")
             #expect((refresh, retry, expire, minimum) == (7200, 1800, 86400, 30))
         }
@@ -87,20 +122,40 @@ func ips(_ r: ClusterZone.Resolution) -> Set<String> {
 
     @Test func srvForNamedPorts() {
         let r = Zone.resolve("_http._tcp.quiz.kiada.svc.cluster.local", DNSType.srv)
-        #expect(answers(r).map(\.data) == [.srv(priority: 0, weight: 100, port: 80, target: "quiz.kiada.svc.cluster.local")])
+        #expect(
+            answers(r).map(\.data) == [.srv(priority: 0, weight: 100, port: 80, target: "quiz.kiada.svc.cluster.local")]
+        )
         let udp = Zone.resolve("_dns._udp.quiz.kiada.svc.cluster.local", DNSType.srv)
-        #expect(answers(udp).map(\.data) == [.srv(priority: 0, weight: 100, port: 53, target: "quiz.kiada.svc.cluster.local")])
+        #expect(
+            answers(udp).map(\.data) == [
+                .srv(priority: 0, weight: 100, port: 53, target: "quiz.kiada.svc.cluster.local")
+            ]
+        )
         #expect(rcode(Zone.resolve("_http._udp.quiz.kiada.svc.cluster.local", DNSType.srv)) == .nxDomain)
         let headless = Zone.resolve("_http._tcp.db.kiada.svc.cluster.local", DNSType.srv)
-        #expect(Set(answers(headless).map(\.data)) == [.srv(priority: 0, weight: 50, port: 8080, target: "db-0.db.kiada.svc.cluster.local"),
-                                                      .srv(priority: 0, weight: 50, port: 8080, target: "10-244-2-8.db.kiada.svc.cluster.local")])
+        #expect(
+            Set(answers(headless).map(\.data)) == [
+                .srv(priority: 0, weight: 50, port: 8080, target: "db-0.db.kiada.svc.cluster.local"),
+                .srv(priority: 0, weight: 50, port: 8080, target: "10-244-2-8.db.kiada.svc.cluster.local"),
+            ]
+        )
         if case .answer(_, _, _, let extra) = headless { #expect(extra.count == 2) }
     }
 
     @Test func externalNameIsACNAME() {
         let r = Zone.resolve("ext.kiada.svc.cluster.local", DNSType.a)
-        #expect(r == .alias(DNSRecord(name: "ext.kiada.svc.cluster.local", type: DNSType.cname, ttl: 30, data: .name("db.example.org")),
-                            target: "db.example.org"))
+        #expect(
+            r
+                == .alias(
+                    DNSRecord(
+                        name: "ext.kiada.svc.cluster.local",
+                        type: DNSType.cname,
+                        ttl: 30,
+                        data: .name("db.example.org")
+                    ),
+                    target: "db.example.org"
+                )
+        )
     }
 
     @Test func podsVersionApexAndReverse() {
@@ -108,8 +163,16 @@ func ips(_ r: ClusterZone.Resolution) -> Set<String> {
         #expect(answers(Zone.resolve("dns-version.cluster.local", DNSType.txt)).map(\.data) == [.txt(["1.1.0"])])
         #expect(authorityTypes(Zone.resolve("cluster.local", DNSType.a)) == [DNSType.soa])
         #expect(answers(Zone.resolve("cluster.local", DNSType.soa)).map(\.type) == [DNSType.soa])
-        #expect(answers(Zone.resolve("20.0.96.10.in-addr.arpa", DNSType.ptr)).map(\.data) == [.name("quiz.kiada.svc.cluster.local")])
-        #expect(answers(Zone.resolve("7.1.244.10.in-addr.arpa", DNSType.ptr)).map(\.data) == [.name("db-0.db.kiada.svc.cluster.local")])
+        #expect(
+            answers(Zone.resolve("20.0.96.10.in-addr.arpa", DNSType.ptr)).map(\.data) == [
+                .name("quiz.kiada.svc.cluster.local")
+            ]
+        )
+        #expect(
+            answers(Zone.resolve("7.1.244.10.in-addr.arpa", DNSType.ptr)).map(\.data) == [
+                .name("db-0.db.kiada.svc.cluster.local")
+            ]
+        )
         #expect(rcode(Zone.resolve("99.0.96.10.in-addr.arpa", DNSType.ptr)) == .nxDomain)
         #expect(Zone.resolve("1.2.0.192.in-addr.arpa", DNSType.ptr) == .forward)
         #expect(Zone.resolve("example.org", DNSType.a) == .forward)
@@ -124,14 +187,43 @@ func ips(_ r: ClusterZone.Resolution) -> Set<String> {
         m.authoritative = true
         m.recursionDesired = true
         m.questions = [DNSQuestion(name: "quiz.kiada.svc.cluster.local", type: DNSType.a)]
-        m.answers = [DNSRecord(name: "quiz.kiada.svc.cluster.local", type: DNSType.a, ttl: 30, data: .a(IPv4Address("10.96.0.20")!)),
-                     DNSRecord(name: "_http._tcp.quiz.kiada.svc.cluster.local", type: DNSType.srv, ttl: 30,
-                               data: .srv(priority: 0, weight: 100, port: 80, target: "quiz.kiada.svc.cluster.local")),
-                     DNSRecord(name: "x.cluster.local", type: DNSType.txt, ttl: 5, data: .txt(["1.1.0", ""])),
-                     DNSRecord(name: "20.0.96.10.in-addr.arpa", type: DNSType.ptr, ttl: 30, data: .name("quiz.kiada.svc.cluster.local"))]
-        m.authority = [DNSRecord(name: "cluster.local", type: DNSType.soa, ttl: 30,
-                                 data: .soa(mname: "ns.dns.cluster.local", rname: "hostmaster.cluster.local", serial: 7, refresh: 7200,
-                                            retry: 1800, expire: 86400, minimum: 30))]
+        m.answers = [
+            DNSRecord(
+                name: "quiz.kiada.svc.cluster.local",
+                type: DNSType.a,
+                ttl: 30,
+                data: .a(IPv4Address("10.96.0.20")!)
+            ),
+            DNSRecord(
+                name: "_http._tcp.quiz.kiada.svc.cluster.local",
+                type: DNSType.srv,
+                ttl: 30,
+                data: .srv(priority: 0, weight: 100, port: 80, target: "quiz.kiada.svc.cluster.local")
+            ),
+            DNSRecord(name: "x.cluster.local", type: DNSType.txt, ttl: 5, data: .txt(["1.1.0", ""])),
+            DNSRecord(
+                name: "20.0.96.10.in-addr.arpa",
+                type: DNSType.ptr,
+                ttl: 30,
+                data: .name("quiz.kiada.svc.cluster.local")
+            ),
+        ]
+        m.authority = [
+            DNSRecord(
+                name: "cluster.local",
+                type: DNSType.soa,
+                ttl: 30,
+                data: .soa(
+                    mname: "ns.dns.cluster.local",
+                    rname: "hostmaster.cluster.local",
+                    serial: 7,
+                    refresh: 7200,
+                    retry: 1800,
+                    expire: 86400,
+                    minimum: 30
+                )
+            )
+        ]
         m.ednsPayloadSize = 1232
         let bytes = m.encode()
         #expect(try DNSMessage(bytes: bytes) == m)
@@ -143,7 +235,9 @@ func ips(_ r: ClusterZone.Resolution) -> Set<String> {
         var m = DNSMessage()
         m.isResponse = true
         m.questions = [DNSQuestion(name: "big.kiada.svc.cluster.local", type: DNSType.a)]
-        m.answers = (0..<100).map { DNSRecord(name: "big.kiada.svc.cluster.local", type: DNSType.a, ttl: 30, data: .a(IPv4Address(UInt32($0)))) }
+        m.answers = (0..<100).map {
+            DNSRecord(name: "big.kiada.svc.cluster.local", type: DNSType.a, ttl: 30, data: .a(IPv4Address(UInt32($0))))
+        }
         let small = try DNSMessage(bytes: m.encode(limit: 512))
         #expect(small.truncated && small.answers.isEmpty && small.questions == m.questions)
         #expect(try DNSMessage(bytes: m.encode(limit: 4096)).answers.count == 100)
@@ -163,7 +257,10 @@ func ips(_ r: ClusterZone.Resolution) -> Set<String> {
         Malformed(what: "pointer loop", bytes: [0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1]),
         Malformed(what: "forward pointer", bytes: [0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 40, 0, 1, 0, 1]),
         Malformed(what: "reserved label type", bytes: [0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x80, 0, 1, 0, 1]),
-        Malformed(what: "record length past the end", bytes: [0x12, 0x34, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 30, 0, 200, 1]),
+        Malformed(
+            what: "record length past the end",
+            bytes: [0x12, 0x34, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 30, 0, 200, 1]
+        ),
     ]
 
     @Test(arguments: malformed) func malformedInputIsAnErrorNotACrash(_ m: Malformed) async {
@@ -189,7 +286,14 @@ func ips(_ r: ClusterZone.Resolution) -> Set<String> {
 }
 
 @Suite struct EngineTests {
-    func ask(_ engine: DNSEngine, _ name: String, _ type: UInt16, questions: Int = 1, edns: UInt16? = nil, opcode: UInt8 = 0) async throws -> DNSMessage {
+    func ask(
+        _ engine: DNSEngine,
+        _ name: String,
+        _ type: UInt16,
+        questions: Int = 1,
+        edns: UInt16? = nil,
+        opcode: UInt8 = 0
+    ) async throws -> DNSMessage {
         var q = DNSMessage()
         q.id = 77
         q.opcode = opcode
@@ -213,8 +317,13 @@ func ips(_ r: ClusterZone.Resolution) -> Set<String> {
         var many: [(String, String?, Bool)] = []
         for i in 0..<60 { many.append(("10.244.\(i / 200).\(i % 200 + 2)", nil, true)) }
         let engine = DNSEngine(zone: Zone.zone, upstream: nil)
-        engine.update(ZoneData(services: [Service(Zone.service("kiada", "big", clusterIP: "None"))],
-                               slices: [EndpointSlice(Zone.slice("kiada", "big", many))], namespaces: []))
+        engine.update(
+            ZoneData(
+                services: [Service(Zone.service("kiada", "big", clusterIP: "None"))],
+                slices: [EndpointSlice(Zone.slice("kiada", "big", many))],
+                namespaces: []
+            )
+        )
         let plain = try await ask(engine, "big.kiada.svc.cluster.local", DNSType.a)
         #expect(plain.truncated && plain.answers.isEmpty)
         let edns = try await ask(engine, "big.kiada.svc.cluster.local", DNSType.a, edns: 4096)
@@ -222,9 +331,15 @@ func ips(_ r: ClusterZone.Resolution) -> Set<String> {
     }
 
     @Test func hostResolversSkipLoopbackAndFollowTheStub() {
-        let stubbed = Upstream.hostResolvers(resolvConf: "nameserver 127.0.0.53\noptions edns0\n", stubList: "nameserver 192.0.2.53\nnameserver 192.0.2.54\n")
+        let stubbed = Upstream.hostResolvers(
+            resolvConf: "nameserver 127.0.0.53\noptions edns0\n",
+            stubList: "nameserver 192.0.2.53\nnameserver 192.0.2.54\n"
+        )
         #expect(stubbed.map(\.0) == ["192.0.2.53", "192.0.2.54"])
-        #expect(Upstream.hostResolvers(resolvConf: "# x\nnameserver 192.0.2.1\nsearch example\n", stubList: "").map(\.0) == ["192.0.2.1"])
+        #expect(
+            Upstream.hostResolvers(resolvConf: "# x\nnameserver 192.0.2.1\nsearch example\n", stubList: "").map(\.0)
+                == ["192.0.2.1"]
+        )
     }
 }
 
@@ -237,22 +352,38 @@ func ips(_ r: ClusterZone.Resolution) -> Set<String> {
         whole[path: ["metadata", "uid"]] = "5f0c-uid"
         whole[path: ["spec", "selector"]] = ["app": "quiz"]
         whole[path: ["spec", "sessionAffinity"]] = "None"
-        whole[path: ["spec", "ports"]] = [["name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080, "nodePort": 30080]]
+        whole[path: ["spec", "ports"]] = [
+            ["name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080, "nodePort": 30080]
+        ]
         let ext = Zone.service("kiada", "ext", clusterIP: "", type: "ExternalName", externalName: "db.example.org")
         let full = [whole, ext].map(Service.init)
         let slim = full.map(ZoneWatcher.slimService)
         #expect(slim[0].json[path: ["spec", "selector"]] == nil && slim[0].json[path: ["metadata", "labels"]] == nil)
         #expect(slim[0].json[path: ["spec", "ports"]] == [["name": "http", "port": 80]])
-        let a = ZoneData(services: full, slices: [], namespaces: []), b = ZoneData(services: slim, slices: [], namespaces: [])
-        let slices = [EndpointSlice(Zone.slice("kiada", "db", [("10.244.1.7", "db-0", true), ("10.244.2.8", nil, true), ("10.244.3.9", nil, false)]))]
+        let a = ZoneData(services: full, slices: [], namespaces: []),
+            b = ZoneData(services: slim, slices: [], namespaces: [])
+        let slices = [
+            EndpointSlice(
+                Zone.slice(
+                    "kiada",
+                    "db",
+                    [("10.244.1.7", "db-0", true), ("10.244.2.8", nil, true), ("10.244.3.9", nil, false)]
+                )
+            )
+        ]
         let slimSlices = slices.map(ZoneWatcher.slimSlice)
         #expect(slimSlices[0].endpoints.count == 2)
-        let c = ZoneData(services: [], slices: slices, namespaces: []), d = ZoneData(services: [], slices: slimSlices, namespaces: [])
+        let c = ZoneData(services: [], slices: slices, namespaces: []),
+            d = ZoneData(services: [], slices: slimSlices, namespaces: [])
         #expect(c.endpoints["kiada/db"]?.map(\.label) == d.endpoints["kiada/db"]?.map(\.label))
         #expect(c.endpoints["kiada/db"]?.map(\.ports) == d.endpoints["kiada/db"]?.map(\.ports))
         for key in ["kiada/quiz", "kiada/ext"] {
-            #expect(a.services[key]?.clusterIP == b.services[key]?.clusterIP && a.services[key]?.ports == b.services[key]?.ports
-                    && a.services[key]?.externalName == b.services[key]?.externalName && a.services[key]?.headless == b.services[key]?.headless)
+            #expect(
+                a.services[key]?.clusterIP == b.services[key]?.clusterIP
+                    && a.services[key]?.ports == b.services[key]?.ports
+                    && a.services[key]?.externalName == b.services[key]?.externalName
+                    && a.services[key]?.headless == b.services[key]?.headless
+            )
         }
     }
 }

@@ -5,6 +5,7 @@ import KubeMachinery
 import Logging
 import TestSupport
 import Testing
+
 @testable import Controllers
 
 /// The Endpoints and EndpointSlice controllers against fake informers and a recording
@@ -12,15 +13,21 @@ import Testing
 @Suite struct EndpointsControllerTests {
     static let service: JSON = [
         "metadata": ["name": "quiz", "namespace": "kiada", "uid": "svc-uid", "resourceVersion": "1"],
-        "spec": ["clusterIP": "10.96.0.20", "selector": ["app": "quiz"],
-                 "ports": [["name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080]]],
+        "spec": [
+            "clusterIP": "10.96.0.20", "selector": ["app": "quiz"],
+            "ports": [["name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080]],
+        ],
     ]
 
     static func pod(_ name: String, _ ip: String) -> JSON {
-        ["metadata": ["name": .string(name), "namespace": "kiada", "uid": .string("uid-\(name)"), "labels": ["app": "quiz"],
-                      "resourceVersion": "1"],
-         "spec": ["nodeName": "node-1", "containers": [["name": "c"]]],
-         "status": ["phase": "Running", "podIP": .string(ip), "conditions": [["type": "Ready", "status": "True"]]]]
+        [
+            "metadata": [
+                "name": .string(name), "namespace": "kiada", "uid": .string("uid-\(name)"), "labels": ["app": "quiz"],
+                "resourceVersion": "1",
+            ],
+            "spec": ["nodeName": "node-1", "containers": [["name": "c"]]],
+            "status": ["phase": "Running", "podIP": .string(ip), "conditions": [["type": "Ready", "status": "True"]]],
+        ]
     }
 
     /// The informer sees the controller's own writes come back (the same resourceVersion it
@@ -36,8 +43,14 @@ import Testing
         let pods = Informer(Resources.pods, client: source, logger: logger)
         let slices = Informer(Resources.endpointslices, client: source, logger: logger)
         let endpoints = Informer(Resources.endpoints, client: source, logger: logger)
-        let controller = EndpointsController(client: writer, services: services, pods: pods, slices: slices, endpoints: endpoints,
-                                             logger: logger)
+        let controller = EndpointsController(
+            client: writer,
+            services: services,
+            pods: pods,
+            slices: slices,
+            endpoints: endpoints,
+            logger: logger
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             for informer in [services, pods, slices, endpoints] { group.addTask { await informer.run() } }
             group.addTask { await controller.run() }
@@ -52,12 +65,16 @@ import Testing
 
             // The echoes.
             let addsBefore = await controller.queue.adds
-            for w in first { source.send(w.plural == "endpoints" ? Resources.endpoints : Resources.endpointslices, "ADDED", w.object) }
-            #expect(await eventually {
-                let slice = await slices.get(Informer.key(slice))
-                let endpoints = await endpoints.get("kiada/quiz")
-                return slice != nil && endpoints != nil
-            })
+            for w in first {
+                source.send(w.plural == "endpoints" ? Resources.endpoints : Resources.endpointslices, "ADDED", w.object)
+            }
+            #expect(
+                await eventually {
+                    let slice = await slices.get(Informer.key(slice))
+                    let endpoints = await endpoints.get("kiada/quiz")
+                    return slice != nil && endpoints != nil
+                }
+            )
             try await Task.sleep(for: .milliseconds(200))
             #expect(await controller.queue.adds == addsBefore, "an echo of its own write queued the Service again")
             #expect(await writer.writes.count == 2)

@@ -1,8 +1,8 @@
 import Controllers
 import Foundation
 import KubeAPI
-import KubeMachinery
 import KubeClient
+import KubeMachinery
 import Logging
 import Testing
 
@@ -13,7 +13,13 @@ import Testing
     @Test func aLeaderWhoseRenewalsHangStopsLeadingBeforeItsLeaseRunsOut() async throws {
         let server = try FakeLeaseServer()
         defer { server.stop() }
-        let client = try KubeClient(credentials: ClusterCredentials(servers: ["http://127.0.0.1:\(server.port)"], caPEM: FakeLeaseServer.unusedCA, token: "t"))
+        let client = try KubeClient(
+            credentials: ClusterCredentials(
+                servers: ["http://127.0.0.1:\(server.port)"],
+                caPEM: FakeLeaseServer.unusedCA,
+                token: "t"
+            )
+        )
         var config = LeaderElector.Configuration(name: "test-controllers", identity: "candidate-a")
         config.leaseDuration = .seconds(3)
         config.renewDeadline = .seconds(1)
@@ -86,7 +92,9 @@ final class FakeLeaseServer: @unchecked Sendable {
         addr.sin_port = 0
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, len) == 0 && getsockname(listener, $0, &len) == 0 }
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, len) == 0 && getsockname(listener, $0, &len) == 0
+            }
         }
         guard bound, listen(listener, 16) == 0 else { throw POSIXError(.EADDRNOTAVAIL) }
         port = Int(UInt16(bigEndian: addr.sin_port))
@@ -122,26 +130,37 @@ final class FakeLeaseServer: @unchecked Sendable {
         while true {
             var headEnd: Int?
             while headEnd == nil {
-                headEnd = buffer.indices.dropLast(3).first { buffer[$0] == 13 && buffer[$0 + 1] == 10 && buffer[$0 + 2] == 13 && buffer[$0 + 3] == 10 }
+                headEnd = buffer.indices.dropLast(3).first {
+                    buffer[$0] == 13 && buffer[$0 + 1] == 10 && buffer[$0 + 2] == 13 && buffer[$0 + 3] == 10
+                }
                 if headEnd == nil, !fill() { return }
             }
             let head = String(decoding: buffer[..<headEnd!], as: UTF8.self).split(separator: "\r\n")
-            let length = head.dropFirst().compactMap { line -> Int? in
-                let kv = line.split(separator: ":", maxSplits: 1)
-                return kv.count == 2 && kv[0].lowercased() == "content-length" ? Int(kv[1].trimmingCharacters(in: .whitespaces)) : nil
-            }.first ?? 0
+            let length =
+                head.dropFirst().compactMap { line -> Int? in
+                    let kv = line.split(separator: ":", maxSplits: 1)
+                    return kv.count == 2 && kv[0].lowercased() == "content-length"
+                        ? Int(kv[1].trimmingCharacters(in: .whitespaces)) : nil
+                }.first ?? 0
             while buffer.count < headEnd! + 4 + length { if !fill() { return } }
             let body = Array(buffer[(headEnd! + 4)..<(headEnd! + 4 + length)])
             buffer.removeFirst(headEnd! + 4 + length)
             let requestLine = head.first?.split(separator: " ") ?? []
             let method = requestLine.first.map(String.init) ?? ""
-            if lock.withLock({ hanging ? { heldCount += 1; return true }() : false }) {
+            if lock.withLock({
+                hanging
+                    ? {
+                        heldCount += 1
+                        return true
+                    }() : false
+            }) {
                 while fill() {}  // held until the client gives up and closes
                 return
             }
             let (code, reply) = respond(method: method, body: body)
             let bytes = reply.serialized()
-            let header = "HTTP/1.1 \(code) X\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\n\r\n"
+            let header =
+                "HTTP/1.1 \(code) X\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\n\r\n"
             let out = Array(header.utf8) + bytes
             guard out.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == out.count else { return }
         }
@@ -156,7 +175,13 @@ final class FakeLeaseServer: @unchecked Sendable {
             case "POST", "PUT":
                 guard var obj = try? JSON.parse(body) else { return (400, ["kind": "Status", "code": 400]) }
                 if method == "PUT", obj.resourceVersion != lease?.resourceVersion {
-                    return (409, ["kind": "Status", "code": 409, "reason": "Conflict", "message": "the object has been modified"])
+                    return (
+                        409,
+                        [
+                            "kind": "Status", "code": 409, "reason": "Conflict",
+                            "message": "the object has been modified",
+                        ]
+                    )
                 }
                 revision += 1
                 obj[path: ["metadata", "resourceVersion"]] = .string(String(revision))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Controllers
 
 @Suite struct SelectorIndexTests {
@@ -10,8 +11,10 @@ import Testing
         index.set("other/quiz", namespace: "other", selector: ["app": "quiz"])
         index.set("kiada/manual", namespace: "kiada", selector: nil)
         #expect(index.matching(namespace: "kiada", labels: ["app": "quiz"]) == ["kiada/quiz"])
-        #expect(index.matching(namespace: "kiada", labels: ["app": "quiz", "version": "2", "tier": "web"])
-                == ["kiada/quiz", "kiada/quiz-v2", "kiada/all"])
+        #expect(
+            index.matching(namespace: "kiada", labels: ["app": "quiz", "version": "2", "tier": "web"])
+                == ["kiada/quiz", "kiada/quiz-v2", "kiada/all"]
+        )
         #expect(index.matching(namespace: "other", labels: ["app": "quiz", "version": "2"]) == ["other/quiz"])
         #expect(index.matching(namespace: "kiada", labels: [:]).isEmpty)
         // A changed selector is re-filed; a removed one is gone.

@@ -5,6 +5,7 @@ import KubeMachinery
 import KubeModel
 import ServiceProxy
 import Testing
+
 @testable import HostLoadBalancer
 
 enum LBFixture {
@@ -27,24 +28,48 @@ enum LBFixture {
 
     static let services: [Service] = [
         service("kiada", ip: "172.30.0.128", ports: [["name": "http", "port": 8080, "nodePort": 31000]]),
-        service("local", ip: "172.30.0.129", ports: [["port": 80, "nodePort": 31001], ["name": "dns", "port": 53, "protocol": "UDP", "nodePort": 31002]],
-                spec: ["externalTrafficPolicy": "Local", "healthCheckNodePort": 32000]),
-        service("direct", ip: "172.30.0.130", ports: [["name": "http", "port": 80, "targetPort": 8080]],
-                spec: ["allocateLoadBalancerNodePorts": false]),
+        service(
+            "local",
+            ip: "172.30.0.129",
+            ports: [
+                ["port": 80, "nodePort": 31001], ["name": "dns", "port": 53, "protocol": "UDP", "nodePort": 31002],
+            ],
+            spec: ["externalTrafficPolicy": "Local", "healthCheckNodePort": 32000]
+        ),
+        service(
+            "direct",
+            ip: "172.30.0.130",
+            ports: [["name": "http", "port": 80, "targetPort": 8080]],
+            spec: ["allocateLoadBalancerNodePorts": false]
+        ),
         service("pending", ip: nil, ports: [["port": 80, "nodePort": 31003]]),
-        service("theirs", ip: "172.30.0.131", ports: [["port": 80, "nodePort": 31004]], spec: ["loadBalancerClass": "example.com/lb"]),
+        service(
+            "theirs",
+            ip: "172.30.0.131",
+            ports: [["port": 80, "nodePort": 31004]],
+            spec: ["loadBalancerClass": "example.com/lb"]
+        ),
     ]
 
-    static let slices: [String: [EndpointSlice]] = ["kiada/direct": [EndpointSlice([
-        "metadata": ["name": "direct-abc", "namespace": "kiada", "labels": ["kubernetes.io/service-name": "direct"]],
-        "addressType": "IPv4",
-        "ports": [["name": "http", "port": 8080, "protocol": "TCP"]],
-        "endpoints": [
-            ["addresses": ["10.244.1.5"], "nodeName": "node-1", "conditions": ["ready": true]],
-            ["addresses": ["10.244.2.5"], "nodeName": "node-2", "conditions": ["ready": false, "serving": false]],
-            ["addresses": ["10.244.3.5"], "nodeName": "node-3", "conditions": ["ready": true]],
-        ],
-    ])]]
+    static let slices: [String: [EndpointSlice]] = [
+        "kiada/direct": [
+            EndpointSlice([
+                "metadata": [
+                    "name": "direct-abc", "namespace": "kiada", "labels": ["kubernetes.io/service-name": "direct"],
+                ],
+                "addressType": "IPv4",
+                "ports": [["name": "http", "port": 8080, "protocol": "TCP"]],
+                "endpoints": [
+                    ["addresses": ["10.244.1.5"], "nodeName": "node-1", "conditions": ["ready": true]],
+                    [
+                        "addresses": ["10.244.2.5"], "nodeName": "node-2",
+                        "conditions": ["ready": false, "serving": false],
+                    ],
+                    ["addresses": ["10.244.3.5"], "nodeName": "node-3", "conditions": ["ready": true]],
+                ],
+            ])
+        ]
+    ]
 
     /// Every node proxy answers; node-1 alone has a local endpoint of `local`.
     static func healthy(_ p: HealthProbe) -> Bool? {
@@ -60,10 +85,17 @@ enum LBFixture {
     }
 
     @Test func frontendsFollowReadinessHealthAndPolicy() {
-        let fs = LoadBalancerModel.frontends(services: LBFixture.services, slices: LBFixture.slices, nodes: LBFixture.nodes,
-                                             healthy: LBFixture.healthy)
+        let fs = LoadBalancerModel.frontends(
+            services: LBFixture.services,
+            slices: LBFixture.slices,
+            nodes: LBFixture.nodes,
+            healthy: LBFixture.healthy
+        )
         let byKey = Dictionary(uniqueKeysWithValues: fs.map { ("\($0.ip):\($0.port)/\($0.proto.rawValue)", $0) })
-        #expect(byKey.count == 4, "pending (no address) and another class's Service get nothing: \(byKey.keys.sorted())")
+        #expect(
+            byKey.count == 4,
+            "pending (no address) and another class's Service get nothing: \(byKey.keys.sorted())"
+        )
         // Cluster: every Ready node with a healthy proxy (node-3 is not Ready).
         #expect(byKey["172.30.0.128:8080/tcp"]?.targets == [target("172.30.0.11:31000"), target("172.30.0.12:31000")])
         // Local: only nodes whose healthCheckNodePort says they have endpoints, per port.
@@ -75,7 +107,8 @@ enum LBFixture {
     }
 
     @Test func aNodeJoinsANewFrontendOnceItsNodePortAnswers() {
-        let fs = LoadBalancerModel.frontends(services: [LBFixture.services[0]], slices: [:], nodes: LBFixture.nodes) { p in
+        let fs = LoadBalancerModel.frontends(services: [LBFixture.services[0]], slices: [:], nodes: LBFixture.nodes) {
+            p in
             p.http || p.ip == IPv4Address("172.30.0.11")!
         }
         #expect(fs.first?.targets == [target("172.30.0.11:31000")])
@@ -83,19 +116,37 @@ enum LBFixture {
 
     @Test func aCheckNotAnsweredYetKeepsWhatWasThere() {
         // `local` was Cluster a moment ago, over every node; its health checks have not answered.
-        let was = Frontend(ip: IPv4Address("172.30.0.129")!, proto: .tcp, port: 80, service: "kiada/local",
-                           targets: [target("172.30.0.11:31001"), target("172.30.0.12:31001")], viaNodePorts: true)
+        let was = Frontend(
+            ip: IPv4Address("172.30.0.129")!,
+            proto: .tcp,
+            port: 80,
+            service: "kiada/local",
+            targets: [target("172.30.0.11:31001"), target("172.30.0.12:31001")],
+            viaNodePorts: true
+        )
         let unknown: (HealthProbe) -> Bool? = { $0.port == 10256 ? true : nil }
-        let fs = LoadBalancerModel.frontends(services: [LBFixture.services[1]], slices: [:], nodes: LBFixture.nodes, previous: [was],
-                                             healthy: unknown)
+        let fs = LoadBalancerModel.frontends(
+            services: [LBFixture.services[1]],
+            slices: [:],
+            nodes: LBFixture.nodes,
+            previous: [was],
+            healthy: unknown
+        )
         #expect(fs.first { $0.port == 80 }?.targets == was.targets)
         // A frontend that did not exist admits nobody until its checks pass.
-        #expect(LoadBalancerModel.frontends(services: [LBFixture.services[1]], slices: [:], nodes: LBFixture.nodes,
-                                            healthy: unknown).first { $0.port == 80 }?.targets == [])
+        #expect(
+            LoadBalancerModel.frontends(
+                services: [LBFixture.services[1]],
+                slices: [:],
+                nodes: LBFixture.nodes,
+                healthy: unknown
+            ).first { $0.port == 80 }?.targets == []
+        )
     }
 
     @Test func unknownOrFailedProxyHealthTakesTheNodeOut() {
-        let fs = LoadBalancerModel.frontends(services: [LBFixture.services[0]], slices: [:], nodes: LBFixture.nodes) { p in
+        let fs = LoadBalancerModel.frontends(services: [LBFixture.services[0]], slices: [:], nodes: LBFixture.nodes) {
+            p in
             p.ip == IPv4Address("172.30.0.12")! ? false : (p.ip == IPv4Address("172.30.0.11")! ? nil : true)
         }
         #expect(fs.first?.targets == [])
@@ -111,18 +162,41 @@ enum LBFixture {
     }
 
     @Test func rulesetMatchesGolden() throws {
-        var fs = LoadBalancerModel.frontends(services: LBFixture.services, slices: LBFixture.slices, nodes: LBFixture.nodes,
-                                             healthy: LBFixture.healthy)
+        var fs = LoadBalancerModel.frontends(
+            services: LBFixture.services,
+            slices: LBFixture.slices,
+            nodes: LBFixture.nodes,
+            healthy: LBFixture.healthy
+        )
         // And a frontend with no healthy target: the address refuses on that port.
-        fs.append(Frontend(ip: IPv4Address("172.30.0.132")!, proto: .tcp, port: 80, service: "kiada/down", targets: [], viaNodePorts: true))
-        let text = LoadBalancerRuleset.script(table: "swiftlet-demo-lb", cluster: "demo", pool: LoadBalancerPool("172.30.0.128-172.30.0.131")!, frontends: fs)
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/host-load-balancer.nft")
+        fs.append(
+            Frontend(
+                ip: IPv4Address("172.30.0.132")!,
+                proto: .tcp,
+                port: 80,
+                service: "kiada/down",
+                targets: [],
+                viaNodePorts: true
+            )
+        )
+        let text = LoadBalancerRuleset.script(
+            table: "swiftlet-demo-lb",
+            cluster: "demo",
+            pool: LoadBalancerPool("172.30.0.128-172.30.0.131")!,
+            frontends: fs
+        )
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Golden/host-load-balancer.nft"
+        )
         if ProcessInfo.processInfo.environment["SWIFTLET_UPDATE_GOLDEN"] == "1" {
             try text.write(to: url, atomically: true, encoding: .utf8)
             return
         }
         let golden = try String(contentsOf: url, encoding: .utf8)
-        #expect(text == golden, "rendered ruleset differs from Golden/host-load-balancer.nft; rerun with SWIFTLET_UPDATE_GOLDEN=1 and review the diff")
+        #expect(
+            text == golden,
+            "rendered ruleset differs from Golden/host-load-balancer.nft; rerun with SWIFTLET_UPDATE_GOLDEN=1 and review the diff"
+        )
     }
 }
 
@@ -143,16 +217,40 @@ struct LoadBalancerKernelTests {
 
     func check() async throws {
         let dp = NamespaceDataplane(namespace: namespace)
-        let fs = LoadBalancerModel.frontends(services: LBFixture.services, slices: LBFixture.slices, nodes: LBFixture.nodes,
-                                             healthy: LBFixture.healthy)
-        let script = LoadBalancerRuleset.script(table: "swiftlet-demo-lb", cluster: "demo", pool: LoadBalancerPool("172.30.0.128-172.30.0.131")!, frontends: fs)
+        let fs = LoadBalancerModel.frontends(
+            services: LBFixture.services,
+            slices: LBFixture.slices,
+            nodes: LBFixture.nodes,
+            healthy: LBFixture.healthy
+        )
+        let script = LoadBalancerRuleset.script(
+            table: "swiftlet-demo-lb",
+            cluster: "demo",
+            pool: LoadBalancerPool("172.30.0.128-172.30.0.131")!,
+            frontends: fs
+        )
         try await dp.apply(script)
         try await dp.apply(script)  // over a live table: one transaction replaces it
-        let listed = try await HostCommand.run("nsenter", ["--net=/run/netns/\(namespace)", "nft", "list", "table", "ip", "swiftlet-demo-lb"])
-        #expect(listed.contains("dnat ip to numgen random mod 2 map { 0 : 172.30.0.11 . 31000, 1 : 172.30.0.12 . 31000 }"))
+        let listed = try await HostCommand.run(
+            "nsenter",
+            ["--net=/run/netns/\(namespace)", "nft", "list", "table", "ip", "swiftlet-demo-lb"]
+        )
+        #expect(
+            listed.contains("dnat ip to numgen random mod 2 map { 0 : 172.30.0.11 . 31000, 1 : 172.30.0.12 . 31000 }")
+        )
         #expect(listed.contains("172.30.0.129 . udp . 53 : goto frontend-172.30.0.129-udp-53"))
-        try await dp.apply(LoadBalancerRuleset.script(table: "swiftlet-demo-lb", cluster: "demo", pool: LoadBalancerPool("172.30.0.128-172.30.0.131")!, frontends: []))
-        let empty = try await HostCommand.run("nsenter", ["--net=/run/netns/\(namespace)", "nft", "list", "table", "ip", "swiftlet-demo-lb"])
+        try await dp.apply(
+            LoadBalancerRuleset.script(
+                table: "swiftlet-demo-lb",
+                cluster: "demo",
+                pool: LoadBalancerPool("172.30.0.128-172.30.0.131")!,
+                frontends: []
+            )
+        )
+        let empty = try await HostCommand.run(
+            "nsenter",
+            ["--net=/run/netns/\(namespace)", "nft", "list", "table", "ip", "swiftlet-demo-lb"]
+        )
         #expect(!empty.contains("frontend-"))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KubeAPI
 @testable import KubeMachinery
 
@@ -27,8 +28,13 @@ import Testing
         #expect(BootstrapToken.from(secret: live, usage: "authentication", now: now) == t)
         #expect(BootstrapToken.from(secret: live, usage: "signing", now: now) == t)
         #expect(BootstrapToken.from(secret: live, usage: "authentication", now: now.addingTimeInterval(7200)) == nil)
-        #expect(BootstrapToken.from(secret: t.secretObject(expiration: nil, description: ""), usage: "signing",
-                                    now: now.addingTimeInterval(1e9)) == t)
+        #expect(
+            BootstrapToken.from(
+                secret: t.secretObject(expiration: nil, description: ""),
+                usage: "signing",
+                now: now.addingTimeInterval(1e9)
+            ) == t
+        )
         var other = live
         other["type"] = "Opaque"
         #expect(BootstrapToken.from(secret: other, usage: "authentication", now: now) == nil)
@@ -43,11 +49,17 @@ import Testing
     }
 
     @Test func secretsFoldStringDataAndValidateData() {
-        var s: JSON = ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "db", "namespace": "default"], "stringData": ["password": "hunter2"],
-                       "data": ["user": "YWRtaW4="]]
+        var s: JSON = [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "db", "namespace": "default"],
+            "stringData": ["password": "hunter2"],
+            "data": ["user": "YWRtaW4="],
+        ]
         Resources.secrets.prepareForCreate(&s)
         #expect(s["stringData"] == nil && s["type"] == "Opaque")
-        #expect(s[path: ["data", "password"]] == .string(Data("hunter2".utf8).base64EncodedString()) && s[path: ["data", "user"]] == "YWRtaW4=")
+        #expect(
+            s[path: ["data", "password"]] == .string(Data("hunter2".utf8).base64EncodedString())
+                && s[path: ["data", "user"]] == "YWRtaW4="
+        )
         #expect(Resources.secrets.validate(s).isEmpty)
         s[path: ["data", "bad key"]] = "!!!"
         #expect(Set(Resources.secrets.validate(s).map(\.field)) == ["data[bad key]"])
@@ -55,7 +67,10 @@ import Testing
         changed["type"] = "kubernetes.io/tls"
         #expect(Resources.secrets.validateUpdate(changed, old: s).map(\.field).contains("type"))
         #expect(!Resources.secrets.validateUpdate(s, old: s).map(\.field).contains("type"))
-        let cm: JSON = ["metadata": ["name": "c", "namespace": "default"], "data": ["a": "1", "b/c": "2"], "binaryData": ["a": "AA=="]]
+        let cm: JSON = [
+            "metadata": ["name": "c", "namespace": "default"], "data": ["a": "1", "b/c": "2"],
+            "binaryData": ["a": "AA=="],
+        ]
         #expect(Set(Resources.configmaps.validate(cm).map(\.field)) == ["data[b/c]", "data[a]"])
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KubeAPI
 @testable import KubeMachinery
 
@@ -12,7 +13,10 @@ import Testing
         ("1.5", JSON.double(1.5)),
         ("1e3", JSON.double(1000)),
         ("\"a\\nb\\u00e9\\ud83d\\ude00\"", JSON.string("a\nbé😀")),
-        ("{\"a\":[1,{\"b\":null}]}", JSON.object(JSONObject([("a", .array([.int(1), .object(JSONObject([("b", .null)]))]))]))),
+        (
+            "{\"a\":[1,{\"b\":null}]}",
+            JSON.object(JSONObject([("a", .array([.int(1), .object(JSONObject([("b", .null)]))]))]))
+        ),
     ])
     func parses(text: String, expected: JSON) throws {
         #expect(try JSON.parse(text) == expected)
@@ -96,11 +100,13 @@ import Testing
         #expect(Timestamp(rfc3339: "2026-01-01T00:00:00.1234567891Z")?.rfc3339Micro == "2026-01-01T00:00:00.123456Z")
     }
 
-    @Test(arguments: [
-        (0, "0s"), (59, "59s"), (119, "119s"), (120, "2m"), (125, "2m5s"), (600, "10m"), (179 * 60, "179m"),
-        (3 * 3600, "3h"), (3 * 3600 + 60, "3h1m"), (10 * 3600, "10h"), (50 * 3600, "2d2h"), (48 * 3600, "2d"),
-        (30 * 86400, "30d"), (3 * 365 * 86400, "3y"), (-5, "<invalid>"),
-    ] as [(Int64, String)])
+    @Test(
+        arguments: [
+            (0, "0s"), (59, "59s"), (119, "119s"), (120, "2m"), (125, "2m5s"), (600, "10m"), (179 * 60, "179m"),
+            (3 * 3600, "3h"), (3 * 3600 + 60, "3h1m"), (10 * 3600, "10h"), (50 * 3600, "2d2h"), (48 * 3600, "2d"),
+            (30 * 86400, "30d"), (3 * 365 * 86400, "3y"), (-5, "<invalid>"),
+        ] as [(Int64, String)]
+    )
     func humanDurations(seconds: Int64, text: String) {
         #expect(humanDuration(seconds: seconds) == text)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KubeAPI
 @testable import KubeMachinery
 
@@ -26,9 +27,13 @@ import Testing
     }
 
     @Test func structuredSelector() throws {
-        let sel: JSON = ["matchLabels": ["app": "kiada"],
-                         "matchExpressions": [["key": "tier", "operator": "In", "values": ["web", "api"]],
-                                              ["key": "legacy", "operator": "DoesNotExist"]]]
+        let sel: JSON = [
+            "matchLabels": ["app": "kiada"],
+            "matchExpressions": [
+                ["key": "tier", "operator": "In", "values": ["web", "api"]],
+                ["key": "legacy", "operator": "DoesNotExist"],
+            ],
+        ]
         let s = try LabelSelector(structured: sel)
         #expect(s.matches(labels))
         #expect(!s.matches(["app": "kiada", "tier": "db"]))
@@ -41,7 +46,10 @@ import Testing
     }
 
     @Test func fieldSelectors() throws {
-        let pod: JSON = ["metadata": ["name": "p1", "namespace": "ns"], "spec": ["nodeName": "node-1"], "status": ["phase": "Running"]]
+        let pod: JSON = [
+            "metadata": ["name": "p1", "namespace": "ns"], "spec": ["nodeName": "node-1"],
+            "status": ["phase": "Running"],
+        ]
         let r = Resources.pods
         func match(_ s: String) throws -> Bool { try FieldSelector.parse(s).matches { r.fieldValue(pod, $0) } }
         #expect(try match("spec.nodeName=node-1"))

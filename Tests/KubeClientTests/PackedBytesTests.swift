@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KubeClient
 
 /// `PackedBytes` against a plain dictionary doing the same operations: every read must agree,
@@ -24,8 +25,10 @@ import Testing
             #expect(packed[k].map(Array.init) == v, "\(k)")
             #expect(packed.holds(k, v))
         }
-        #expect(packed.values.map { Array($0) }.sorted { $0.lexicographicallyPrecedes($1) }
-                == model.values.sorted { $0.lexicographicallyPrecedes($1) })
+        #expect(
+            packed.values.map { Array($0) }.sorted { $0.lexicographicallyPrecedes($1) }
+                == model.values.sorted { $0.lexicographicallyPrecedes($1) }
+        )
     }
 
     @Test(arguments: [1, 2, 3])
@@ -39,7 +42,8 @@ import Testing
                 packed.remove(key)
                 model[key] = nil
             } else {
-                let value = (0..<Int.random(in: 0..<64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                let value = (0..<Int.random(in: 0..<64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng)
+                }
                 packed.set(key, value)
                 model[key] = value
             }

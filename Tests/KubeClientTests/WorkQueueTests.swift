@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KubeClient
 
 @Suite struct WorkQueueTests {
@@ -35,7 +36,12 @@ import Testing
             delays.append(await q.backoff(for: "k"))
             await q.addRateLimited("k")
         }
-        #expect(delays == [.milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(40), .milliseconds(40), .milliseconds(40)])
+        #expect(
+            delays == [
+                .milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(40), .milliseconds(40),
+                .milliseconds(40),
+            ]
+        )
         #expect(await q.numRequeues("k") == 6)
         #expect(await q.backoff(for: "other") == .milliseconds(5))
         await q.forget("k")

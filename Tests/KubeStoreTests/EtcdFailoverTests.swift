@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KubeStore
 
 /// A 3-member etcd cluster on loopback: the store keeps reading, writing and watching
@@ -13,14 +14,18 @@ struct EtcdFailoverTests {
         init() throws {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let ports = (0..<3).map { _ in (EtcdServer.freePort(), EtcdServer.freePort()) }
-            let initial = ports.enumerated().map { "m\($0.offset)=http://127.0.0.1:\($0.element.1)" }.joined(separator: ",")
+            let initial = ports.enumerated().map { "m\($0.offset)=http://127.0.0.1:\($0.element.1)" }.joined(
+                separator: ","
+            )
             for (i, (client, peer)) in ports.enumerated() {
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: try #require(EtcdServer.binary))
                 let c = "http://127.0.0.1:\(client)", pe = "http://127.0.0.1:\(peer)"
-                p.arguments = ["--name", "m\(i)", "--data-dir", dir.appendingPathComponent("m\(i)").path,
-                               "--listen-client-urls", c, "--advertise-client-urls", c, "--listen-peer-urls", pe,
-                               "--initial-advertise-peer-urls", pe, "--initial-cluster", initial, "--log-level", "error"]
+                p.arguments = [
+                    "--name", "m\(i)", "--data-dir", dir.appendingPathComponent("m\(i)").path,
+                    "--listen-client-urls", c, "--advertise-client-urls", c, "--listen-peer-urls", pe,
+                    "--initial-advertise-peer-urls", pe, "--initial-cluster", initial, "--log-level", "error",
+                ]
                 p.standardOutput = FileHandle.nullDevice
                 p.standardError = FileHandle.nullDevice
                 try p.run()

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+
 @testable import KubeStore
 
 @Suite struct FIFOLockTests {
@@ -11,11 +12,13 @@ import Testing
         let order = Order()
         var tasks: [Task<Void, Never>] = []
         for i in 0..<16 {
-            tasks.append(Task {
-                await lock.lock()
-                order.list.withLock { $0.append(i) }
-                lock.unlock()
-            })
+            tasks.append(
+                Task {
+                    await lock.lock()
+                    order.list.withLock { $0.append(i) }
+                    lock.unlock()
+                }
+            )
             while lock.waiting < i + 1 { await Task.yield() }
         }
         #expect(await Task { 42 }.value == 42, "another task ran while 16 waited")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KubeStore
 
 /// One suite, run against every store engine: the contract of the `Store` protocol.
@@ -15,7 +16,9 @@ enum Engine: String, CaseIterable, CustomTestStringConvertible {
         switch self {
         case .memory: return (MemoryStore(), nil)
         case .sqlite:
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-store-\(UUID().uuidString)")
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "swiftlet-store-\(UUID().uuidString)"
+            )
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let path = dir.appendingPathComponent("state.db").path
             return (try SQLiteStore(path: path), path)
@@ -33,23 +36,31 @@ enum Engine: String, CaseIterable, CustomTestStringConvertible {
     func open() async throws -> (any Store, @Sendable () async -> Void) {
         guard self == .etcd else {
             let (store, path) = try make()
-            return (store, {
-                await store.close()
-                if let path { Self.removeScratch(path) }
-            })
+            return (
+                store,
+                {
+                    await store.close()
+                    if let path { Self.removeScratch(path) }
+                }
+            )
         }
         let server = try await EtcdServer.start()
         let store = try EtcdStore(endpoints: [server.clientURL])
-        return (store, {
-            await store.close()
-            server.stop()
-        })
+        return (
+            store,
+            {
+                await store.close()
+                server.stop()
+            }
+        )
     }
 }
 
 /// A single-member etcd on free loopback ports and a scratch directory, for one test.
 final class EtcdServer: @unchecked Sendable {
-    static let binary = ["/usr/bin/etcd", "/usr/local/bin/etcd"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let binary = ["/usr/bin/etcd", "/usr/local/bin/etcd"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
     let process = Process()
     let dir: URL
     let clientURL: String
@@ -62,7 +73,9 @@ final class EtcdServer: @unchecked Sendable {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
+            }
         }
         return Int(UInt16(bigEndian: addr.sin_port))
     }
@@ -72,10 +85,12 @@ final class EtcdServer: @unchecked Sendable {
         clientURL = "http://127.0.0.1:\(client)"
         let peerURL = "http://127.0.0.1:\(peer)"
         process.executableURL = URL(fileURLWithPath: try #require(Self.binary))
-        process.arguments = ["--name", "test", "--data-dir", dir.appendingPathComponent("data").path,
-                             "--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
-                             "--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
-                             "--initial-cluster", "test=\(peerURL)", "--log-level", "error"]
+        process.arguments = [
+            "--name", "test", "--data-dir", dir.appendingPathComponent("data").path,
+            "--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
+            "--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
+            "--initial-cluster", "test=\(peerURL)", "--log-level", "error",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -119,7 +134,9 @@ func collect(_ stream: AsyncThrowingStream<StoreEvent, any Error>, count: Int) a
         let (store, done) = try await engine.open()
         let a = try await store.create("/r/a", value: bytes("1"))
         #expect(a.createRevision == a.modRevision)
-        await #expect(throws: StoreError.alreadyExists(key: "/r/a")) { try await store.create("/r/a", value: bytes("x")) }
+        await #expect(throws: StoreError.alreadyExists(key: "/r/a")) {
+            try await store.create("/r/a", value: bytes("x"))
+        }
         let got = try await store.get("/r/a")
         #expect(got == a)
         let b = try await store.update("/r/a", value: bytes("2"), expectedModRevision: a.modRevision)
@@ -133,7 +150,9 @@ func collect(_ stream: AsyncThrowingStream<StoreEvent, any Error>, count: Int) a
         let deleted = try await store.delete("/r/a", expectedModRevision: b.modRevision)
         #expect(deleted.value == bytes("2") && deleted.modRevision > b.modRevision)
         #expect(try await store.get("/r/a") == nil)
-        await #expect(throws: StoreError.notFound(key: "/r/a")) { try await store.delete("/r/a", expectedModRevision: nil) }
+        await #expect(throws: StoreError.notFound(key: "/r/a")) {
+            try await store.delete("/r/a", expectedModRevision: nil)
+        }
         #expect(try await store.currentRevision() == deleted.modRevision)
         await done()
     }
@@ -142,7 +161,9 @@ func collect(_ stream: AsyncThrowingStream<StoreEvent, any Error>, count: Int) a
     func listsByPrefixSorted(engine: Engine) async throws {
         let (store, done) = try await engine.open()
         let base = try await store.currentRevision()
-        for k in ["/r/ns2/b", "/r/ns1/b", "/r/ns1/a", "/r/ns10/a", "/s/x"] { _ = try await store.create(k, value: bytes(k)) }
+        for k in ["/r/ns2/b", "/r/ns1/b", "/r/ns1/a", "/r/ns10/a", "/s/x"] {
+            _ = try await store.create(k, value: bytes(k))
+        }
         let (items, rev) = try await store.list(prefix: "/r/ns1/")
         #expect(items.map(\.key) == ["/r/ns1/a", "/r/ns1/b"])
         #expect(rev == base + 5)

@@ -7,23 +7,36 @@ import Testing
 @Suite struct ServiceEnvironmentTests {
     let quiz = Service([
         "metadata": ["name": "quiz", "namespace": "kiada"],
-        "spec": ["clusterIP": "10.96.0.20", "ports": [["name": "http", "port": 80, "protocol": "TCP"],
-                                                      ["name": "dns-udp", "port": 53, "protocol": "UDP"]]],
+        "spec": [
+            "clusterIP": "10.96.0.20",
+            "ports": [
+                ["name": "http", "port": 80, "protocol": "TCP"],
+                ["name": "dns-udp", "port": 53, "protocol": "UDP"],
+            ],
+        ],
     ])
     let kubernetes = Service([
         "metadata": ["name": "kubernetes", "namespace": "default"],
         "spec": ["clusterIP": "10.96.0.1", "ports": [["name": "https", "port": 443, "protocol": "TCP"]]],
     ])
-    let headless = Service(["metadata": ["name": "db", "namespace": "kiada"], "spec": ["clusterIP": "None", "ports": [["port": 5432]]]])
-    let other = Service(["metadata": ["name": "other", "namespace": "elsewhere"], "spec": ["clusterIP": "10.96.0.30", "ports": [["port": 1]]]])
+    let headless = Service([
+        "metadata": ["name": "db", "namespace": "kiada"], "spec": ["clusterIP": "None", "ports": [["port": 5432]]],
+    ])
+    let other = Service([
+        "metadata": ["name": "other", "namespace": "elsewhere"],
+        "spec": ["clusterIP": "10.96.0.30", "ports": [["port": 1]]],
+    ])
 
     @Test func kubeletNamesAndOrder() {
         let vars = PodEnvironment.variables(for: quiz)
-        #expect(vars.map(\.0) == [
-            "QUIZ_SERVICE_HOST", "QUIZ_SERVICE_PORT", "QUIZ_SERVICE_PORT_HTTP", "QUIZ_SERVICE_PORT_DNS_UDP", "QUIZ_PORT",
-            "QUIZ_PORT_80_TCP", "QUIZ_PORT_80_TCP_PROTO", "QUIZ_PORT_80_TCP_PORT", "QUIZ_PORT_80_TCP_ADDR",
-            "QUIZ_PORT_53_UDP", "QUIZ_PORT_53_UDP_PROTO", "QUIZ_PORT_53_UDP_PORT", "QUIZ_PORT_53_UDP_ADDR",
-        ])
+        #expect(
+            vars.map(\.0) == [
+                "QUIZ_SERVICE_HOST", "QUIZ_SERVICE_PORT", "QUIZ_SERVICE_PORT_HTTP", "QUIZ_SERVICE_PORT_DNS_UDP",
+                "QUIZ_PORT",
+                "QUIZ_PORT_80_TCP", "QUIZ_PORT_80_TCP_PROTO", "QUIZ_PORT_80_TCP_PORT", "QUIZ_PORT_80_TCP_ADDR",
+                "QUIZ_PORT_53_UDP", "QUIZ_PORT_53_UDP_PROTO", "QUIZ_PORT_53_UDP_PORT", "QUIZ_PORT_53_UDP_ADDR",
+            ]
+        )
         let d = Dictionary(vars, uniquingKeysWith: { a, _ in a })
         #expect(d["QUIZ_SERVICE_HOST"] == "10.96.0.20")
         #expect(d["QUIZ_SERVICE_PORT"] == "80")
@@ -33,8 +46,13 @@ import Testing
     }
 
     @Test func onlyOwnNamespaceWithClusterIPPlusKubernetes() {
-        let names = Set(PodEnvironment.serviceVariables(services: [quiz, kubernetes, headless, other], namespace: "kiada",
-                                                        enableServiceLinks: true).map(\.0))
+        let names = Set(
+            PodEnvironment.serviceVariables(
+                services: [quiz, kubernetes, headless, other],
+                namespace: "kiada",
+                enableServiceLinks: true
+            ).map(\.0)
+        )
         #expect(names.contains("QUIZ_SERVICE_HOST"))
         #expect(names.contains("KUBERNETES_SERVICE_HOST"))
         #expect(names.contains("KUBERNETES_PORT_443_TCP_ADDR"))
@@ -42,22 +60,31 @@ import Testing
     }
 
     @Test func serviceLinksOffKeepsKubernetes() {
-        let names = PodEnvironment.serviceVariables(services: [quiz, kubernetes], namespace: "kiada", enableServiceLinks: false).map(\.0)
+        let names = PodEnvironment.serviceVariables(
+            services: [quiz, kubernetes],
+            namespace: "kiada",
+            enableServiceLinks: false
+        ).map(\.0)
         #expect(names.allSatisfy { $0.hasPrefix("KUBERNETES_") })
         #expect(!names.isEmpty)
     }
 
     @Test func explicitEnvWinsAndExpands() throws {
-        let pod: JSON = ["metadata": ["name": "p", "namespace": "kiada", "uid": "u1", "labels": ["app": "kiada"]],
-                         "spec": ["nodeName": "node-1"], "status": ["podIP": "10.244.1.5", "hostIP": "172.30.0.11"]]
-        let container: JSON = ["name": "c", "env": [
-            ["name": "QUIZ_SERVICE_HOST", "value": "mine"],
-            ["name": "GREETING", "value": "at $(QUIZ_SERVICE_PORT) and $(UNDEFINED) $$(ESCAPED)"],
-            ["name": "POD_NAME", "valueFrom": ["fieldRef": ["fieldPath": "metadata.name"]]],
-            ["name": "POD_IP", "valueFrom": ["fieldRef": ["fieldPath": "status.podIP"]]],
-            ["name": "NODE", "valueFrom": ["fieldRef": ["fieldPath": "spec.nodeName"]]],
-            ["name": "APP", "valueFrom": ["fieldRef": ["fieldPath": "metadata.labels['app']"]]],
-        ]]
+        let pod: JSON = [
+            "metadata": ["name": "p", "namespace": "kiada", "uid": "u1", "labels": ["app": "kiada"]],
+            "spec": ["nodeName": "node-1"], "status": ["podIP": "10.244.1.5", "hostIP": "172.30.0.11"],
+        ]
+        let container: JSON = [
+            "name": "c",
+            "env": [
+                ["name": "QUIZ_SERVICE_HOST", "value": "mine"],
+                ["name": "GREETING", "value": "at $(QUIZ_SERVICE_PORT) and $(UNDEFINED) $$(ESCAPED)"],
+                ["name": "POD_NAME", "valueFrom": ["fieldRef": ["fieldPath": "metadata.name"]]],
+                ["name": "POD_IP", "valueFrom": ["fieldRef": ["fieldPath": "status.podIP"]]],
+                ["name": "NODE", "valueFrom": ["fieldRef": ["fieldPath": "spec.nodeName"]]],
+                ["name": "APP", "valueFrom": ["fieldRef": ["fieldPath": "metadata.labels['app']"]]],
+            ],
+        ]
         let env = try PodEnvironment.build(container: container, pod: pod, services: [quiz])
         let d = Dictionary(env, uniquingKeysWith: { _, b in b })
         #expect(d["QUIZ_SERVICE_HOST"] == "mine")
@@ -69,26 +96,46 @@ import Testing
     }
 
     @Test func missingConfigMapIsAConfigError() {
-        let container: JSON = ["name": "c", "env": [["name": "X", "valueFrom": ["configMapKeyRef": ["name": "cfg", "key": "k"]]]]]
-        #expect(throws: PodEnvironment.Failure(reason: "CreateContainerConfigError", message: "configmap \"cfg\" not found")) {
-            try PodEnvironment.build(container: container, pod: ["metadata": ["name": "p", "namespace": "d"]], services: [])
+        let container: JSON = [
+            "name": "c", "env": [["name": "X", "valueFrom": ["configMapKeyRef": ["name": "cfg", "key": "k"]]]],
+        ]
+        #expect(
+            throws: PodEnvironment.Failure(reason: "CreateContainerConfigError", message: "configmap \"cfg\" not found")
+        ) {
+            try PodEnvironment.build(
+                container: container,
+                pod: ["metadata": ["name": "p", "namespace": "d"]],
+                services: []
+            )
         }
     }
 }
 
 @Suite struct PodFilesTests {
-    let dns = PodFiles.DNSSettings(clusterDNS: ["10.96.0.10"], clusterDomain: "cluster.local",
-                                   hostResolvConf: "nameserver 192.0.2.53\nsearch corp.example\noptions edns0\n")
+    let dns = PodFiles.DNSSettings(
+        clusterDNS: ["10.96.0.10"],
+        clusterDomain: "cluster.local",
+        hostResolvConf: "nameserver 192.0.2.53\nsearch corp.example\noptions edns0\n"
+    )
 
-    @Test(arguments: [
-        ("ClusterFirst", JSON.null,
-         "search kiada.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"),
-        ("Default", JSON.null, "search corp.example\nnameserver 192.0.2.53\noptions edns0\n"),
-        ("None", ["nameservers": ["1.2.3.4"], "searches": ["a.example"], "options": [["name": "ndots", "value": "2"]]],
-         "search a.example\nnameserver 1.2.3.4\noptions ndots:2\n"),
-        ("ClusterFirst", ["options": [["name": "ndots", "value": "1"], ["name": "edns0"]]],
-         "search kiada.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:1 edns0\n"),
-    ] as [(String, JSON, String)])
+    @Test(
+        arguments: [
+            (
+                "ClusterFirst", JSON.null,
+                "search kiada.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"
+            ),
+            ("Default", JSON.null, "search corp.example\nnameserver 192.0.2.53\noptions edns0\n"),
+            (
+                "None",
+                ["nameservers": ["1.2.3.4"], "searches": ["a.example"], "options": [["name": "ndots", "value": "2"]]],
+                "search a.example\nnameserver 1.2.3.4\noptions ndots:2\n"
+            ),
+            (
+                "ClusterFirst", ["options": [["name": "ndots", "value": "1"], ["name": "edns0"]]],
+                "search kiada.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:1 edns0\n"
+            ),
+        ] as [(String, JSON, String)]
+    )
     func resolvConf(policy: String, config: JSON, expected: String) {
         var pod: JSON = ["metadata": ["name": "p", "namespace": "kiada"], "spec": ["dnsPolicy": .string(policy)]]
         if config != .null { pod[path: ["spec", "dnsConfig"]] = config }
@@ -96,9 +143,13 @@ import Testing
     }
 
     @Test func hostsWithSubdomainAndAliases() {
-        let pod: JSON = ["metadata": ["name": "p", "namespace": "kiada"],
-                         "spec": ["hostname": "web-0", "subdomain": "web",
-                                  "hostAliases": [["ip": "10.0.0.9", "hostnames": ["db", "db.local"]]]]]
+        let pod: JSON = [
+            "metadata": ["name": "p", "namespace": "kiada"],
+            "spec": [
+                "hostname": "web-0", "subdomain": "web",
+                "hostAliases": [["ip": "10.0.0.9", "hostnames": ["db", "db.local"]]],
+            ],
+        ]
         let hosts = PodFiles.hosts(pod: pod, podIP: "10.244.1.7", clusterDomain: "cluster.local")
         #expect(hosts.hasPrefix("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n"))
         #expect(hosts.contains("10.244.1.7\tweb-0.web.kiada.svc.cluster.local\tweb-0\n"))
@@ -107,15 +158,25 @@ import Testing
 }
 
 @Suite struct ContainerCommandTests {
-    @Test(arguments: [
-        (["image": "registry.k8s.io/e2e-test-images/agnhost:2.53", "args": ["netexec", "--http-port=8080"]] as JSON,
-         ["/sw", "agnhost", "netexec", "--http-port=8080"]),
-        (["image": "agnhost", "command": ["/agnhost", "netexec"], "args": ["--http-port=$(PORT)"]] as JSON,
-         ["/sw", "agnhost", "netexec", "--http-port=9000"]),
-        (["image": "registry.k8s.io/pause:3.10"] as JSON, ["/sw", "agnhost", "pause"]),
-        (["image": "busybox", "command": ["sleep", "3600"]] as JSON, ["sleep", "3600"]),
-        (["image": "registry.k8s.io/e2e-test-images/agnhost:2.53", "command": ["sh", "-c", "echo hi"]] as JSON, ["sh", "-c", "echo hi"]),
-    ] as [(JSON, [String])])
+    @Test(
+        arguments: [
+            (
+                ["image": "registry.k8s.io/e2e-test-images/agnhost:2.53", "args": ["netexec", "--http-port=8080"]]
+                    as JSON,
+                ["/sw", "agnhost", "netexec", "--http-port=8080"]
+            ),
+            (
+                ["image": "agnhost", "command": ["/agnhost", "netexec"], "args": ["--http-port=$(PORT)"]] as JSON,
+                ["/sw", "agnhost", "netexec", "--http-port=9000"]
+            ),
+            (["image": "registry.k8s.io/pause:3.10"] as JSON, ["/sw", "agnhost", "pause"]),
+            (["image": "busybox", "command": ["sleep", "3600"]] as JSON, ["sleep", "3600"]),
+            (
+                ["image": "registry.k8s.io/e2e-test-images/agnhost:2.53", "command": ["sh", "-c", "echo hi"]] as JSON,
+                ["sh", "-c", "echo hi"]
+            ),
+        ] as [(JSON, [String])]
+    )
     func argv(container: JSON, expected: [String]) throws {
         #expect(try ContainerCommand.argv(container: container, env: ["PORT": "9000"], selfPath: "/sw") == expected)
     }
@@ -132,8 +193,12 @@ import Testing
 }
 
 @Suite struct ClusterNetworkTests {
-    let net = ClusterNetwork(name: "demo", nodeCIDR: IPv4Network("172.30.0.0/24")!, podCIDR: IPv4Network("10.244.0.0/16")!,
-                             serviceCIDR: IPv4Network("10.96.0.0/12")!)
+    let net = ClusterNetwork(
+        name: "demo",
+        nodeCIDR: IPv4Network("172.30.0.0/24")!,
+        podCIDR: IPv4Network("10.244.0.0/16")!,
+        serviceCIDR: IPv4Network("10.96.0.0/12")!
+    )
 
     @Test func namesCarryTheClusterAndFitInterfaceLimits() {
         #expect(net.bridge == "swl-demo")
@@ -141,7 +206,12 @@ import Testing
         #expect(net.nodeLink(12) == "swl-demo-12")
         #expect(net.nodeIP(1).description == "172.30.0.11")
         #expect(net.nodePodCIDR(2).description == "10.244.2.0/24")
-        let long = ClusterNetwork(name: "abcdefgh", nodeCIDR: net.nodeCIDR, podCIDR: net.podCIDR, serviceCIDR: net.serviceCIDR)
+        let long = ClusterNetwork(
+            name: "abcdefgh",
+            nodeCIDR: net.nodeCIDR,
+            podCIDR: net.podCIDR,
+            serviceCIDR: net.serviceCIDR
+        )
         #expect(long.nodeLink(99).utf8.count <= 15)
         #expect(ClusterNetwork.podLinkName(uid: "0b6d4c8e-1").utf8.count <= 15)
         #expect(ClusterNetwork.problem(withName: "Demo") != nil)
@@ -166,10 +236,19 @@ import Testing
     }
 
     @Test func clashesAreNamed() {
-        let other = ClusterNetwork(name: "b", nodeCIDR: IPv4Network("172.30.0.128/25")!, podCIDR: IPv4Network("10.245.0.0/16")!,
-                                   serviceCIDR: IPv4Network("10.100.0.0/16")!)
-        #expect(net.clashes(with: other) == ["node network 172.30.0.0/24 overlaps 172.30.0.128/25", "service range 10.96.0.0/12 overlaps 10.100.0.0/16",
-                                             "load balancer pool 172.30.0.128-172.30.0.254 overlaps 172.30.0.192-172.30.0.254"])
+        let other = ClusterNetwork(
+            name: "b",
+            nodeCIDR: IPv4Network("172.30.0.128/25")!,
+            podCIDR: IPv4Network("10.245.0.0/16")!,
+            serviceCIDR: IPv4Network("10.100.0.0/16")!
+        )
+        #expect(
+            net.clashes(with: other) == [
+                "node network 172.30.0.0/24 overlaps 172.30.0.128/25",
+                "service range 10.96.0.0/12 overlaps 10.100.0.0/16",
+                "load balancer pool 172.30.0.128-172.30.0.254 overlaps 172.30.0.192-172.30.0.254",
+            ]
+        )
     }
 
     @Test func aPoolOutsideTheNodeNetworkIsRoutedAndGuarded() {
@@ -202,12 +281,26 @@ import Testing
         json = s.json(now: Timestamp(seconds: 3))
         #expect(json["conditions"]?.array?.first { $0["type"] == "Ready" }?["status"] == "True")
         s.restartPolicy = "Never"
-        c.state = .terminated(exitCode: 1, signal: nil, reason: "Error", message: nil, startedAt: nil, finishedAt: Timestamp(seconds: 4))
+        c.state = .terminated(
+            exitCode: 1,
+            signal: nil,
+            reason: "Error",
+            message: nil,
+            startedAt: nil,
+            finishedAt: Timestamp(seconds: 4)
+        )
         c.ready = false
         s.containers = [c]
         #expect(s.phase == "Failed")
         s.restartPolicy = "OnFailure"
-        c.state = .terminated(exitCode: 0, signal: nil, reason: "Completed", message: nil, startedAt: nil, finishedAt: Timestamp(seconds: 4))
+        c.state = .terminated(
+            exitCode: 0,
+            signal: nil,
+            reason: "Completed",
+            message: nil,
+            startedAt: nil,
+            finishedAt: Timestamp(seconds: 4)
+        )
         s.containers = [c]
         #expect(s.phase == "Succeeded")
     }

@@ -2,6 +2,7 @@ import KubeAPI
 import KubeMachinery
 import KubeModel
 import Testing
+
 @testable import ServiceProxy
 
 /// What the proxy keeps of each Service: the encoded fragment must decode to exactly what
@@ -25,8 +26,14 @@ import Testing
         ]
         f.affinitySets["affinity-a"] = 86400
         f.noEndpointNodePorts[NodePortKey(.udp, 30053)] = .drop
-        f.udpTargets = [UDPTarget(destinations: [IPv4Address("10.96.0.10")!, IPv4Address("192.0.2.1")!], port: 53, nodePort: 30053,
-                                  endpoints: [IPv4Address("10.244.1.6")!])]
+        f.udpTargets = [
+            UDPTarget(
+                destinations: [IPv4Address("10.96.0.10")!, IPv4Address("192.0.2.1")!],
+                port: 53,
+                nodePort: 30053,
+                endpoints: [IPv4Address("10.244.1.6")!]
+            )
+        ]
         #expect(ServiceFragment(encoded: f.encoded()[...]) == f)
         #expect(ServiceFragment(encoded: ServiceFragment().encoded()[...]) == ServiceFragment())
     }
@@ -49,40 +56,76 @@ import Testing
 /// must see the same ports and endpoints in the slim copy as in the whole object.
 @Suite struct NodeCacheTests {
     static let services: [JSON] = [
-        ["metadata": ["name": "quiz", "namespace": "kiada", "uid": "u1", "resourceVersion": "7", "labels": ["app": "quiz"],
-                      "annotations": ["a": "b"]],
-         "spec": ["type": "ClusterIP", "clusterIP": "10.96.0.5", "clusterIPs": ["10.96.0.5"], "selector": ["app": "quiz"],
-                  "sessionAffinity": "None", "internalTrafficPolicy": "Cluster", "ipFamilies": ["IPv4"],
-                  "ports": [["name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080]]],
-         "status": ["loadBalancer": [:]]],
-        ["metadata": ["name": "lb", "namespace": "default"],
-         "spec": ["type": "LoadBalancer", "clusterIP": "10.96.0.6", "externalTrafficPolicy": "Local", "healthCheckNodePort": 32100,
-                  "sessionAffinity": "ClientIP", "sessionAffinityConfig": ["clientIP": ["timeoutSeconds": 60]],
-                  "externalIPs": ["192.0.2.9"], "internalTrafficPolicy": "Local",
-                  "ports": [["name": "dns", "port": 53, "protocol": "UDP", "nodePort": 30053, "targetPort": "dns"],
-                            ["name": "dns-tcp", "port": 53, "protocol": "TCP", "nodePort": 30054, "appProtocol": "dns"]]],
-         "status": ["loadBalancer": ["ingress": [["ip": "172.30.0.200", "ipMode": "VIP"], ["hostname": "lb.example"]]]]],
-        ["metadata": ["name": "other", "namespace": "default", "labels": ["service.kubernetes.io/service-proxy-name": "x"]],
-         "spec": ["clusterIP": "10.96.0.7", "ports": [["port": 80]]]],
-        ["metadata": ["name": "db", "namespace": "default"],
-         "spec": ["type": "ExternalName", "externalName": "db.example.com"]],
-        ["metadata": ["name": "headless", "namespace": "default"], "spec": ["clusterIP": "None", "ports": [["port": 80]]]],
+        [
+            "metadata": [
+                "name": "quiz", "namespace": "kiada", "uid": "u1", "resourceVersion": "7", "labels": ["app": "quiz"],
+                "annotations": ["a": "b"],
+            ],
+            "spec": [
+                "type": "ClusterIP", "clusterIP": "10.96.0.5", "clusterIPs": ["10.96.0.5"], "selector": ["app": "quiz"],
+                "sessionAffinity": "None", "internalTrafficPolicy": "Cluster", "ipFamilies": ["IPv4"],
+                "ports": [["name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080]],
+            ],
+            "status": ["loadBalancer": [:]],
+        ],
+        [
+            "metadata": ["name": "lb", "namespace": "default"],
+            "spec": [
+                "type": "LoadBalancer", "clusterIP": "10.96.0.6", "externalTrafficPolicy": "Local",
+                "healthCheckNodePort": 32100,
+                "sessionAffinity": "ClientIP", "sessionAffinityConfig": ["clientIP": ["timeoutSeconds": 60]],
+                "externalIPs": ["192.0.2.9"], "internalTrafficPolicy": "Local",
+                "ports": [
+                    ["name": "dns", "port": 53, "protocol": "UDP", "nodePort": 30053, "targetPort": "dns"],
+                    ["name": "dns-tcp", "port": 53, "protocol": "TCP", "nodePort": 30054, "appProtocol": "dns"],
+                ],
+            ],
+            "status": [
+                "loadBalancer": ["ingress": [["ip": "172.30.0.200", "ipMode": "VIP"], ["hostname": "lb.example"]]]
+            ],
+        ],
+        [
+            "metadata": [
+                "name": "other", "namespace": "default", "labels": ["service.kubernetes.io/service-proxy-name": "x"],
+            ],
+            "spec": ["clusterIP": "10.96.0.7", "ports": [["port": 80]]],
+        ],
+        [
+            "metadata": ["name": "db", "namespace": "default"],
+            "spec": ["type": "ExternalName", "externalName": "db.example.com"],
+        ],
+        [
+            "metadata": ["name": "headless", "namespace": "default"],
+            "spec": ["clusterIP": "None", "ports": [["port": 80]]],
+        ],
     ]
 
     static let slices: [JSON] = [
-        ["metadata": ["name": "quiz-abcde", "namespace": "kiada", "uid": "u2",
-                      "labels": ["kubernetes.io/service-name": "quiz", "endpointslice.kubernetes.io/managed-by": "x"],
-                      "ownerReferences": [["kind": "Service", "name": "quiz"]]],
-         "addressType": "IPv4",
-         "ports": [["name": "http", "port": 8080, "protocol": "TCP", "appProtocol": "http"]],
-         "endpoints": [
-            ["addresses": ["10.244.1.5"], "conditions": ["ready": true, "serving": true, "terminating": false], "nodeName": "node-1",
-             "targetRef": ["kind": "Pod", "name": "quiz-1"], "zone": "a"],
-            ["addresses": ["10.244.2.5"], "conditions": ["ready": false, "serving": true, "terminating": true], "nodeName": "node-2"],
-            ["addresses": ["10.244.3.5"]],
-         ]],
-        ["metadata": ["name": "quiz-v6", "namespace": "kiada", "labels": ["kubernetes.io/service-name": "quiz"]],
-         "addressType": "IPv6", "ports": [["name": "http", "port": 8080]], "endpoints": [["addresses": ["fd00::5"]]]],
+        [
+            "metadata": [
+                "name": "quiz-abcde", "namespace": "kiada", "uid": "u2",
+                "labels": ["kubernetes.io/service-name": "quiz", "endpointslice.kubernetes.io/managed-by": "x"],
+                "ownerReferences": [["kind": "Service", "name": "quiz"]],
+            ],
+            "addressType": "IPv4",
+            "ports": [["name": "http", "port": 8080, "protocol": "TCP", "appProtocol": "http"]],
+            "endpoints": [
+                [
+                    "addresses": ["10.244.1.5"], "conditions": ["ready": true, "serving": true, "terminating": false],
+                    "nodeName": "node-1",
+                    "targetRef": ["kind": "Pod", "name": "quiz-1"], "zone": "a",
+                ],
+                [
+                    "addresses": ["10.244.2.5"], "conditions": ["ready": false, "serving": true, "terminating": true],
+                    "nodeName": "node-2",
+                ],
+                ["addresses": ["10.244.3.5"]],
+            ],
+        ],
+        [
+            "metadata": ["name": "quiz-v6", "namespace": "kiada", "labels": ["kubernetes.io/service-name": "quiz"]],
+            "addressType": "IPv6", "ports": [["name": "http", "port": 8080]], "endpoints": [["addresses": ["fd00::5"]]],
+        ],
     ]
 
     @Test(arguments: services.indices)
@@ -110,9 +153,17 @@ import Testing
 
     @Test func slimCopiesDropWhatTheProxyDoesNotRead() {
         let slim = ProxyObjects.cachedService(Service(Self.services[0])).json
-        #expect(slim == ["metadata": ["name": "quiz", "namespace": "kiada"],
-                         "spec": ["clusterIP": "10.96.0.5", "ports": [["name": "http", "port": 80]]]])
+        #expect(
+            slim == [
+                "metadata": ["name": "quiz", "namespace": "kiada"],
+                "spec": ["clusterIP": "10.96.0.5", "ports": [["name": "http", "port": 80]]],
+            ]
+        )
         let slice = ProxyObjects.cachedSlice(EndpointSlice(Self.slices[0])).json
-        #expect(slice["endpoints"]?[0] == ["addresses": ["10.244.1.5"], "conditions": ["ready": true, "serving": true], "nodeName": "node-1"])
+        #expect(
+            slice["endpoints"]?[0] == [
+                "addresses": ["10.244.1.5"], "conditions": ["ready": true, "serving": true], "nodeName": "node-1",
+            ]
+        )
     }
 }

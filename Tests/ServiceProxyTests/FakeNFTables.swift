@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 @testable import ServiceProxy
 
 /// An nftables stand-in for the proxy's tests: it parses the scripts the proxy emits into
@@ -54,7 +55,9 @@ final class FakeNFTables: Dataplane {
     // MARK: Parsing
 
     static func run(_ script: String, on tables: inout [String: Table]) throws {
-        var lines = script.split(separator: "\n", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespaces) }[...]
+        var lines = script.split(separator: "\n", omittingEmptySubsequences: true).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }[...]
         while let line = lines.popFirst() {
             let words = line.split(separator: " ").map(String.init)
             func table(_ i: Int) throws -> String {
@@ -66,7 +69,9 @@ final class FakeNFTables: Dataplane {
                 let t = try table(2)
                 if tables[t] == nil { tables[t] = Table() }
             case ("delete", "table"):
-                guard tables.removeValue(forKey: try table(2)) != nil else { throw Refused(line: line, why: "no such table") }
+                guard tables.removeValue(forKey: try table(2)) != nil else {
+                    throw Refused(line: line, why: "no such table")
+                }
             case ("table", _):
                 let t = try table(1)
                 var body: [String] = []
@@ -89,7 +94,9 @@ final class FakeNFTables: Dataplane {
                 default:
                     guard let rules = tbl.chains[c] else { throw Refused(line: line, why: "no chain \(c)") }
                     guard rules.isEmpty else { throw Refused(line: line, why: "chain \(c) is not empty") }
-                    if let user = referrer(of: c, in: tbl) { throw Refused(line: line, why: "chain \(c) is in use by \(user)") }
+                    if let user = referrer(of: c, in: tbl) {
+                        throw Refused(line: line, why: "chain \(c) is in use by \(user)")
+                    }
                     tbl.chains[c] = nil
                 }
                 tables[t] = tbl
@@ -107,8 +114,12 @@ final class FakeNFTables: Dataplane {
                 if tables[t]?.sets[words[4]] == nil { tables[t]?.sets[words[4]] = [:] }
             case ("delete", "set"), ("delete", "map"):
                 let t = try table(2)
-                guard var tbl = tables[t], words.count > 4, tbl.sets[words[4]] != nil else { throw Refused(line: line, why: "no set") }
-                if tbl.chains.values.joined().contains(where: { $0.contains("@\(words[4]) ") || $0.hasSuffix("@\(words[4])") }) {
+                guard var tbl = tables[t], words.count > 4, tbl.sets[words[4]] != nil else {
+                    throw Refused(line: line, why: "no set")
+                }
+                if tbl.chains.values.joined().contains(where: {
+                    $0.contains("@\(words[4]) ") || $0.hasSuffix("@\(words[4])")
+                }) {
                     throw Refused(line: line, why: "set \(words[4]) is in use")
                 }
                 tbl.sets[words[4]] = nil
@@ -122,13 +133,17 @@ final class FakeNFTables: Dataplane {
                 for item in items(line) {
                     let (key, value) = split(item)
                     if words[0] == "add" {
-                        if let v = value.flatMap(target), tbl.chains[v] == nil { throw Refused(line: line, why: "no chain \(v)") }
+                        if let v = value.flatMap(target), tbl.chains[v] == nil {
+                            throw Refused(line: line, why: "no chain \(v)")
+                        }
                         if let old = tbl.sets[name]?[key], old != (value ?? "") {
                             throw Refused(line: line, why: "\(name) already maps \(key) to \(old)")
                         }
                         tbl.sets[name]?[key] = value ?? ""
                     } else {
-                        guard tbl.sets[name]?[key] != nil else { throw Refused(line: line, why: "\(name) has no element \(key)") }
+                        guard tbl.sets[name]?[key] != nil else {
+                            throw Refused(line: line, why: "\(name) has no element \(key)")
+                        }
                         tbl.sets[name]?[key] = nil
                     }
                 }
@@ -152,7 +167,8 @@ final class FakeNFTables: Dataplane {
                 if let r = line.range(of: "elements = { ") {
                     let rest = line[r.upperBound...]
                     let inner = rest.prefix { $0 != "}" }
-                    for item in inner.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+                    for item in inner.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+                    where !item.isEmpty {
                         let (k, v) = split(item)
                         elements[k] = v ?? ""
                     }
@@ -191,20 +207,25 @@ final class FakeNFTables: Dataplane {
         for (name, rules) in table.chains {
             for r in rules {
                 let words = r.split(separator: " ").map(String.init)
-                for (i, w) in words.enumerated() where (w == "goto" || w == "jump") && i + 1 < words.count && words[i + 1] == chain {
+                for (i, w) in words.enumerated()
+                where (w == "goto" || w == "jump") && i + 1 < words.count && words[i + 1] == chain {
                     return "chain \(name)"
                 }
             }
         }
-        for (name, elements) in table.sets where elements.values.contains(where: { target($0) == chain }) { return "map \(name)" }
+        for (name, elements) in table.sets where elements.values.contains(where: { target($0) == chain }) {
+            return "map \(name)"
+        }
         return nil
     }
 
     /// The items between `{ ` and ` }` of an element statement.
     static func items(_ line: String) -> [String] {
         guard let open = line.firstIndex(of: "{"), let close = line.lastIndex(of: "}") else { return [] }
-        return line[line.index(after: open)..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
+        return line[line.index(after: open)..<close].split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        .filter { !$0.isEmpty }
     }
 
     /// `key : value` of a map element, or a set element alone.

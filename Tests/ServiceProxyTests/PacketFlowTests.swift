@@ -1,18 +1,21 @@
 import KubeAPI
 import KubeMachinery
 import Testing
+
 @testable import ServiceProxy
 
 /// Packets through the representative ruleset, in the style of kube-proxy's flow tests.
 @Suite struct PacketFlowTests {
     let tracer = PacketTracer(node: Fixture.node, fragments: Fixture.fragments)
-    let pod = IPv4Address("10.244.1.9")!       // a client pod on this node
+    let pod = IPv4Address("10.244.1.9")!  // a client pod on this node
     let otherPod = IPv4Address("10.244.3.9")!  // a client pod on another node
-    let host = IPv4Address("172.30.0.1")!      // the machine, from outside the cluster
+    let host = IPv4Address("172.30.0.1")!  // the machine, from outside the cluster
     let nodeIP = Fixture.node.nodeIP
 
     func ip(_ s: String) -> IPv4Address { IPv4Address(s)! }
-    func at(_ s: String, _ port: Int = 8080, masq: Bool = false) -> PacketTracer.Outcome { .endpoint(ip(s), port, masqueraded: masq) }
+    func at(_ s: String, _ port: Int = 8080, masq: Bool = false) -> PacketTracer.Outcome {
+        .endpoint(ip(s), port, masqueraded: masq)
+    }
 
     struct Case: Sendable, CustomTestStringConvertible {
         var what: String
@@ -26,49 +29,206 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(what: "pod to ClusterIP spreads over both endpoints, source kept", source: "10.244.1.9", destination: "10.96.0.20", port: 80,
-             expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false), .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: false)]),
-        Case(what: "pod on another node to ClusterIP", source: "10.244.3.9", destination: "10.96.0.20", port: 80,
-             expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false), .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: false)]),
-        Case(what: "the node itself to ClusterIP is masqueraded", source: "172.30.0.11", destination: "10.96.0.20", port: 80, origin: .node,
-             expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: true), .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: true)]),
-        Case(what: "hairpin: an endpoint reaching itself is masqueraded", source: "10.244.1.5", destination: "10.96.0.20", port: 80,
-             expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: true), .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: false)]),
-        Case(what: "UDP 53 and TCP 53 each reach their port", source: "10.244.1.9", destination: "10.96.0.10", proto: .udp, port: 53,
-             expected: [.endpoint(IPv4Address("10.244.2.7")!, 53, masqueraded: false)]),
-        Case(what: "TCP 53", source: "10.244.1.9", destination: "10.96.0.10", port: 53,
-             expected: [.endpoint(IPv4Address("10.244.2.7")!, 53, masqueraded: false)]),
-        Case(what: "a Service without endpoints rejects", source: "10.244.1.9", destination: "10.96.0.30", port: 80, expected: [.reject]),
-        Case(what: "a port the Service lacks rejects", source: "10.244.1.9", destination: "10.96.0.20", port: 81, expected: [.reject]),
-        Case(what: "ping (no port) to a ClusterIP is rejected", source: "10.244.1.9", destination: "10.96.0.20", port: 0, expected: [.reject]),
-        Case(what: "an unallocated service address drops", source: "10.244.1.9", destination: "10.96.9.9", port: 80, expected: [.drop]),
-        Case(what: "an address outside the cluster is untouched", source: "10.244.1.9", destination: "172.30.0.1", port: 80, expected: [.untouched]),
-        Case(what: "NodePort (Cluster) from the host reaches every endpoint, masqueraded", source: "172.30.0.1", destination: "172.30.0.11", port: 30080,
-             expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: true), .endpoint(IPv4Address("10.244.1.6")!, 8080, masqueraded: true),
-                        .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: true)]),
-        Case(what: "external IP (Cluster)", source: "172.30.0.1", destination: "192.0.2.200", port: 8080,
-             expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: true), .endpoint(IPv4Address("10.244.1.6")!, 8080, masqueraded: true),
-                        .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: true)]),
-        Case(what: "NodePort (Local) from the host: the local endpoint only, client IP kept", source: "172.30.0.1", destination: "172.30.0.11", port: 31000,
-             expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false)]),
-        Case(what: "load-balancer IP (Local) from the host", source: "172.30.0.1", destination: "172.30.0.200", port: 80,
-             expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false)]),
-        Case(what: "NodePort (Local) from a pod uses every endpoint", source: "10.244.3.9", destination: "172.30.0.11", port: 31000,
-             expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false), .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: false)]),
-        Case(what: "NodePort (Local) from the node itself is masqueraded to every endpoint", source: "172.30.0.11", destination: "172.30.0.11", port: 31000,
-             origin: .node,
-             expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: true), .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: true)]),
-        Case(what: "NodePort (Local) with no endpoint here drops outside traffic", source: "172.30.0.1", destination: "172.30.0.11", port: 31001,
-             expected: [.drop]),
-        Case(what: "an unknown NodePort is untouched", source: "172.30.0.1", destination: "172.30.0.11", port: 31999, expected: [.untouched]),
-        Case(what: "internalTrafficPolicy Local keeps to this node", source: "10.244.1.9", destination: "10.96.0.70", port: 80,
-             expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false)]),
-        Case(what: "internalTrafficPolicy Local with none here drops", source: "10.244.1.9", destination: "10.96.0.71", port: 80, expected: [.drop]),
-        Case(what: "no ready endpoint: serving terminating ones are used", source: "10.244.1.9", destination: "10.96.0.80", port: 80,
-             expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false)]),
-        Case(what: "no ready or serving endpoint rejects", source: "10.244.1.9", destination: "10.96.0.90", port: 80, expected: [.reject]),
-        Case(what: "affinity: a new client may reach either endpoint", source: "10.244.1.9", destination: "10.96.0.60", port: 80,
-             expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false), .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: false)]),
+        Case(
+            what: "pod to ClusterIP spreads over both endpoints, source kept",
+            source: "10.244.1.9",
+            destination: "10.96.0.20",
+            port: 80,
+            expected: [
+                .endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false),
+                .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: false),
+            ]
+        ),
+        Case(
+            what: "pod on another node to ClusterIP",
+            source: "10.244.3.9",
+            destination: "10.96.0.20",
+            port: 80,
+            expected: [
+                .endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false),
+                .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: false),
+            ]
+        ),
+        Case(
+            what: "the node itself to ClusterIP is masqueraded",
+            source: "172.30.0.11",
+            destination: "10.96.0.20",
+            port: 80,
+            origin: .node,
+            expected: [
+                .endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: true),
+                .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: true),
+            ]
+        ),
+        Case(
+            what: "hairpin: an endpoint reaching itself is masqueraded",
+            source: "10.244.1.5",
+            destination: "10.96.0.20",
+            port: 80,
+            expected: [
+                .endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: true),
+                .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: false),
+            ]
+        ),
+        Case(
+            what: "UDP 53 and TCP 53 each reach their port",
+            source: "10.244.1.9",
+            destination: "10.96.0.10",
+            proto: .udp,
+            port: 53,
+            expected: [.endpoint(IPv4Address("10.244.2.7")!, 53, masqueraded: false)]
+        ),
+        Case(
+            what: "TCP 53",
+            source: "10.244.1.9",
+            destination: "10.96.0.10",
+            port: 53,
+            expected: [.endpoint(IPv4Address("10.244.2.7")!, 53, masqueraded: false)]
+        ),
+        Case(
+            what: "a Service without endpoints rejects",
+            source: "10.244.1.9",
+            destination: "10.96.0.30",
+            port: 80,
+            expected: [.reject]
+        ),
+        Case(
+            what: "a port the Service lacks rejects",
+            source: "10.244.1.9",
+            destination: "10.96.0.20",
+            port: 81,
+            expected: [.reject]
+        ),
+        Case(
+            what: "ping (no port) to a ClusterIP is rejected",
+            source: "10.244.1.9",
+            destination: "10.96.0.20",
+            port: 0,
+            expected: [.reject]
+        ),
+        Case(
+            what: "an unallocated service address drops",
+            source: "10.244.1.9",
+            destination: "10.96.9.9",
+            port: 80,
+            expected: [.drop]
+        ),
+        Case(
+            what: "an address outside the cluster is untouched",
+            source: "10.244.1.9",
+            destination: "172.30.0.1",
+            port: 80,
+            expected: [.untouched]
+        ),
+        Case(
+            what: "NodePort (Cluster) from the host reaches every endpoint, masqueraded",
+            source: "172.30.0.1",
+            destination: "172.30.0.11",
+            port: 30080,
+            expected: [
+                .endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: true),
+                .endpoint(IPv4Address("10.244.1.6")!, 8080, masqueraded: true),
+                .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: true),
+            ]
+        ),
+        Case(
+            what: "external IP (Cluster)",
+            source: "172.30.0.1",
+            destination: "192.0.2.200",
+            port: 8080,
+            expected: [
+                .endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: true),
+                .endpoint(IPv4Address("10.244.1.6")!, 8080, masqueraded: true),
+                .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: true),
+            ]
+        ),
+        Case(
+            what: "NodePort (Local) from the host: the local endpoint only, client IP kept",
+            source: "172.30.0.1",
+            destination: "172.30.0.11",
+            port: 31000,
+            expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false)]
+        ),
+        Case(
+            what: "load-balancer IP (Local) from the host",
+            source: "172.30.0.1",
+            destination: "172.30.0.200",
+            port: 80,
+            expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false)]
+        ),
+        Case(
+            what: "NodePort (Local) from a pod uses every endpoint",
+            source: "10.244.3.9",
+            destination: "172.30.0.11",
+            port: 31000,
+            expected: [
+                .endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false),
+                .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: false),
+            ]
+        ),
+        Case(
+            what: "NodePort (Local) from the node itself is masqueraded to every endpoint",
+            source: "172.30.0.11",
+            destination: "172.30.0.11",
+            port: 31000,
+            origin: .node,
+            expected: [
+                .endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: true),
+                .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: true),
+            ]
+        ),
+        Case(
+            what: "NodePort (Local) with no endpoint here drops outside traffic",
+            source: "172.30.0.1",
+            destination: "172.30.0.11",
+            port: 31001,
+            expected: [.drop]
+        ),
+        Case(
+            what: "an unknown NodePort is untouched",
+            source: "172.30.0.1",
+            destination: "172.30.0.11",
+            port: 31999,
+            expected: [.untouched]
+        ),
+        Case(
+            what: "internalTrafficPolicy Local keeps to this node",
+            source: "10.244.1.9",
+            destination: "10.96.0.70",
+            port: 80,
+            expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false)]
+        ),
+        Case(
+            what: "internalTrafficPolicy Local with none here drops",
+            source: "10.244.1.9",
+            destination: "10.96.0.71",
+            port: 80,
+            expected: [.drop]
+        ),
+        Case(
+            what: "no ready endpoint: serving terminating ones are used",
+            source: "10.244.1.9",
+            destination: "10.96.0.80",
+            port: 80,
+            expected: [.endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false)]
+        ),
+        Case(
+            what: "no ready or serving endpoint rejects",
+            source: "10.244.1.9",
+            destination: "10.96.0.90",
+            port: 80,
+            expected: [.reject]
+        ),
+        Case(
+            what: "affinity: a new client may reach either endpoint",
+            source: "10.244.1.9",
+            destination: "10.96.0.60",
+            port: 80,
+            expected: [
+                .endpoint(IPv4Address("10.244.1.5")!, 8080, masqueraded: false),
+                .endpoint(IPv4Address("10.244.2.7")!, 8080, masqueraded: false),
+            ]
+        ),
     ]
 
     @Test(arguments: cases) func flow(_ c: Case) {

@@ -6,6 +6,7 @@ import KubeModel
 import Logging
 import TestSupport
 import Testing
+
 @testable import ServiceProxy
 
 /// The whole proxy — informers, change tracking, the sync state, the scripts — against a
@@ -14,21 +15,34 @@ import Testing
     static let table = Fixture.node.table
 
     static func service(_ name: String, ip: String, proto: String = "TCP", port: Int = 80) -> JSON {
-        ["metadata": ["name": .string(name), "namespace": "default"],
-         "spec": ["type": "ClusterIP", "clusterIP": .string(ip),
-                  "ports": [["name": "p", "port": JSON(port), "protocol": .string(proto), "targetPort": 8080]]]]
+        [
+            "metadata": ["name": .string(name), "namespace": "default"],
+            "spec": [
+                "type": "ClusterIP", "clusterIP": .string(ip),
+                "ports": [["name": "p", "port": JSON(port), "protocol": .string(proto), "targetPort": 8080]],
+            ],
+        ]
     }
 
     static func slice(_ service: String, proto: String = "TCP", _ ips: [String], rv: Int = 1) -> JSON {
-        ["metadata": ["name": .string("\(service)-abc"), "namespace": "default", "resourceVersion": .string(String(rv)),
-                      "labels": ["kubernetes.io/service-name": .string(service)]],
-         "addressType": "IPv4", "ports": [["name": "p", "port": 8080, "protocol": .string(proto)]],
-         "endpoints": .array(ips.map { ["addresses": [.string($0)], "conditions": ["ready": true], "nodeName": "node-1"] })]
+        [
+            "metadata": [
+                "name": .string("\(service)-abc"), "namespace": "default", "resourceVersion": .string(String(rv)),
+                "labels": ["kubernetes.io/service-name": .string(service)],
+            ],
+            "addressType": "IPv4", "ports": [["name": "p", "port": 8080, "protocol": .string(proto)]],
+            "endpoints": .array(
+                ips.map { ["addresses": [.string($0)], "conditions": ["ready": true], "nodeName": "node-1"] }
+            ),
+        ]
     }
 
     /// Runs a proxier over `source` and `kernel` while `body` drives it.
-    func withProxier(_ source: FakeListerWatcher, _ kernel: FakeNFTables,
-                     _ body: (Proxier, AsyncStream<Proxier.SyncReport>.AsyncIterator) async throws -> Void) async throws {
+    func withProxier(
+        _ source: FakeListerWatcher,
+        _ kernel: FakeNFTables,
+        _ body: (Proxier, AsyncStream<Proxier.SyncReport>.AsyncIterator) async throws -> Void
+    ) async throws {
         let logger = Logger(label: "test")
         let (services, slices) = ProxyObjects.nodeInformers(client: source, logger: logger)
         var config = Proxier.Configuration(node: Fixture.node, namespace: "unused")
@@ -44,7 +58,9 @@ import Testing
         }
     }
 
-    func serviceIPs(_ kernel: FakeNFTables) -> [String: String] { kernel.tables[Self.table]?.sets["service-ips"] ?? [:] }
+    func serviceIPs(_ kernel: FakeNFTables) -> [String: String] {
+        kernel.tables[Self.table]?.sets["service-ips"] ?? [:]
+    }
 
     @Test func eventsBecomeTableEntries() async throws {
         let source = FakeListerWatcher()
@@ -77,9 +93,13 @@ import Testing
             var reports = reports
             _ = await reports.next()
             source.send(Resources.endpointslices, "MODIFIED", Self.slice("dns", proto: "UDP", ["10.244.2.5"], rv: 2))
-            #expect(await eventually {
-                kernel.conntrackDeletions.contains(["-p", "udp", "--orig-dst", "10.96.0.10", "--dst-nat", "10.244.2.6"])
-            })
+            #expect(
+                await eventually {
+                    kernel.conntrackDeletions.contains([
+                        "-p", "udp", "--orig-dst", "10.96.0.10", "--dst-nat", "10.244.2.6",
+                    ])
+                }
+            )
             #expect(!kernel.conntrackDeletions.contains { $0.contains("10.244.2.5") })
         }
     }
@@ -100,7 +120,9 @@ import Testing
             #expect(kernel.scripts.count == 3)
             #expect(kernel.scripts.last?.hasPrefix("add table ip \(Self.table)") == true)
             // The change the failed transaction carried is in the table now (no endpoints: rejected).
-            #expect(kernel.tables[Self.table]?.sets["no-endpoint-services"]?["10.96.0.30 . tcp . 80"] == "goto reject-chain")
+            #expect(
+                kernel.tables[Self.table]?.sets["no-endpoint-services"]?["10.96.0.30 . tcp . 80"] == "goto reject-chain"
+            )
         }
     }
 
@@ -140,13 +162,15 @@ import Testing
     ])
     func refusesWhatTheKernelRefuses(_ line: String) async throws {
         let kernel = FakeNFTables()
-        try await kernel.apply("""
+        try await kernel.apply(
+            """
             add table ip t
             add chain ip t c
             add chain ip t used
             add map ip t m { type ipv4_addr . inet_proto . inet_service : verdict; }
             add element ip t m { 10.0.0.3 . tcp . 80 : goto used }
-            """)
+            """
+        )
         let before = kernel.tables
         await #expect(throws: FakeNFTables.Refused.self) { try await kernel.apply(line + "\n") }
         #expect(kernel.tables == before, "a refused transaction changed the table")

@@ -1,6 +1,7 @@
 import Foundation
 import KubeMachinery
 import Testing
+
 @testable import SwiftletCluster
 
 @Suite struct HostListingsTests {
@@ -15,30 +16,42 @@ import Testing
         #expect(HostListings.linkNames(ipLinkShow: output) == ["lo", "swl0", "swl0-1"])
     }
 
-    @Test(arguments: [
-        ("default via 192.0.2.1 dev eth0 proto dhcp", nil),
-        ("10.0.0.0/8 via 192.0.2.1 dev eth0", "10.0.0.0/8"),
-        ("192.0.2.7 dev eth0 scope link", "192.0.2.7/32"),
-        ("unreachable 10.244.0.0/16 metric 4242", "10.244.0.0/16"),
-        ("blackhole 10.96.0.0/12", "10.96.0.0/12"),
-        ("fe80::/64 dev eth0", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("default via 192.0.2.1 dev eth0 proto dhcp", nil),
+            ("10.0.0.0/8 via 192.0.2.1 dev eth0", "10.0.0.0/8"),
+            ("192.0.2.7 dev eth0 scope link", "192.0.2.7/32"),
+            ("unreachable 10.244.0.0/16 metric 4242", "10.244.0.0/16"),
+            ("blackhole 10.96.0.0/12", "10.96.0.0/12"),
+            ("fe80::/64 dev eth0", nil),
+        ] as [(String, String?)]
+    )
     func routeDestinations(line: String, destination: String?) {
         #expect(HostListings.routes(ipRouteShow: line).first?.destination == destination.flatMap(IPv4Network.init))
     }
 
     @Test func swiftletsOwnRoutesAreRecognised() {
-        let routes = HostListings.routes(ipRouteShow: """
-            10.244.1.0/24 via 172.30.0.11 dev swl0
-            unreachable 10.244.0.0/16 metric 4242
-            10.244.0.0/16 via 192.0.2.1 dev eth0
-            """)
+        let routes = HostListings.routes(
+            ipRouteShow: """
+                10.244.1.0/24 via 172.30.0.11 dev swl0
+                unreachable 10.244.0.0/16 metric 4242
+                10.244.0.0/16 via 192.0.2.1 dev eth0
+                """
+        )
         #expect(routes.map { $0.isOurs(bridge: "swl0") } == [true, true, false])
     }
 
     @Test func aRecordWithRangesThatDoNotParseIsNotLoaded() throws {
-        let good = ClusterRecord(name: "swiftlet", nodes: 2, nodeCIDR: "172.30.0.0/24", podCIDR: "10.244.0.0/16",
-                                 serviceCIDR: "10.96.0.0/12", clusterDomain: "cluster.local", port: 6443, dataDir: "/tmp/x")
+        let good = ClusterRecord(
+            name: "swiftlet",
+            nodes: 2,
+            nodeCIDR: "172.30.0.0/24",
+            podCIDR: "10.244.0.0/16",
+            serviceCIDR: "10.96.0.0/12",
+            clusterDomain: "cluster.local",
+            port: 6443,
+            dataDir: "/tmp/x"
+        )
         #expect(ClusterRecord.decode(try JSONEncoder().encode(good)) == good)
         var bad = good
         bad.podCIDR = "10.244.0.0/33"

@@ -34,8 +34,14 @@ public final class FakeListerWatcher: ListerWatcher {
         return JSON.object(JSONObject([("metadata", ["resourceVersion": "1"]), ("items", .array(items))])).serialized()
     }
 
-    public func watch(_ r: Resource, resourceVersion: String, fieldSelector: String?, timeoutSeconds: Int)
-        -> AsyncThrowingStream<KubeClient.Event, any Error> {
+    public func watch(
+        _ r: Resource,
+        resourceVersion: String,
+        fieldSelector: String?,
+        timeoutSeconds: Int
+    )
+        -> AsyncThrowingStream<KubeClient.Event, any Error>
+    {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: KubeClient.Event.self)
         state.withLock { s in
             s.watchers[r.plural] = continuation
@@ -62,25 +68,42 @@ public actor RecordingWriter: ObjectWriter {
     private func stored(_ obj: JSON, verb: String, _ r: Resource) -> JSON {
         revision += 1
         var o = obj
-        if o.name.isEmpty, let prefix = o[path: ["metadata", "generateName"]]?.string { o[path: ["metadata", "name"]] = .string("\(prefix)\(revision)") }
+        if o.name.isEmpty, let prefix = o[path: ["metadata", "generateName"]]?.string {
+            o[path: ["metadata", "name"]] = .string("\(prefix)\(revision)")
+        }
         if o.uid.isEmpty { o[path: ["metadata", "uid"]] = .string("uid-\(revision)") }
         o[path: ["metadata", "resourceVersion"]] = .string(String(revision))
         writes.append(Write(verb: verb, plural: r.plural, object: o))
         return o
     }
 
-    public func create(_ r: Resource, namespace: String?, _ obj: JSON) async throws -> JSON { stored(obj, verb: "create", r) }
+    public func create(_ r: Resource, namespace: String?, _ obj: JSON) async throws -> JSON {
+        stored(obj, verb: "create", r)
+    }
 
     public func update(_ r: Resource, namespace: String?, _ obj: JSON, subresource: String?) async throws -> JSON {
         stored(obj, verb: "update", r)
     }
 
-    public func patch(_ r: Resource, namespace: String?, name: String, _ patch: JSON, type: PatchType, subresource: String?) async throws -> JSON {
+    public func patch(
+        _ r: Resource,
+        namespace: String?,
+        name: String,
+        _ patch: JSON,
+        type: PatchType,
+        subresource: String?
+    ) async throws -> JSON {
         stored(patch, verb: "patch", r)
     }
 
-    public func delete(_ r: Resource, namespace: String?, name: String, gracePeriodSeconds: Int?, propagationPolicy: String?,
-                preconditionUID: String?) async throws -> JSON {
+    public func delete(
+        _ r: Resource,
+        namespace: String?,
+        name: String,
+        gracePeriodSeconds: Int?,
+        propagationPolicy: String?,
+        preconditionUID: String?
+    ) async throws -> JSON {
         stored(["metadata": ["name": .string(name), "namespace": .string(namespace ?? "")]], verb: "delete", r)
     }
 }

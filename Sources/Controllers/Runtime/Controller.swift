@@ -35,8 +35,10 @@ extension Controller {
                 let retries = await queue.numRequeues(key)
                 // A conflict or a vanished object is the normal race with other writers.
                 let routine = (error as? APIError).map { $0.code == 409 || $0.code == 404 } ?? false
-                logger.log(level: routine || retries < 3 ? .debug : .warning,
-                           "\(queue.name): \(key) not reconciled (retry \(retries + 1)): \(error)")
+                logger.log(
+                    level: routine || retries < 3 ? .debug : .warning,
+                    "\(queue.name): \(key) not reconciled (retry \(retries + 1)): \(error)"
+                )
                 await queue.addRateLimited(key)
             }
             await queue.done(key)
