@@ -10,11 +10,7 @@ public enum EndpointsPlanner {
     public static let managedByLabel = "endpointslice.kubernetes.io/managed-by"
     public static let headlessLabel = "service.kubernetes.io/headless"
 
-    public static func isPodReady(_ pod: JSON) -> Bool {
-        (pod[path: ["status", "conditions"]]?.array ?? []).contains {
-            $0["type"]?.string == "Ready" && $0["status"]?.string == "True"
-        }
-    }
+    public static func isPodReady(_ pod: JSON) -> Bool { Pod(pod).isReady }
 
     /// Pods a Service's endpoints may list: an IP, not finished; terminating ones only when asked.
     public static func shouldInclude(_ pod: JSON, includeTerminating: Bool) -> Bool {

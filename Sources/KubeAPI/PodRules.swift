@@ -1,4 +1,5 @@
 import KubeMachinery
+import KubeModel
 
 /// Pod defaults, validation and printing.
 public enum PodRules {
@@ -238,10 +239,7 @@ public enum PodRules {
                 }
             }
             if reason == "Completed", hasRunning {
-                let podReady = (status["conditions"]?.array ?? []).contains {
-                    $0["type"]?.string == "Ready" && $0["status"]?.string == "True"
-                }
-                reason = podReady ? "Running" : "NotReady"
+                reason = Pod(obj).isReady ? "Running" : "NotReady"
             }
         }
         if obj.deletionTimestamp != nil {

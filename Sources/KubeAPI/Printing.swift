@@ -1,4 +1,5 @@
 import KubeMachinery
+import KubeModel
 
 /// kubectl's printing rules for the cells of server-side tables.
 public enum Printing {
@@ -60,13 +61,11 @@ public enum Printing {
     }
 
     static func nodeStatus(_ obj: JSON) -> String {
-        var status: [String] = []
-        for c in obj[path: ["status", "conditions"]]?.array ?? [] where c["type"]?.string == "Ready" {
-            // As kubectl prints it: anything but True (False or Unknown) is NotReady.
-            status.append(c["status"]?.string == "True" ? "Ready" : "NotReady")
-        }
+        let node = Node(obj)
+        // As kubectl prints it: anything but True (False or Unknown) is NotReady.
+        var status = node.conditions.filter { $0.type == "Ready" }.map { $0.isTrue ? "Ready" : "NotReady" }
         if status.isEmpty { status.append("Unknown") }
-        if obj[path: ["spec", "unschedulable"]]?.bool == true { status.append("SchedulingDisabled") }
+        if node.unschedulable { status.append("SchedulingDisabled") }
         return status.joined(separator: ",")
     }
 

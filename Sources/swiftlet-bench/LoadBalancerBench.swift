@@ -5,6 +5,7 @@ import HostLoadBalancer
 import KubeAPI
 import KubeClient
 import KubeMachinery
+import KubeModel
 
 /// `swiftlet bench lb`: from `kubectl expose … --type=LoadBalancer` to the first answer on
 /// the external IP, then requests/s and latency (wrk) through the external IP, a NodePort
@@ -57,11 +58,7 @@ struct LoadBalancerBench: AsyncParsableCommand {
         var pods: [JSON] = []
         while pods.count < nodes {
             try await Task.sleep(for: .milliseconds(100))
-            pods = try await client.list(Resources.pods, namespace: "default").items.filter {
-                ($0[path: ["status", "conditions"]]?.array ?? []).contains {
-                    $0["type"]?.string == "Ready" && $0["status"]?.string == "True"
-                }
-            }
+            pods = try await client.list(Resources.pods, namespace: "default").items.filter { Pod($0).isReady }
         }
         print("\(nodes) nodes, \(nodes) netexec pods Ready; swiftlet up took \(format(Stats.ms(cluster.upTime))) ms")
 

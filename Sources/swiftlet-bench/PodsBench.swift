@@ -4,6 +4,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 import KubeMachinery
+import KubeModel
 import SwiftletCluster
 import Synchronization
 
@@ -37,10 +38,7 @@ struct PodsBench: AsyncParsableCommand {
                 let name = e.object.name
                 let now = ContinuousClock.now
                 seen.first(name, now)
-                let ready = (e.object[path: ["status", "conditions"]]?.array ?? []).contains {
-                    $0["type"]?.string == "Ready" && $0["status"]?.string == "True"
-                }
-                if ready { seen.ready(name, now) }
+                if Pod(e.object).isReady { seen.ready(name, now) }
             }
         }
         let deployment: JSON = [

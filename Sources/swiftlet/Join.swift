@@ -173,10 +173,7 @@ enum Join {
             guard net.nodeCIDR.size > UInt64(10 + i + 1), net.podCIDR.size >= UInt64(i + 1) << 8 else { break }
             let name = net.nodeName(i)
             if let node = try await client.getIfExists(Resources.nodes, namespace: nil, name: name) {
-                let ready = (node[path: ["status", "conditions"]]?.array ?? []).contains {
-                    $0["type"]?.string == "Ready" && $0["status"]?.string == "True"
-                }
-                if ready { continue }
+                if NodeObject(node).isReady { continue }
                 return i
             }
             do {

@@ -415,10 +415,7 @@ struct ReadinessReporter: Service {
             while reported.count < nodes.count {
                 if let list = try? await client.list(Resources.nodes) {
                     for n in list.items where !reported.contains(n.name) && nodes.contains(n.name) {
-                        let ready = (n[path: ["status", "conditions"]]?.array ?? []).contains {
-                            $0["type"]?.string == "Ready" && $0["status"]?.string == "True"
-                        }
-                        if ready {
+                        if NodeObject(n).isReady {
                             reported.insert(n.name)
                             let ip =
                                 (n[path: ["status", "addresses"]]?.array ?? []).first {
