@@ -201,7 +201,7 @@ public actor Proxier {
         let start = ContinuousClock.now
         let pending = dirty
         dirty = [:]
-        let plan: ProxySyncState.Plan
+        var plan: ProxySyncState.Plan
         if state.needsFull {
             var fragments: [String: ServiceFragment] = [:]
             for key in await services.keys() { fragments[key] = await render(key) }
@@ -232,7 +232,7 @@ public actor Proxier {
                 return false
             }
         }
-        state.commit(plan)
+        state.commit(&plan)
         if plan.full { lastFull = .now }
         syncCount += 1
         let end = ContinuousClock.now

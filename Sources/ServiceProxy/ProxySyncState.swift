@@ -95,8 +95,10 @@ struct ProxySyncState {
         return Plan(full: false, script: script, changes: changes)
     }
 
-    /// The kernel took the plan's script: the table is now what the plan says.
-    mutating func commit(_ plan: Plan) {
+    /// The kernel took the plan's script: the table is now what the plan says. A full
+    /// sync's table moves out of the plan, so the caller holds no second copy of every
+    /// fragment while it reports.
+    mutating func commit(_ plan: inout Plan) {
         if let table = plan.table {
             applied = table
             sharedChains = plan.tableSharedChains
@@ -105,6 +107,9 @@ struct ProxySyncState {
             healthChecks = [:]
             for (key, f) in plan.tableFragments { count(key, f, +1) }
             needsFull = false
+            plan.table = nil
+            plan.tableFragments = [:]
+            plan.tableSharedChains = []
         } else {
             for c in plan.changes {
                 applied.set(c.key, c.new.isEmpty ? nil : c.new.encoded())
