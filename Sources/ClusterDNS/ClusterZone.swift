@@ -10,6 +10,14 @@ public struct ZoneData: Sendable {
         public var name: String
         public var proto: String  // "tcp", "udp", "sctp"
         public var port: Int
+
+        /// A Service's or an EndpointSlice's port as SRV names spell it (lower case); nil without a number.
+        init?(name: String, protocol: PortProtocol, port: Int?) {
+            guard let port else { return nil }
+            self.name = name.lowercased()
+            proto = `protocol`.rawValue.lowercased()
+            self.port = port
+        }
     }
 
     public struct Service: Sendable {
@@ -42,10 +50,7 @@ public struct ZoneData: Sendable {
     public init(services: [KubeModel.Service], slices: [EndpointSlice], namespaces: [String]) {
         self.namespaces = Set(namespaces)
         for s in services {
-            let ports = s.ports.compactMap { p -> Port? in
-                guard let port = p.port else { return nil }
-                return Port(name: p.name.lowercased(), proto: p.protocol.rawValue.lowercased(), port: port)
-            }
+            let ports = s.ports.compactMap { Port(name: $0.name, protocol: $0.protocol, port: $0.port) }
             let external = s.type == .externalName
             self.services[s.metadata.key] = Service(
                 namespace: s.namespace,
@@ -60,10 +65,7 @@ public struct ZoneData: Sendable {
         for slice in slices where slice.isIPv4 {
             guard let svc = slice.serviceName else { continue }
             let key = "\(slice.namespace)/\(svc)"
-            let ports = slice.ports.compactMap { p -> Port? in
-                guard let port = p.port else { return nil }
-                return Port(name: p.name.lowercased(), proto: p.protocol.rawValue.lowercased(), port: port)
-            }
+            let ports = slice.ports.compactMap { Port(name: $0.name, protocol: $0.protocol, port: $0.port) }
             for e in slice.endpoints where e.isReady {
                 for ip in e.addresses.compactMap(IPv4Address.init) {
                     if endpoints[key]?.contains(where: { $0.ip == ip }) == true { continue }

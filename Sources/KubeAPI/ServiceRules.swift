@@ -9,7 +9,7 @@ public enum ServiceRules {
     // The derived rules are the typed model's members, so validation, allocation and every
     // component that reads Services decide them the same way.
     public static func isHeadless(_ svc: JSON) -> Bool { Service(svc).isHeadless }
-    public static func type(_ svc: JSON) -> String { Service(svc).type.rawValue }
+    public static func type(_ svc: JSON) -> String { Service.type(of: svc).rawValue }
 
     static let rules = ResourceRules(
         nameErrors: Validation.dns1035LabelErrors,

@@ -91,7 +91,7 @@ public struct Service: KubeObject {
     public init(_ json: JSON) {
         metadata = ObjectMeta(json)
         let spec = json["spec"] ?? .emptyObject
-        type = ServiceType(rawValue: spec["type"]?.nonEmptyString ?? "ClusterIP")
+        type = Self.type(of: json)
         clusterIP = spec["clusterIP"]?.string ?? ""
         // A stored Service always has clusterIPs[0] == clusterIP (the registry normalizes it),
         // so the encoding leaves a list of just that one out and decoding restores it.
@@ -137,6 +137,12 @@ public struct Service: KubeObject {
             out["status"] = ["loadBalancer": ["ingress": .array(ingressIPs.map { ["ip": .string($0)] })]]
         }
         return out
+    }
+
+    /// `spec.type`, `ClusterIP` when absent or empty: read alone, for callers that need
+    /// nothing else of the Service (allocation asks several times per write).
+    public static func type(of json: JSON) -> ServiceType {
+        ServiceType(rawValue: json[path: ["spec", "type"]]?.nonEmptyString ?? "ClusterIP")
     }
 
     // MARK: Upstream's derived rules
