@@ -42,8 +42,8 @@ public struct ControllerManager: ServiceLifecycle.Service {
     }
 
     func runControllers() async {
-        let services = Informer(Resources.services, client: client, logger: logger)
-        let pods = Informer(Resources.pods, client: client, logger: logger)
+        let services = Informer(Resources.services, of: Service.self, client: client, logger: logger)
+        let pods = Informer(Resources.pods, of: Pod.self, client: client, logger: logger)
         let slices = Informer(Resources.endpointslices, client: client, logger: logger)
         let endpoints = Informer(Resources.endpoints, client: client, logger: logger)
         let endpointsController = EndpointsController(
@@ -54,8 +54,8 @@ public struct ControllerManager: ServiceLifecycle.Service {
             endpoints: endpoints,
             logger: logger
         )
-        let deployments = Informer(Resources.deployments, client: client, logger: logger)
-        let replicaSets = Informer(Resources.replicasets, client: client, logger: logger)
+        let deployments = Informer(Resources.deployments, of: Deployment.self, client: client, logger: logger)
+        let replicaSets = Informer(Resources.replicasets, of: ReplicaSet.self, client: client, logger: logger)
         let nodes = Informer(Resources.nodes, of: Node.self, client: client, logger: logger)
         let replicaSetController = ReplicaSetController(
             client: client,

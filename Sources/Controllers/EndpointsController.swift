@@ -9,8 +9,8 @@ import Logging
 /// Two Kubernetes controllers (endpoints and endpointslice) sharing one set of informers.
 public actor EndpointsController: Controller {
     let client: any ObjectWriter
-    let services: Informer<JSON>
-    let pods: Informer<JSON>
+    let services: Informer<Service>
+    let pods: Informer<Pod>
     let slices: Informer<JSON>
     let endpoints: Informer<JSON>
     public nonisolated let queue = WorkQueue(name: "endpointslice")
@@ -30,8 +30,8 @@ public actor EndpointsController: Controller {
 
     public init(
         client: any ObjectWriter,
-        services: Informer<JSON>,
-        pods: Informer<JSON>,
+        services: Informer<Service>,
+        pods: Informer<Pod>,
         slices: Informer<JSON>,
         endpoints: Informer<JSON>,
         maxEndpointsPerSlice: Int = 100,
@@ -59,7 +59,7 @@ public actor EndpointsController: Controller {
                 await self.pods.waitForSync()
                 await self.slices.waitForSync()
                 await self.endpoints.waitForSync()
-                for svc in await self.services.list() { await self.queue.add(Informer.key(svc)) }
+                for svc in await self.services.list() { await self.queue.add(svc.cacheKey) }
                 // Slices whose service is gone.
                 for s in await self.slices.list()
                 where s.labels[EndpointsPlanner.managedByLabel] == EndpointsPlanner.managedBy {
@@ -80,10 +80,8 @@ public actor EndpointsController: Controller {
     /// Every Service's selector, so a pod event finds its Services without scanning them all.
     private var selectorIndex = SelectorIndex()
 
-    private func index(_ key: String, _ svc: JSON?) {
-        let selector = svc.flatMap {
-            ServiceRules.type($0) == "ExternalName" ? nil : $0[path: ["spec", "selector"]]?.stringMap
-        }
+    private func index(_ key: String, _ svc: Service?) {
+        let selector = svc.flatMap { $0.type == .externalName ? nil : $0.selector }
         selectorIndex.set(key, namespace: svc?.namespace ?? "", selector: selector)
     }
 
@@ -98,7 +96,7 @@ public actor EndpointsController: Controller {
     private func watchPods() async {
         let changes = await pods.changes()
         await services.waitForSync()
-        for svc in await services.list() { index(Informer.key(svc), svc) }
+        for svc in await services.list() { index(svc.cacheKey, svc) }
         for await c in changes {
             let ns = (c.new ?? c.old)?.namespace ?? ""
             var affected = c.new.map { selectorIndex.matching(namespace: ns, labels: $0.labels) } ?? []
@@ -166,9 +164,9 @@ public actor EndpointsController: Controller {
         guard parts.count == 2 else { return }
         let (ns, name) = (parts[0], parts[1])
         let svc = await services.get(key)
-        let selector = svc?[path: ["spec", "selector"]]?.stringMap ?? [:]
+        let selector = svc?.selector ?? [:]
         let existing = await currentSlices(namespace: ns, service: name)
-        guard let svc, !selector.isEmpty, ServiceRules.type(svc) != "ExternalName" else {
+        guard let svc, !selector.isEmpty, svc.type != .externalName else {
             // No service, or one without a selector: nothing of ours may remain.
             for s in existing { try await deleteSlice(s, service: key) }
             if svc == nil, deletedServices.remove(key) != nil, await endpoints.get(key) != nil {
@@ -223,9 +221,9 @@ public actor EndpointsController: Controller {
     }
 
     /// The write that brings the Service's Endpoints in line, or nil when they already are.
-    private func endpointsWrite(_ svc: JSON, pods: [JSON]) async -> (@Sendable () async throws -> JSON)? {
+    private func endpointsWrite(_ svc: Service, pods: [Pod]) async -> (@Sendable () async throws -> JSON)? {
         let desired = EndpointsPlanner.endpoints(service: svc, pods: pods)
-        let key = Informer.key(svc)
+        let key = svc.cacheKey
         let current = writtenEndpoints[key].flatMap { w in Self.rv(w) > 0 ? w : nil }
         var existing = await endpoints.get(key)
         if let current, Self.rv(current) > Self.rv(existing) { existing = current }

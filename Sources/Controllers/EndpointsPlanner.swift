@@ -10,104 +10,82 @@ public enum EndpointsPlanner {
     public static let managedByLabel = "endpointslice.kubernetes.io/managed-by"
     public static let headlessLabel = "service.kubernetes.io/headless"
 
-    public static func isPodReady(_ pod: JSON) -> Bool { Pod(pod).isReady }
-
     /// Pods a Service's endpoints may list: an IP, not finished; terminating ones only when asked.
-    public static func shouldInclude(_ pod: JSON, includeTerminating: Bool) -> Bool {
-        guard let ip = pod[path: ["status", "podIP"]]?.string, !ip.isEmpty else { return false }
-        let phase = pod[path: ["status", "phase"]]?.string
-        if phase == "Succeeded" || phase == "Failed" { return false }
-        if !includeTerminating, pod.deletionTimestamp != nil { return false }
-        return true
+    public static func shouldInclude(_ pod: Pod, includeTerminating: Bool) -> Bool {
+        guard pod.podIP != nil, !pod.isTerminal else { return false }
+        return includeTerminating || !pod.metadata.isDeleting
     }
 
     /// The pods a Service selects: same namespace, a non-empty selector that matches.
-    public static func selectedPods(_ service: JSON, _ pods: [JSON]) -> [JSON] {
-        guard let selector = service[path: ["spec", "selector"]]?.stringMap, !selector.isEmpty else { return [] }
+    public static func selectedPods(_ service: Service, _ pods: [Pod]) -> [Pod] {
+        guard let selector = service.selector, !selector.isEmpty else { return [] }
         let sel = LabelSelector(matchLabels: selector)
         return pods.filter { $0.namespace == service.namespace && sel.matches($0.labels) }
     }
 
     /// A service port's target on one pod: a number, or a named container port; nil if unresolvable.
-    public static func resolvePort(_ servicePort: JSON, pod: JSON) -> Int64? {
-        switch servicePort["targetPort"] {
-        case .some(.int(let n)): return n
-        case .some(.string(let name)):
-            if let n = Int64(name) { return n }
-            let proto = servicePort["protocol"]?.string ?? "TCP"
-            for c in pod[path: ["spec", "containers"]]?.array ?? [] {
-                for p in c["ports"]?.array ?? []
-                where p["name"]?.string == name && (p["protocol"]?.string ?? "TCP") == proto {
-                    return p["containerPort"]?.int
-                }
-            }
-            return nil
-        default:
-            return servicePort["port"]?.int
+    public static func resolvePort(_ servicePort: Service.Port, pod: Pod) -> Int? {
+        switch servicePort.targetPort {
+        case .int(let n)?: return n
+        case .string(let name)?:
+            if let n = Int(name) { return n }
+            return pod.port(named: name, protocol: servicePort.protocol)
+        case nil:
+            return servicePort.port
         }
     }
 
-    static func endpointPorts(_ service: JSON, pod: JSON) -> [JSON] {
-        var out: [JSON] = []
-        for sp in service[path: ["spec", "ports"]]?.array ?? [] {
-            guard let port = resolvePort(sp, pod: pod) else { continue }
-            var p: JSON = [
-                "name": .string(sp["name"]?.string ?? ""), "port": .int(port),
-                "protocol": .string(sp["protocol"]?.string ?? "TCP"),
-            ]
-            if let ap = sp["appProtocol"] { p["appProtocol"] = ap }
-            out.append(p)
+    static func endpointPorts(_ service: Service, pod: Pod) -> [JSON] {
+        service.ports.compactMap { sp in
+            guard let port = resolvePort(sp, pod: pod) else { return nil }
+            var p: JSON = ["name": .string(sp.name), "port": JSON(port), "protocol": .string(sp.protocol.rawValue)]
+            if let ap = sp.appProtocol { p["appProtocol"] = .string(ap) }
+            return p
         }
-        return out
     }
 
-    static func targetRef(_ pod: JSON) -> JSON {
-        ["kind": "Pod", "namespace": .string(pod.namespace), "name": .string(pod.name), "uid": .string(pod.uid)]
+    static func targetRef(_ pod: Pod) -> JSON {
+        [
+            "kind": "Pod", "namespace": .string(pod.namespace), "name": .string(pod.name),
+            "uid": .string(pod.metadata.uid),
+        ]
     }
 
-    static func hostname(_ pod: JSON, _ service: JSON) -> String? {
-        guard let h = pod[path: ["spec", "hostname"]]?.string, !h.isEmpty,
-            pod[path: ["spec", "subdomain"]]?.string == service.name
-        else { return nil }
+    static func hostname(_ pod: Pod, _ service: Service) -> String? {
+        guard let h = pod.hostname, pod.subdomain == service.name else { return nil }
         return h
     }
 
     // MARK: EndpointSlices
 
     /// One endpoint of a slice, with conditions computed as Kubernetes computes them.
-    public static func endpoint(_ pod: JSON, _ service: JSON) -> JSON {
-        let publishNotReady = service[path: ["spec", "publishNotReadyAddresses"]]?.bool ?? false
-        let podReady = isPodReady(pod)
-        let terminating = pod.deletionTimestamp != nil
-        let serving = publishNotReady || podReady
-        let ready = publishNotReady || (podReady && !terminating)
+    public static func endpoint(_ pod: Pod, _ service: Service) -> JSON {
+        let publishNotReady = service.publishNotReadyAddresses
+        let terminating = pod.metadata.isDeleting
+        let serving = publishNotReady || pod.isReady
+        let ready = publishNotReady || (pod.isReady && !terminating)
         var ep: JSON = [
-            "addresses": [.string(pod[path: ["status", "podIP"]]?.string ?? "")],
+            "addresses": [.string(pod.podIP ?? "")],
             "conditions": ["ready": .bool(ready), "serving": .bool(serving), "terminating": .bool(terminating)],
         ]
         if let h = hostname(pod, service) { ep["hostname"] = .string(h) }
-        if let node = pod[path: ["spec", "nodeName"]]?.string, !node.isEmpty { ep["nodeName"] = .string(node) }
+        if let node = pod.nodeName { ep["nodeName"] = .string(node) }
         ep["targetRef"] = targetRef(pod)
         return ep
     }
 
     /// Desired endpoints grouped by the ports they resolve to (pods resolving a named port
     /// differently need different slices).
-    public static func desiredGroups(_ service: JSON, pods: [JSON]) -> [(ports: [JSON], endpoints: [JSON])] {
-        var groups: [[JSON]: [JSON]] = [:]
+    public static func desiredGroups(_ service: Service, pods: [Pod]) -> [(ports: [JSON], endpoints: [JSON])] {
+        var groups: [[JSON]: [(name: String, endpoint: JSON)]] = [:]
         var order: [[JSON]] = []
         for pod in selectedPods(service, pods) where shouldInclude(pod, includeTerminating: true) {
             let ports = endpointPorts(service, pod: pod)
             if groups[ports] == nil { order.append(ports) }
-            groups[ports, default: []].append(endpoint(pod, service))
+            groups[ports, default: []].append((pod.name, endpoint(pod, service)))
         }
-        return order.map {
-            (
-                $0,
-                groups[$0]!.sorted {
-                    ($0["targetRef"]?["name"]?.string ?? "") < ($1["targetRef"]?["name"]?.string ?? "")
-                }
-            )
+        return order.map { ports in
+            (ports, (groups[ports] ?? []).sorted { $0.name < $1.name }.map(\.endpoint))
         }
     }
 
@@ -119,7 +97,7 @@ public enum EndpointsPlanner {
     }
 
     /// Labels every managed slice carries.
-    public static func sliceLabels(_ service: JSON) -> JSON {
+    public static func sliceLabels(_ service: Service) -> JSON {
         var labels = JSONObject()
         for (k, v) in service.labels.sorted(by: { $0.key < $1.key }) where k != serviceNameLabel && k != managedByLabel
         {
@@ -127,16 +105,11 @@ public enum EndpointsPlanner {
         }
         labels[serviceNameLabel] = .string(service.name)
         labels[managedByLabel] = .string(managedBy)
-        if ServiceRules.isHeadless(service) { labels[headlessLabel] = "" }
+        if service.isHeadless { labels[headlessLabel] = "" }
         return .object(labels)
     }
 
-    static func ownerReference(_ service: JSON) -> JSON {
-        [
-            "apiVersion": "v1", "kind": "Service", "name": .string(service.name), "uid": .string(service.uid),
-            "controller": true, "blockOwnerDeletion": true,
-        ]
-    }
+    static func ownerReference(_ service: Service) -> JSON { OwnerReference.controller(service).json }
 
     static func endpointKey(_ ep: JSON) -> String {
         ep[path: ["targetRef", "uid"]]?.string ?? ep["addresses"]?.array?.first?.string ?? ""
@@ -145,8 +118,8 @@ public enum EndpointsPlanner {
     /// The writes that turn `existing` slices into the desired ones, keeping each endpoint in
     /// the slice it is already in, so one pod change costs one slice write.
     public static func planSlices(
-        service: JSON,
-        pods: [JSON],
+        service: Service,
+        pods: [Pod],
         existing: [JSON],
         maxEndpointsPerSlice: Int = 100
     ) -> SlicePlan {
@@ -234,14 +207,14 @@ public enum EndpointsPlanner {
 
     /// The Endpoints object for a Service: ready pods in `addresses`, others in
     /// `notReadyAddresses`, terminating pods left out, at most `maxAddresses`.
-    public static func endpoints(service: JSON, pods: [JSON], maxAddresses: Int = 1000) -> JSON {
-        let publishNotReady = service[path: ["spec", "publishNotReadyAddresses"]]?.bool ?? false
+    public static func endpoints(service: Service, pods: [Pod], maxAddresses: Int = 1000) -> JSON {
+        let publishNotReady = service.publishNotReadyAddresses
         var subsets: [[JSON]: (ready: [JSON], notReady: [JSON])] = [:]
         var order: [[JSON]] = []
         for pod in selectedPods(service, pods) where shouldInclude(pod, includeTerminating: publishNotReady) {
-            var addr: JSON = ["ip": .string(pod[path: ["status", "podIP"]]?.string ?? "")]
+            var addr: JSON = ["ip": .string(pod.podIP ?? "")]
             if let h = hostname(pod, service) { addr["hostname"] = .string(h) }
-            if let node = pod[path: ["spec", "nodeName"]]?.string, !node.isEmpty { addr["nodeName"] = .string(node) }
+            if let node = pod.nodeName { addr["nodeName"] = .string(node) }
             addr["targetRef"] = targetRef(pod)
             var ports = endpointPorts(service, pod: pod)
             for i in ports.indices where ports[i]["name"]?.string == "" { ports[i]["name"] = nil }
@@ -249,7 +222,7 @@ public enum EndpointsPlanner {
                 order.append(ports)
                 subsets[ports] = ([], [])
             }
-            if publishNotReady || isPodReady(pod) {
+            if publishNotReady || pod.isReady {
                 subsets[ports]!.ready.append(addr)
             } else {
                 subsets[ports]!.notReady.append(addr)
@@ -284,7 +257,7 @@ public enum EndpointsPlanner {
         }
         var labels = JSONObject()
         for (k, v) in service.labels.sorted(by: { $0.key < $1.key }) { labels[k] = .string(v) }
-        if ServiceRules.isHeadless(service) { labels[headlessLabel] = "" }
+        if service.isHeadless { labels[headlessLabel] = "" }
         var meta: JSON = ["name": .string(service.name), "namespace": .string(service.namespace)]
         if !labels.isEmpty { meta["labels"] = .object(labels) }
         if truncated { meta["annotations"] = ["endpoints.kubernetes.io/over-capacity": "truncated"] }
@@ -301,10 +274,10 @@ public enum MirroringPlanner {
     public static let skipMirrorLabel = "endpointslice.kubernetes.io/skip-mirror"
 
     /// Whether an Endpoints object is mirrored, given the Service of the same name.
-    public static func shouldMirror(_ endpoints: JSON, service: JSON?) -> Bool {
+    public static func shouldMirror(_ endpoints: JSON, service: Service?) -> Bool {
         guard let service else { return false }
         if endpoints.labels[skipMirrorLabel] == "true" { return false }
-        return (service[path: ["spec", "selector"]]?.stringMap ?? [:]).isEmpty
+        return (service.selector ?? [:]).isEmpty
     }
 
     /// The slices' contents (no names): one group of slices per subset, at most 1,000 addresses.

@@ -40,15 +40,15 @@ public enum LoadBalancerIPPlanner {
         case malformed(String)
     }
 
-    static func requested(_ svc: JSON) -> Request {
+    static func requested(_ svc: Service) -> Request {
         var texts: [String] = []
         for a in requestAnnotations {
-            if let v = svc.annotations[a] {
+            if let v = svc.metadata.annotations[a] {
                 texts = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 break
             }
         }
-        if texts.isEmpty, let ip = svc[path: ["spec", "loadBalancerIP"]]?.string, !ip.isEmpty { texts = [ip] }
+        if texts.isEmpty, let ip = svc.loadBalancerIP { texts = [ip] }
         let v4 = texts.filter { !$0.contains(":") }
         guard let text = v4.first else { return .any }
         guard let ip = IPv4Address(text) else {
@@ -57,32 +57,25 @@ public enum LoadBalancerIPPlanner {
         return .address(ip)
     }
 
-    static func sharingKey(_ svc: JSON) -> String? {
-        for a in sharingAnnotations { if let v = svc.annotations[a], !v.isEmpty { return v } }
+    static func sharingKey(_ svc: Service) -> String? {
+        for a in sharingAnnotations { if let v = svc.metadata.annotations[a], !v.isEmpty { return v } }
         return nil
     }
 
-    static func ports(_ svc: JSON) -> Set<PortKey> {
-        Set(
-            (svc[path: ["spec", "ports"]]?.array ?? []).compactMap { p in
-                p["port"]?.intValue.map { PortKey(proto: p["protocol"]?.string ?? "TCP", port: $0) }
-            }
-        )
+    static func ports(_ svc: Service) -> Set<PortKey> {
+        Set(svc.ports.compactMap { p in p.port.map { PortKey(proto: p.protocol.rawValue, port: $0) } })
     }
 
     /// The address the Service holds now (its status' first IPv4 ingress IP).
-    public static func current(_ svc: JSON) -> IPv4Address? {
-        (svc[path: ["status", "loadBalancer", "ingress"]]?.array ?? []).lazy.compactMap {
-            $0["ip"]?.string.flatMap(IPv4Address.init)
-        }.first
+    public static func current(_ svc: Service) -> IPv4Address? {
+        svc.ingressIPs.lazy.compactMap(IPv4Address.init).first
     }
 
     /// The outcome for every managed Service, keyed `namespace/name`.
-    public static func plan(_ services: [JSON], pool: LoadBalancerPool) -> [String: Outcome] {
-        let managed = services.filter { Service($0).isSwiftletLoadBalancer }.sorted {
-            let a = $0[path: ["metadata", "creationTimestamp"]]?.string ?? "",
-                b = $1[path: ["metadata", "creationTimestamp"]]?.string ?? ""
-            return a != b ? a < b : Informer.key($0) < Informer.key($1)
+    public static func plan(_ services: [Service], pool: LoadBalancerPool) -> [String: Outcome] {
+        let managed = services.filter(\.isSwiftletLoadBalancer).sorted {
+            let a = $0.metadata.creationTimestamp ?? "", b = $1.metadata.creationTimestamp ?? ""
+            return a != b ? a < b : $0.cacheKey < $1.cacheKey
         }
         var holders: [IPv4Address: [Holder]] = [:]
         var out: [String: Outcome] = [:]
@@ -104,9 +97,9 @@ public enum LoadBalancerIPPlanner {
         }
 
         // First, Services keep the address they hold if it is still what they ask for.
-        var pending: [(JSON, Holder)] = []
+        var pending: [(Service, Holder)] = []
         for svc in managed {
-            let h = Holder(key: Informer.key(svc), sharingKey: sharingKey(svc), ports: ports(svc))
+            let h = Holder(key: svc.cacheKey, sharingKey: sharingKey(svc), ports: ports(svc))
             let want = requested(svc)
             if let ip = current(svc), pool.contains(ip), want == .any || want == .address(ip), conflict(ip, h) == nil {
                 holders[ip, default: []].append(h)
@@ -164,7 +157,7 @@ public enum LoadBalancerIPPlanner {
 /// only in the Services' status: each pass re-plans from the informer's cache.
 public actor LoadBalancerIPController: Controller {
     let client: KubeClient
-    let services: Informer<JSON>
+    let services: Informer<Service>
     let pool: LoadBalancerPool
     let events: EventRecorder
     public nonisolated let logger: Logger
@@ -173,7 +166,7 @@ public actor LoadBalancerIPController: Controller {
     /// The last outcome announced per Service, so each change makes one Event.
     private var announced: [String: LoadBalancerIPPlanner.Outcome] = [:]
 
-    public init(client: KubeClient, services: Informer<JSON>, pool: LoadBalancerPool, logger: Logger) {
+    public init(client: KubeClient, services: Informer<Service>, pool: LoadBalancerPool, logger: Logger) {
         self.client = client
         self.services = services
         self.pool = pool
@@ -185,9 +178,7 @@ public actor LoadBalancerIPController: Controller {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await c in await self.services.changes() {
-                    let relevant = [c.old, c.new].contains {
-                        $0.map { ServiceRules.type($0) == "LoadBalancer" } ?? false
-                    }
+                    let relevant = [c.old, c.new].contains { $0?.type == .loadBalancer }
                     if relevant { await self.queue.add("all") }
                 }
             }
@@ -205,14 +196,11 @@ public actor LoadBalancerIPController: Controller {
         let plan = LoadBalancerIPPlanner.plan(all, pool: pool)
         var failure: (any Error)?
         for svc in all {
-            let key = Informer.key(svc)
+            let key = svc.cacheKey
             guard let outcome = plan[key] else {
                 announced[key] = nil
                 continue
             }
-            var subject = svc
-            subject["kind"] = "Service"
-            subject["apiVersion"] = "v1"
             switch outcome {
             case .assigned(let ip):
                 if LoadBalancerIPPlanner.current(svc) != ip {
@@ -236,7 +224,7 @@ public actor LoadBalancerIPController: Controller {
                 }
                 if announced[key] != outcome {
                     announced[key] = outcome
-                    await events.record(subject, reason: "IPAllocated", message: "Assigned IP [\"\(ip)\"]")
+                    await events.record(svc, reason: "IPAllocated", message: "Assigned IP [\"\(ip)\"]")
                 }
             case .failed(let why):
                 if LoadBalancerIPPlanner.current(svc) != nil {
@@ -254,7 +242,7 @@ public actor LoadBalancerIPController: Controller {
                     announced[key] = outcome
                     logger.notice("Service \(key) gets no load balancer IP: \(why)")
                     await events.record(
-                        subject,
+                        svc,
                         type: "Warning",
                         reason: "AllocationFailed",
                         message: "Failed to allocate IP for \"\(key)\": \(why)"

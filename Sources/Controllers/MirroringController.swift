@@ -8,7 +8,7 @@ import Logging
 /// Service can point at something outside the cluster and every consumer of slices sees it.
 public actor MirroringController: Controller {
     let client: KubeClient
-    let services: Informer<JSON>
+    let services: Informer<Service>
     let slices: Informer<JSON>
     let endpoints: Informer<JSON>
     public nonisolated let queue = WorkQueue(name: "endpointslice_mirroring")
@@ -16,7 +16,7 @@ public actor MirroringController: Controller {
 
     public init(
         client: KubeClient,
-        services: Informer<JSON>,
+        services: Informer<Service>,
         slices: Informer<JSON>,
         endpoints: Informer<JSON>,
         logger: Logger
@@ -30,9 +30,8 @@ public actor MirroringController: Controller {
 
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
-            for informer in [services, endpoints] {
-                group.addTask { for await c in await informer.changes() { await self.queue.add(c.key) } }
-            }
+            group.addTask { for await c in await self.services.changes() { await self.queue.add(c.key) } }
+            group.addTask { for await c in await self.endpoints.changes() { await self.queue.add(c.key) } }
             group.addTask {
                 for await c in await self.slices.changes() {
                     // Its own slices, and the EndpointSlice controller's (whose arrival lets it hand over).
@@ -71,8 +70,7 @@ public actor MirroringController: Controller {
         var plan = MirroringPlanner.plan(desired: desired, existing: existing)
         // A Service that gained a selector: keep the mirrored slices until the EndpointSlice
         // controller's are there, so its clients never see it without endpoints.
-        if desired.isEmpty, !plan.delete.isEmpty, let svc, !(svc[path: ["spec", "selector"]]?.stringMap ?? [:]).isEmpty
-        {
+        if desired.isEmpty, !plan.delete.isEmpty, let svc, !(svc.selector ?? [:]).isEmpty {
             let handedOver =
                 !(await slices.select(
                     namespace: parts[0],

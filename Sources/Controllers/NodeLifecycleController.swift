@@ -11,7 +11,7 @@ import Logging
 public actor NodeLifecycleController: Controller {
     let client: KubeClient
     let nodes: Informer<Node>
-    let pods: Informer<JSON>
+    let pods: Informer<Pod>
     let grace: Duration
     /// How often each node's heartbeat is looked at (kube-controller-manager's
     /// `--node-monitor-period`).
@@ -24,7 +24,7 @@ public actor NodeLifecycleController: Controller {
     public init(
         client: KubeClient,
         nodes: Informer<Node>,
-        pods: Informer<JSON>,
+        pods: Informer<Pod>,
         grace: Duration = .seconds(40),
         period: Duration = .seconds(5),
         logger: Logger
@@ -106,7 +106,7 @@ public actor NodeLifecycleController: Controller {
             ["spec": ["taints": .array(taints.map(\.json))]],
             type: .merge
         )
-        for pod in await pods.list().map(Pod.init) where pod.nodeName == node.name && pod.isReady {
+        for pod in await pods.list() where pod.nodeName == node.name && pod.isReady {
             let patch: JSON = [
                 "status": [
                     "conditions": [

@@ -5,66 +5,44 @@ import KubeModel
 
 /// The pure rules of the ReplicaSet and Deployment controllers and of the scheduler.
 public enum Workloads {
-    public static let templateHashLabel = "pod-template-hash"
-    public static let revisionAnnotation = "deployment.kubernetes.io/revision"
-
-    public static func isActive(_ pod: JSON) -> Bool {
-        let phase = pod[path: ["status", "phase"]]?.string
-        return pod.deletionTimestamp == nil && phase != "Succeeded" && phase != "Failed"
-    }
-
-    public static func controllerUID(_ obj: JSON) -> String? {
-        obj.ownerReferences.first { $0["controller"]?.bool == true }?["uid"]?.string
-    }
-
-    public static func ownerReference(_ owner: JSON) -> JSON {
-        [
-            "apiVersion": .string(owner.apiVersion), "kind": .string(owner.kind), "name": .string(owner.name),
-            "uid": .string(owner.uid), "controller": true, "blockOwnerDeletion": true,
-        ]
-    }
+    public static let templateHashLabel = WellKnownLabels.podTemplateHash
+    public static let revisionAnnotation = WellKnownLabels.deploymentRevision
 
     /// A pod as a ReplicaSet makes it from its template.
-    public static func podFromTemplate(_ rs: JSON) -> JSON {
-        let template = rs[path: ["spec", "template"]] ?? .emptyObject
+    public static func podFromTemplate(_ rs: ReplicaSet) -> JSON {
         var meta: JSON = [
             "generateName": .string("\(rs.name)-"), "namespace": .string(rs.namespace),
-            "ownerReferences": [ownerReference(rs)],
+            "ownerReferences": [OwnerReference.controller(rs).json],
         ]
-        if let labels = template[path: ["metadata", "labels"]] { meta["labels"] = labels }
-        if let annotations = template[path: ["metadata", "annotations"]] { meta["annotations"] = annotations }
-        return ["apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": template["spec"] ?? .emptyObject]
+        if let labels = rs.template[path: ["metadata", "labels"]] { meta["labels"] = labels }
+        if let annotations = rs.template[path: ["metadata", "annotations"]] { meta["annotations"] = annotations }
+        return ["apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": rs.template["spec"] ?? .emptyObject]
     }
 
     /// Which pods go first when scaling down, as Kubernetes ranks them: unscheduled before
     /// scheduled, pending before running, not ready before ready, newer before older.
-    public static func deletionOrder(_ pods: [JSON]) -> [JSON] {
-        func rank(_ p: JSON) -> (Int, Int, Int, String) {
-            let scheduled = (p[path: ["spec", "nodeName"]]?.string ?? "").isEmpty ? 0 : 1
-            let phase = p[path: ["status", "phase"]]?.string
-            let running = phase == "Running" ? 2 : (phase == "Pending" ? 1 : 0)
-            let ready = EndpointsPlanner.isPodReady(p) ? 1 : 0
-            return (scheduled, running, ready, p[path: ["metadata", "creationTimestamp"]]?.string ?? "")
+    public static func deletionOrder(_ pods: [Pod]) -> [Pod] {
+        func rank(_ p: Pod) -> (Int, Int, Int) {
+            let running = p.phase == "Running" ? 2 : (p.phase == "Pending" ? 1 : 0)
+            return (p.isScheduled ? 1 : 0, running, p.isReady ? 1 : 0)
         }
         return pods.sorted { a, b in
             let ra = rank(a), rb = rank(b)
-            if ra.0 != rb.0 { return ra.0 < rb.0 }
-            if ra.1 != rb.1 { return ra.1 < rb.1 }
-            if ra.2 != rb.2 { return ra.2 < rb.2 }
-            return ra.3 > rb.3
+            if ra != rb { return ra < rb }
+            return (a.metadata.creationTimestamp ?? "") > (b.metadata.creationTimestamp ?? "")
         }
     }
 
-    public static func replicaSetStatus(_ rs: JSON, pods: [JSON]) -> JSON {
-        let labels = rs[path: ["spec", "template", "metadata", "labels"]]?.stringMap ?? [:]
-        let fully = pods.filter { p in labels.allSatisfy { p.labels[$0.key] == $0.value } }.count
-        let ready = pods.filter(EndpointsPlanner.isPodReady).count
-        var st: JSON = [
-            "replicas": JSON(pods.count), "fullyLabeledReplicas": JSON(fully), "readyReplicas": JSON(ready),
-            "availableReplicas": JSON(ready),
-        ]
-        if let g = rs[path: ["metadata", "generation"]] { st["observedGeneration"] = g }
-        return st
+    public static func replicaSetStatus(_ rs: ReplicaSet, pods: [Pod]) -> ReplicaSet.Status {
+        let labels = rs.templateLabels
+        let ready = pods.filter(\.isReady).count
+        return ReplicaSet.Status(
+            replicas: pods.count,
+            fullyLabeledReplicas: pods.filter { p in labels.allSatisfy { p.labels[$0.key] == $0.value } }.count,
+            readyReplicas: ready,
+            availableReplicas: ready,
+            observedGeneration: rs.metadata.generation
+        )
     }
 
     /// A stable hash of a pod template, as the `pod-template-hash` label carries it.
@@ -98,16 +76,8 @@ public enum Workloads {
     }
 
     /// `maxSurge` / `maxUnavailable`: an integer or a percentage of `replicas`.
-    public static func scaledValue(_ v: JSON?, replicas: Int, roundUp: Bool, default def: Int) -> Int {
-        switch v {
-        case .some(.int(let i)): return Int(i)
-        case .some(.string(let s)) where s.hasSuffix("%"):
-            let pct = Double(s.dropLast()) ?? 0
-            let x = Double(replicas) * pct / 100
-            return Int(roundUp ? x.rounded(.up) : x.rounded(.down))
-        case .some(.string(let s)): return Int(s) ?? def
-        default: return def
-        }
+    public static func scaledValue(_ v: IntOrString?, replicas: Int, roundUp: Bool, default def: Int) -> Int {
+        v?.scaled(of: replicas, roundUp: roundUp) ?? def
     }
 
     /// Target replicas for the new and old ReplicaSets of a Deployment, one rolling-update step.
@@ -134,7 +104,7 @@ public enum Workloads {
             oldTargets[o.name] = o.current - unready
         }
         for o in old.sorted(by: { $0.ready < $1.ready }) {
-            let cur = oldTargets[o.name]!
+            let cur = oldTargets[o.name] ?? 0
             let remove = max(0, min(cur, canRemove))
             oldTargets[o.name] = cur - remove
             canRemove -= remove
@@ -149,7 +119,7 @@ public enum Workloads {
     public static func progressing(
         complete: Bool,
         moved: Bool,
-        previous: JSON?,
+        previous: Condition?,
         deadlineSeconds: Int?,
         now: Timestamp,
         replicaSet: String
@@ -157,8 +127,8 @@ public enum Workloads {
         if complete {
             return (true, "NewReplicaSetAvailable", "ReplicaSet \"\(replicaSet)\" has successfully progressed.", now)
         }
-        let last = (previous?["lastUpdateTime"]?.string).flatMap(Timestamp.init(rfc3339:)) ?? now
-        let wasTimedOut = previous?["reason"]?.string == "ProgressDeadlineExceeded"
+        let last = (previous?.lastUpdateTime).flatMap(Timestamp.init(rfc3339:)) ?? now
+        let wasTimedOut = previous?.reason == "ProgressDeadlineExceeded"
         if !moved, let deadline = deadlineSeconds, wasTimedOut || now.micros - last.micros > Int64(deadline) * 1_000_000
         {
             return (
@@ -174,22 +144,101 @@ public enum Workloads {
 
     /// The old ReplicaSets a Deployment no longer keeps (`spec.revisionHistoryLimit`, default 10):
     /// those scaled to zero with no pods left, oldest revision first, beyond the limit.
-    public static func historyToPrune(old: [JSON], limit: Int) -> [String] {
-        let idle = old.filter { rs in
-            rs.deletionTimestamp == nil && (rs[path: ["spec", "replicas"]]?.intValue ?? 0) == 0
-                && (rs[path: ["status", "replicas"]]?.intValue ?? 0) == 0
-        }
+    public static func historyToPrune(old: [ReplicaSet], limit: Int) -> [String] {
+        let idle = old.filter { !$0.metadata.isDeleting && $0.replicas == 0 && $0.status.replicas == 0 }
         guard idle.count > max(limit, 0) else { return [] }
-        let byRevision = idle.sorted {
-            (Int($0.annotations[revisionAnnotation] ?? "") ?? 0, $0.name) < (
-                Int($1.annotations[revisionAnnotation] ?? "") ?? 0, $1.name
-            )
-        }
+        let byRevision = idle.sorted { ($0.revision ?? 0, $0.name) < ($1.revision ?? 0, $1.name) }
         return byRevision.prefix(idle.count - max(limit, 0)).map(\.name)
     }
 
     /// The scheduler's choice: a Ready, schedulable node with the fewest pods; ties by name.
     public static func chooseNode(nodes: [Node], podCounts: [String: Int]) -> String? {
         nodes.filter(\.isSchedulable).map(\.name).sorted().min { (podCounts[$0] ?? 0) < (podCounts[$1] ?? 0) }
+    }
+}
+
+/// A Deployment's status as its controller computes it from the ReplicaSets' status, and
+/// when to look again if nothing else changes (a rollout that may pass its deadline).
+public struct DeploymentStatusPlan: Sendable, Equatable {
+    public var status: Deployment.Status
+    public var recheckAfter: Duration?
+}
+
+extension Workloads {
+    /// Counts summed over the ReplicaSets; `Available` from maxUnavailable; `Progressing` from
+    /// `progressing(…)`. Condition times move only when a condition's status or reason does.
+    public static func deploymentStatus(
+        _ d: Deployment,
+        newRS: ReplicaSet,
+        old: [ReplicaSet],
+        now: Timestamp
+    ) -> DeploymentStatusPlan {
+        let all = [newRS] + old
+        let ready = all.reduce(0) { $0 + $1.status.readyReplicas }
+        let total = all.reduce(0) { $0 + $1.status.replicas }
+        let available = all.reduce(0) { $0 + $1.status.availableReplicas }
+        let updated = newRS.status.replicas
+        let nowText = now.rfc3339
+        let existing = d.status.conditions
+
+        func condition(_ type: String, _ status: Bool, _ reason: String, _ message: String) -> Condition {
+            let prev = existing[type]
+            let value = status ? "True" : "False"
+            let changed = prev?.status != value || prev?.reason != reason
+            return Condition(
+                type: type,
+                status: value,
+                reason: reason,
+                message: message,
+                lastTransitionTime: changed ? nowText : (prev?.lastTransitionTime ?? nowText),
+                lastUpdateTime: changed ? nowText : (prev?.lastUpdateTime ?? nowText)
+            )
+        }
+
+        let minAvailable =
+            d.replicas - scaledValue(d.maxUnavailable, replicas: d.replicas, roundUp: false, default: 0)
+        let isAvailable = available >= minAvailable
+        let availableCondition = condition(
+            "Available",
+            isAvailable,
+            isAvailable ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+            isAvailable ? "Deployment has minimum availability." : "Deployment does not have minimum availability."
+        )
+
+        let complete = updated == d.replicas && total == d.replicas && available == d.replicas
+        let previous = existing["Progressing"]
+        let s = d.status
+        let moved =
+            [s.replicas, s.updatedReplicas, s.readyReplicas, s.availableReplicas] != [total, updated, ready, available]
+            || previous == nil || s.observedGeneration != d.generation
+        let p = progressing(
+            complete: complete,
+            moved: moved,
+            previous: previous,
+            deadlineSeconds: d.progressDeadlineSeconds,
+            now: now,
+            replicaSet: newRS.name
+        )
+        var progressingCondition = condition("Progressing", p.status, p.reason, p.message)
+        progressingCondition.lastUpdateTime = p.lastUpdate.rfc3339
+
+        var recheck: Duration?
+        if !complete, p.reason == "ReplicaSetUpdated", let deadline = d.progressDeadlineSeconds {
+            // Nothing may change while a rollout is stuck: look again when the deadline passes.
+            let left = Duration.seconds(deadline) - .microseconds(now.micros - p.lastUpdate.micros)
+            recheck = max(left, .zero) + .milliseconds(500)
+        }
+        return DeploymentStatusPlan(
+            status: Deployment.Status(
+                observedGeneration: d.generation,
+                replicas: total,
+                updatedReplicas: updated,
+                readyReplicas: ready,
+                availableReplicas: available,
+                unavailableReplicas: max(0, total - available),
+                conditions: [availableCondition, progressingCondition]
+            ),
+            recheckAfter: recheck
+        )
     }
 }

@@ -265,6 +265,26 @@ extension Informer: AnyInformer {
     }
 }
 
+/// Any informer read for its objects' metadata alone, whatever model it caches: what the
+/// garbage collector needs of every resource.
+public protocol MetadataInformer: AnyInformer {
+    nonisolated var resource: Resource { get }
+    func metadata(_ key: String) async -> ObjectMeta?
+    func allMetadata() async -> [ObjectMeta]
+    /// Calls `body` with every change (key, old, new), until the informer stops.
+    func forEachMetadataChange(_ body: @Sendable (String, ObjectMeta?, ObjectMeta?) async -> Void) async
+}
+
+extension Informer: MetadataInformer {
+    public func metadata(_ key: String) -> ObjectMeta? { get(key)?.cacheMetadata }
+    public func allMetadata() -> [ObjectMeta] { list().map(\.cacheMetadata) }
+    public nonisolated func forEachMetadataChange(
+        _ body: @Sendable (String, ObjectMeta?, ObjectMeta?) async -> Void
+    ) async {
+        for await c in await changes() { await body(c.key, c.old?.cacheMetadata, c.new?.cacheMetadata) }
+    }
+}
+
 extension Informer where Object == JSON {
     /// A cache of the objects as JSON trees.
     public init(

@@ -4,6 +4,8 @@ import KubeMachinery
 /// without `targetRef`, zones and hints, which none of them reads and which are most of a
 /// slice's size (the controllers that write slices keep them as JSON).
 public struct EndpointSlice: KubeObject {
+    public static let apiVersion = "discovery.k8s.io/v1"
+    public static let kind = "EndpointSlice"
     public struct Port: Sendable, Hashable {
         public var name: String
         public var `protocol`: PortProtocol

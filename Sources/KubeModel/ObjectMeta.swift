@@ -5,20 +5,26 @@ import KubeMachinery
 /// server's validation is what refuses such objects). `json` writes the modeled fields
 /// back, leaving out defaults, so a cache can keep the model packed as bytes.
 public protocol KubeObject: CacheableObject {
+    /// The group/version and kind every object of this model has (`apps/v1`, `Deployment`).
+    static var apiVersion: String { get }
+    static var kind: String { get }
     var metadata: ObjectMeta { get set }
     init(_ json: JSON)
     var json: JSON { get }
 }
 
-/// The metadata readers use: identity, labels, deletion, owners.
+/// The metadata readers use: identity, labels, annotations, generation, deletion, owners.
 public struct ObjectMeta: Sendable, Hashable {
     public var name: String
     public var namespace: String
     public var uid: String
     public var resourceVersion: String
+    public var generation: Int?
     public var labels: [String: String]
+    public var annotations: [String: String]
     public var creationTimestamp: String?
     public var deletionTimestamp: String?
+    public var finalizers: [String]
     public var ownerReferences: [OwnerReference]
 
     public init(
@@ -26,18 +32,24 @@ public struct ObjectMeta: Sendable, Hashable {
         namespace: String = "",
         uid: String = "",
         resourceVersion: String = "",
+        generation: Int? = nil,
         labels: [String: String] = [:],
+        annotations: [String: String] = [:],
         creationTimestamp: String? = nil,
         deletionTimestamp: String? = nil,
+        finalizers: [String] = [],
         ownerReferences: [OwnerReference] = []
     ) {
         self.name = name
         self.namespace = namespace
         self.uid = uid
         self.resourceVersion = resourceVersion
+        self.generation = generation
         self.labels = labels
+        self.annotations = annotations
         self.creationTimestamp = creationTimestamp
         self.deletionTimestamp = deletionTimestamp
+        self.finalizers = finalizers
         self.ownerReferences = ownerReferences
     }
 
@@ -47,9 +59,12 @@ public struct ObjectMeta: Sendable, Hashable {
         namespace = m["namespace"]?.string ?? ""
         uid = m["uid"]?.string ?? ""
         resourceVersion = m["resourceVersion"]?.string ?? ""
+        generation = m["generation"]?.intValue
         labels = m["labels"]?.stringMap ?? [:]
+        annotations = m["annotations"]?.stringMap ?? [:]
         creationTimestamp = m["creationTimestamp"]?.string
         deletionTimestamp = m["deletionTimestamp"]?.string
+        finalizers = (m["finalizers"]?.array ?? []).compactMap(\.string)
         ownerReferences = (m["ownerReferences"]?.array ?? []).map(OwnerReference.init)
     }
 
@@ -60,8 +75,8 @@ public struct ObjectMeta: Sendable, Hashable {
     /// The controller among the owners (`controller: true`), as `metav1.GetControllerOf`.
     public var controller: OwnerReference? { ownerReferences.first { $0.controller } }
 
-    /// Only the labels named kept, and no uid, resourceVersion or creation time: what a
-    /// large cache needs.
+    /// Only the labels named kept, and no uid, resourceVersion, generation, annotations,
+    /// finalizers or creation time: what a large cache needs.
     public func slimmed(keepingLabels kept: Set<String>) -> ObjectMeta {
         ObjectMeta(
             name: name,
@@ -78,9 +93,12 @@ public struct ObjectMeta: Sendable, Hashable {
         if !namespace.isEmpty { m["namespace"] = .string(namespace) }
         if !uid.isEmpty { m["uid"] = .string(uid) }
         if !resourceVersion.isEmpty { m["resourceVersion"] = .string(resourceVersion) }
+        if let generation { m["generation"] = JSON(generation) }
         if !labels.isEmpty { m["labels"] = JSON(labels) }
+        if !annotations.isEmpty { m["annotations"] = JSON(annotations) }
         if let creationTimestamp { m["creationTimestamp"] = .string(creationTimestamp) }
         if let deletionTimestamp { m["deletionTimestamp"] = .string(deletionTimestamp) }
+        if !finalizers.isEmpty { m["finalizers"] = JSON(finalizers) }
         if !ownerReferences.isEmpty { m["ownerReferences"] = .array(ownerReferences.map(\.json)) }
         return .object(m)
     }
@@ -92,13 +110,35 @@ public struct OwnerReference: Sendable, Hashable {
     public var name: String
     public var uid: String
     public var controller: Bool
+    public var blockOwnerDeletion: Bool
 
-    public init(apiVersion: String, kind: String, name: String, uid: String, controller: Bool = false) {
+    public init(
+        apiVersion: String,
+        kind: String,
+        name: String,
+        uid: String,
+        controller: Bool = false,
+        blockOwnerDeletion: Bool = false
+    ) {
         self.apiVersion = apiVersion
         self.kind = kind
         self.name = name
         self.uid = uid
         self.controller = controller
+        self.blockOwnerDeletion = blockOwnerDeletion
+    }
+
+    /// The reference a controller puts on what it creates (`controller` and
+    /// `blockOwnerDeletion` set, as upstream's `NewControllerRef`).
+    public static func controller<Owner: KubeObject>(_ owner: Owner) -> OwnerReference {
+        OwnerReference(
+            apiVersion: Owner.apiVersion,
+            kind: Owner.kind,
+            name: owner.metadata.name,
+            uid: owner.metadata.uid,
+            controller: true,
+            blockOwnerDeletion: true
+        )
     }
 
     public init(_ json: JSON) {
@@ -107,6 +147,7 @@ public struct OwnerReference: Sendable, Hashable {
         name = json["name"]?.string ?? ""
         uid = json["uid"]?.string ?? ""
         controller = json["controller"]?.bool ?? false
+        blockOwnerDeletion = json["blockOwnerDeletion"]?.bool ?? false
     }
 
     public var json: JSON {
@@ -114,6 +155,7 @@ public struct OwnerReference: Sendable, Hashable {
             "apiVersion": .string(apiVersion), "kind": .string(kind), "name": .string(name), "uid": .string(uid),
         ]
         if controller { o["controller"] = true }
+        if blockOwnerDeletion { o["blockOwnerDeletion"] = true }
         return o
     }
 }
@@ -127,6 +169,8 @@ public struct Condition: Sendable, Hashable {
     public var lastTransitionTime: String?
     /// Nodes' conditions: when the kubelet last posted it.
     public var lastHeartbeatTime: String?
+    /// Deployments' conditions: when the controller last saw the condition hold.
+    public var lastUpdateTime: String?
 
     public init(
         type: String,
@@ -134,7 +178,8 @@ public struct Condition: Sendable, Hashable {
         reason: String? = nil,
         message: String? = nil,
         lastTransitionTime: String? = nil,
-        lastHeartbeatTime: String? = nil
+        lastHeartbeatTime: String? = nil,
+        lastUpdateTime: String? = nil
     ) {
         self.type = type
         self.status = status
@@ -142,6 +187,7 @@ public struct Condition: Sendable, Hashable {
         self.message = message
         self.lastTransitionTime = lastTransitionTime
         self.lastHeartbeatTime = lastHeartbeatTime
+        self.lastUpdateTime = lastUpdateTime
     }
 
     public init(_ json: JSON) {
@@ -151,6 +197,7 @@ public struct Condition: Sendable, Hashable {
         message = json["message"]?.string
         lastTransitionTime = json["lastTransitionTime"]?.string
         lastHeartbeatTime = json["lastHeartbeatTime"]?.string
+        lastUpdateTime = json["lastUpdateTime"]?.string
     }
 
     public var isTrue: Bool { status == "True" }
@@ -161,10 +208,11 @@ public struct Condition: Sendable, Hashable {
         if let message { o["message"] = .string(message) }
         if let lastTransitionTime { o["lastTransitionTime"] = .string(lastTransitionTime) }
         if let lastHeartbeatTime { o["lastHeartbeatTime"] = .string(lastHeartbeatTime) }
+        if let lastUpdateTime { o["lastUpdateTime"] = .string(lastUpdateTime) }
         return o
     }
 
-    static func list(_ json: JSON?) -> [Condition] { (json?.array ?? []).map(Condition.init) }
+    public static func list(_ json: JSON?) -> [Condition] { (json?.array ?? []).map(Condition.init) }
 }
 
 extension Array where Element == Condition {
@@ -227,12 +275,15 @@ public protocol CacheableObject: Sendable, Equatable {
     var cacheKey: String { get }
     var cacheNamespace: String { get }
     var cacheLabels: [String: String] { get }
+    /// The metadata, for readers that need nothing else (the garbage collector).
+    var cacheMetadata: ObjectMeta { get }
 }
 
 extension KubeObject {
     public var cacheKey: String { metadata.key }
     public var cacheNamespace: String { metadata.namespace }
     public var cacheLabels: [String: String] { metadata.labels }
+    public var cacheMetadata: ObjectMeta { metadata }
     public var name: String { metadata.name }
     public var namespace: String { metadata.namespace }
     public var labels: [String: String] { metadata.labels }
@@ -244,4 +295,5 @@ extension JSON: CacheableObject {
     public var cacheKey: String { namespace.isEmpty ? name : "\(namespace)/\(name)" }
     public var cacheNamespace: String { namespace }
     public var cacheLabels: [String: String] { labels }
+    public var cacheMetadata: ObjectMeta { ObjectMeta(self) }
 }

@@ -2,6 +2,8 @@ import KubeMachinery
 
 /// A core/v1 Pod as the controllers, the scheduler and the node agent read it.
 public struct Pod: KubeObject {
+    public static let apiVersion = "v1"
+    public static let kind = "Pod"
     public struct ContainerPort: Sendable, Hashable {
         public var name: String?
         public var containerPort: Int?
@@ -24,6 +26,8 @@ public struct Pod: KubeObject {
 
     public var metadata: ObjectMeta
     public var nodeName: String?
+    /// `spec.schedulerName`; absent means the default scheduler's.
+    public var schedulerName: String
     public var hostname: String?
     public var subdomain: String?
     public var hostNetwork: Bool
@@ -37,6 +41,7 @@ public struct Pod: KubeObject {
         metadata = ObjectMeta(json)
         let spec = json["spec"] ?? .emptyObject
         nodeName = spec["nodeName"]?.nonEmptyString
+        schedulerName = spec["schedulerName"]?.nonEmptyString ?? Pod.defaultScheduler
         hostname = spec["hostname"]?.nonEmptyString
         subdomain = spec["subdomain"]?.nonEmptyString
         hostNetwork = spec["hostNetwork"]?.bool ?? false
@@ -52,6 +57,7 @@ public struct Pod: KubeObject {
     public var json: JSON {
         var spec = JSONObject()
         if let nodeName { spec["nodeName"] = .string(nodeName) }
+        if schedulerName != Pod.defaultScheduler { spec["schedulerName"] = .string(schedulerName) }
         if let hostname { spec["hostname"] = .string(hostname) }
         if let subdomain { spec["subdomain"] = .string(subdomain) }
         if hostNetwork { spec["hostNetwork"] = true }
@@ -63,11 +69,16 @@ public struct Pod: KubeObject {
         return ["metadata": metadata.json, "spec": .object(spec), "status": .object(status)]
     }
 
+    public static let defaultScheduler = "default-scheduler"
+
     /// The `Ready` condition is `True` (upstream's `IsPodReady`).
     public var isReady: Bool { conditions["Ready"]?.isTrue ?? false }
     /// `Succeeded` or `Failed`: its containers will not run again.
     public var isTerminal: Bool { phase == "Succeeded" || phase == "Failed" }
     public var isScheduled: Bool { nodeName != nil }
+    /// Neither finished nor being deleted: it counts towards its controller's replicas
+    /// (upstream's `IsPodActive`).
+    public var isActive: Bool { metadata.deletionTimestamp == nil && !isTerminal }
 
     /// The container port a Service's named `targetPort` refers to (upstream's
     /// `FindPort`), or nil when no container declares it.
@@ -78,6 +89,8 @@ public struct Pod: KubeObject {
 
 /// A core/v1 Node as the scheduler, the controllers and the load balancer read it.
 public struct Node: KubeObject {
+    public static let apiVersion = "v1"
+    public static let kind = "Node"
     public struct Taint: Sendable, Hashable {
         public var key: String
         public var value: String?
@@ -107,7 +120,10 @@ public struct Node: KubeObject {
     }
 
     public var metadata: ObjectMeta
-    public var annotations: [String: String]
+    public var annotations: [String: String] {
+        get { metadata.annotations }
+        set { metadata.annotations = newValue }
+    }
     public var unschedulable: Bool
     public var podCIDR: String?
     public var taints: [Taint]
@@ -117,7 +133,6 @@ public struct Node: KubeObject {
 
     public init(_ json: JSON) {
         metadata = ObjectMeta(json)
-        annotations = json.annotations
         let spec = json["spec"] ?? .emptyObject
         unschedulable = spec["unschedulable"]?.bool ?? false
         podCIDR = spec["podCIDR"]?.nonEmptyString
@@ -131,15 +146,14 @@ public struct Node: KubeObject {
     }
 
     public static func == (a: Node, b: Node) -> Bool {
-        a.metadata == b.metadata && a.annotations == b.annotations && a.unschedulable == b.unschedulable
+        a.metadata == b.metadata && a.unschedulable == b.unschedulable
             && a.podCIDR == b.podCIDR
             && a.taints == b.taints && a.addresses.elementsEqual(b.addresses, by: { $0 == $1 })
             && a.conditions == b.conditions
     }
 
     public var json: JSON {
-        var meta = metadata.json
-        if !annotations.isEmpty { meta["annotations"] = JSON(annotations) }
+        let meta = metadata.json
         var spec = JSONObject()
         if unschedulable { spec["unschedulable"] = true }
         if let podCIDR { spec["podCIDR"] = .string(podCIDR) }

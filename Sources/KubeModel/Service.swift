@@ -3,6 +3,8 @@ import KubeMachinery
 /// A core/v1 Service as its readers (validation's derived rules, the proxy, DNS, the load
 /// balancer, the controllers) see it.
 public struct Service: KubeObject {
+    public static let apiVersion = "v1"
+    public static let kind = "Service"
     public struct ServiceType: OpenEnum {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
@@ -82,6 +84,8 @@ public struct Service: KubeObject {
     public var internalTrafficPolicy: TrafficPolicy?
     public var healthCheckNodePort: Int?
     public var loadBalancerClass: String?
+    /// The deprecated `spec.loadBalancerIP`: the address a LoadBalancer asks for.
+    public var loadBalancerIP: String?
     public var publishNotReadyAddresses: Bool
     /// `false`: a LoadBalancer without node ports (traffic goes to the pods directly).
     public var allocateLoadBalancerNodePorts: Bool?
@@ -106,6 +110,7 @@ public struct Service: KubeObject {
         internalTrafficPolicy = spec["internalTrafficPolicy"]?.nonEmptyString.map(TrafficPolicy.init(rawValue:))
         healthCheckNodePort = spec["healthCheckNodePort"]?.intValue.flatMap { $0 > 0 ? $0 : nil }
         loadBalancerClass = spec["loadBalancerClass"]?.string
+        loadBalancerIP = spec["loadBalancerIP"]?.nonEmptyString
         publishNotReadyAddresses = spec["publishNotReadyAddresses"]?.bool ?? false
         allocateLoadBalancerNodePorts = spec["allocateLoadBalancerNodePorts"]?.bool
         ingressIPs = (json[path: ["status", "loadBalancer", "ingress"]]?.array ?? []).compactMap { $0["ip"]?.string }
@@ -128,6 +133,7 @@ public struct Service: KubeObject {
         if let internalTrafficPolicy { spec["internalTrafficPolicy"] = .string(internalTrafficPolicy.rawValue) }
         if let healthCheckNodePort { spec["healthCheckNodePort"] = JSON(healthCheckNodePort) }
         if let loadBalancerClass { spec["loadBalancerClass"] = .string(loadBalancerClass) }
+        if let loadBalancerIP { spec["loadBalancerIP"] = .string(loadBalancerIP) }
         if publishNotReadyAddresses { spec["publishNotReadyAddresses"] = true }
         if let allocateLoadBalancerNodePorts {
             spec["allocateLoadBalancerNodePorts"] = .bool(allocateLoadBalancerNodePorts)

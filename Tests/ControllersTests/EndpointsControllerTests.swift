@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 import KubeMachinery
+import KubeModel
 import Logging
 import TestSupport
 import Testing
@@ -39,8 +40,8 @@ import Testing
         source.set(Resources.pods, [Self.pod("quiz-a", "10.244.1.5"), Self.pod("quiz-b", "10.244.1.6")])
         let writer = RecordingWriter()
         let logger = Logger(label: "test")
-        let services = Informer(Resources.services, client: source, logger: logger)
-        let pods = Informer(Resources.pods, client: source, logger: logger)
+        let services = Informer(Resources.services, of: Service.self, client: source, logger: logger)
+        let pods = Informer(Resources.pods, of: Pod.self, client: source, logger: logger)
         let slices = Informer(Resources.endpointslices, client: source, logger: logger)
         let endpoints = Informer(Resources.endpoints, client: source, logger: logger)
         let controller = EndpointsController(
@@ -52,7 +53,9 @@ import Testing
             logger: logger
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for informer in [services, pods, slices, endpoints] { group.addTask { await informer.run() } }
+            for informer in [services, pods, slices, endpoints] as [any AnyInformer] {
+                group.addTask { await informer.run() }
+            }
             group.addTask { await controller.run() }
             defer { group.cancelAll() }
 

@@ -1,3 +1,4 @@
+import KubeModel
 import Testing
 
 @testable import Controllers
@@ -16,7 +17,7 @@ func pod(
     hostname: String? = nil,
     subdomain: String? = nil,
     namespace: String = "ns"
-) -> JSON {
+) -> Pod {
     var p: JSON = [
         "metadata": [
             "name": .string(name), "namespace": .string(namespace), "uid": .string("uid-\(name)"),
@@ -39,7 +40,7 @@ func pod(
     }
     if let hostname { p[path: ["spec", "hostname"]] = .string(hostname) }
     if let subdomain { p[path: ["spec", "subdomain"]] = .string(subdomain) }
-    return p
+    return Pod(p)
 }
 
 func service(
@@ -48,7 +49,7 @@ func service(
     targetPort: JSON = 8080,
     publishNotReady: Bool = false,
     headless: Bool = false
-) -> JSON {
+) -> Service {
     var s: JSON = [
         "metadata": ["name": .string(name), "namespace": "ns", "uid": "svc-uid"],
         "spec": ["ports": [["name": "http", "port": 80, "protocol": "TCP", "targetPort": targetPort]]],
@@ -56,7 +57,7 @@ func service(
     if let selector { s[path: ["spec", "selector"]] = JSON(selector) }
     if publishNotReady { s[path: ["spec", "publishNotReadyAddresses"]] = true }
     if headless { s[path: ["spec", "clusterIP"]] = "None" }
-    return s
+    return Service(s)
 }
 
 func conditions(_ ep: JSON) -> (Bool, Bool, Bool) {
@@ -217,8 +218,8 @@ func conditions(_ ep: JSON) -> (Bool, Bool, Bool) {
     ]
 
     @Test func mirrorsOnlySelectorlessServicesWithoutSkipLabel() {
-        let selectorless: JSON = ["metadata": ["name": "db"], "spec": ["ports": [["port": 5432]]]]
-        let withSelector: JSON = ["metadata": ["name": "db"], "spec": ["selector": ["app": "db"]]]
+        let selectorless = Service(["metadata": ["name": "db"], "spec": ["ports": [["port": 5432]]]])
+        let withSelector = Service(["metadata": ["name": "db"], "spec": ["selector": ["app": "db"]]])
         #expect(MirroringPlanner.shouldMirror(endpoints, service: selectorless))
         #expect(!MirroringPlanner.shouldMirror(endpoints, service: withSelector))
         #expect(!MirroringPlanner.shouldMirror(endpoints, service: nil))

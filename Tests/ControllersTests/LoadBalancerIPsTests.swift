@@ -17,7 +17,7 @@ import Testing
         annotations: [String: String] = [:],
         type: String = "LoadBalancer",
         cls: String? = nil
-    ) -> JSON {
+    ) -> Service {
         var s: JSON = [
             "metadata": [
                 "name": .string(name), "namespace": "default",
@@ -32,7 +32,7 @@ import Testing
         if let ip { s[path: ["status", "loadBalancer", "ingress"]] = [["ip": .string(ip)]] }
         if let requested { s[path: ["spec", "loadBalancerIP"]] = .string(requested) }
         if let cls { s[path: ["spec", "loadBalancerClass"]] = .string(cls) }
-        return s
+        return Service(s)
     }
 
     func ip(_ s: String) -> LoadBalancerIPPlanner.Outcome { .assigned(IPv4Address(s)!) }
