@@ -7,53 +7,6 @@ public enum KubeProtobuf {
         public let description: String
     }
 
-    enum FieldType: Sendable {
-        case string, int, bool, double, bytes, time, duration, intOrString, quantity, raw, skip
-        case message(String)
-        indirect case map(FieldType)
-        indirect case repeated(FieldType)
-    }
-
-    struct Field: Sendable {
-        let name: String
-        let type: FieldType
-    }
-
-    static let schema: [String: [Int: Field]] = {
-        var result: [String: [Int: Field]] = [:]
-        for line in kubeProtobufSchemaText.split(separator: "\n") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = String(line[..<colon])
-            var fields: [Int: Field] = [:]
-            for part in line[line.index(after: colon)...].split(separator: ";") {
-                let words = part.split(separator: " ")
-                guard words.count == 3, let number = Int(words[0]) else { continue }
-                fields[number] = Field(name: String(words[1]), type: parseType(Substring(words[2])))
-            }
-            result[name] = fields
-        }
-        return result
-    }()
-
-    static func parseType(_ code: Substring) -> FieldType {
-        if code.hasPrefix("r") { return .repeated(parseType(code.dropFirst())) }
-        if code.hasPrefix("M") { return .message(String(code.dropFirst())) }
-        if code.hasPrefix("m") { return .map(parseType(code.dropFirst())) }
-        switch code {
-        case "s": return .string
-        case "i": return .int
-        case "b": return .bool
-        case "d": return .double
-        case "y": return .bytes
-        case "T": return .time
-        case "D": return .duration
-        case "IS": return .intOrString
-        case "Q": return .quantity
-        case "RAW": return .raw
-        default: return .skip
-        }
-    }
-
     /// Root message per `apiVersion` + `kind`.
     static func rootMessage(apiVersion: String, kind: String) -> String? {
         let pkg: String
