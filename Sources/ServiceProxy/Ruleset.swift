@@ -1,7 +1,7 @@
 import KubeAPI
 import KubeMachinery
 
-/// A rule of a service chain, typed so the packet tracer can run it and `nftText` can
+/// A rule of a service chain, typed so renderers and diffs compare values and `nftText` can
 /// print it. Base chains are fixed text (see `BaseRuleset`).
 public struct Rule: Sendable, Hashable {
     public enum Match: Sendable, Hashable {

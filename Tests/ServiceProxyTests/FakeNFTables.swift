@@ -14,6 +14,27 @@ final class FakeNFTables: Dataplane {
         var chains: [String: [String]] = [:]
         /// Sets and maps: element key → value ("" for a set).
         var sets: [String: [String: String]] = [:]
+        /// Base chains: where the kernel enters them.
+        var hooks: [String: Hook] = [:]
+    }
+
+    /// `type nat hook prerouting priority dstnat;` of a base chain.
+    struct Hook: Equatable {
+        var type: String
+        var hook: String
+        var priority: Int
+
+        init?(_ line: String) {
+            let words = line.replacingOccurrences(of: ";", with: " ").split(separator: " ").map(String.init)
+            guard words.count >= 6, words[0] == "type", words[2] == "hook", words[4] == "priority" else {
+                return nil
+            }
+            type = words[1]
+            hook = words[3]
+            let named = ["raw": -300, "mangle": -150, "dstnat": -100, "filter": 0, "security": 50, "srcnat": 100]
+            guard let p = named[words[5]] ?? Int(words[5]) else { return nil }
+            priority = p
+        }
     }
 
     struct Refused: Error, CustomStringConvertible {
@@ -98,6 +119,7 @@ final class FakeNFTables: Dataplane {
                         throw Refused(line: line, why: "chain \(c) is in use by \(user)")
                     }
                     tbl.chains[c] = nil
+                    tbl.hooks[c] = nil
                 }
                 tables[t] = tbl
             case ("add", "rule"):
@@ -180,7 +202,12 @@ final class FakeNFTables: Dataplane {
                 i += 1
                 while i < body.count, body[i] != "}" {
                     let rule = body[i]
-                    if !rule.hasPrefix("type ") { pendingRules.append((name, rule)) }
+                    if rule.hasPrefix("type ") {
+                        guard let hook = Hook(rule) else { throw Refused(line: rule, why: "not a base chain's hook") }
+                        table.hooks[name] = hook
+                    } else {
+                        pendingRules.append((name, rule))
+                    }
                     i += 1
                 }
             }

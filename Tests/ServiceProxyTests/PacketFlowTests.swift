@@ -4,9 +4,18 @@ import Testing
 
 @testable import ServiceProxy
 
-/// Packets through the representative ruleset, in the style of kube-proxy's flow tests.
+/// Packets through the representative ruleset as the fake kernel holds it after the proxy's
+/// own script, in the style of kube-proxy's flow tests.
 @Suite struct PacketFlowTests {
-    let tracer = PacketTracer(node: Fixture.node, fragments: Fixture.fragments)
+    /// The table the full script leaves in a fresh fake kernel, then any further scripts.
+    static func tracer(after scripts: [String] = []) throws -> PacketTracer {
+        var tables: [String: FakeNFTables.Table] = [:]
+        for script in [NFTScript.full(Fixture.node, Fixture.fragments)] + scripts {
+            try FakeNFTables.run(script, on: &tables)
+        }
+        let table = try #require(tables[Fixture.node.table])
+        return PacketTracer(table: table, localAddresses: [Fixture.node.nodeIP])
+    }
     let pod = IPv4Address("10.244.1.9")!  // a client pod on this node
     let otherPod = IPv4Address("10.244.3.9")!  // a client pod on another node
     let host = IPv4Address("172.30.0.1")!  // the machine, from outside the cluster
@@ -231,8 +240,44 @@ import Testing
         ),
     ]
 
-    @Test(arguments: cases) func flow(_ c: Case) {
+    @Test(arguments: cases) func flow(_ c: Case) throws {
+        let tracer = try Self.tracer()
         let got = tracer.trace(from: ip(c.source), to: ip(c.destination), c.proto, port: c.port, origin: c.origin)
         #expect(got == c.expected)
+    }
+
+    /// The incremental path: the update script on top of the full one, traced as the kernel
+    /// would then hold it (quiz loses its remote endpoint, empty gains one, web goes).
+    @Test func flowsAfterAnUpdate() throws {
+        var services = Fixture.services
+        let old = Fixture.fragments
+        services[0].2 = [Fixture.name("quiz"): [Fixture.ep(Fixture.localA)]]
+        services[2].2 = [Fixture.name("empty"): [Fixture.ep(Fixture.localB)]]
+        var new = services.map { ProxyRenderer.fragment(ports: $0.1, endpoints: $0.2, node: Fixture.node) }
+        new[3] = ServiceFragment()
+        let changes = [0, 2, 3].map { (old: old[$0], new: new[$0]) }
+        let update = NFTScript.update(Fixture.node, changes, hairpinAdded: [Fixture.localB], hairpinRemoved: [])
+        let tracer = try Self.tracer(after: [update])
+        #expect(tracer.trace(from: pod, to: ip("10.96.0.20"), .tcp, port: 80) == [at("10.244.1.5")])
+        #expect(tracer.trace(from: pod, to: ip("10.96.0.30"), .tcp, port: 80) == [at("10.244.1.6")])
+        // localB is now an endpoint: reaching itself through its Service is masqueraded.
+        #expect(
+            tracer.trace(from: Fixture.localB, to: ip("10.96.0.30"), .tcp, port: 80) == [at("10.244.1.6", masq: true)]
+        )
+        // web's ClusterIP is an address no Service holds; its NodePort and external IP no longer answer.
+        #expect(tracer.trace(from: pod, to: ip("10.96.0.40"), .tcp, port: 8080) == [.drop])
+        #expect(tracer.trace(from: host, to: nodeIP, .tcp, port: 30080) == [.untouched])
+        #expect(tracer.trace(from: host, to: ip("192.0.2.200"), .tcp, port: 8080) == [.untouched])
+    }
+
+    /// The tracer follows only what it knows: a rule it cannot read is an outcome of its
+    /// own, never silently passed.
+    @Test func anUnknownStatementFailsTheTrace() throws {
+        var table = FakeNFTables.Table()
+        table.chains["nat-prerouting"] = ["ip daddr 10.96.0.1 frobnicate"]
+        table.hooks["nat-prerouting"] = FakeNFTables.Hook("type nat hook prerouting priority dstnat; policy accept;")
+        let tracer = PacketTracer(table: table, localAddresses: [])
+        let got = tracer.trace(from: pod, to: ip("10.96.0.1"), .tcp, port: 80)
+        #expect(got.count == 1 && got.allSatisfy { if case .unknown = $0 { true } else { false } })
     }
 }
