@@ -109,7 +109,11 @@ let package = Package(
             swiftSettings: strict
         ),
         // Running host programs (ip, nft, conntrack) with their errors reported.
-        .target(name: "HostCommands", swiftSettings: strict),
+        .target(
+            name: "HostCommands",
+            dependencies: [.product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         // The service proxy: Services and EndpointSlices to an nftables ruleset per node.
         .target(
             name: "ServiceProxy",
@@ -188,7 +192,12 @@ let package = Package(
         // plumbing, and the binaries it starts.
         .target(
             name: "SwiftletCluster",
-            dependencies: ["APIServer", "KubeAPI", "KubeMachinery", "NodeAgent", "HostCommands"],
+            dependencies: [
+                "APIServer", "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "Controllers", "NodeAgent",
+                "ServiceProxy", "ClusterDNS", "HostLoadBalancer", "HostCommands",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -37,23 +37,13 @@ struct DNSCommand: AsyncParsableCommand {
         let client = try KubeClient(
             credentials: try ClusterCredentials.fromDataDir(dir, server: "https://127.0.0.1:\(apiPort)")
         )
-        let metrics = DNSMetrics()
-        let engine = DNSEngine(
-            zone: ClusterZone(domain: clusterDomain),
-            upstream: try KubeDNS.upstream(upstream, metrics: metrics),
-            metrics: metrics
-        )
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: ZoneWatcher(client: client, engine: engine, logger: logger)),
-                    .init(service: DNSServer(host: String(parts[0]), port: port, engine: engine, logger: logger)),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
-        try await group.run()
+        let dns = StandaloneDNS(host: String(parts[0]), port: port, clusterDomain: clusterDomain, upstream: upstream)
+        do {
+            try await dns.run(client: client, logger: logger)
+        } catch let e as ClusterSetupError {
+            await client.shutdown()
+            throw ValidationError(e.description)
+        }
         await client.shutdown()
     }
 }

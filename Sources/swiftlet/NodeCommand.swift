@@ -68,19 +68,8 @@ struct Node: AsyncParsableCommand {
             agentPort: agentPort == 0 ? try freeLoopbackPort() : agentPort
         )
         c.clusterDomain = record.clusterDomain
-        try await runAgent(NodeAgent(config: c, client: client, token: creds.token, logger: logger), logger: logger)
+        try await runNodeAgent(NodeAgent(config: c, client: client, token: creds.token, logger: logger), logger: logger)
         await client.shutdown()
-    }
-
-    func runAgent(_ agent: NodeAgent, logger: Logger) async throws {
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: agent)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
-        try await group.run()
     }
 
     func join(servers list: String, token text: String, logger: Logger) async throws {
@@ -96,85 +85,9 @@ struct Node: AsyncParsableCommand {
                 "--server must be https://HOST:PORT[,https://HOST:PORT…], as the server's join command shows"
             )
         }
-        let say = ProgressLog()
-        say.step("Discovering the cluster at \(servers.joined(separator: ", ")) with token id \(token.id)")
-        let ca = try await Join.discoverCA(servers: servers, token: token)
-        let client = try KubeClient(
-            credentials: ClusterCredentials(servers: servers, caPEM: ca, token: token.description)
-        )
-        do {
-            try await joined(client: client, token: token, say: say, logger: logger)
-        } catch {
-            await client.shutdown()
-            throw error
-        }
-        await client.shutdown()
-    }
-
-    func joined(client: KubeClient, token: BootstrapToken, say: ProgressLog, logger: Logger) async throws {
-        let info: JSON
-        do {
-            info = try await client.get(Resources.configmaps, namespace: ClusterInfo.namespace, name: ClusterInfo.name)
-        } catch let e as APIError where e.code == 401 {
-            throw JoinError(
-                "the API server refused token id \(token.id): it has expired or was deleted; make one with `swiftlet token create`"
-            )
-        }
-        guard let (net, domain) = ClusterInfo.network(info) else {
-            throw JoinError("\(ClusterInfo.namespace)/\(ClusterInfo.name) does not describe the cluster's network")
-        }
-        guard (try? await HostCommand.run("ip", ["link", "show", net.bridge])) != nil else {
-            throw JoinError(
-                "this machine has no bridge \(net.bridge) (the node network \(net.nodeCIDR) of cluster \(net.name)): "
-                    + "a node joins over the cluster's node network, which `swiftlet up` builds on the server's machine"
-            )
-        }
-        let i = try await Join.reserveIndex(client: client, network: net)
-        let name = net.nodeName(i)
-        say.step("Joining cluster \(net.name) as \(name) (\(net.nodeIP(i)), pods \(net.nodePodCIDR(i)))")
-        await leave(net, i)  // what an earlier run of this node left
-        do {
-            try await ClusterPlumbing.buildNode(net, i, peers: [])
-            try await HostCommand.run(
-                "ip",
-                [
-                    "route", "replace", net.nodePodCIDR(i).description, "via", net.nodeIP(i).description,
-                    "dev", net.bridge,
-                ]
-            )
-        } catch {
-            await leave(net, i)
-            throw error
-        }
-        let dir = dataDir.map(ClusterRecord.expand) ?? URL(fileURLWithPath: "/var/lib/swiftlet-node")
-        var c = NodeAgentConfiguration(
-            network: net,
-            nodeIndex: i,
-            stateDir: dir.appendingPathComponent("\(net.name)/\(name)"),
-            executable: SwiftletExecutable.current,
-            clusterDNS: net.serviceCIDR.address(10).description,
-            agentPort: agentPort == 0 ? try freeLoopbackPort() : agentPort
-        )
-        c.clusterDomain = domain
-        c.publishAgentToken = true
-        let agentToken = BootstrapToken.generate().description
-        say.step("Node \(name) is running; stop it with Ctrl-C or SIGTERM (its namespace and routes go with it)")
-        var failure: (any Error)?
-        do {
-            try await runAgent(NodeAgent(config: c, client: client, token: agentToken, logger: logger), logger: logger)
-        } catch { failure = error }
-        say.step("Stopping: removing \(name)'s namespace and routes")
-        await leave(net, i)
-        if let failure { throw failure }
-    }
-
-    /// Removes what joining built: the node namespace (its link goes with it) and the host's route.
-    func leave(_ net: ClusterNetwork, _ i: Int) async {
-        _ = await HostCommand.deleteNamespace(net.nodeNamespace(i))
-        _ = try? await HostCommand.run("ip", ["link", "delete", net.nodeLink(i)])
-        _ = try? await HostCommand.run(
-            "ip",
-            ["route", "del", net.nodePodCIDR(i).description, "via", net.nodeIP(i).description]
-        )
+        var node = JoiningNode(servers: servers, token: token)
+        node.dataDir = dataDir.map(ClusterRecord.expand)
+        node.agentPort = agentPort
+        try await node.run(logger: logger)
     }
 }

@@ -110,37 +110,9 @@ struct Server: AsyncParsableCommand {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = options.logger("swiftlet.server")
         let config = try options.configuration()
-        let plane = try await ControlPlane.make(config, logger: logger)
-        logger.info(
-            "API server listening",
-            metadata: [
-                "addresses": "\(config.bindAddresses.map { "https://\($0):\(config.port)" }.joined(separator: ","))",
-                "kubeconfig": "\(config.kubeconfigURL.path)",
-            ]
+        try await ControlPlaneProcess(config: config).run(
+            logger: logger,
+            controllersLogger: options.logger("swiftlet.controllers")
         )
-        // The controllers are API clients of this server, over HTTPS like any other client.
-        let client = try KubeClient(
-            credentials: ClusterCredentials(
-                servers: ["https://127.0.0.1:\(config.port)"],
-                caPEM: plane.pki.caCertPEM,
-                token: plane.pki.token
-            )
-        )
-        let controllers = ControllerManager(
-            client: client,
-            identity: ControllerIdentity.of(dataDir: config.dataDir),
-            logger: options.logger("swiftlet.controllers")
-        )
-        let group = ServiceGroup(
-            configuration: .init(
-                services: plane.services.map { .init(service: $0) } + [
-                    .init(service: ClientCloser(client: client)), .init(service: controllers),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
-        try await group.run()
-        await plane.store.close()
     }
 }

@@ -1,21 +1,20 @@
 import APIServer
-import ArgumentParser
 import Controllers
 import Foundation
 import HostCommands
 import KubeAPI
 import KubeClient
 import KubeMachinery
+import KubeModel
 import NodeAgent
-import SwiftletCluster
 
 /// What a node that joins needs to know about the cluster, published by `swiftlet up` in
 /// `kube-system/swiftlet-cluster`: its name (part of every namespace and link name), its
 /// ranges and its DNS domain.
-enum ClusterInfo {
-    static let namespace = "kube-system", name = "swiftlet-cluster"
+package enum ClusterInfo {
+    package static let namespace = "kube-system", name = "swiftlet-cluster"
 
-    static func configMap(_ r: ClusterRecord) -> JSON {
+    package static func configMap(_ r: ClusterRecord) -> JSON {
         let net = r.network
         return [
             "apiVersion": "v1", "kind": "ConfigMap",
@@ -28,7 +27,7 @@ enum ClusterInfo {
         ]
     }
 
-    static func network(_ cm: JSON) -> (network: ClusterNetwork, clusterDomain: String)? {
+    package static func network(_ cm: JSON) -> (network: ClusterNetwork, clusterDomain: String)? {
         let d = cm["data"] ?? [:]
         guard let name = d["name"]?.string, let node = (d["nodeCIDR"]?.string).flatMap(IPv4Network.init),
             let pod = (d["podCIDR"]?.string).flatMap(IPv4Network.init),
@@ -46,7 +45,7 @@ enum ClusterInfo {
         )
     }
 
-    static func publish(client: KubeClient, record: ClusterRecord) async throws {
+    package static func publish(client: KubeClient, record: ClusterRecord) async throws {
         let want = configMap(record)
         if var current = try await client.getIfExists(Resources.configmaps, namespace: namespace, name: name) {
             guard current["data"] != want["data"] else { return }
@@ -58,8 +57,11 @@ enum ClusterInfo {
     }
 
     /// A new bootstrap token, valid for `ttl` (nil: until deleted).
-    static func createToken(client: KubeClient, ttl: TimeInterval?, description: String) async throws -> BootstrapToken
-    {
+    package static func createToken(
+        client: KubeClient,
+        ttl: TimeInterval?,
+        description: String
+    ) async throws -> BootstrapToken {
         let token = BootstrapToken.generate()
         _ = try await client.create(
             Resources.secrets,
@@ -71,7 +73,7 @@ enum ClusterInfo {
 
     /// Waits until `kube-public/cluster-info` carries the token's signature, so the join
     /// command printed next works at once.
-    static func waitForSignature(
+    package static func waitForSignature(
         client: KubeClient,
         token: BootstrapToken,
         timeout: Duration = .seconds(10)
@@ -91,7 +93,7 @@ enum ClusterInfo {
         )
     }
 
-    static func joinCommand(server: String, token: BootstrapToken) -> String {
+    package static func joinCommand(server: String, token: BootstrapToken) -> String {
         "swiftlet node --server \(server) --token \(token)"
     }
 }
@@ -100,10 +102,10 @@ enum ClusterInfo {
 /// yet, and trusts the CA in it only if the token's signature matches (so the token alone
 /// sets up TLS trust, as kubeadm's token discovery does); then it talks to the API with
 /// the token as its credentials.
-enum Join {
+package enum Join {
     /// Retries for a few seconds while the answer may still change (a token made a moment
     /// ago, or cluster-info rewritten, waits for the bootstrap signer).
-    static func discoverCA(servers: [String], token: BootstrapToken) async throws -> String {
+    package static func discoverCA(servers: [String], token: BootstrapToken) async throws -> String {
         let deadline = ContinuousClock.now + .seconds(5)
         while true {
             do {
@@ -114,7 +116,7 @@ enum Join {
         }
     }
 
-    static func discoverOnce(servers: [String], token: BootstrapToken) async throws -> String {
+    package static func discoverOnce(servers: [String], token: BootstrapToken) async throws -> String {
         var problems: [String] = []
         for server in servers {
             let url = server + "/api/v1/namespaces/kube-public/configmaps/cluster-info"
@@ -153,7 +155,7 @@ enum Join {
         throw JoinError("no API server answered: " + problems.joined(separator: "; "))
     }
 
-    static func firstMatch(_ pattern: String, in text: String) -> String? {
+    package static func firstMatch(_ pattern: String, in text: String) -> String? {
         guard let re = try? NSRegularExpression(pattern: pattern),
             let m = re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
             let r = Range(m.range(at: 1), in: text)
@@ -164,7 +166,7 @@ enum Join {
     /// The lowest node index free on this machine and in the cluster, reserved by creating
     /// its Node object (a Node of the same name that is not Ready and has no namespace here
     /// is a node that left, and is taken over).
-    static func reserveIndex(client: KubeClient, network net: ClusterNetwork) async throws -> Int {
+    package static func reserveIndex(client: KubeClient, network net: ClusterNetwork) async throws -> Int {
         let existing = Set(
             ((try? await HostCommand.run("ip", ["netns", "list"])) ?? "").split(whereSeparator: \.isNewline)
                 .compactMap { $0.split(separator: " ").first.map(String.init) }
@@ -173,7 +175,7 @@ enum Join {
             guard net.nodeCIDR.size > UInt64(10 + i + 1), net.podCIDR.size >= UInt64(i + 1) << 8 else { break }
             let name = net.nodeName(i)
             if let node = try await client.getIfExists(Resources.nodes, namespace: nil, name: name) {
-                if NodeObject(node).isReady { continue }
+                if KubeModel.Node(node).isReady { continue }
                 return i
             }
             do {
@@ -193,52 +195,12 @@ enum Join {
     }
 }
 
-struct Token: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Manage bootstrap tokens, with which nodes join the cluster.",
-        subcommands: [Create.self]
-    )
-
-    struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Make a bootstrap token and print the command that joins a node with it."
-        )
-
-        @Option(help: "The data directory of the cluster.") var dataDir: String?
-        @Option(help: "How long the token is valid, in hours (0: until deleted).") var ttlHours = 24.0
-
-        func run() async throws {
-            let dir = ClusterRecord.dataDir(dataDir)
-            guard let record = ClusterRecord.load(from: dir) else {
-                throw ValidationError("no cluster in \(dir.path): start one with `swiftlet up --data-dir \(dir.path)`")
-            }
-            let client = try KubeClient(
-                credentials: ClusterCredentials.fromDataDir(dir, server: "https://127.0.0.1:\(record.port)")
-            )
-            let token: BootstrapToken
-            do {
-                token = try await ClusterInfo.createToken(
-                    client: client,
-                    ttl: ttlHours > 0 ? ttlHours * 3600 : nil,
-                    description: "made by swiftlet token create"
-                )
-                try await ClusterInfo.waitForSignature(client: client, token: token)
-            } catch {
-                await client.shutdown()
-                throw error
-            }
-            await client.shutdown()
-            print(ClusterInfo.joinCommand(server: "https://\(record.network.hostIP):\(record.port)", token: token))
-        }
-    }
-}
-
 /// A failure while joining or making tokens: printed as `Error: …` without the usage text
 /// (the command line was fine; the cluster said no).
-struct JoinError: Error, CustomStringConvertible {
-    let description: String
-    var retriable = false
-    init(retriable: Bool = false, _ description: String) {
+package struct JoinError: Error, CustomStringConvertible {
+    package let description: String
+    package var retriable = false
+    package init(retriable: Bool = false, _ description: String) {
         self.description = description
         self.retriable = retriable
     }

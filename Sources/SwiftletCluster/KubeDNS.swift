@@ -1,4 +1,3 @@
-import ArgumentParser
 import ClusterDNS
 import Foundation
 import KubeAPI
@@ -12,8 +11,8 @@ import Synchronization
 /// The cluster DNS as Kubernetes users find it: the `kube-system/kube-dns` Service at the
 /// tenth address of the service range, whose endpoint is Swiftlet's DNS server on the host
 /// bridge (pods reach it through their node's service proxy, like any Service).
-enum KubeDNS {
-    static func service(_ net: ClusterNetwork) -> JSON {
+package enum KubeDNS {
+    package static func service(_ net: ClusterNetwork) -> JSON {
         [
             "apiVersion": "v1", "kind": "Service",
             "metadata": [
@@ -34,7 +33,7 @@ enum KubeDNS {
         ]
     }
 
-    static func endpoints(_ net: ClusterNetwork, port: Int, metricsPort: Int) -> JSON {
+    package static func endpoints(_ net: ClusterNetwork, port: Int, metricsPort: Int) -> JSON {
         [
             "apiVersion": "v1", "kind": "Endpoints",
             "metadata": ["name": "kube-dns", "namespace": "kube-system", "labels": ["k8s-app": "kube-dns"]],
@@ -53,7 +52,13 @@ enum KubeDNS {
 
     /// Creates the Service if it is missing (or updates an older one) and points its
     /// Endpoints at the DNS and metrics ports on the host.
-    static func publish(client: KubeClient, net: ClusterNetwork, port: Int, metricsPort: Int, logger: Logger) async {
+    package static func publish(
+        client: KubeClient,
+        net: ClusterNetwork,
+        port: Int,
+        metricsPort: Int,
+        logger: Logger
+    ) async {
         do {
             if var old = try? await client.get(Resources.services, namespace: "kube-system", name: "kube-dns") {
                 let want = service(net)
@@ -77,7 +82,7 @@ enum KubeDNS {
 
     /// The upstream resolvers from `--dns-upstream` ("none", or addresses with optional
     /// ports), or the host's.
-    static func upstream(_ option: String?, metrics: DNSMetrics) throws -> Upstream? {
+    package static func upstream(_ option: String?, metrics: DNSMetrics) throws -> Upstream? {
         guard let option else {
             let servers = Upstream.hostResolvers()
             return servers.isEmpty ? nil : Upstream(servers: servers, metrics: metrics)
@@ -88,7 +93,7 @@ enum KubeDNS {
             guard let ip = parts.first.flatMap({ IPv4Address(String($0)) }),
                 let port = parts.count > 1 ? Int(parts[1]) : 53, parts.count <= 2
             else {
-                throw ValidationError(
+                throw ClusterSetupError(
                     "--dns-upstream \(option): expected none, or IPv4 addresses with optional ports (192.0.2.53,192.0.2.54:5353)"
                 )
             }
@@ -117,14 +122,14 @@ final class BoundPorts: Sendable {
 }
 
 /// Runs a server on the first port of `candidates` it can bind (0: any free port).
-struct FirstBindable: Service {
+struct FirstBindable: ServiceLifecycle.Service {
     let candidates: [Int]
-    let make: @Sendable (Int, @escaping @Sendable (Int) -> Void) -> any Service
+    let make: @Sendable (Int, @escaping @Sendable (Int) -> Void) -> any ServiceLifecycle.Service
     let onBound: @Sendable (Int) -> Void
 
     init(
         candidates: [Int],
-        make: @escaping @Sendable (Int, @escaping @Sendable (Int) -> Void) -> any Service,
+        make: @escaping @Sendable (Int, @escaping @Sendable (Int) -> Void) -> any ServiceLifecycle.Service,
         onBound: @escaping @Sendable (Int) -> Void
     ) {
         self.candidates = candidates
@@ -142,6 +147,6 @@ struct FirstBindable: Service {
                 lastError = error
             }
         }
-        throw lastError ?? ValidationError("no free port among \(candidates)")
+        throw lastError ?? ClusterSetupError("no free port among \(candidates)")
     }
 }

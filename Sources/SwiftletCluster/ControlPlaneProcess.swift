@@ -1,0 +1,85 @@
+import APIServer
+import ClusterDNS
+import Controllers
+import KubeClient
+import Logging
+import ServiceLifecycle
+
+/// `swiftlet server`: the API server on its store, and the controllers as its clients,
+/// until SIGINT or SIGTERM.
+package struct ControlPlaneProcess {
+    package var config: ServerConfiguration
+
+    package init(config: ServerConfiguration) { self.config = config }
+
+    package func run(logger: Logger, controllersLogger: Logger) async throws {
+        let plane = try await ControlPlane.make(config, logger: logger)
+        logger.info(
+            "API server listening",
+            metadata: [
+                "addresses": "\(config.bindAddresses.map { "https://\($0):\(config.port)" }.joined(separator: ","))",
+                "kubeconfig": "\(config.kubeconfigURL.path)",
+            ]
+        )
+        // The controllers are API clients of this server, over HTTPS like any other client.
+        let client = try KubeClient(
+            credentials: ClusterCredentials(
+                servers: ["https://127.0.0.1:\(config.port)"],
+                caPEM: plane.pki.caCertPEM,
+                token: plane.pki.token
+            )
+        )
+        let controllers = ControllerManager(
+            client: client,
+            identity: ControllerIdentity.of(dataDir: config.dataDir),
+            logger: controllersLogger
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: plane.services.map { .init(service: $0) } + [
+                    .init(service: ClientCloser(client: client)), .init(service: controllers),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+        await plane.store.close()
+    }
+}
+
+/// The cluster DNS server on its own, against a running API server, until SIGINT or SIGTERM.
+package struct StandaloneDNS {
+    package var host: String
+    package var port: Int
+    package var clusterDomain: String
+    /// `--upstream`: nil for the host's resolvers.
+    package var upstream: String?
+
+    package init(host: String, port: Int, clusterDomain: String, upstream: String?) {
+        self.host = host
+        self.port = port
+        self.clusterDomain = clusterDomain
+        self.upstream = upstream
+    }
+
+    package func run(client: KubeClient, logger: Logger) async throws {
+        let metrics = DNSMetrics()
+        let engine = DNSEngine(
+            zone: ClusterZone(domain: clusterDomain),
+            upstream: try KubeDNS.upstream(upstream, metrics: metrics),
+            metrics: metrics
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: ZoneWatcher(client: client, engine: engine, logger: logger)),
+                    .init(service: DNSServer(host: host, port: port, engine: engine, logger: logger)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}
