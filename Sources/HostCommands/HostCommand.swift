@@ -65,47 +65,33 @@ public enum HostCommand {
         }
         // `waitUntilExit`, not a termination handler: Foundation can miss the exit of a child
         // that ends before it is registered (a zombie, and a handler never called).
-        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<String, any Error>) in
-            BlockingThread.run {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: exe)
-                p.arguments = arguments
-                let out = pipe(), err = pipe(), inp = pipe()
-                p.standardOutput = out
-                p.standardError = err
-                p.standardInput = input == nil ? FileHandle.nullDevice : inp
-                do { try launch(p) } catch {
-                    c.resume(throwing: error)
-                    return
-                }
-                if let input {
-                    inp.fileHandleForWriting.write(Data(input.utf8))
-                    try? inp.fileHandleForWriting.close()
-                }
-                // Read stderr on another thread so neither pipe fills while we wait on the other.
-                let errData = LockedData()
-                let group = DispatchGroup()
-                group.enter()
-                BlockingThread.run {
-                    errData.value = err.fileHandleForReading.readDataToEndOfFile()
-                    group.leave()
-                }
-                let outData = out.fileHandleForReading.readDataToEndOfFile()
-                group.wait()
-                p.waitUntilExit()
-                if p.terminationStatus != 0 {
-                    c.resume(
-                        throwing: Failure(
-                            command: ([program] + arguments).joined(separator: " "),
-                            status: p.terminationStatus,
-                            stderr: String(decoding: errData.value, as: UTF8.self)
-                        )
-                    )
-                } else {
-                    c.resume(returning: String(decoding: outData, as: UTF8.self))
-                }
+        let result: Result<String, Failure> = try await BlockingPool.run {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: exe)
+            p.arguments = arguments
+            let out = pipe(), err = pipe(), inp = pipe()
+            p.standardOutput = out
+            p.standardError = err
+            p.standardInput = input == nil ? FileHandle.nullDevice : inp
+            try launch(p)
+            if let input {
+                inp.fileHandleForWriting.write(Data(input.utf8))
+                try? inp.fileHandleForWriting.close()
             }
+            let (outData, errData) = PipeDrain.readToEnd(out.fileHandleForReading, err.fileHandleForReading)
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else {
+                return .failure(
+                    Failure(
+                        command: ([program] + arguments).joined(separator: " "),
+                        status: p.terminationStatus,
+                        stderr: String(decoding: errData, as: UTF8.self)
+                    )
+                )
+            }
+            return .success(String(decoding: outData, as: UTF8.self))
         }
+        return try result.get()
     }
 
     /// Kills every process inside a network namespace, then deletes it; false if there was none.

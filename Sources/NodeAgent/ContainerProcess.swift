@@ -79,4 +79,11 @@ final class ContainerProcess: Sendable {
     func signal(_ sig: Int32) {
         if !hasExited, pid > 0 { kill(pid, sig) }
     }
+
+    /// Signals the child and everything it started, when it leads a process group of its
+    /// own (as children started here do): a shell's children go too.
+    func signalGroup(_ sig: Int32) {
+        guard !hasExited, pid > 0 else { return }
+        if getpgid(pid) == pid { kill(-pid, sig) } else { kill(pid, sig) }
+    }
 }

@@ -46,13 +46,9 @@ public final class NFTablesSession: Sendable {
         }
     }
 
-    /// Runs the script as one transaction, on a thread of its own (the call blocks that thread).
+    /// Runs the script as one transaction, on the blocking pool (the call blocks its thread).
     public func run(_ script: String) async throws {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            BlockingThread.run {
-                c.resume(with: Result { try self.runBlocking(script) })
-            }
-        }
+        try await BlockingPool.run { try self.runBlocking(script) }
     }
 
     /// Scripts this large (full syncs) leave libnftables holding everything they declared in
