@@ -20,13 +20,55 @@ public struct ZoneData: Sendable {
         }
     }
 
-    public struct Service: Sendable {
+    /// A Service as the zone reads it — the zone's informer caches 10,000s of these, so it
+    /// holds only what answers need (a typed `KubeModel.Service` is five times its size).
+    public struct Service: Sendable, Hashable, CacheableObject {
         public var namespace: String
         public var name: String
         public var clusterIP: IPv4Address?
         public var headless: Bool
         public var externalName: String?
         public var ports: [Port]
+
+        public init(_ s: KubeModel.Service) {
+            let external = s.type == .externalName
+            namespace = s.namespace
+            name = s.name
+            clusterIP = s.clusterIPv4
+            headless = s.isHeadless && !external
+            externalName = external ? s.externalName : nil
+            ports = s.ports.compactMap { Port(name: $0.name, protocol: $0.protocol, port: $0.port) }
+        }
+
+        public init(_ json: JSON) { self.init(KubeModel.Service(json)) }
+
+        /// Back to a Service's JSON, as `init(_:)` reads it (for a packed cache).
+        public var json: JSON {
+            var meta: JSON = ["name": .string(name)]
+            if !namespace.isEmpty { meta["namespace"] = .string(namespace) }
+            var spec: JSON = [
+                "ports": .array(
+                    ports.map {
+                        ["name": .string($0.name), "protocol": .string($0.proto.uppercased()), "port": JSON($0.port)]
+                    }
+                )
+            ]
+            if let externalName {
+                spec["type"] = "ExternalName"
+                spec["externalName"] = .string(externalName)
+            }
+            if headless {
+                spec["clusterIP"] = "None"
+            } else if let clusterIP {
+                spec["clusterIP"] = .string(clusterIP.description)
+            }
+            return ["metadata": meta, "spec": spec]
+        }
+
+        public var cacheKey: String { namespace.isEmpty ? name : "\(namespace)/\(name)" }
+        public var cacheNamespace: String { namespace }
+        public var cacheLabels: [String: String] { [:] }
+        public var cacheMetadata: ObjectMeta { ObjectMeta(name: name, namespace: namespace) }
     }
 
     public struct Endpoint: Sendable {
@@ -48,18 +90,13 @@ public struct ZoneData: Sendable {
     public init() {}
 
     public init(services: [KubeModel.Service], slices: [EndpointSlice], namespaces: [String]) {
+        self.init(services: services.map(Service.init), slices: slices, namespaces: namespaces)
+    }
+
+    public init(services: [Service], slices: [EndpointSlice], namespaces: [String]) {
         self.namespaces = Set(namespaces)
         for s in services {
-            let ports = s.ports.compactMap { Port(name: $0.name, protocol: $0.protocol, port: $0.port) }
-            let external = s.type == .externalName
-            self.services[s.metadata.key] = Service(
-                namespace: s.namespace,
-                name: s.name,
-                clusterIP: s.clusterIPv4,
-                headless: s.isHeadless && !external,
-                externalName: external ? s.externalName : nil,
-                ports: ports
-            )
+            self.services[s.cacheKey] = s
             self.namespaces.insert(s.namespace)
         }
         for slice in slices where slice.isIPv4 {

@@ -20,18 +20,6 @@ public struct ZoneWatcher: ServiceLifecycle.Service {
         self.logger = logger
     }
 
-    /// A Service as the zone reads it: type, addresses, ports (name, protocol, number) — the
-    /// informer cache holds 10,000s of these.
-    static func slimService(_ s: KubeModel.Service) -> KubeModel.Service {
-        var slim = KubeModel.Service(["metadata": identity(s.metadata)])
-        slim.type = s.type
-        slim.clusterIP = s.clusterIP
-        slim.clusterIPs = s.clusterIP.isEmpty ? [] : [s.clusterIP]
-        slim.externalName = s.externalName
-        slim.ports = s.ports.map { KubeModel.Service.Port(name: $0.name, protocol: $0.protocol, port: $0.port) }
-        return slim
-    }
-
     /// An EndpointSlice as the zone reads it: its Service, ports, and only the ready
     /// endpoints' addresses and hostnames (not-ready ones never answer).
     static func slimSlice(_ s: EndpointSlice) -> EndpointSlice {
@@ -56,13 +44,7 @@ public struct ZoneWatcher: ServiceLifecycle.Service {
     }
 
     public func run() async throws {
-        let services = Informer(
-            Resources.services,
-            of: KubeModel.Service.self,
-            client: client,
-            logger: logger,
-            transform: Self.slimService
-        )
+        let services = Informer(Resources.services, of: ZoneData.Service.self, client: client, logger: logger)
         let slices = Informer(
             Resources.endpointslices,
             of: EndpointSlice.self,
