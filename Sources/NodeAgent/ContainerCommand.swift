@@ -28,13 +28,13 @@ public enum ContainerCommand {
 
     /// The argv to exec, with `$(VAR)` references expanded; `selfPath` is the swiftlet binary.
     public static func argv(
-        container: JSON,
+        container: Container,
         env: [String: String],
         selfPath: String
     ) throws(PodEnvironment.Failure) -> [String] {
-        let image = container["image"]?.string ?? ""
-        let command = container["command"]?.array?.compactMap(\.string)
-        let args = container["args"]?.array?.compactMap(\.string) ?? []
+        let image = container.image
+        let command = container.command
+        let args = container.args
         let expand = { (s: String) in PodEnvironment.expand(s, env) }
         switch builtin(image) {
         case .agnhost:
@@ -63,16 +63,14 @@ public enum ContainerCommand {
     }
 
     /// Why a pod cannot run on Swiftlet, or nil.
-    public static func unsupported(pod: JSON) -> String? {
-        for c in (pod[path: ["spec", "containers"]]?.array ?? [])
-            + (pod[path: ["spec", "initContainers"]]?.array ?? [])
-        {
-            if let mounts = c["volumeMounts"]?.array, !mounts.isEmpty {
-                return "container \(c["name"]?.string ?? "") mounts volumes: Swiftlet runs containers "
+    public static func unsupported(_ spec: PodSpec) -> String? {
+        for c in spec.containers + spec.initContainers {
+            if !c.volumeMounts.isEmpty {
+                return "container \(c.name) mounts volumes: Swiftlet runs containers "
                     + "on the host's filesystem and cannot mount volumes; remove volumeMounts"
             }
-            if c[path: ["securityContext", "privileged"]]?.bool == true {
-                return "container \(c["name"]?.string ?? "") asks to be privileged, which Swiftlet does not allow"
+            if c.privileged {
+                return "container \(c.name) asks to be privileged, which Swiftlet does not allow"
             }
         }
         return nil

@@ -260,7 +260,7 @@ public struct NodeAgent: ServiceLifecycle.Service {
 
     func sync(key: String, pod: JSON?, old: JSON? = nil, ctx: AgentContext) async {
         if let pod {
-            let phase = pod[path: ["status", "phase"]]?.string
+            let phase = Pod(pod).phase
             if let w = await ctx.registry.worker(pod.uid) {
                 await w.update(pod)
             } else if pod.deletionTimestamp != nil {

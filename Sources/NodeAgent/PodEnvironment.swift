@@ -60,7 +60,9 @@ public enum PodEnvironment {
         return out
     }
 
-    /// The value of a `fieldRef` as the downward API gives it.
+    /// The value of a `fieldRef` as the downward API gives it. The downward API names fields
+    /// of the object by path, so it reads the object itself, as upstream's field-path
+    /// conversion does.
     public static func fieldValue(_ path: String, pod: JSON) -> String? {
         func bracketed(_ prefix: String, _ field: String) -> String? {
             guard path.hasPrefix(prefix + "['"), path.hasSuffix("']") else { return nil }
@@ -84,44 +86,47 @@ public enum PodEnvironment {
     }
 
     /// The whole environment of one container, in order; a later entry with the same name wins.
-    public static func build(container: JSON, pod: JSON, services: [Service]) throws(Failure) -> [(String, String)] {
-        let links = pod[path: ["spec", "enableServiceLinks"]]?.bool ?? true
-        var env = serviceVariables(services: services, namespace: pod.namespace, enableServiceLinks: links)
+    /// `pod` is the object the downward API reads (`fieldRef` paths name its fields).
+    public static func build(
+        container: Container,
+        spec: PodSpec,
+        pod: JSON,
+        services: [Service]
+    ) throws(Failure) -> [(String, String)] {
+        var env = serviceVariables(
+            services: services,
+            namespace: pod.namespace,
+            enableServiceLinks: spec.enableServiceLinks
+        )
         var values: [String: String] = Dictionary(env, uniquingKeysWith: { _, b in b })
-        for e in container["env"]?.array ?? [] {
-            guard let name = e["name"]?.string else { continue }
-            var value: String
-            if let v = e["value"]?.string {
-                value = expand(v, values)
-            } else if let ref = e[path: ["valueFrom", "fieldRef", "fieldPath"]]?.string {
-                guard let v = fieldValue(ref, pod: pod) else {
+        for e in container.env {
+            let value: String
+            switch e.valueFrom {
+            case nil:
+                value = expand(e.value ?? "", values)
+            case .fieldRef(let path)?:
+                guard let v = fieldValue(path, pod: pod) else {
                     throw Failure(
                         reason: "CreateContainerConfigError",
-                        message: "env \(name): unsupported fieldPath \(ref)"
+                        message: "env \(e.name): unsupported fieldPath \(path)"
                     )
                 }
                 value = v
-            } else if let res = e[path: ["valueFrom", "resourceFieldRef", "resource"]]?.string {
-                value = resourceValue(res, container: container)
-            } else if let cm = e[path: ["valueFrom", "configMapKeyRef"]] {
-                if cm["optional"]?.bool == true { continue }
-                throw Failure(
-                    reason: "CreateContainerConfigError",
-                    message: "configmap \"\(cm["name"]?.string ?? "")\" not found"
-                )
-            } else if let secret = e[path: ["valueFrom", "secretKeyRef"]] {
-                if secret["optional"]?.bool == true { continue }
-                throw Failure(
-                    reason: "CreateContainerConfigError",
-                    message: "secret \"\(secret["name"]?.string ?? "")\" not found"
-                )
-            } else {
+            case .resourceFieldRef(let resource, _)?:
+                value = resourceValue(resource, container: container)
+            case .configMapKeyRef(let name, _, let optional)?:
+                if optional { continue }
+                throw Failure(reason: "CreateContainerConfigError", message: "configmap \"\(name)\" not found")
+            case .secretKeyRef(let name, _, let optional)?:
+                if optional { continue }
+                throw Failure(reason: "CreateContainerConfigError", message: "secret \"\(name)\" not found")
+            case .unknown?:
                 value = ""
             }
-            env.append((name, value))
-            values[name] = value
+            env.append((e.name, value))
+            values[e.name] = value
         }
-        if container["envFrom"]?.array?.isEmpty == false {
+        if !container.envFrom.isEmpty {
             throw Failure(
                 reason: "CreateContainerConfigError",
                 message: "envFrom needs ConfigMaps or Secrets, which Swiftlet does not serve"
@@ -130,12 +135,11 @@ public enum PodEnvironment {
         return env
     }
 
-    static func resourceValue(_ resource: String, container: JSON) -> String {
+    static func resourceValue(_ resource: String, container: Container) -> String {
         let parts = resource.split(separator: ".", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return "0" }
-        if let v = container[path: ["resources", parts[0], parts[1]]] {
-            return v.string ?? v.intValue.map(String.init) ?? "0"
-        }
+        let given = parts[0] == "limits" ? container.limits : parts[0] == "requests" ? container.requests : [:]
+        if let v = given[parts[1]] { return v }
         return parts[1] == "cpu" ? "2" : "0"
     }
 

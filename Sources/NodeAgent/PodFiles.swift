@@ -17,8 +17,8 @@ public enum PodFiles {
         }
     }
 
-    public static func resolvConf(pod: JSON, dns: DNSSettings) -> String {
-        let policy = pod[path: ["spec", "dnsPolicy"]]?.string ?? "ClusterFirst"
+    public static func resolvConf(_ spec: PodSpec, namespace: String, dns: DNSSettings) -> String {
+        let policy = spec.dnsPolicy
         var nameservers: [String] = []
         var searches: [String] = []
         var options: [(String, String?)] = []
@@ -38,21 +38,16 @@ public enum PodFiles {
             }
         default:  // ClusterFirst, ClusterFirstWithHostNet
             nameservers = dns.clusterDNS
-            let ns = pod.namespace.isEmpty ? "default" : pod.namespace
+            let ns = namespace.isEmpty ? "default" : namespace
             searches = ["\(ns).svc.\(dns.clusterDomain)", "svc.\(dns.clusterDomain)", dns.clusterDomain]
             options = [("ndots", "5")]
         }
-        if let config = pod[path: ["spec", "dnsConfig"]] {
-            for n in config["nameservers"]?.array ?? [] {
-                if let s = n.string, !nameservers.contains(s) { nameservers.append(s) }
-            }
-            for n in config["searches"]?.array ?? [] {
-                if let s = n.string, !searches.contains(s) { searches.append(s) }
-            }
-            for o in config["options"]?.array ?? [] {
-                guard let name = o["name"]?.string else { continue }
-                options.removeAll { $0.0 == name }
-                options.append((name, o["value"]?.string))
+        if let config = spec.dnsConfig {
+            for s in config.nameservers where !nameservers.contains(s) { nameservers.append(s) }
+            for s in config.searches where !searches.contains(s) { searches.append(s) }
+            for o in config.options {
+                options.removeAll { $0.0 == o.name }
+                options.append((o.name, o.value))
             }
         }
         var out = ""
@@ -71,12 +66,18 @@ public enum PodFiles {
     }
 
     /// The pod's hostname: `spec.hostname`, else its name, at most 63 characters.
-    public static func hostname(pod: JSON) -> String {
-        let h = pod[path: ["spec", "hostname"]]?.string ?? pod.name
+    public static func hostname(_ spec: PodSpec, podName: String) -> String {
+        let h = spec.hostname ?? podName
         return String(h.prefix(63)).trimmingSuffix("-.")
     }
 
-    public static func hosts(pod: JSON, podIP: String, clusterDomain: String) -> String {
+    public static func hosts(
+        _ spec: PodSpec,
+        podName: String,
+        namespace: String,
+        podIP: String,
+        clusterDomain: String
+    ) -> String {
         var out = """
             # Kubernetes-managed hosts file.
             127.0.0.1\tlocalhost
@@ -87,19 +88,15 @@ public enum PodFiles {
             fe00::2\tip6-allrouters
 
             """
-        let host = hostname(pod: pod)
-        if let sub = pod[path: ["spec", "subdomain"]]?.string, !sub.isEmpty {
-            out += "\(podIP)\t\(host).\(sub).\(pod.namespace).svc.\(clusterDomain)\t\(host)\n"
+        let host = hostname(spec, podName: podName)
+        if let sub = spec.subdomain {
+            out += "\(podIP)\t\(host).\(sub).\(namespace).svc.\(clusterDomain)\t\(host)\n"
         } else {
             out += "\(podIP)\t\(host)\n"
         }
-        let aliases = pod[path: ["spec", "hostAliases"]]?.array ?? []
-        if !aliases.isEmpty {
+        if !spec.hostAliases.isEmpty {
             out += "\n# Entries added by HostAliases.\n"
-            for a in aliases {
-                let names = (a["hostnames"]?.array ?? []).compactMap(\.string)
-                out += "\(a["ip"]?.string ?? "")\t\(names.joined(separator: "\t"))\n"
-            }
+            for a in spec.hostAliases { out += "\(a.ip)\t\(a.hostnames.joined(separator: "\t"))\n" }
         }
         return out
     }

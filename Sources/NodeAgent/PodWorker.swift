@@ -37,6 +37,8 @@ actor PodWorker {
     let ctx: AgentContext
     let uid: String
     private(set) var pod: JSON
+    /// `pod.spec`, read once per change of the pod.
+    private(set) var spec: PodSpec
     private var status: PodStatusModel
     private var processes: [String: ContainerProcess] = [:]
     /// Each container's environment, which `kubectl exec` and exec probes run with too.
@@ -53,29 +55,29 @@ actor PodWorker {
     init(ctx: AgentContext, pod: JSON) {
         self.ctx = ctx
         self.pod = pod
+        spec = PodSpec(pod: pod)
         uid = pod.uid
         netns = ctx.network.podNamespace(uid: pod.uid)
         var s = PodStatusModel(
             hostIP: ctx.nodeIP.description,
             startTime: Timestamp(rfc3339: pod[path: ["status", "startTime"]]?.string ?? "") ?? .now
         )
-        s.restartPolicy = pod[path: ["spec", "restartPolicy"]]?.string ?? "Always"
+        s.restartPolicy = spec.restartPolicy
+        // The restart counts a pod had before this agent (re)started, from its own status.
         let previous = pod[path: ["status", "containerStatuses"]]?.array ?? []
-        for c in pod[path: ["spec", "containers"]]?.array ?? [] {
-            var cs = ContainerStatus(name: c["name"]?.string ?? "", image: c["image"]?.string ?? "")
+        for c in spec.containers {
+            var cs = ContainerStatus(name: c.name, image: c.image)
             cs.restartCount = previous.first { $0["name"]?.string == cs.name }?["restartCount"]?.intValue ?? 0
             s.containers.append(cs)
         }
-        for c in pod[path: ["spec", "initContainers"]]?.array ?? [] {
-            s.initContainers.append(ContainerStatus(name: c["name"]?.string ?? "", image: c["image"]?.string ?? ""))
-        }
+        for c in spec.initContainers { s.initContainers.append(ContainerStatus(name: c.name, image: c.image)) }
         s.initialized = s.initContainers.isEmpty
         status = s
         (statusStream, statusSignal) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     var podDir: URL { ctx.podsDir.appendingPathComponent("\(pod.namespace)_\(pod.name)_\(uid)") }
-    var hostNetwork: Bool { pod[path: ["spec", "hostNetwork"]]?.bool == true }
+    var hostNetwork: Bool { spec.hostNetwork }
 
     func logFile(container: String, restart: Int) -> URL {
         podDir.appendingPathComponent(container).appendingPathComponent("\(restart).log")
@@ -108,6 +110,7 @@ actor PodWorker {
 
     func update(_ new: JSON) {
         pod = new
+        spec = PodSpec(pod: new)
         // Someone else (the node lifecycle controller) changed our Ready condition: say it again.
         if let published = lastPublished, Self.readyStatus(new["status"]) != Self.readyStatus(published) {
             lastPublished = nil
@@ -147,9 +150,7 @@ actor PodWorker {
 
     private func changed() { statusSignal.yield() }
 
-    static func readyStatus(_ status: JSON?) -> String? {
-        (status?["conditions"]?.array ?? []).first { $0["type"]?.string == "Ready" }?["status"]?.string
-    }
+    static func readyStatus(_ status: JSON?) -> String? { Condition.list(status?["conditions"])["Ready"]?.status }
 
     private func publishLoop() async {
         for await _ in statusStream {
@@ -184,7 +185,7 @@ actor PodWorker {
     }
 
     private func runPod() async {
-        if let why = ContainerCommand.unsupported(pod: pod) {
+        if let why = ContainerCommand.unsupported(spec) {
             status.failure = ("Unsupported", why)
             for i in status.containers.indices {
                 status.containers[i].state = .waiting(reason: "CreateContainerConfigError", message: why)
@@ -207,13 +208,12 @@ actor PodWorker {
         }
         status.sandboxReady = true
         changed()
-        let specs = pod[path: ["spec", "initContainers"]]?.array ?? []
-        for (i, spec) in specs.enumerated() where !terminating {
+        for (i, container) in spec.initContainers.enumerated() where !terminating {
             while !terminating {
-                let exit = await runOnce(spec, index: i, isInit: true)
+                let exit = await runOnce(container, index: i, isInit: true)
                 if exit == 0 { break }
                 if status.restartPolicy == "Never" {
-                    status.failure = ("Init:Error", "init container \(spec["name"]?.string ?? "") failed")
+                    status.failure = ("Init:Error", "init container \(container.name) failed")
                     changed()
                     return
                 }
@@ -223,8 +223,8 @@ actor PodWorker {
         status.initialized = true
         changed()
         await withTaskGroup(of: Void.self) { group in
-            for (i, spec) in (pod[path: ["spec", "containers"]]?.array ?? []).enumerated() {
-                group.addTask { await self.superviseContainer(spec, index: i) }
+            for (i, container) in spec.containers.enumerated() {
+                group.addTask { await self.superviseContainer(container, index: i) }
             }
         }
         if !terminating, status.phase == "Succeeded" || status.phase == "Failed" {
@@ -239,11 +239,11 @@ actor PodWorker {
     }
 
     /// Runs a container, restarting it as the pod's restartPolicy says.
-    private func superviseContainer(_ spec: JSON, index: Int) async {
+    private func superviseContainer(_ container: Container, index: Int) async {
         var crashes = 0
         while !terminating {
             let started = ContinuousClock.now
-            let code = await runOnce(spec, index: index, isInit: false)
+            let code = await runOnce(container, index: index, isInit: false)
             if terminating { return }
             guard let code else {
                 // The container could not be created (bad config); retry slowly.
@@ -258,7 +258,7 @@ actor PodWorker {
             // The run that just ended is lastState from now on.
             status.containers[index].lastTerminated = status.containers[index].state
             if delay > 0 {
-                let name = spec["name"]?.string ?? ""
+                let name = container.name
                 let msg =
                     "back-off \(delay)s restarting failed container=\(name) pod=\(pod.name)_\(pod.namespace)(\(uid))"
                 status.containers[index].state = .waiting(reason: "CrashLoopBackOff", message: msg)
@@ -289,15 +289,15 @@ actor PodWorker {
     }
 
     /// Starts one run of a container and waits for it to end; nil if it could not start.
-    private func runOnce(_ spec: JSON, index: Int, isInit: Bool) async -> Int32? {
-        let name = spec["name"]?.string ?? ""
+    private func runOnce(_ container: Container, index: Int, isInit: Bool) async -> Int32? {
+        let name = container.name
         let services = await ctx.services.list()
         let env: [(String, String)]
         let argv: [String]
         do {
-            env = try PodEnvironment.build(container: spec, pod: podWithStatus(), services: services)
+            env = try PodEnvironment.build(container: container, spec: spec, pod: podWithStatus(), services: services)
             argv = try ContainerCommand.argv(
-                container: spec,
+                container: container,
                 env: Dictionary(env, uniquingKeysWith: { _, b in b }),
                 selfPath: ctx.executable
             )
@@ -308,7 +308,7 @@ actor PodWorker {
         }
         var environment: [String: String] = [
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "HOSTNAME": PodFiles.hostname(pod: pod),
+            "HOSTNAME": PodFiles.hostname(spec, podName: pod.name),
         ]
         for (k, v) in env { environment[k] = v }
         environments[name] = environment
@@ -319,7 +319,7 @@ actor PodWorker {
         do {
             process = try ContainerProcess(
                 executable: ctx.executable,
-                arguments: podExecArguments(workingDir: spec["workingDir"]?.string) + argv,
+                arguments: podExecArguments(workingDir: container.workingDir) + argv,
                 environment: environment,
                 logFile: log
             )
@@ -338,11 +338,11 @@ actor PodWorker {
             $0.started = false
         }
         if restart == 0 {
-            event("Pulled", "Container image \"\(spec["image"]?.string ?? "")\" already present on machine")
+            event("Pulled", "Container image \"\(container.image)\" already present on machine")
         }
         event("Created", "Created container \(name)")
         event("Started", "Started container \(name)")
-        let probes = isInit ? nil : Task { await self.runProbes(spec, index: index, process: process) }
+        let probes = isInit ? nil : Task { await self.runProbes(container, index: index, process: process) }
         let exit = await process.wait()
         probes?.cancel()
         if processes[name] === process { processes[name] = nil }
@@ -374,7 +374,7 @@ actor PodWorker {
 
     func podExecArguments(workingDir: String?) -> [String] {
         var a = [
-            "pod-exec", "--netns", podNetns, "--hostname", PodFiles.hostname(pod: pod),
+            "pod-exec", "--netns", podNetns, "--hostname", PodFiles.hostname(spec, podName: pod.name),
             "--etc", podDir.appendingPathComponent("etc").path,
         ]
         if let workingDir, !workingDir.isEmpty { a += ["--workdir", workingDir] }
@@ -383,11 +383,11 @@ actor PodWorker {
 
     // MARK: Probes
 
-    private func runProbes(_ spec: JSON, index: Int, process: ContainerProcess) async {
-        let name = spec["name"]?.string ?? ""
-        let startup = ProbeSpec(spec["startupProbe"], container: spec)
-        let liveness = ProbeSpec(spec["livenessProbe"], container: spec)
-        let readiness = ProbeSpec(spec["readinessProbe"], container: spec)
+    private func runProbes(_ container: Container, index: Int, process: ContainerProcess) async {
+        let name = container.name
+        let startup = ProbeSpec(container.startupProbe, container: container)
+        let liveness = ProbeSpec(container.livenessProbe, container: container)
+        let readiness = ProbeSpec(container.readinessProbe, container: container)
         if let startup {
             let ok = await probeLoop(startup, kind: "Startup", container: name, until: true)
             if !ok {
@@ -495,7 +495,7 @@ actor PodWorker {
     private func kill(_ process: ContainerProcess, reason: String) async {
         event("Killing", reason)
         process.signal(SIGTERM)
-        let grace = pod[path: ["spec", "terminationGracePeriodSeconds"]]?.intValue ?? 30
+        let grace = spec.terminationGracePeriodSeconds
         let deadline = ContinuousClock.now + .seconds(grace)
         while !process.hasExited, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(100)) }
         process.signal(SIGKILL)
@@ -512,7 +512,7 @@ actor PodWorker {
         if hostNetwork {
             address = ctx.nodeIP
         } else {
-            guard let a = await ctx.ipam.allocate(preferring: pod[path: ["status", "podIP"]]?.string) else {
+            guard let a = await ctx.ipam.allocate(preferring: Pod(pod).podIP) else {
                 throw AgentError("no free pod address on \(ctx.nodeName) (\(ctx.ipam.range))")
             }
             address = a
@@ -529,13 +529,19 @@ actor PodWorker {
             )
         }
         let etc = podDir.appendingPathComponent("etc")
-        try PodFiles.resolvConf(pod: pod, dns: ctx.dns).write(
+        try PodFiles.resolvConf(spec, namespace: pod.namespace, dns: ctx.dns).write(
             to: etc.appendingPathComponent("resolv.conf"),
             atomically: true,
             encoding: .utf8
         )
-        try PodFiles.hosts(pod: pod, podIP: address.description, clusterDomain: ctx.dns.clusterDomain)
-            .write(to: etc.appendingPathComponent("hosts"), atomically: true, encoding: .utf8)
+        try PodFiles.hosts(
+            spec,
+            podName: pod.name,
+            namespace: pod.namespace,
+            podIP: address.description,
+            clusterDomain: ctx.dns.clusterDomain
+        )
+        .write(to: etc.appendingPathComponent("hosts"), atomically: true, encoding: .utf8)
         status.podIP = address.description
     }
 

@@ -22,43 +22,37 @@ struct ProbeSpec: Sendable {
     var successThreshold: Int
     var failureThreshold: Int
 
-    init?(_ json: JSON?, container: JSON) {
-        guard let json, json.object != nil else { return nil }
-        initialDelay = json["initialDelaySeconds"]?.intValue ?? 0
-        period = max(json["periodSeconds"]?.intValue ?? 10, 1)
-        timeout = max(json["timeoutSeconds"]?.intValue ?? 1, 1)
-        successThreshold = max(json["successThreshold"]?.intValue ?? 1, 1)
-        failureThreshold = max(json["failureThreshold"]?.intValue ?? 3, 1)
-        func port(_ p: JSON?) -> Int? {
-            if let n = p?.intValue { return n }
-            guard let name = p?.string else { return nil }
-            return (container["ports"]?.array ?? []).first { $0["name"]?.string == name }?["containerPort"]?.intValue
-                ?? Int(name)
-        }
-        if let h = json["httpGet"] {
-            guard let p = port(h["port"]) else {
-                action = .unsupported("httpGet port \(h["port"]?.string ?? "") is not a container port")
+    init?(_ probe: Probe?, container: Container) {
+        guard let probe else { return nil }
+        initialDelay = probe.initialDelaySeconds ?? 0
+        period = max(probe.periodSeconds ?? 10, 1)
+        timeout = max(probe.timeoutSeconds ?? 1, 1)
+        successThreshold = max(probe.successThreshold ?? 1, 1)
+        failureThreshold = max(probe.failureThreshold ?? 3, 1)
+        switch probe.handler {
+        case let .httpGet(path, port, host, scheme, headers):
+            guard let p = container.port(port) else {
+                let named: String
+                if case .string(let s)? = port { named = s } else { named = "" }
+                action = .unsupported("httpGet port \(named) is not a container port")
                 return
             }
-            let headers = (h["httpHeaders"]?.array ?? []).compactMap { e in
-                e["name"]?.string.map { ($0, e["value"]?.string ?? "") }
-            }
             action = .http(
-                scheme: (h["scheme"]?.string ?? "HTTP").lowercased(),
-                host: h["host"]?.string,
+                scheme: (scheme ?? "HTTP").lowercased(),
+                host: host,
                 port: p,
-                path: h["path"]?.string ?? "/",
-                headers: headers
+                path: path ?? "/",
+                headers: headers.map { ($0.name, $0.value) }
             )
-        } else if let t = json["tcpSocket"] {
-            guard let p = port(t["port"]) else {
+        case let .tcpSocket(port, host):
+            guard let p = container.port(port) else {
                 action = .unsupported("tcpSocket port is not a container port")
                 return
             }
-            action = .tcp(host: t["host"]?.string, port: p)
-        } else if let e = json[path: ["exec", "command"]]?.array {
-            action = .exec(e.compactMap(\.string))
-        } else {
+            action = .tcp(host: host, port: p)
+        case .exec(let command):
+            action = .exec(command)
+        case .grpc, .none:
             action = .unsupported("only httpGet, tcpSocket and exec probes are supported")
         }
     }

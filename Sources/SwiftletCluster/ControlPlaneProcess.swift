@@ -22,13 +22,7 @@ package struct ControlPlaneProcess {
             ]
         )
         // The controllers are API clients of this server, over HTTPS like any other client.
-        let client = try KubeClient(
-            credentials: ClusterCredentials(
-                servers: ["https://127.0.0.1:\(config.port)"],
-                caPEM: plane.pki.caCertPEM,
-                token: plane.pki.token
-            )
-        )
+        let client = try plane.loopbackClient(port: config.port)
         let controllers = ControllerManager(
             client: client,
             identity: ControllerIdentity.of(dataDir: config.dataDir),
@@ -45,6 +39,20 @@ package struct ControlPlaneProcess {
         )
         try await group.run()
         await plane.store.close()
+    }
+}
+
+extension ControlPlane {
+    /// A client of this control plane on 127.0.0.1 with its own token: how the in-process
+    /// components (controllers, DNS, node agents) reach it.
+    package func loopbackClient(port: Int) throws -> KubeClient {
+        try KubeClient(
+            credentials: ClusterCredentials(
+                servers: ["https://127.0.0.1:\(port)"],
+                caPEM: pki.caCertPEM,
+                token: pki.token
+            )
+        )
     }
 }
 

@@ -78,13 +78,7 @@ package struct LocalCluster {
             await ClusterPlumbing.tearDown(net)
             throw error
         }
-        let client = try KubeClient(
-            credentials: ClusterCredentials(
-                servers: ["https://127.0.0.1:\(r.port)"],
-                caPEM: plane.pki.caCertPEM,
-                token: plane.pki.token
-            )
-        )
+        let client = try plane.loopbackClient(port: r.port)
         let controllers = ControllerManager(
             client: client,
             loadBalancerPool: net.loadBalancerPool,
@@ -243,17 +237,11 @@ struct ReadinessReporter: ServiceLifecycle.Service {
             var reported: Set<String> = []
             while reported.count < nodes.count {
                 if let list = try? await client.list(Resources.nodes) {
-                    for n in list.items where !reported.contains(n.name) && nodes.contains(n.name) {
-                        if KubeModel.Node(n).isReady {
-                            reported.insert(n.name)
-                            let ip =
-                                (n[path: ["status", "addresses"]]?.array ?? []).first {
-                                    $0["type"]?.string == "InternalIP"
-                                }?["address"]?.string ?? ""
-                            progress.step(
-                                "Node \(n.name) is Ready (\(ip), pods \(n[path: ["spec", "podCIDR"]]?.string ?? ""))"
-                            )
-                        }
+                    for n in list.items.map(KubeModel.Node.init)
+                    where !reported.contains(n.name) && nodes.contains(n.name) && n.isReady {
+                        reported.insert(n.name)
+                        let ip = n.internalIP?.description ?? ""
+                        progress.step("Node \(n.name) is Ready (\(ip), pods \(n.podCIDR ?? ""))")
                     }
                 }
                 if reported.count < nodes.count { try await Task.sleep(for: .milliseconds(50)) }

@@ -85,7 +85,12 @@ import Testing
                 ["name": "APP", "valueFrom": ["fieldRef": ["fieldPath": "metadata.labels['app']"]]],
             ],
         ]
-        let env = try PodEnvironment.build(container: container, pod: pod, services: [quiz])
+        let env = try PodEnvironment.build(
+            container: Container(container),
+            spec: PodSpec(pod: pod),
+            pod: pod,
+            services: [quiz]
+        )
         let d = Dictionary(env, uniquingKeysWith: { _, b in b })
         #expect(d["QUIZ_SERVICE_HOST"] == "mine")
         #expect(d["GREETING"] == "at 80 and $(UNDEFINED) $(ESCAPED)")
@@ -103,7 +108,8 @@ import Testing
             throws: PodEnvironment.Failure(reason: "CreateContainerConfigError", message: "configmap \"cfg\" not found")
         ) {
             try PodEnvironment.build(
-                container: container,
+                container: Container(container),
+                spec: PodSpec(.emptyObject),
                 pod: ["metadata": ["name": "p", "namespace": "d"]],
                 services: []
             )
@@ -139,7 +145,7 @@ import Testing
     func resolvConf(policy: String, config: JSON, expected: String) {
         var pod: JSON = ["metadata": ["name": "p", "namespace": "kiada"], "spec": ["dnsPolicy": .string(policy)]]
         if config != .null { pod[path: ["spec", "dnsConfig"]] = config }
-        #expect(PodFiles.resolvConf(pod: pod, dns: dns) == expected)
+        #expect(PodFiles.resolvConf(PodSpec(pod: pod), namespace: pod.namespace, dns: dns) == expected)
     }
 
     @Test func hostsWithSubdomainAndAliases() {
@@ -150,7 +156,13 @@ import Testing
                 "hostAliases": [["ip": "10.0.0.9", "hostnames": ["db", "db.local"]]],
             ],
         ]
-        let hosts = PodFiles.hosts(pod: pod, podIP: "10.244.1.7", clusterDomain: "cluster.local")
+        let hosts = PodFiles.hosts(
+            PodSpec(pod: pod),
+            podName: pod.name,
+            namespace: pod.namespace,
+            podIP: "10.244.1.7",
+            clusterDomain: "cluster.local"
+        )
         #expect(hosts.hasPrefix("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n"))
         #expect(hosts.contains("10.244.1.7\tweb-0.web.kiada.svc.cluster.local\tweb-0\n"))
         #expect(hosts.hasSuffix("\n# Entries added by HostAliases.\n10.0.0.9\tdb\tdb.local\n"))
@@ -178,12 +190,15 @@ import Testing
         ] as [(JSON, [String])]
     )
     func argv(container: JSON, expected: [String]) throws {
-        #expect(try ContainerCommand.argv(container: container, env: ["PORT": "9000"], selfPath: "/sw") == expected)
+        #expect(
+            try ContainerCommand.argv(container: Container(container), env: ["PORT": "9000"], selfPath: "/sw")
+                == expected
+        )
     }
 
     @Test func unknownImageWithoutCommandIsExplained() {
         do {
-            _ = try ContainerCommand.argv(container: ["image": "nginx:1.27"], env: [:], selfPath: "/sw")
+            _ = try ContainerCommand.argv(container: Container(["image": "nginx:1.27"]), env: [:], selfPath: "/sw")
             Issue.record("expected a failure")
         } catch {
             #expect(error.reason == "CreateContainerError")
