@@ -76,15 +76,14 @@ public struct PodProxy: Sendable {
     }
 
     public func logs(namespace: String, name: String, query: [String: String]) async throws -> Response {
+        // Checked before anything else, as upstream does: a bad query never reaches the node.
+        let options = try PodLogOptions(query: query, pod: name)
         let (agent, container, _, token) = try await locate(
             namespace: namespace,
             name: name,
-            container: query["container"]
+            container: options.container
         )
-        var params: [String] = []
-        for key in ["follow", "previous", "tailLines", "limitBytes", "timestamps", "sinceSeconds"] {
-            if let v = query[key] { params.append("\(key)=\(Self.escape(v))") }
-        }
+        let params = options.agentQuery.map { "\($0.0)=\(Self.escape($0.1))" }
         var req = HTTPClientRequest(
             url: "\(agent)/containerLogs/\(namespace)/\(name)/\(container)?\(params.joined(separator: "&"))"
         )

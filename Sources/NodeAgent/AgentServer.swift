@@ -54,8 +54,16 @@ struct AgentServer: Sendable {
     func logs(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let (w, container) = try await worker(context)
         let q = request.uri.queryParameters
-        let previous = q.get("previous") == "true"
-        let follow = q.get("follow") == "true"
+        var query: [String: String] = [:]
+        for (k, v) in q { query[String(k)] = String(v) }
+        // The API server checked these already; a caller that reaches the agent directly
+        // gets the same answer, and no value can trap the arithmetic below.
+        let options: PodLogOptions
+        do { options = try PodLogOptions(query: query, pod: await w.pod.name) } catch {
+            throw HTTPError(.badRequest, message: error.message)
+        }
+        let previous = options.previous
+        let follow = options.follow
         guard let path = await w.logPath(container: container, previous: previous) else {
             throw HTTPError(
                 .badRequest,
@@ -64,8 +72,8 @@ struct AgentServer: Sendable {
                     : "container \"\(container)\" in pod \"\(await w.pod.name)\" is waiting to start: ContainerCreating"
             )
         }
-        let tail = q.get("tailLines").flatMap { Int($0) }
-        let limit = q.get("limitBytes").flatMap { Int($0) }
+        let tail = options.tailLines
+        let limit = options.limitBytes
         guard let handle = FileHandle(forReadingAtPath: path.path) else {
             throw HTTPError(
                 .badRequest,
@@ -83,7 +91,7 @@ struct AgentServer: Sendable {
             }
             initial = kept
         }
-        if let limit, initial.count > limit { initial = initial.prefix(limit) }
+        if let limit, limit > 0, initial.count > limit { initial = initial.prefix(limit) }
         let start = initial
         let body = ResponseBody { writer in
             if !start.isEmpty { try await writer.write(ByteBuffer(bytes: start)) }

@@ -96,6 +96,25 @@ def test_logs_and_exec(cluster):
     assert "listening on 0.0.0.0:8080" in out
 
 
+def test_hostile_log_queries_are_refused_and_the_cluster_lives_on(cluster):
+    """`limitBytes=-1` used to trap in the node agent and take the whole `swiftlet up` down."""
+    pod = ready_pods(cluster, "app=web", 6)[0]["metadata"]["name"]
+    base = f"/api/v1/namespaces/default/pods/{pod}/log"
+    for query, code, text in [
+        ("limitBytes=-1", 422, "limitBytes: Invalid value: -1: must be greater than 0"),
+        ("tailLines=-1", 422, "tailLines: Invalid value: -1: must be greater than or equal to 0"),
+        ("sinceSeconds=0", 422, "sinceSeconds: Invalid value: 0: must be greater than 0"),
+        ("limitBytes=lots", 400, 'strconv.ParseInt: parsing "lots": invalid syntax'),
+    ]:
+        r = cluster.kubectl("get", "--raw", f"{base}?{query}", check=False)
+        assert r.returncode != 0, query
+        assert text in r.stderr, (query, r.stderr)
+    assert len(cluster.kubectl("get", "--raw", f"{base}?limitBytes=9").stdout.encode()) == 9
+    # Still alive and serving: the logs, and the API.
+    assert "listening on 0.0.0.0:8080" in cluster.kubectl("logs", pod, "--limit-bytes=200").stdout
+    assert cluster.kubectl("get", "--raw", "/readyz").stdout == "ok"
+
+
 def test_service_env_vars_as_the_kubelet_sets_them(cluster):
     cluster.apply("""
 apiVersion: v1
