@@ -190,7 +190,9 @@ public struct APIHandler: HTTPResponder {
         }
     }
 
-    func listOptions(_ query: Query) throws -> ListOptions {
+    func listOptions(_ query: Query, _ r: Resource) throws -> ListOptions {
+        // Numbers that do not parse are refused as upstream's parameter conversion refuses them.
+        for key in ["limit", "timeoutSeconds"] { _ = try PodLogOptions.int(query[key]) }
         var o = ListOptions()
         if let ls = query["labelSelector"], !ls.isEmpty {
             do { o.labelSelector = try LabelSelector.parse(ls) } catch {
@@ -201,8 +203,43 @@ public struct APIHandler: HTTPResponder {
             do { o.fieldSelector = try FieldSelector.parse(fs) } catch {
                 throw APIError.badRequest("\(error)")
             }
+            for req in o.fieldSelector.requirements where !r.supportsFieldLabel(req.field) {
+                throw APIError.badRequest("field label not supported: \(req.field)")
+            }
         }
         return o
+    }
+
+    /// Upstream's `ValidateListOptions` for a list (not a watch): `resourceVersionMatch`.
+    static func listOptionErrors(_ query: Query) -> [FieldError]? {
+        guard let match = query["resourceVersionMatch"], !match.isEmpty else { return nil }
+        var errors: [FieldError] = []
+        let rv = query["resourceVersion"] ?? ""
+        if rv.isEmpty {
+            errors.append(
+                .forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden unless resourceVersion is provided"
+                )
+            )
+        }
+        if !(query["continue"] ?? "").isEmpty {
+            errors.append(
+                .forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided")
+            )
+        }
+        if match != "Exact" && match != "NotOlderThan" {
+            errors.append(.notSupported("resourceVersionMatch", .string(match), ["Exact", "NotOlderThan", ""]))
+        }
+        if match == "Exact" && rv == "0" {
+            errors.append(
+                .forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""
+                )
+            )
+        }
+        return errors
     }
 
     func handleResource(
@@ -236,7 +273,10 @@ public struct APIHandler: HTTPResponder {
             if query.bool("watch") == true {
                 return try await watch(r, namespace: ns, query: query, format: format)
             }
-            let (items, rev) = try await registry.list(r, namespace: ns, options: try listOptions(query))
+            if let errors = Self.listOptionErrors(query), !errors.isEmpty {
+                throw APIError.invalid(kind: "ListOptions", group: "meta.k8s.io", name: "", causes: errors)
+            }
+            let (items, rev) = try await registry.list(r, namespace: ns, options: try listOptions(query, r))
             if case .table(let include) = format {
                 return Self.json(
                     Tables.table(r, objects: items, resourceVersion: String(rev), includeObject: include, now: .now)
@@ -355,7 +395,7 @@ public struct APIHandler: HTTPResponder {
         let items = try await registry.deleteCollection(
             r,
             namespace: ns,
-            options: try listOptions(query),
+            options: try listOptions(query, r),
             deleteOptions: options,
             dryRun: dryRun
         )
@@ -377,7 +417,7 @@ public struct APIHandler: HTTPResponder {
 
     func watch(_ r: Resource, namespace: String?, query: Query, format: ResponseFormat) async throws -> Response {
         var options = Registry.WatchOptions()
-        options.list = try listOptions(query)
+        options.list = try listOptions(query, r)
         options.resourceVersion = query["resourceVersion"]
         options.sendInitialEvents = query.bool("sendInitialEvents")
         options.allowBookmarks = query.bool("allowWatchBookmarks") ?? false

@@ -55,6 +55,7 @@ enum SecretRules {
             new["type"]?.string != old["type"]?.string
                 ? [.invalid("type", new["type"] ?? "", "field is immutable")] : []
         },
+        fieldValue: { obj, field in field == "type" ? obj["type"]?.string ?? "" : nil },
         columns: [
             TableColumn("Type", "Type of the secret"),
             TableColumn("Data", type: "integer", "Number of data in the secret"), TableColumn.age,

@@ -14,6 +14,7 @@ enum NamespaceRules {
             // The API server labels every namespace with its own name.
             obj[path: ["metadata", "labels", "kubernetes.io/metadata.name"]] = .string(obj.name)
         },
+        fieldValue: { obj, field in field == "status.phase" ? obj[path: ["status", "phase"]]?.string ?? "" : nil },
         columns: [TableColumn("Status", "The status of the namespace"), TableColumn.age],
         cells: { obj, now in [.string(obj[path: ["status", "phase"]]?.string ?? ""), .string(age(obj, now))] }
     )
@@ -96,6 +97,9 @@ enum EndpointsRules {
 enum NodeRules {
     static let rules = ResourceRules(
         prepareForUpdate: { new, old in new["status"] = old["status"] },
+        fieldValue: { obj, field in
+            field == "spec.unschedulable" ? String(obj[path: ["spec", "unschedulable"]]?.bool ?? false) : nil
+        },
         columns: [
             TableColumn("Status", "The status of the node"),
             TableColumn("Roles", "The roles of the node"),
@@ -143,12 +147,18 @@ enum EventRules {
         nameErrors: { name in name.contains("/") || name == "." || name == ".." ? ["may not contain '/'"] : [] },
         fieldValue: { obj, field in
             switch field {
-            case "involvedObject.kind": return obj[path: ["involvedObject", "kind"]]?.string
-            case "involvedObject.name": return obj[path: ["involvedObject", "name"]]?.string
-            case "involvedObject.namespace": return obj[path: ["involvedObject", "namespace"]]?.string
-            case "involvedObject.uid": return obj[path: ["involvedObject", "uid"]]?.string
-            case "reason": return obj["reason"]?.string
-            case "type": return obj["type"]?.string
+            case "involvedObject.kind": return obj[path: ["involvedObject", "kind"]]?.string ?? ""
+            case "involvedObject.name": return obj[path: ["involvedObject", "name"]]?.string ?? ""
+            case "involvedObject.namespace": return obj[path: ["involvedObject", "namespace"]]?.string ?? ""
+            case "involvedObject.uid": return obj[path: ["involvedObject", "uid"]]?.string ?? ""
+            case "involvedObject.apiVersion": return obj[path: ["involvedObject", "apiVersion"]]?.string ?? ""
+            case "involvedObject.resourceVersion":
+                return obj[path: ["involvedObject", "resourceVersion"]]?.string ?? ""
+            case "involvedObject.fieldPath": return obj[path: ["involvedObject", "fieldPath"]]?.string ?? ""
+            case "reportingComponent": return obj["reportingComponent"]?.string ?? ""
+            case "source": return obj[path: ["source", "component"]]?.string ?? ""
+            case "reason": return obj["reason"]?.string ?? ""
+            case "type": return obj["type"]?.string ?? ""
             default: return nil
             }
         },

@@ -1,8 +1,8 @@
 import KubeMachinery
 
 /// The query of `GET pods/NAME/log`, decoded and checked as the API server does
-/// (`ValidatePodLogOptions`): a value that is not a number or a boolean is a 400, a number
-/// out of range a 422 naming the field.
+/// (`ValidatePodLogOptions`): a value that is not a number is a 400, a number out of range a
+/// 422 naming the field.
 public struct PodLogOptions: Sendable, Equatable {
     public var container: String?
     public var follow = false
@@ -17,9 +17,9 @@ public struct PodLogOptions: Sendable, Equatable {
 
     public init(query: [String: String], pod: String) throws(APIError) {
         container = query["container"].flatMap { $0.isEmpty ? nil : $0 }
-        follow = try Self.bool(query["follow"])
-        previous = try Self.bool(query["previous"])
-        timestamps = try Self.bool(query["timestamps"])
+        follow = Self.bool(query["follow"])
+        previous = Self.bool(query["previous"])
+        timestamps = Self.bool(query["timestamps"])
         tailLines = try Self.int(query["tailLines"])
         limitBytes = try Self.int(query["limitBytes"])
         sinceSeconds = try Self.int(query["sinceSeconds"])
@@ -40,18 +40,15 @@ public struct PodLogOptions: Sendable, Equatable {
         if !errors.isEmpty { throw APIError.invalid(kind: "PodLogOptions", name: pod, causes: errors) }
     }
 
-    /// Go's `strconv.ParseBool` forms; absent is false.
-    static func bool(_ text: String?) throws(APIError) -> Bool {
+    /// A query boolean as the API server converts it: absent, `0`, `false` or `f` (any case)
+    /// is false, anything else true.
+    public static func bool(_ text: String?) -> Bool {
         guard let text else { return false }
-        switch text {
-        case "1", "t", "T", "true", "TRUE", "True", "": return true
-        case "0", "f", "F", "false", "FALSE", "False": return false
-        default: throw APIError.badRequest("strconv.ParseBool: parsing \"\(text)\": invalid syntax")
-        }
+        return !(text == "0" || text.lowercased() == "false" || text.lowercased() == "f")
     }
 
     /// A 64-bit integer, as Go parses it; absent is nil.
-    static func int(_ text: String?) throws(APIError) -> Int? {
+    public static func int(_ text: String?) throws(APIError) -> Int? {
         guard let text else { return nil }
         guard let n = Int(text) else {
             let why =

@@ -96,7 +96,12 @@ public struct Resource: Sendable {
         rules.validateStatus(new)
     }
 
-    /// The values of the fields `fieldSelector` may use for this kind.
+    /// Whether `fieldSelector` may name `field` for this kind (upstream answers any other with
+    /// 400 `field label not supported`).
+    public func supportsFieldLabel(_ field: String) -> Bool { fieldValue(.emptyObject, field) != nil }
+
+    /// The values of the fields `fieldSelector` may use for this kind; nil for a field that
+    /// is not one of them.
     public func fieldValue(_ obj: JSON, _ field: String) -> String? {
         switch field {
         case "metadata.name": return obj.name

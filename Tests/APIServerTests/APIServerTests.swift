@@ -202,6 +202,35 @@ func service(_ name: String, _ spec: String = #"{"selector":{"app":"kiada"},"por
         }
     }
 
+    /// Query parameters as upstream checks them, each with its status and message.
+    @Test func listQueriesAreCheckedAsUpstream() async throws {
+        let api = try await TestAPI()
+        try await api.run { c in
+            let label = try await c.send(.get, "\(svcPath)?fieldSelector=spec.type%3DClusterIP")
+            #expect(label.code == 400 && label.json["message"] == "field label not supported: spec.type")
+            #expect(try await c.send(.get, "\(svcPath)?fieldSelector=metadata.name%3Dx").code == 200)
+            #expect(
+                try await c.send(.get, "/api/v1/pods?fieldSelector=spec.nodeName%3Dn,status.phase!%3DFailed").code
+                    == 200
+            )
+            let limit = try await c.send(.get, "\(svcPath)?limit=abc")
+            #expect(limit.code == 400 && limit.json["message"] == #"strconv.ParseInt: parsing "abc": invalid syntax"#)
+            let timeout = try await c.send(.get, "\(svcPath)?watch=true&timeoutSeconds=soon")
+            #expect(timeout.code == 400)
+            let match = try await c.send(.get, "\(svcPath)?resourceVersionMatch=Exact")
+            #expect(match.code == 422)
+            #expect(
+                match.json["message"]
+                    == #"ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided"#
+            )
+            let bogus = try await c.send(.get, "\(svcPath)?resourceVersionMatch=Newest&resourceVersion=1")
+            #expect(bogus.code == 422)
+            #expect(
+                try await c.send(.get, "\(svcPath)?resourceVersionMatch=NotOlderThan&resourceVersion=1").code == 200
+            )
+        }
+    }
+
     @Test func optimisticConcurrencyAndNoOpUpdates() async throws {
         let api = try await TestAPI()
         try await api.run { c in

@@ -44,13 +44,18 @@ import Testing
                 ["limitBytes": "99999999999999999999"], 400,
                 "strconv.ParseInt: parsing \"99999999999999999999\": value out of range"
             ),
-            (["follow": "maybe"], 400, "strconv.ParseBool: parsing \"maybe\": invalid syntax"),
         ] as [([String: String], Int, String)]
     )
     func badQueriesAreRefusedAsUpstream(query: [String: String], code: Int, message: String) {
         let e = error(query)
         #expect(e?.code == code)
         #expect(e?.message == message)
+    }
+
+    @Test func booleansConvertAsTheAPIServerDoes() throws {
+        #expect(try PodLogOptions(query: ["follow": "maybe", "previous": "False"], pod: "p").follow)
+        #expect(try !PodLogOptions(query: ["follow": "0"], pod: "p").follow)
+        #expect(try !PodLogOptions(query: ["follow": "F", "previous": "false"], pod: "p").previous)
     }
 
     @Test func sinceSecondsAndSinceTimeExclude() {
