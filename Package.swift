@@ -257,7 +257,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeAgentTests",
-            dependencies: ["NodeAgent", "KubeAPI", "KubeMachinery", "KubeModel"],
+            dependencies: ["NodeAgent", "KubeAPI", "KubeMachinery", "KubeModel", "HostCommands"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -75,7 +75,10 @@ public enum HostCommand {
             p.standardInput = input == nil ? FileHandle.nullDevice : inp
             try launch(p)
             if let input {
-                inp.fileHandleForWriting.write(Data(input.utf8))
+                // A child that exits without reading its input (a failed `ip`) closes the pipe:
+                // the write fails, and the exit status below says why. The non-throwing
+                // `write(_:)` turned that into a fatal error that took the process down.
+                try? inp.fileHandleForWriting.write(contentsOf: Data(input.utf8))
                 try? inp.fileHandleForWriting.close()
             }
             let (outData, errData) = PipeDrain.readToEnd(out.fileHandleForReading, err.fileHandleForReading)

@@ -55,6 +55,9 @@ struct PodExecCommand: ParsableCommand {
         if let workdir, chdir(workdir) != 0 {
             fail("cannot change to working directory \(workdir): \(Self.errorText(errno))", code: 128)
         }
+        // A container starts with default signal dispositions, as the kubelet's do: an
+        // ignored SIGPIPE inherited from the agent would change how pipelines in it end.
+        signal(SIGPIPE, SIG_DFL)
         let cargs = argv.map { strdup($0) } + [nil]
         execvp(argv[0], cargs)
         let err = errno

@@ -83,6 +83,9 @@ def test_logs_and_exec(cluster):
     assert r.returncode == 3
     assert r.stdout == "out\n" and "err" in r.stderr
     assert cluster.kubectl("exec", "-i", pod, "--", "tr", "a-z", "A-Z", input="hello pods\n").stdout == "HELLO PODS\n"
+    # The agent ignores SIGPIPE; what runs in the pod starts with the default (bit 13 clear).
+    ignored = cluster.kubectl("exec", pod, "--", "grep", "SigIgn", "/proc/self/status").stdout.split()[1]
+    assert int(ignored, 16) & (1 << (13 - 1)) == 0, ignored
     missing = cluster.kubectl("exec", "no-such-pod", "--", "true", check=False)
     assert missing.returncode != 0 and 'pods "no-such-pod" not found' in missing.stderr
     bad = cluster.kubectl("logs", pod, "-c", "nope", check=False)
