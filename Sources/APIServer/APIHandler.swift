@@ -339,6 +339,14 @@ public struct APIHandler: HTTPResponder {
                 )
             }
             let patch = try parseBody(buf, contentType: ct)
+            if type == .json, let ops = patch.array?.count, ops > Patch.maxJSONPatchOperations {
+                throw APIError(
+                    code: 413,
+                    reason: "RequestEntityTooLarge",
+                    message:
+                        "The allowed maximum operations in a JSON patch is \(Patch.maxJSONPatchOperations), got \(ops)"
+                )
+            }
             if rp.subresource == "scale" {
                 let obj = try await Scale.update(registry, r, namespace: ns, name: rp.name!, dryRun: dryRun) {
                     scale throws(APIError) in

@@ -43,11 +43,18 @@ public enum Patch {
 
     // MARK: RFC 6902
 
+    /// kube-apiserver's bound on the operations of one JSON patch (its 413 names it).
+    public static let maxJSONPatchOperations = 10_000
+    /// kube-apiserver's `JSONPatchMaxCopyBytes`: what all `copy` operations of one patch may
+    /// add together. Without it, 1.9 KB of copies made a 120 MB object.
+    public static let maxJSONPatchCopyBytes = 3 * 1024 * 1024
+
     public static func jsonPatch(_ patch: JSON, to target: JSON) throws(PatchError) -> JSON {
         guard let ops = patch.array else {
             throw PatchError("json patch must be an array of operations", malformed: true)
         }
         var doc = target
+        var copied = 0
         for op in ops {
             guard let name = op["op"]?.string else {
                 throw PatchError("missing 'op' in json patch operation", malformed: true)
@@ -76,7 +83,16 @@ public enum Patch {
                 guard let value = get(fromTokens, in: doc) else {
                     throw PatchError("\(name) operation does not apply: doc is missing from path: \(from)")
                 }
-                if name == "move" { doc = try remove(fromTokens, from: doc, path: from) }
+                if name == "move" {
+                    doc = try remove(fromTokens, from: doc, path: from)
+                } else {
+                    copied += value.serializedString().utf8.count
+                    if copied > maxJSONPatchCopyBytes {
+                        throw PatchError(
+                            "Unable to complete the copy, the accumulated size increase of copy is \(copied), exceeding the limit \(maxJSONPatchCopyBytes)"
+                        )
+                    }
+                }
                 doc = try insert(value, at: tokens, in: doc, replace: false)
             case "test":
                 guard let value = op["value"] else { throw PatchError("missing 'value' for test", malformed: true) }

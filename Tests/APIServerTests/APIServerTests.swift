@@ -202,6 +202,23 @@ func service(_ name: String, _ spec: String = #"{"selector":{"app":"kiada"},"por
         }
     }
 
+    /// 10,001 operations in one JSON patch: refused whole, before any is applied.
+    @Test func jsonPatchOperationsAreBounded() async throws {
+        let api = try await TestAPI()
+        try await api.run(maxBodyBytes: 3 * 1024 * 1024) { c in
+            #expect(try await c.send(.post, svcPath, service("quiz")).code == 201)
+            let ops = Array(repeating: #"{"op":"test","path":"/kind","value":"Service"}"#, count: 10_001)
+            let tooMany = try await c.send(
+                .patch,
+                "\(svcPath)/quiz",
+                "[" + ops.joined(separator: ",") + "]",
+                contentType: "application/json-patch+json"
+            )
+            #expect(tooMany.code == 413)
+            #expect(tooMany.json["message"] == "The allowed maximum operations in a JSON patch is 10000, got 10001")
+        }
+    }
+
     /// Query parameters as upstream checks them, each with its status and message.
     @Test func listQueriesAreCheckedAsUpstream() async throws {
         let api = try await TestAPI()

@@ -25,13 +25,13 @@ struct TestAPI {
         }
     }
 
-    func run(_ body: @Sendable (Client) async throws -> Void) async throws {
+    func run(maxBodyBytes: Int = 64 * 1024, _ body: @Sendable (Client) async throws -> Void) async throws {
         let handler = APIHandler(
             registry: registry,
             token: Self.token,
             serverAddress: "127.0.0.1:6443",
             version: "test",
-            maxBodyBytes: 64 * 1024
+            maxBodyBytes: maxBodyBytes
         )
         let app = Application(responder: handler)
         try await app.test(.router) { client in try await body(Client(inner: client)) }
