@@ -192,7 +192,7 @@ public struct APIHandler: HTTPResponder {
 
     func listOptions(_ query: Query, _ r: Resource) throws -> ListOptions {
         // Numbers that do not parse are refused as upstream's parameter conversion refuses them.
-        for key in ["limit", "timeoutSeconds"] { _ = try PodLogOptions.int(query[key]) }
+        for key in ["limit", "timeoutSeconds"] { _ = try QueryValue.int(query[key]) }
         var o = ListOptions()
         if let ls = query["labelSelector"], !ls.isEmpty {
             do { o.labelSelector = try LabelSelector.parse(ls) } catch {
@@ -429,7 +429,7 @@ public struct APIHandler: HTTPResponder {
         options.resourceVersion = query["resourceVersion"]
         options.sendInitialEvents = query.bool("sendInitialEvents")
         options.allowBookmarks = query.bool("allowWatchBookmarks") ?? false
-        if let t = query["timeoutSeconds"].flatMap(Int64.init), t > 0 { options.timeout = .seconds(t) }
+        if let t = try QueryValue.int(query["timeoutSeconds"]), t > 0 { options.timeout = .seconds(t) }
         let events = try await registry.watch(r, namespace: namespace, options: options)
         let cache = registry.encodedEvents
         let body = ResponseBody { writer in

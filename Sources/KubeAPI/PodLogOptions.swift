@@ -17,12 +17,12 @@ public struct PodLogOptions: Sendable, Equatable {
 
     public init(query: [String: String], pod: String) throws(APIError) {
         container = query["container"].flatMap { $0.isEmpty ? nil : $0 }
-        follow = Self.bool(query["follow"])
-        previous = Self.bool(query["previous"])
-        timestamps = Self.bool(query["timestamps"])
-        tailLines = try Self.int(query["tailLines"])
-        limitBytes = try Self.int(query["limitBytes"])
-        sinceSeconds = try Self.int(query["sinceSeconds"])
+        follow = QueryValue.bool(query["follow"])
+        previous = QueryValue.bool(query["previous"])
+        timestamps = QueryValue.bool(query["timestamps"])
+        tailLines = try QueryValue.int(query["tailLines"])
+        limitBytes = try QueryValue.int(query["limitBytes"])
+        sinceSeconds = try QueryValue.int(query["sinceSeconds"])
         sinceTime = query["sinceTime"].flatMap { $0.isEmpty ? nil : $0 }
         if let t = sinceTime, Timestamp(rfc3339: t) == nil {
             throw APIError.badRequest("parsing time \"\(t)\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"\(t)\"")
@@ -38,25 +38,6 @@ public struct PodLogOptions: Sendable, Equatable {
             errors.append(.invalid("sinceSeconds", JSON(n), "must be greater than 0"))
         }
         if !errors.isEmpty { throw APIError.invalid(kind: "PodLogOptions", name: pod, causes: errors) }
-    }
-
-    /// A query boolean as the API server converts it: absent, `0`, `false` or `f` (any case)
-    /// is false, anything else true.
-    public static func bool(_ text: String?) -> Bool {
-        guard let text else { return false }
-        return !(text == "0" || text.lowercased() == "false" || text.lowercased() == "f")
-    }
-
-    /// A 64-bit integer, as Go parses it; absent is nil.
-    public static func int(_ text: String?) throws(APIError) -> Int? {
-        guard let text else { return nil }
-        guard let n = Int(text) else {
-            let why =
-                text.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" }) && !text.isEmpty
-                ? "value out of range" : "invalid syntax"
-            throw APIError.badRequest("strconv.ParseInt: parsing \"\(text)\": \(why)")
-        }
-        return n
     }
 
     /// The query the node agent is sent: only what was given, in a fixed order.

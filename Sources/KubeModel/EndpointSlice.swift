@@ -62,7 +62,7 @@ public struct EndpointSlice: KubeObject {
         }
 
         public init(_ json: JSON) {
-            addresses = (json["addresses"]?.array ?? []).compactMap(\.string)
+            addresses = json["addresses"]?.stringArray ?? []
             ready = json[path: ["conditions", "ready"]]?.bool
             serving = json[path: ["conditions", "serving"]]?.bool
             terminating = json[path: ["conditions", "terminating"]]?.bool

@@ -64,7 +64,7 @@ public struct ObjectMeta: Sendable, Hashable {
         annotations = m["annotations"]?.stringMap ?? [:]
         creationTimestamp = m["creationTimestamp"]?.string
         deletionTimestamp = m["deletionTimestamp"]?.string
-        finalizers = (m["finalizers"]?.array ?? []).compactMap(\.string)
+        finalizers = m["finalizers"]?.stringArray ?? []
         ownerReferences = (m["ownerReferences"]?.array ?? []).map(OwnerReference.init)
     }
 
@@ -264,6 +264,8 @@ public struct PortProtocol: OpenEnum {
 extension JSON {
     /// A non-empty string, or nil: how Kubernetes reads optional strings that may be "".
     var nonEmptyString: String? { string.flatMap { $0.isEmpty ? nil : $0 } }
+    /// The strings of an array (others dropped), or nil when it is not an array.
+    var stringArray: [String]? { array.map { $0.compactMap(\.string) } }
 }
 
 /// What an informer cache needs of the objects it keeps: to be built from and written back

@@ -266,8 +266,3 @@ public struct Probe: Sendable, Hashable {
         }
     }
 }
-
-extension JSON {
-    /// The strings of an array (others dropped), or nil when it is not an array.
-    var stringArray: [String]? { array.map { $0.compactMap(\.string) } }
-}

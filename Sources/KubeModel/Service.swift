@@ -99,10 +99,10 @@ public struct Service: KubeObject {
         clusterIP = spec["clusterIP"]?.string ?? ""
         // A stored Service always has clusterIPs[0] == clusterIP (the registry normalizes it),
         // so the encoding leaves a list of just that one out and decoding restores it.
-        clusterIPs = spec["clusterIPs"]?.array.map { $0.compactMap(\.string) } ?? (clusterIP.isEmpty ? [] : [clusterIP])
+        clusterIPs = spec["clusterIPs"]?.stringArray ?? (clusterIP.isEmpty ? [] : [clusterIP])
         ports = (spec["ports"]?.array ?? []).map(Port.init)
         selector = spec["selector"]?.stringMap
-        externalIPs = (spec["externalIPs"]?.array ?? []).compactMap(\.string)
+        externalIPs = spec["externalIPs"]?.stringArray ?? []
         externalName = spec["externalName"]?.string
         sessionAffinityClientIP = spec["sessionAffinity"]?.string == "ClientIP"
         sessionAffinityTimeoutSeconds = spec[path: ["sessionAffinityConfig", "clientIP", "timeoutSeconds"]]?.intValue
