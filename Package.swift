@@ -28,6 +28,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.0"),
     ],
     targets: [
         // API machinery: ordered JSON and its codec, patches, selectors, errors, name and
@@ -158,6 +162,27 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The Container Runtime Interface: code generated from Protos/cri, and a client for
+        // a runtime's unix socket.
+        .target(
+            name: "CRI",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Images Swiftlet makes itself (the pause image, agnhost) as OCI archives. Pure but for
+        // the files it streams.
+        .target(
+            name: "OCIImage",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["pause"],
+            swiftSettings: strict
+        ),
         // The node agent: network namespaces, pod processes, probes, status, logs and exec.
         .target(
             name: "NodeAgent",
@@ -194,7 +219,7 @@ let package = Package(
             name: "SwiftletCluster",
             dependencies: [
                 "APIServer", "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "Controllers", "NodeAgent",
-                "ServiceProxy", "ClusterDNS", "HostLoadBalancer", "HostCommands",
+                "ServiceProxy", "ClusterDNS", "HostLoadBalancer", "HostCommands", "CRI", "OCIImage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -284,9 +309,13 @@ let package = Package(
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"], swiftSettings: strict),
         .testTarget(
             name: "SwiftletClusterTests",
-            dependencies: ["SwiftletCluster", "KubeMachinery"],
+            dependencies: [
+                "SwiftletCluster", "KubeMachinery", "CRI", "NodeAgent", "OCIImage", "HostCommands",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
+        .testTarget(name: "OCIImageTests", dependencies: ["OCIImage"], swiftSettings: strict),
         .testTarget(name: "ProcessTuningTests", dependencies: ["ProcessTuning"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], swiftSettings: strict),
         .testTarget(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Swiftlet and its tests need on a fresh Debian machine: kernel tools for the
-# dataplane (nft, and libnftables for the proxy), DNS tools, SQLite headers, and the Python packages the end-to-end tests use.
+# dataplane (nft, and libnftables for the proxy), DNS tools, SQLite headers, containerd and
+# runc for pods, and what the tests use (busybox-static, a registry, the Python packages).
 set -euo pipefail
 
 need_apt=()
@@ -17,6 +18,13 @@ command -v python3 >/dev/null || need_apt+=(python3)
 [ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
 [ -f /usr/include/nftables/libnftables.h ] || need_apt+=(libnftables-dev)  # the proxy's transactions, in-process
 command -v etcd >/dev/null || need_apt+=(etcd-server)  # the etcd store's tests start their own
+# Pods run on containerd (with runc); ctr comes with containerd and imports image archives.
+command -v containerd >/dev/null || need_apt+=(containerd)
+command -v runc >/dev/null || need_apt+=(runc)
+# The tests build their images from busybox-static and serve them from a local registry.
+[ -x /bin/busybox ] || need_apt+=(busybox-static)
+command -v docker-registry >/dev/null || need_apt+=(docker-registry)
+command -v skopeo >/dev/null || need_apt+=(skopeo)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing ${need_apt[*]} (apt)"
   export DEBIAN_FRONTEND=noninteractive

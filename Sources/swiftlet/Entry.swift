@@ -1,4 +1,5 @@
 import Foundation
+import NodeAgent
 import ProcessTuning
 
 @main
@@ -13,6 +14,15 @@ enum Entry {
         // happens, never a reason for the whole cluster to die. (Children inherit this:
         // `pod-exec` gives containers the default back before it execs them.)
         signal(SIGPIPE, SIG_IGN)
+        // containerd runs this binary as the CNI plugin of every pod sandbox: no arguments,
+        // the command in the environment, the network configuration on stdin.
+        let environment = ProcessInfo.processInfo.environment
+        if CommandLine.arguments.count == 1, environment["CNI_COMMAND"] != nil {
+            let stdin = FileHandle.standardInput.readDataToEndOfFile()
+            let (out, status) = await CNIPlugin.main(environment: environment, stdin: stdin)
+            FileHandle.standardOutput.write(Data(out.utf8))
+            exit(status)
+        }
         await Swiftlet.main()
     }
 }

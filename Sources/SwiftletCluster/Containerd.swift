@@ -1,0 +1,293 @@
+import CRI
+import Foundation
+import HostCommands
+import Logging
+import OCIImage
+
+/// Where one cluster's containerd keeps everything: all of it under `DATA/containerd`, so
+/// two clusters (or a system containerd) never share a socket, a store or a shim.
+package struct ContainerdLayout: Sendable, Equatable {
+    package var dir: String
+    package var cluster: String
+
+    package init(dataDir: String, cluster: String) {
+        dir = (dataDir as NSString).appendingPathComponent("containerd")
+        self.cluster = cluster
+    }
+
+    package var config: String { dir + "/config.toml" }
+    package var root: String { dir + "/root" }
+    package var state: String { dir + "/state" }
+    package var socket: String { dir + "/containerd.sock" }
+    package var ttrpcSocket: String { dir + "/containerd.sock.ttrpc" }
+    package var log: String { dir + "/containerd.log" }
+    package var pidFile: String { dir + "/containerd.pid" }
+    /// hosts.toml per registry host, made from `--registry-config`.
+    package var registryHosts: String { dir + "/certs.d" }
+    package var cniBin: String { dir + "/cni/bin" }
+    package var cniConf: String { dir + "/cni/net.d" }
+    /// The directory under which pod sandboxes keep their container logs.
+    package var podLogs: String { dir + "/pod-logs" }
+    /// The cgroup every pod of the cluster lives under (in each v1 hierarchy, or in v2's).
+    package var cgroupParent: String { "/swiftlet-\(cluster)" }
+}
+
+/// containerd's configuration for a Swiftlet cluster. Pure.
+package enum ContainerdConfig {
+    /// The pause image every sandbox runs, imported at start and never pulled.
+    package static let sandboxImage = "swiftlet.local/pause:1"
+
+    /// Plugins a Swiftlet cluster never uses; left out, containerd starts faster and smaller.
+    static let disabledPlugins = [
+        "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+        "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs",
+        "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing",
+    ]
+
+    package static func render(_ l: ContainerdLayout) -> String {
+        func q(_ s: String) -> String {
+            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        let cri = "[plugins.\"io.containerd.grpc.v1.cri\"]"
+        return """
+            # Written by swiftlet at every start; edits are lost.
+            version = 2
+            root = \(q(l.root))
+            state = \(q(l.state))
+            disabled_plugins = [\(disabledPlugins.map(q).joined(separator: ", "))]
+
+            [grpc]
+              address = \(q(l.socket))
+            [ttrpc]
+              address = \(q(l.ttrpcSocket))
+            [metrics]
+              address = ""
+            [plugins."io.containerd.internal.v1.opt"]
+              path = \(q(l.dir + "/opt"))
+            \(cri)
+              sandbox_image = \(q(sandboxImage))
+              # The pause container asks for oom_score_adj -998, which needs CAP_SYS_RESOURCE;
+              # without this every sandbox fails to start where that capability is missing.
+              restrict_oom_score_adj = true
+              enable_selinux = false
+              stream_server_address = "127.0.0.1"
+              stream_server_port = "0"
+              max_container_log_line_size = 16384
+              \(cri.dropLast()).containerd]
+                snapshotter = "overlayfs"
+                default_runtime_name = "runc"
+                \(cri.dropLast()).containerd.runtimes.runc]
+                  runtime_type = "io.containerd.runc.v2"
+              \(cri.dropLast()).cni]
+                bin_dir = \(q(l.cniBin))
+                conf_dir = \(q(l.cniConf))
+                max_conf_num = 1
+              \(cri.dropLast()).registry]
+                config_path = \(q(l.registryHosts))
+
+            """
+    }
+}
+
+package struct ContainerdError: Error, CustomStringConvertible {
+    package var description: String
+    init(_ d: String) { description = d }
+}
+
+/// A cluster's own containerd: `start` writes its config, removes what a crashed earlier
+/// run left (a containerd, shims, mounts, stale sockets), starts it and waits until CRI
+/// answers; `stop` removes every pod sandbox still there (so CNI tears down their links),
+/// then stops containerd. Not a lifecycle Service: it must be up before the node agents
+/// start and go only after they have stopped, whichever way the group ends.
+package final class ContainerdProcess: Sendable {
+    package let layout: ContainerdLayout
+    let logger: Logger
+    private let process = Process()
+
+    package init(layout: ContainerdLayout, logger: Logger) {
+        self.layout = layout
+        self.logger = logger
+    }
+
+    /// Where containerd is installed, or an error that names the fix.
+    package static func binary() throws -> String {
+        for dir in ["/usr/bin", "/usr/local/bin", "/usr/sbin"] {
+            let path = dir + "/containerd"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw ContainerdError(
+            "containerd is not installed: pods run on containerd with runc (apt-get install containerd runc), "
+                + "or give --container-runtime-endpoint unix:///path/to/containerd.sock"
+        )
+    }
+
+    /// Writes the configuration and directories containerd needs.
+    package func prepare() throws {
+        let fm = FileManager.default
+        for d in [
+            layout.dir, layout.root, layout.state, layout.registryHosts, layout.cniBin, layout.cniConf, layout.podLogs,
+        ] {
+            try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
+        }
+        try ContainerdConfig.render(layout).write(toFile: layout.config, atomically: true, encoding: .utf8)
+    }
+
+    package func start() async throws -> CRIClient {
+        let bin = try Self.binary()
+        try prepare()
+        Self.removeLeftovers(layout, logger: logger)
+        _ = FileManager.default.createFile(atPath: layout.log, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: layout.log))
+        log.seekToEndOfFile()
+        process.executableURL = URL(fileURLWithPath: bin)
+        process.arguments = ["--config", layout.config, "--log-level", "warn"]
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try HostCommand.launch(process)
+        try? String(process.processIdentifier).write(toFile: layout.pidFile, atomically: true, encoding: .utf8)
+        do {
+            return try await Self.connect(layout.socket, process: process, log: layout.log)
+        } catch {
+            kill(process.processIdentifier, SIGKILL)
+            throw error
+        }
+    }
+
+    package func stop(_ client: CRIClient?) async {
+        if let client { await client.removeAllSandboxes(logger: logger) }
+        client?.close()
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        Self.removeLeftovers(layout, logger: logger)
+        try? FileManager.default.removeItem(atPath: layout.pidFile)
+    }
+
+    /// Connects once containerd's socket answers CRI's Version, or fails with the end of its log.
+    static func connect(_ socket: String, process: Process, log: String) async throws -> CRIClient {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if !process.isRunning {
+                let tail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(5)
+                throw ContainerdError(
+                    "containerd exited at start (status \(process.terminationStatus)): "
+                        + (tail?.joined(separator: " | ") ?? "") + " (its log: \(log))"
+                )
+            }
+            if FileManager.default.fileExists(atPath: socket) {
+                let client = try CRIClient(socketPath: socket)
+                if (try? await client.version()) != nil { return client }
+                client.close()
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ContainerdError("containerd did not answer on \(socket) within 30 s (its log: \(log))")
+    }
+
+    /// Kills the shims and containers a crashed run left (they outlive containerd), unmounts
+    /// their root filesystems and network namespaces, and removes the stale sockets.
+    package static func removeLeftovers(_ layout: ContainerdLayout, logger: Logger) {
+        if let pid = (try? String(contentsOfFile: layout.pidFile, encoding: .utf8)).flatMap({ Int32($0) }),
+            isProcess(pid, runningFrom: layout.config)
+        {
+            kill(pid, SIGKILL)
+        }
+        for pid in shims(of: layout) {
+            // The shim's children (each container's processes) go with their cgroup below;
+            // killing the shim's process group covers runc's own children.
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+        }
+        for mount in mounts(under: [layout.root, layout.state]).sorted(by: >) {
+            if umount2(mount, Int32(MNT_DETACH)) != 0 {
+                logger.debug("could not unmount \(mount): \(String(cString: strerror(errno)))")
+            }
+        }
+        // The shims' state stays: a new containerd finds them dead and cleans up after them.
+        for s in [layout.socket, layout.ttrpcSocket] { try? FileManager.default.removeItem(atPath: s) }
+        removeCgroups(layout.cgroupParent)
+    }
+
+    /// Removes a cgroup and those below it, deepest first, in every hierarchy mounted under
+    /// /sys/fs/cgroup (each v1 controller, or the one v2 tree). A cgroup that still holds a
+    /// process stays.
+    static func removeCgroups(_ parent: String) {
+        let fm = FileManager.default
+        let root = "/sys/fs/cgroup"
+        var trees = [root + parent]
+        for h in (try? fm.contentsOfDirectory(atPath: root)) ?? [] { trees.append(root + "/" + h + parent) }
+        for tree in trees where fm.fileExists(atPath: tree) {
+            let below = ((try? fm.subpathsOfDirectory(atPath: tree)) ?? [])
+                .filter { $0.split(separator: "/").last.map { !$0.contains(".") } ?? false }
+                .map { tree + "/" + $0 }
+                .filter {
+                    var isDir: ObjCBool = false
+                    return fm.fileExists(atPath: $0, isDirectory: &isDir) && isDir.boolValue
+                }
+            for dir in below.sorted(by: { $0.count > $1.count }) + [tree] { rmdir(dir) }
+        }
+    }
+
+    static func isProcess(_ pid: Int32, runningFrom config: String) -> Bool {
+        guard let cmd = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { return false }
+        return cmd.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == config }
+    }
+
+    /// containerd-shim processes started for this containerd (their command line names its socket).
+    static func shims(of layout: ContainerdLayout) -> [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var out: [Int32] = []
+        for e in entries {
+            guard let pid = Int32(e), pid != getpid(),
+                let cmd = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(e)/cmdline"))
+            else { continue }
+            let args = cmd.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if args.first?.hasSuffix("containerd-shim-runc-v2") == true, args.contains(layout.socket) {
+                out.append(pid)
+            }
+        }
+        return out
+    }
+
+    /// Mount points at or below the given directories, from /proc/self/mountinfo.
+    static func mounts(under dirs: [String]) -> [String] {
+        guard let info = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        return info.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count > 4 else { return nil }
+            let point = String(fields[4]).replacingOccurrences(of: "\\040", with: " ")
+            return dirs.contains { point == $0 || point.hasPrefix($0 + "/") } ? point : nil
+        }
+    }
+}
+
+/// Images in a cluster's containerd that CRI cannot manage: importing archives (the pause
+/// and agnhost images at start, `swiftlet images import`), through containerd's own `ctr`.
+package enum ContainerdImages {
+    /// The CRI plugin's containerd namespace: images must be there for pods to use them.
+    static let namespace = "k8s.io"
+
+    package static func importArchive(_ archive: String, socket: String) async throws {
+        guard let ctr = HostCommand.which("ctr") else {
+            throw ContainerdError("ctr (containerd's client, in the containerd package) is not installed")
+        }
+        do {
+            _ = try await HostCommand.run(
+                ctr,
+                ["--address", socket, "--namespace", namespace, "images", "import", archive]
+            )
+        } catch {
+            throw ContainerdError("importing \(archive) into containerd failed: \(error)")
+        }
+    }
+
+    /// Builds one of Swiftlet's own images and imports it.
+    package static func importBuilt(_ image: ImageBuild, socket: String, scratch: URL) async throws {
+        let archive = scratch.appendingPathComponent("image-\(UUID().uuidString).tar")
+        defer { try? FileManager.default.removeItem(at: archive) }
+        try image.write(to: archive)
+        try await importArchive(archive.path, socket: socket)
+    }
+}
