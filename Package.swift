@@ -187,7 +187,8 @@ let package = Package(
         .target(
             name: "NodeAgent",
             dependencies: [
-                "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "ServiceProxy", "HostCommands",
+                "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "ServiceProxy", "HostCommands", "CRI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -231,7 +232,7 @@ let package = Package(
                 "KubeAPI", "KubeMachinery", "KubeModel", "KubeStore", "APIServer", "KubeClient", "Controllers",
                 "NodeAgent",
                 "ServiceProxy", "HostCommands", "ClusterDNS", "HostLoadBalancer", "BuiltinImages", "CLinuxNamespaces",
-                "APIFailover", "ProcessTuning", "SwiftletCluster",
+                "APIFailover", "ProcessTuning", "SwiftletCluster", "CRI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -8,10 +8,12 @@ public struct Pod: KubeObject {
         public var name: String?
         public var containerPort: Int?
         public var `protocol`: PortProtocol
+        public var hostPort: Int?
 
         public init(_ json: JSON) {
             name = json["name"]?.nonEmptyString
             containerPort = json["containerPort"]?.intValue
+            hostPort = json["hostPort"]?.intValue
             `protocol` = PortProtocol(json["protocol"])
         }
 

@@ -90,6 +90,11 @@ public struct Container: Sendable, Hashable {
     public var readinessProbe: Probe?
     public var volumeMounts: [VolumeMount]
     public var privileged: Bool
+    /// As written; nil means kubelet's default for the image's tag.
+    public var imagePullPolicy: String?
+    public var stdin: Bool
+    public var stdinOnce: Bool
+    public var tty: Bool
 
     public struct VolumeMount: Sendable, Hashable {
         public var name: String
@@ -121,6 +126,10 @@ public struct Container: Sendable, Hashable {
             )
         }
         privileged = json[path: ["securityContext", "privileged"]]?.bool ?? false
+        imagePullPolicy = json["imagePullPolicy"]?.nonEmptyString
+        stdin = json["stdin"]?.bool ?? false
+        stdinOnce = json["stdinOnce"]?.bool ?? false
+        tty = json["tty"]?.bool ?? false
     }
 
     /// A quantity map: strings as written, numbers as their text.

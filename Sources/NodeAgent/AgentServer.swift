@@ -80,7 +80,11 @@ struct AgentServer: Sendable {
                 message: "container \"\(container)\" in pod \"\(await w.pod.name)\" is waiting to start"
             )
         }
+        let runtimeLog = await w.inRuntime
         var initial = handle.readDataToEndOfFile()
+        // The runtime writes CRI's log format; what a reader gets is the lines themselves.
+        var pending = Data()
+        if runtimeLog { initial = CRILog.decode(initial, timestamps: options.timestamps, carry: &pending) }
         if let tail {
             var lines = initial.split(separator: 0x0A, omittingEmptySubsequences: false)
             if lines.last?.isEmpty == true { lines.removeLast() }
@@ -93,17 +97,20 @@ struct AgentServer: Sendable {
         }
         if let limit, limit > 0, initial.count > limit { initial = initial.prefix(limit) }
         let start = initial
-        let body = ResponseBody { writer in
+        let body = ResponseBody { [pending] writer in
+            var pending = pending
             if !start.isEmpty { try await writer.write(ByteBuffer(bytes: start)) }
             if follow {
                 // Follow until the container's run ends (its log file is no longer the current one).
                 while !Task.isCancelled {
-                    let more = handle.readDataToEndOfFile()
+                    var more = handle.readDataToEndOfFile()
+                    if runtimeLog { more = CRILog.decode(more, timestamps: options.timestamps, carry: &pending) }
                     if !more.isEmpty { try await writer.write(ByteBuffer(bytes: more)) }
                     let current = await w.logPath(container: container, previous: false)
                     let running = await w.isRunning(container)
                     if current != path || !running {
-                        let rest = handle.readDataToEndOfFile()
+                        var rest = handle.readDataToEndOfFile()
+                        if runtimeLog { rest = CRILog.decode(rest, timestamps: options.timestamps, carry: &pending) }
                         if !rest.isEmpty { try await writer.write(ByteBuffer(bytes: rest)) }
                         break
                     }
@@ -126,6 +133,28 @@ struct AgentServer: Sendable {
             throw HTTPError(.badRequest, message: "you must specify at least one command for the container")
         }
         let wantsStdin = request.uri.queryParameters.get("stdin") == "true"
+        if await w.inRuntime {
+            guard !wantsStdin else {
+                throw HTTPError(
+                    .badRequest,
+                    message: "exec with stdin (-i) into pods that run on containerd is not supported yet; "
+                        + "run the command without -i"
+                )
+            }
+            let (code, out, err) = await w.execute(container, command, timeout: .seconds(3600))
+            var b = ByteBuffer()
+            for (id, data) in [(PodExec.stdout, out), (PodExec.stderr, err), (Self.exitFrame, Data(String(code).utf8))]
+            where !data.isEmpty {
+                b.writeInteger(id)
+                b.writeInteger(UInt32(data.count))
+                b.writeBytes(data)
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/octet-stream"],
+                body: .init(byteBuffer: b)
+            )
+        }
         var req = request
         let stdin: Data? = wantsStdin ? Data((try await req.collectBody(upTo: 64 << 20)).readableBytesView) : nil
         let prefix = await w.podExecArguments(workingDir: nil)

@@ -62,8 +62,18 @@ public enum ContainerCommand {
         }
     }
 
-    /// Why a pod cannot run on Swiftlet, or nil.
-    public static func unsupported(_ spec: PodSpec) -> String? {
+    /// Why a pod cannot run on Swiftlet, or nil. `onRuntime`: its containers run in the
+    /// container runtime rather than as host processes.
+    public static func unsupported(_ spec: PodSpec, onRuntime: Bool = false) -> String? {
+        if onRuntime {
+            if spec.hostNetwork {
+                return "hostNetwork pods run only with images built into Swiftlet for now; remove hostNetwork"
+            }
+            for c in spec.containers + spec.initContainers where !c.volumeMounts.isEmpty {
+                return "container \(c.name) mounts volumes, which Swiftlet does not support yet; remove volumeMounts"
+            }
+            return nil
+        }
         for c in spec.containers + spec.initContainers {
             if !c.volumeMounts.isEmpty {
                 return "container \(c.name) mounts volumes: Swiftlet runs containers "

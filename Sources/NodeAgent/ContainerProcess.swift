@@ -9,6 +9,9 @@ final class ContainerProcess: Sendable {
     struct Exit: Sendable {
         var code: Int32
         var signal: Int32?
+        /// The runtime's reason (`OOMKilled`, `Error`, `Completed`), when it gives one.
+        var reason: String? = nil
+        var message: String? = nil
     }
 
     private let process = Process()

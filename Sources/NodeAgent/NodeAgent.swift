@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CRI
 import Foundation
 import HostCommands
 import KubeAPI
@@ -27,6 +28,11 @@ public struct NodeAgentConfiguration: Sendable {
     /// A node that joined with a bootstrap token publishes the token its own endpoint accepts
     /// (the API server's own token is not the node's to know).
     public var publishAgentToken = false
+    /// The container runtime pods with real images run on (containerd's CRI); without one,
+    /// only the images built into Swiftlet run, as host processes.
+    public var containerRuntime: CRIClient?
+    /// The cgroup the runtime puts every pod of the cluster under.
+    public var cgroupParent = "/swiftlet"
 
     public init(
         network: ClusterNetwork,
@@ -64,6 +70,8 @@ final class AgentContext: Sendable {
     let dns: PodFiles.DNSSettings
     let registry: PodRegistry
     let proxier: Proxier?
+    let runtime: CRIClient?
+    let cgroupParent: String
 
     init(
         client: KubeClient,
@@ -90,6 +98,8 @@ final class AgentContext: Sendable {
         dns = .init(clusterDNS: [config.clusterDNS], clusterDomain: config.clusterDomain, hostResolvConf: hostResolv)
         self.registry = registry
         self.proxier = proxier
+        runtime = config.containerRuntime
+        cgroupParent = config.cgroupParent
     }
 
     func forget(_ uid: String) async { await registry.remove(uid) }
@@ -147,19 +157,7 @@ public struct NodeAgent: ServiceLifecycle.Service {
         )
         let registry = PodRegistry()
         let executable = config.executable
-        let prober = Prober(http: http) { prefix, command, environment, timeout in
-            let output = LockedData()
-            let code = await PodExec.run(
-                executable: executable,
-                arguments: prefix + command,
-                environment: environment,
-                stdin: nil,
-                timeout: timeout
-            ) { _, data in
-                output.value.append(data)
-            }
-            return (code, String(decoding: output.value, as: UTF8.self))
-        }
+        let prober = Prober(http: http)
         let net = config.network
         let proxyNode = ProxyNode(
             name: config.nodeName,

@@ -25,6 +25,8 @@ public struct ContainerStatus: Sendable, Equatable {
     public var ready = false
     public var started = false
     public var containerID: String?
+    /// The runtime's id of the image it runs (`sha256:…`); the image's name when there is none.
+    public var imageID: String?
 
     public init(name: String, image: String) {
         self.name = name
@@ -56,7 +58,7 @@ public struct ContainerStatus: Sendable, Equatable {
 
     public var json: JSON {
         var o: JSON = [
-            "name": .string(name), "image": .string(image), "imageID": .string(image),
+            "name": .string(name), "image": .string(image), "imageID": .string(imageID ?? image),
             "ready": .bool(ready), "restartCount": JSON(restartCount), "started": .bool(started),
             "state": Self.render(state),
             "lastState": lastTerminated.map(Self.render) ?? [:],

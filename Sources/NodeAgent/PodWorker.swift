@@ -40,7 +40,10 @@ actor PodWorker {
     /// `pod.spec`, read once per change of the pod.
     private(set) var spec: PodSpec
     private var status: PodStatusModel
-    private var processes: [String: ContainerProcess] = [:]
+    private var processes: [String: any ContainerRun] = [:]
+    /// The pod's sandbox in the container runtime; nil when its images are all built into
+    /// Swiftlet and run as host processes (or the node has no runtime).
+    private let runtimePod: CRIPod?
     /// Each container's environment, which `kubectl exec` and exec probes run with too.
     private var environments: [String: [String: String]] = [:]
     private var ip: IPv4Address?
@@ -73,6 +76,22 @@ actor PodWorker {
         for c in spec.initContainers { s.initContainers.append(ContainerStatus(name: c.name, image: c.image)) }
         s.initialized = s.initContainers.isEmpty
         status = s
+        let podDir = ctx.podsDir.appendingPathComponent("\(pod.namespace)_\(pod.name)_\(pod.uid)")
+        if let runtime = ctx.runtime, spec.allContainers.contains(where: { ContainerCommand.builtin($0.image) == nil })
+        {
+            runtimePod = CRIPod(
+                cri: runtime,
+                config: CRIPod.sandboxConfig(
+                    pod: pod,
+                    spec: spec,
+                    logDirectory: podDir.path,
+                    network: [:],
+                    cgroupParent: ctx.cgroupParent
+                )
+            )
+        } else {
+            runtimePod = nil
+        }
         (statusStream, statusSignal) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -185,7 +204,7 @@ actor PodWorker {
     }
 
     private func runPod() async {
-        if let why = ContainerCommand.unsupported(spec) {
+        if let why = ContainerCommand.unsupported(spec, onRuntime: runtimePod != nil) {
             status.failure = ("Unsupported", why)
             for i in status.containers.indices {
                 status.containers[i].state = .waiting(reason: "CreateContainerConfigError", message: why)
@@ -197,7 +216,7 @@ actor PodWorker {
         do {
             try await setUpSandbox()
         } catch {
-            let message = "Failed to create pod sandbox: \(error)"
+            let message = "Failed to create pod sandbox: \((error as? RuntimeFailure)?.message ?? "\(error)")"
             ctx.logger.error("pod \(pod.namespace)/\(pod.name): \(message)")
             for i in status.containers.indices {
                 status.containers[i].state = .waiting(reason: "ContainerCreating", message: message)
@@ -246,8 +265,19 @@ actor PodWorker {
             let code = await runOnce(container, index: index, isInit: false)
             if terminating { return }
             guard let code else {
-                // The container could not be created (bad config); retry slowly.
-                try? await Task.sleep(for: .seconds(10))
+                if let failures = pullFailures[container.name], failures > 0 {
+                    // kubelet's image back-off: 10 s, doubling, at most 5 minutes.
+                    let image = container.image
+                    try? await Task.sleep(for: .seconds(1))
+                    setStatus(false, index) {
+                        $0.state = .waiting(reason: "ImagePullBackOff", message: "Back-off pulling image \"\(image)\"")
+                    }
+                    event("BackOff", "Back-off pulling image \"\(image)\"")
+                    try? await Task.sleep(for: .seconds(min(10 << min(failures - 1, 5), 300)))
+                } else {
+                    // The container could not be created (bad config); retry slowly.
+                    try? await Task.sleep(for: .seconds(10))
+                }
                 continue
             }
             let policy = status.restartPolicy
@@ -290,6 +320,7 @@ actor PodWorker {
 
     /// Starts one run of a container and waits for it to end; nil if it could not start.
     private func runOnce(_ container: Container, index: Int, isInit: Bool) async -> Int32? {
+        if let runtimePod { return await runInRuntime(container, index: index, isInit: isInit, pod: runtimePod) }
         let name = container.name
         let services = await ctx.services.list()
         let env: [(String, String)]
@@ -342,11 +373,22 @@ actor PodWorker {
         }
         event("Created", "Created container \(name)")
         event("Started", "Started container \(name)")
-        let probes = isInit ? nil : Task { await self.runProbes(container, index: index, process: process) }
-        let exit = await process.wait()
+        return await watch(process, container, index: index, isInit: isInit, startedAt: startedAt)
+    }
+
+    /// Follows a started run to its end: probes while it runs, then its terminated state.
+    private func watch(
+        _ run: any ContainerRun,
+        _ container: Container,
+        index: Int,
+        isInit: Bool,
+        startedAt: Timestamp
+    ) async -> Int32 {
+        let probes = isInit ? nil : Task { await self.runProbes(container, index: index, process: run) }
+        let exit = await run.wait()
         probes?.cancel()
-        if processes[name] === process { processes[name] = nil }
-        let reason = exit.code == 0 ? "Completed" : "Error"
+        if processes[container.name] === run { processes[container.name] = nil }
+        let reason = exit.reason ?? (exit.code == 0 ? "Completed" : "Error")
         setStatus(isInit, index) {
             $0.ready = false
             $0.started = false
@@ -354,13 +396,115 @@ actor PodWorker {
                 exitCode: exit.code,
                 signal: exit.signal,
                 reason: reason,
-                message: nil,
+                message: exit.message,
                 startedAt: startedAt,
                 finishedAt: .now
             )
         }
+        if let cri = run as? CRIContainerRun { Task { await cri.remove() } }
         return exit.code
     }
+
+    /// One run of a container in the container runtime: the image (pulled as its policy
+    /// says), then create and start, with kubelet's events and waiting reasons.
+    private func runInRuntime(_ container: Container, index: Int, isInit: Bool, pod runtime: CRIPod) async -> Int32? {
+        let name = container.name
+        let services = await ctx.services.list()
+        let env: [(String, String)]
+        do {
+            env = try PodEnvironment.build(container: container, spec: spec, pod: podWithStatus(), services: services)
+        } catch {
+            setStatus(isInit, index) { $0.state = .waiting(reason: error.reason, message: error.message) }
+            event("Failed", "Error: \(error.message)", warning: true)
+            return nil
+        }
+        environments[name] = Dictionary(env, uniquingKeysWith: { _, b in b })
+        let image = container.image
+        let policy = CRIPod.pullPolicy(container)
+        var imageID = await runtime.presentImage(image)
+        if policy == "Never", imageID == nil {
+            let message = "Container image \"\(image)\" is not present with pull policy of Never"
+            setStatus(isInit, index) { $0.state = .waiting(reason: "ErrImageNeverPull", message: message) }
+            event("ErrImageNeverPull", message, warning: true)
+            return nil
+        }
+        if policy == "Always" || imageID == nil {
+            event("Pulling", "Pulling image \"\(image)\"")
+            let started = ContinuousClock.now
+            do {
+                imageID = try await runtime.pull(image)
+                let took = ContinuousClock.now - started
+                let ms = took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000
+                event("Pulled", "Successfully pulled image \"\(image)\" in \(ms)ms")
+            } catch {
+                let message = "Failed to pull image \"\(image)\": \(error.message)"
+                setStatus(isInit, index) { $0.state = .waiting(reason: "ErrImagePull", message: message) }
+                event("Failed", message, warning: true)
+                event("Failed", "Error: ErrImagePull", warning: true)
+                pullFailures[name, default: 0] += 1
+                return nil
+            }
+        } else if current(isInit, index).restartCount == 0 {
+            event("Pulled", "Container image \"\(image)\" already present on machine")
+        }
+        pullFailures[name] = nil
+        let restart = current(isInit, index).restartCount
+        let etc = podDir.appendingPathComponent("etc")
+        let config = CRIPod.containerConfig(
+            container,
+            attempt: restart,
+            env: env,
+            logPath: "\(name)/\(restart).log",
+            mounts: [
+                (etc.appendingPathComponent("hosts").path, "/etc/hosts"),
+                (etc.appendingPathComponent("resolv.conf").path, "/etc/resolv.conf"),
+            ]
+        )
+        let run: CRIContainerRun
+        do {
+            run = try await runtime.run(config, imageID: imageID ?? image)
+        } catch {
+            setStatus(isInit, index) { $0.state = .waiting(reason: error.reason, message: error.message) }
+            event("Failed", "Error: \(error.message)", warning: true)
+            return nil
+        }
+        let startedAt = Timestamp.now
+        processes[name] = run
+        setStatus(isInit, index) {
+            $0.containerID = run.statusID
+            $0.imageID = run.imageID
+            $0.state = .running(startedAt: startedAt)
+            $0.ready = false
+            $0.started = false
+        }
+        event("Created", "Created container \(name)")
+        event("Started", "Started container \(name)")
+        return await watch(run, container, index: index, isInit: isInit, startedAt: startedAt)
+    }
+
+    /// Image pulls that failed in a row, per container: the next wait is ImagePullBackOff.
+    private var pullFailures: [String: Int] = [:]
+
+    /// Runs a command in a running container to its end, for exec probes and `kubectl exec`.
+    func execute(_ container: String, _ command: [String], timeout: Duration) async -> (Int32, Data, Data) {
+        if let runtimePod, let run = processes[container] as? CRIContainerRun {
+            return await runtimePod.execSync(run.id, command, timeout: timeout)
+        }
+        let out = LockedData(), err = LockedData()
+        let code = await PodExec.run(
+            executable: ctx.executable,
+            arguments: podExecArguments(workingDir: nil) + command,
+            environment: environment(container),
+            stdin: nil,
+            timeout: timeout
+        ) { id, data in
+            if id == PodExec.stderr { err.value.append(data) } else { out.value.append(data) }
+        }
+        return (code, out.value, err.value)
+    }
+
+    /// Whether the pod runs in the container runtime (its exec and logs go through CRI).
+    var inRuntime: Bool { runtimePod != nil }
 
     private func podWithStatus() -> JSON {
         var p = pod
@@ -383,7 +527,7 @@ actor PodWorker {
 
     // MARK: Probes
 
-    private func runProbes(_ container: Container, index: Int, process: ContainerProcess) async {
+    private func runProbes(_ container: Container, index: Int, process: any ContainerRun) async {
         let name = container.name
         let startup = ProbeSpec(container.startupProbe, container: container)
         let liveness = ProbeSpec(container.livenessProbe, container: container)
@@ -439,8 +583,10 @@ actor PodWorker {
             switch await ctx.prober.probe(
                 spec,
                 podIP: ip,
-                execPrefix: podExecArguments(workingDir: nil),
-                environment: environment(container)
+                exec: { command, timeout in
+                    let (code, out, err) = await self.execute(container, command, timeout: timeout)
+                    return (code, String(decoding: out + err, as: UTF8.self))
+                }
             ) {
             case .success: return true
             case let .failure(why):
@@ -468,8 +614,10 @@ actor PodWorker {
             switch await ctx.prober.probe(
                 spec,
                 podIP: ip,
-                execPrefix: podExecArguments(workingDir: nil),
-                environment: environment(container)
+                exec: { command, timeout in
+                    let (code, out, err) = await self.execute(container, command, timeout: timeout)
+                    return (code, String(decoding: out + err, as: UTF8.self))
+                }
             ) {
             case .success:
                 successes += 1
@@ -492,13 +640,9 @@ actor PodWorker {
         }
     }
 
-    private func kill(_ process: ContainerProcess, reason: String) async {
+    private func kill(_ process: any ContainerRun, reason: String) async {
         event("Killing", reason)
-        process.signal(SIGTERM)
-        let grace = spec.terminationGracePeriodSeconds
-        let deadline = ContinuousClock.now + .seconds(grace)
-        while !process.hasExited, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(100)) }
-        process.signal(SIGKILL)
+        await process.stop(grace: spec.terminationGracePeriodSeconds)
     }
 
     // MARK: Sandbox
@@ -517,16 +661,18 @@ actor PodWorker {
             }
             address = a
             ip = a
-            // A namespace left by a crash has the same name; remove it first.
-            await HostCommand.deleteNamespace(netns)
-            try await HostCommand.apply(
-                ctx.network.podSteps(
-                    node: ctx.nodeIndex,
-                    uid: uid,
-                    ip: a,
-                    hostLink: ClusterNetwork.podLinkName(uid: uid)
+            if runtimePod == nil {
+                // A namespace left by a crash has the same name; remove it first.
+                await HostCommand.deleteNamespace(netns)
+                try await HostCommand.apply(
+                    ctx.network.podSteps(
+                        node: ctx.nodeIndex,
+                        uid: uid,
+                        ip: a,
+                        hostLink: ClusterNetwork.podLinkName(uid: uid)
+                    )
                 )
-            )
+            }
         }
         let etc = podDir.appendingPathComponent("etc")
         try PodFiles.resolvConf(spec, namespace: pod.namespace, dns: ctx.dns).write(
@@ -542,11 +688,24 @@ actor PodWorker {
             clusterDomain: ctx.dns.clusterDomain
         )
         .write(to: etc.appendingPathComponent("hosts"), atomically: true, encoding: .utf8)
+        if let runtimePod {
+            try await runtimePod.start(network: [
+                CNIPlugin.nodeNamespaceAnnotation: ctx.network.nodeNamespace(ctx.nodeIndex),
+                CNIPlugin.podIPAnnotation: address.description,
+                CNIPlugin.gatewayAnnotation: ctx.network.podGateway(node: ctx.nodeIndex).description,
+            ])
+            // Deleted while the sandbox was being made: it goes at once.
+            if terminating { await runtimePod.remove() }
+        }
         status.podIP = address.description
     }
 
     private func tearDownSandbox() async {
-        if !hostNetwork { await HostCommand.deleteNamespace(netns) }
+        if let runtimePod {
+            await runtimePod.remove()
+        } else if !hostNetwork {
+            await HostCommand.deleteNamespace(netns)
+        }
         if let ip {
             await ctx.ipam.release(ip)
             self.ip = nil
@@ -564,12 +723,10 @@ actor PodWorker {
         if deleteObject, grace > 0, let ip, let proxier = ctx.proxier {
             await proxier.waitUntilDrained(ip, timeout: min(.seconds(grace), .seconds(5)))
         }
-        for p in running { p.signal(SIGTERM) }
-        while running.contains(where: { !$0.hasExited }), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
+        let left = max(0, Int((deadline - ContinuousClock.now).components.seconds))
+        await withTaskGroup(of: Void.self) { group in
+            for p in running { group.addTask { await p.stop(grace: left) } }
         }
-        for p in running { p.signal(SIGKILL) }
-        for p in running { _ = await p.wait() }
         await tearDownSandbox()
         changed()
         // Give the publisher a moment to write the final container states.

@@ -61,17 +61,16 @@ struct ProbeSpec: Sendable {
 /// Runs probes against a pod, from the host (which routes to every pod).
 struct Prober: Sendable {
     let http: HTTPClient
-    /// Runs a command in the pod; returns the exit code and output.
-    let exec:
-        @Sendable (_ prefix: [String], _ command: [String], _ environment: [String: String], _ timeout: Duration) async
-            -> (Int32, String)
+
+    /// Runs a command in the probed container; returns the exit code and output.
+    typealias Exec = @Sendable (_ command: [String], _ timeout: Duration) async -> (Int32, String)
 
     enum Result: Sendable {
         case success
         case failure(String)
     }
 
-    func probe(_ spec: ProbeSpec, podIP: String, execPrefix: [String], environment: [String: String]) async -> Result {
+    func probe(_ spec: ProbeSpec, podIP: String, exec: Exec) async -> Result {
         switch spec.action {
         case let .http(scheme, host, port, path, headers):
             let url = "\(scheme)://\(host ?? podIP):\(port)\(path.hasPrefix("/") ? path : "/" + path)"
@@ -99,7 +98,7 @@ struct Prober: Sendable {
                 return .failure("dial tcp \(target):\(port): \(Self.describe(error))")
             }
         case let .exec(command):
-            let (code, output) = await exec(execPrefix, command, environment, .seconds(spec.timeout))
+            let (code, output) = await exec(command, .seconds(spec.timeout))
             if code == 0 { return .success }
             return .failure("command \(command) exited with \(code): \(output.prefix(200))")
         case let .unsupported(why):

@@ -2,6 +2,7 @@ import CRI
 import Foundation
 import HostCommands
 import Logging
+import NodeAgent
 import OCIImage
 
 /// Where one cluster's containerd keeps everything: all of it under `DATA/containerd`, so
@@ -130,6 +131,40 @@ package final class ContainerdProcess: Sendable {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
         }
         try ContainerdConfig.render(layout).write(toFile: layout.config, atomically: true, encoding: .utf8)
+    }
+
+    /// Swiftlet's CNI plugin: this binary, under both plugin names containerd runs.
+    package func installCNI(executable: String) throws {
+        let fm = FileManager.default
+        for plugin in ["swiftlet", "loopback"] {
+            let link = layout.cniBin + "/" + plugin
+            try? fm.removeItem(atPath: link)
+            try fm.createSymbolicLink(atPath: link, withDestinationPath: executable)
+        }
+        try CNIPlugin.configList().write(
+            toFile: layout.cniConf + "/10-swiftlet.conflist",
+            atomically: true,
+            encoding: .utf8
+        )
+    }
+
+    /// Starts containerd with Swiftlet's CNI plugin and pause image in place.
+    package func start(executable: String) async throws -> CRIClient {
+        let client = try await start()
+        do {
+            try installCNI(executable: executable)
+            try await ContainerdImages.importBuilt(
+                PauseImage.build,
+                socket: layout.socket,
+                scratch: URL(fileURLWithPath: layout.dir)
+            )
+            // Sandboxes a crashed run left: their pods start anew.
+            await client.removeAllSandboxes(logger: logger)
+        } catch {
+            await stop(client)
+            throw error
+        }
+        return client
     }
 
     package func start() async throws -> CRIClient {

@@ -1,5 +1,6 @@
 import APIServer
 import ArgumentParser
+import CRI
 import Foundation
 import HostCommands
 import KubeAPI
@@ -68,6 +69,12 @@ struct Node: AsyncParsableCommand {
             agentPort: agentPort == 0 ? try freeLoopbackPort() : agentPort
         )
         c.clusterDomain = record.clusterDomain
+        // The cluster's containerd, which `swiftlet up` runs for all its nodes.
+        let layout = ContainerdLayout(dataDir: dir.path, cluster: record.name)
+        if FileManager.default.fileExists(atPath: layout.socket) {
+            c.containerRuntime = try CRIClient(socketPath: layout.socket)
+            c.cgroupParent = layout.cgroupParent
+        }
         try await runNodeAgent(NodeAgent(config: c, client: client, token: creds.token, logger: logger), logger: logger)
         await client.shutdown()
     }
