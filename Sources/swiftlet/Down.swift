@@ -1,8 +1,10 @@
 import APIServer
 import ArgumentParser
+import CRI
 import Foundation
 import KubeAPI
 import KubeMachinery
+import Logging
 import NodeAgent
 import SwiftletCluster
 
@@ -49,7 +51,22 @@ struct Down: AsyncParsableCommand {
                 podCIDR: IPv4Network("10.244.0.0/16")!,
                 serviceCIDR: IPv4Network("10.96.0.0/12")!
             )
-        let removed = await ClusterPlumbing.tearDown(net)
+        // The cluster's containerd outlives a crashed `up`: its sandboxes go first (so their
+        // network namespaces go too), then containerd, its shims, mounts and cgroups.
+        let layout = ContainerdLayout(dataDir: record?.dataDir ?? dir.path, cluster: clusterName)
+        var stoppedRuntime: [String] = []
+        if FileManager.default.fileExists(atPath: layout.dir) {
+            if FileManager.default.fileExists(atPath: layout.socket),
+                let cri = try? CRIClient(socketPath: layout.socket),
+                (try? await cri.version()) != nil
+            {
+                await cri.removeAllSandboxes(logger: Logger(label: "swiftlet.down"))
+                cri.close()
+                stoppedRuntime.append("containerd of \(clusterName) and its pods")
+            }
+            ContainerdProcess.removeLeftovers(layout, logger: Logger(label: "swiftlet.down"))
+        }
+        let removed = stoppedRuntime + (await ClusterPlumbing.tearDown(net))
         record?.unregister()
         try? FileManager.default.removeItem(at: dir.appendingPathComponent("ready"))
         if removed.isEmpty {
