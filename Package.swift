@@ -188,6 +188,7 @@ let package = Package(
             name: "NodeAgent",
             dependencies: [
                 "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "ServiceProxy", "HostCommands", "CRI",
+                "OCIImage",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -12,7 +12,6 @@ struct AgentServer: Sendable {
     let port: Int
     let token: String
     let registry: PodRegistry
-    let executable: String
     let logger: Logger
 
     /// Frame ids of the exec stream: 1 stdout, 2 stderr, 3 the exit code (decimal text).
@@ -80,11 +79,10 @@ struct AgentServer: Sendable {
                 message: "container \"\(container)\" in pod \"\(await w.pod.name)\" is waiting to start"
             )
         }
-        let runtimeLog = await w.inRuntime
         var initial = handle.readDataToEndOfFile()
         // The runtime writes CRI's log format; what a reader gets is the lines themselves.
-        var pending = Data()
-        if runtimeLog { initial = CRILog.decode(initial, timestamps: options.timestamps, carry: &pending) }
+        var pending: [UInt8] = []
+        initial = CRILog.decode(initial, timestamps: options.timestamps, carry: &pending)
         if let tail {
             var lines = initial.split(separator: 0x0A, omittingEmptySubsequences: false)
             if lines.last?.isEmpty == true { lines.removeLast() }
@@ -104,13 +102,13 @@ struct AgentServer: Sendable {
                 // Follow until the container's run ends (its log file is no longer the current one).
                 while !Task.isCancelled {
                     var more = handle.readDataToEndOfFile()
-                    if runtimeLog { more = CRILog.decode(more, timestamps: options.timestamps, carry: &pending) }
+                    more = CRILog.decode(more, timestamps: options.timestamps, carry: &pending)
                     if !more.isEmpty { try await writer.write(ByteBuffer(bytes: more)) }
                     let current = await w.logPath(container: container, previous: false)
                     let running = await w.isRunning(container)
                     if current != path || !running {
                         var rest = handle.readDataToEndOfFile()
-                        if runtimeLog { rest = CRILog.decode(rest, timestamps: options.timestamps, carry: &pending) }
+                        rest = CRILog.decode(rest, timestamps: options.timestamps, carry: &pending)
                         if !rest.isEmpty { try await writer.write(ByteBuffer(bytes: rest)) }
                         break
                     }
@@ -133,34 +131,14 @@ struct AgentServer: Sendable {
             throw HTTPError(.badRequest, message: "you must specify at least one command for the container")
         }
         let wantsStdin = request.uri.queryParameters.get("stdin") == "true"
-        if await w.inRuntime {
-            guard !wantsStdin else {
-                throw HTTPError(
-                    .badRequest,
-                    message: "exec with stdin (-i) into pods that run on containerd is not supported yet; "
-                        + "run the command without -i"
-                )
-            }
-            let (code, out, err) = await w.execute(container, command, timeout: .seconds(3600))
-            var b = ByteBuffer()
-            for (id, data) in [(PodExec.stdout, out), (PodExec.stderr, err), (Self.exitFrame, Data(String(code).utf8))]
-            where !data.isEmpty {
-                b.writeInteger(id)
-                b.writeInteger(UInt32(data.count))
-                b.writeBytes(data)
-            }
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/octet-stream"],
-                body: .init(byteBuffer: b)
-            )
-        }
         var req = request
         let stdin: Data? = wantsStdin ? Data((try await req.collectBody(upTo: 64 << 20)).readableBytesView) : nil
-        let prefix = await w.podExecArguments(workingDir: nil)
-        let environment = await w.environment(container)
-        let executable = self.executable
-        let body = ResponseBody { writer in
+        guard let exec = await w.streamingExec(container, tty: false) else {
+            throw HTTPError(.badRequest, message: "container \(container) is not running")
+        }
+        let (executable, prefix) = exec
+        let environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+        let body = ResponseBody { [executable, prefix, environment] writer in
             let (frames, sink) = AsyncStream<(UInt8, Data)>.makeStream()
             let runner = Task {
                 let code = await PodExec.run(

@@ -4,7 +4,7 @@ import KubeMachinery
 
 /// Swiftlet as a CNI plugin (containerd runs the `swiftlet` binary for every pod sandbox):
 /// it wires the sandbox's network namespace into its node's namespace with the pod's own
-/// address, the same point-to-point link `ClusterNetwork.podSteps` describes. Which node,
+/// address, on a point-to-point link to the node. Which node,
 /// address and gateway come from the sandbox's annotations, which containerd passes on
 /// because the plugin's configuration asks for them (`io.kubernetes.cri.pod-annotations`).
 public enum CNIPlugin {
@@ -108,7 +108,10 @@ public enum CNIPlugin {
         return [.init(namespace: pod, batch: ["link set lo up"])]
     }
 
-    /// The `ip` batches of an ADD. Pure.
+    /// The `ip` batches of an ADD: the sandbox's `eth0` is a point-to-point link to its
+    /// node, as CNI's `ptp` plugin builds it. Every pod packet, even to a pod on the same
+    /// node, is routed by the node, so the node's nftables rules and conntrack see both
+    /// directions of every connection (no bridge, so no dependence on `br_netfilter`). Pure.
     public static func addSteps(_ r: Request) throws(Failure) -> Wiring {
         guard let pod = namespaceName(r.netns) else {
             throw Failure(code: 4, message: "CNI_NETNS \(r.netns) is not a named namespace in /var/run/netns")

@@ -1,32 +1,18 @@
 import CRI
 import Foundation
 import GRPCCore
+import HostCommands
 import KubeMachinery
 import KubeModel
 import Synchronization
 
-/// A container as the pod worker drives it, whichever runtime runs it.
-protocol ContainerRun: AnyObject, Sendable {
-    /// `containerd://<id>` or `swiftlet://…`, as `containerStatuses[].containerID` shows it.
-    var statusID: String { get }
-    var imageID: String? { get }
-    var hasExited: Bool { get }
-    func wait() async -> ContainerProcess.Exit
-    /// SIGTERM, up to `grace` seconds, then SIGKILL.
-    func stop(grace: Int) async
-}
-
-extension ContainerProcess: ContainerRun {
-    var statusID: String { "" }
-    var imageID: String? { nil }
-
-    func stop(grace: Int) async {
-        signal(SIGTERM)
-        let deadline = ContinuousClock.now + .seconds(max(grace, 0))
-        while !hasExited, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-        signal(SIGKILL)
-        _ = await wait()
-    }
+/// How a container's run ended.
+struct ContainerExit: Sendable {
+    var code: Int32
+    var signal: Int32?
+    /// The runtime's reason (`OOMKilled`, `Error`, `Completed`), when it gives one.
+    var reason: String? = nil
+    var message: String? = nil
 }
 
 /// An error of the CRI runtime, with the reason kubelet reports for it.
@@ -90,12 +76,16 @@ final class CRIPod: Sendable {
     }
 
     /// Runs the sandbox; `network` are the annotations the CNI plugin wires it by.
-    func start(network: [String: String]) async throws {
+    func start(network: [String: String]) async throws(RuntimeFailure) {
         let config = state.withLock { s in
             for (k, v) in network { s.config.annotations[k] = v }
             return s.config
         }
-        try FileManager.default.createDirectory(atPath: config.logDirectory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: config.logDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw RuntimeFailure(reason: "FailedCreatePodSandBox", message: "\(config.logDirectory): \(error)")
+        }
         var r = Runtime_V1_RunPodSandboxRequest()
         r.config = config
         do {
@@ -113,6 +103,8 @@ final class CRIPod: Sendable {
             return s.id
         }
         if let id { try? await cri.removeSandbox(id) }
+        // runc removes each container's cgroup; the pod's, made for them, goes here.
+        Cgroups.remove(state.withLock { $0.config.linux.cgroupParent })
     }
 
     // MARK: Images
@@ -194,7 +186,11 @@ final class CRIPod: Sendable {
         return n
     }
 
-    func run(_ config: Runtime_V1_ContainerConfig, imageID: String) async throws(RuntimeFailure) -> CRIContainerRun {
+    func run(
+        _ config: Runtime_V1_ContainerConfig,
+        imageID: String,
+        watcher: ContainerExitWatcher
+    ) async throws(RuntimeFailure) -> CRIContainerRun {
         guard let sandboxID else { throw RuntimeFailure(reason: "CreateContainerError", message: "no pod sandbox") }
         var create = Runtime_V1_CreateContainerRequest()
         create.podSandboxID = sandboxID
@@ -213,7 +209,7 @@ final class CRIPod: Sendable {
         } catch {
             throw RuntimeFailure(reason: "RunContainerError", message: Self.message(error))
         }
-        return CRIContainerRun(cri: cri, id: id, imageID: imageID)
+        return CRIContainerRun(cri: cri, id: id, imageID: imageID, watcher: watcher)
     }
 
     /// Runs a command in a container to its end (exec probes, non-interactive `kubectl exec`).
@@ -237,58 +233,87 @@ final class CRIPod: Sendable {
     }
 }
 
+/// Container exits, seen as kubelet's PLEG sees them: one ListContainers per period for
+/// every run being waited on, then ContainerStatus for each that exited. (A status poll per
+/// container kept containerd busy with hundreds of calls a second.)
+actor ContainerExitWatcher {
+    let cri: CRIClient
+    let period: Duration
+    private var waiting: [String: [CheckedContinuation<ContainerExit, Never>]] = [:]
+    private var relisting = false
+
+    init(cri: CRIClient, period: Duration = .milliseconds(300)) {
+        self.cri = cri
+        self.period = period
+    }
+
+    func exit(of id: String) async -> ContainerExit {
+        await withCheckedContinuation { c in
+            waiting[id, default: []].append(c)
+            if !relisting {
+                relisting = true
+                Task { await self.relist() }
+            }
+        }
+    }
+
+    private func relist() async {
+        while !waiting.isEmpty {
+            try? await Task.sleep(for: period)
+            // An unreachable runtime is asked again next period.
+            guard let list = try? await cri.runtime.listContainers(Runtime_V1_ListContainersRequest()) else { continue }
+            var states: [String: Runtime_V1_ContainerState] = [:]
+            for c in list.containers { states[c.id] = c.state }
+            for id in Array(waiting.keys) where states[id] == nil || states[id] == .containerExited {
+                let exit = await finalStatus(id)
+                for c in waiting.removeValue(forKey: id) ?? [] { c.resume(returning: exit) }
+            }
+        }
+        relisting = false
+    }
+
+    private func finalStatus(_ id: String) async -> ContainerExit {
+        var r = Runtime_V1_ContainerStatusRequest()
+        r.containerID = id
+        guard let s = try? await cri.runtime.containerStatus(r).status else {
+            return ContainerExit(code: 137, signal: nil, reason: "ContainerStatusUnknown")
+        }
+        return ContainerExit(
+            code: s.exitCode,
+            signal: nil,
+            reason: s.reason.isEmpty ? nil : s.reason,
+            message: s.message.isEmpty ? nil : s.message
+        )
+    }
+}
+
 /// One run of a container in containerd, watched until it exits.
-final class CRIContainerRun: ContainerRun {
+final class CRIContainerRun: Sendable {
     let cri: CRIClient
     let id: String
     let imageID: String?
     private final class ExitBox: Sendable {
-        let value = Mutex<ContainerProcess.Exit?>(nil)
+        let value = Mutex<ContainerExit?>(nil)
     }
     private let exit = ExitBox()
-    private let done: Task<ContainerProcess.Exit, Never>
+    private let done: Task<ContainerExit, Never>
 
-    init(cri: CRIClient, id: String, imageID: String) {
+    init(cri: CRIClient, id: String, imageID: String, watcher: ContainerExitWatcher) {
         self.cri = cri
         self.id = id
         self.imageID = imageID
         let exit = self.exit
         done = Task {
-            // Like kubelet's relist, a poll of the container's status; an unreachable runtime
-            // is retried, a container it no longer knows is gone.
-            var status = Runtime_V1_ContainerStatusRequest()
-            status.containerID = id
-            var misses = 0
-            while true {
-                do {
-                    let s = try await cri.runtime.containerStatus(status).status
-                    misses = 0
-                    if s.state == .containerExited {
-                        let e = ContainerProcess.Exit(
-                            code: s.exitCode,
-                            signal: nil,
-                            reason: s.reason.isEmpty ? nil : s.reason,
-                            message: s.message.isEmpty ? nil : s.message
-                        )
-                        exit.value.withLock { $0 = e }
-                        return e
-                    }
-                } catch let e as RPCError where e.code == .notFound {
-                    let gone = ContainerProcess.Exit(code: 137, signal: nil, reason: "ContainerStatusUnknown")
-                    exit.value.withLock { $0 = gone }
-                    return gone
-                } catch {
-                    misses += 1
-                }
-                try? await Task.sleep(for: .milliseconds(misses > 0 ? 1000 : 250))
-            }
+            let e = await watcher.exit(of: id)
+            exit.value.withLock { $0 = e }
+            return e
         }
     }
 
     var statusID: String { "containerd://" + id }
     var hasExited: Bool { exit.value.withLock { $0 != nil } }
 
-    func wait() async -> ContainerProcess.Exit { await done.value }
+    func wait() async -> ContainerExit { await done.value }
 
     func stop(grace: Int) async {
         var r = Runtime_V1_StopContainerRequest()
@@ -302,5 +327,44 @@ final class CRIContainerRun: ContainerRun {
         var r = Runtime_V1_RemoveContainerRequest()
         r.containerID = id
         _ = try? await cri.runtime.removeContainer(r)
+    }
+}
+
+/// At most `limit` pod sandboxes and containers being started at once on a node: a burst of
+/// a hundred pods otherwise asks containerd for all of them together, and its calls time
+/// out or drop.
+actor StartGate {
+    let limit: Int
+    private var running = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    private func acquire() async {
+        if running < limit {
+            running += 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func release() {
+        if waiters.isEmpty {
+            running -= 1
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+
+    nonisolated func run<T: Sendable, E: Error>(_ body: @Sendable () async throws(E) -> T) async throws(E) -> T {
+        await acquire()
+        do {
+            let result = try await body()
+            await release()
+            return result
+        } catch {
+            await release()
+            throw error
+        }
     }
 }

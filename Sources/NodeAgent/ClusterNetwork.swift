@@ -7,7 +7,7 @@ import KubeModel
 ///
 /// Every name carries the cluster name, so two clusters never touch each other's objects:
 /// host bridge `swl-<name>`, node namespaces `swl-<name>-node-<i>`, host-side node links
-/// `swl-<name>-<i>`, pod namespaces `swl-<name>-pod-<uid>`.
+/// `swl-<name>-<i>`. (Pods' own namespaces are containerd's; `CNIPlugin` wires them.)
 public struct ClusterNetwork: Sendable, Equatable {
     public var name: String
     /// The host bridge's network: the host is `.1`, node `i` is `.(10 + i)`.
@@ -58,7 +58,6 @@ public struct ClusterNetwork: Sendable, Equatable {
     public func nodeNamespace(_ i: Int) -> String { "swl-\(name)-node-\(i)" }
     public func nodeLink(_ i: Int) -> String { "swl-\(name)-\(i)" }
     public func nodeIP(_ i: Int) -> IPv4Address { nodeCIDR.address(UInt64(10 + i)) }
-    public func podNamespace(uid: String) -> String { "swl-\(name)-pod-\(uid)" }
 
     /// Node `i`'s pod range: the i-th /24 of the pod CIDR.
     public func nodePodCIDR(_ i: Int) -> IPv4Network {
@@ -108,7 +107,7 @@ public struct ClusterNetwork: Sendable, Equatable {
 
     /// One node: its namespace, its link to the host bridge, and routes to the other nodes'
     /// pods straight over the bridge (no forwarding in the host). Pods hang off the node on
-    /// point-to-point links (see `podSteps`), so there is no pod bridge.
+    /// point-to-point links (see `CNIPlugin.addSteps`), so there is no pod bridge.
     public func nodeSteps(_ i: Int, nodes: Int) -> [Step] { nodeSteps(i, peers: Array(1...max(nodes, 1))) }
 
     /// One node whose peers (routes to their pods) are known by index; a node that joins
@@ -140,37 +139,6 @@ public struct ClusterNetwork: Sendable, Equatable {
     /// The address pods use as their gateway: `.1` of the node's pod range, held by every
     /// node-side pod link.
     public func podGateway(node i: Int) -> IPv4Address { nodePodCIDR(i).address(1) }
-
-    /// One pod: a namespace whose `eth0` is a point-to-point link to its node, as CNI's `ptp`
-    /// plugin builds it. Every pod packet, even to a pod on the same node, is routed by the
-    /// node, so the node's nftables rules and conntrack see both directions of every
-    /// connection (no bridge, so no dependence on `br_netfilter`).
-    public func podSteps(node i: Int, uid: String, ip: IPv4Address, hostLink: String) -> [Step] {
-        let ns = podNamespace(uid: uid)
-        let gw = podGateway(node: i)
-        return [
-            Step(namespace: nil, batch: ["netns add \(ns)"]),
-            Step(
-                namespace: nodeNamespace(i),
-                batch: [
-                    "link add \(hostLink) type veth peer name eth0 netns \(ns)",
-                    "addr add \(gw)/32 dev \(hostLink)",
-                    "link set \(hostLink) up",
-                    "route add \(ip)/32 dev \(hostLink) src \(gw)",
-                ]
-            ),
-            Step(
-                namespace: ns,
-                batch: [
-                    "link set lo up",
-                    "addr add \(ip)/32 dev eth0",
-                    "link set eth0 up",
-                    "route add \(gw) dev eth0 scope link",
-                    "route add default via \(gw) dev eth0 src \(ip)",
-                ]
-            ),
-        ]
-    }
 
     /// The node-side name of a pod's link: unique within the node, at most 15 bytes.
     public static func podLinkName(uid: String) -> String {

@@ -2,16 +2,12 @@ import Foundation
 import HostCommands
 import Synchronization
 
-/// One running container: a child process started through `swiftlet pod-exec`, which
-/// enters the pod's network namespace, sets its hostname and DNS files, and execs the
-/// container's command. Output goes to the container's log file.
+/// A child process of the agent whose end is awaited (`ctr tasks exec` behind
+/// `kubectl exec`), in a process group of its own so a timeout can end all of it.
 final class ContainerProcess: Sendable {
     struct Exit: Sendable {
         var code: Int32
         var signal: Int32?
-        /// The runtime's reason (`OOMKilled`, `Error`, `Completed`), when it gives one.
-        var reason: String? = nil
-        var message: String? = nil
     }
 
     private let process = Process()

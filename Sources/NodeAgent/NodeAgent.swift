@@ -28,11 +28,12 @@ public struct NodeAgentConfiguration: Sendable {
     /// A node that joined with a bootstrap token publishes the token its own endpoint accepts
     /// (the API server's own token is not the node's to know).
     public var publishAgentToken = false
-    /// The container runtime pods with real images run on (containerd's CRI); without one,
-    /// only the images built into Swiftlet run, as host processes.
+    /// The container runtime pods run on (containerd's CRI); the agent does not start without.
     public var containerRuntime: CRIClient?
     /// The cgroup the runtime puts every pod of the cluster under.
     public var cgroupParent = "/swiftlet"
+    /// Swiftlet's own images (agnhost, serve_hostname, pause), made in the runtime on first use.
+    public var builtinImages: BuiltinImageSet?
 
     public init(
         network: ClusterNetwork,
@@ -70,8 +71,11 @@ final class AgentContext: Sendable {
     let dns: PodFiles.DNSSettings
     let registry: PodRegistry
     let proxier: Proxier?
-    let runtime: CRIClient?
+    let runtime: CRIClient
+    let exits: ContainerExitWatcher
+    let starts = StartGate(limit: 8)
     let cgroupParent: String
+    let builtinImages: BuiltinImageSet
 
     init(
         client: KubeClient,
@@ -80,6 +84,8 @@ final class AgentContext: Sendable {
         prober: Prober,
         registry: PodRegistry,
         proxier: Proxier?,
+        runtime: CRIClient,
+        builtinImages: BuiltinImageSet,
         logger: Logger
     ) {
         self.client = client
@@ -98,8 +104,10 @@ final class AgentContext: Sendable {
         dns = .init(clusterDNS: [config.clusterDNS], clusterDomain: config.clusterDomain, hostResolvConf: hostResolv)
         self.registry = registry
         self.proxier = proxier
-        runtime = config.containerRuntime
+        self.runtime = runtime
+        exits = ContainerExitWatcher(cri: runtime)
         cgroupParent = config.cgroupParent
+        self.builtinImages = builtinImages
     }
 
     func forget(_ uid: String) async { await registry.remove(uid) }
@@ -139,6 +147,11 @@ public struct NodeAgent: ServiceLifecycle.Service {
     }
 
     public func run() async throws {
+        guard let runtime = config.containerRuntime, let builtinImages = config.builtinImages else {
+            throw AgentError(
+                "node \(config.nodeName) has no container runtime: pods run on containerd (apt-get install containerd runc)"
+            )
+        }
         let http = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: .init(
@@ -156,7 +169,6 @@ public struct NodeAgent: ServiceLifecycle.Service {
             logger: logger
         )
         let registry = PodRegistry()
-        let executable = config.executable
         let prober = Prober(http: http)
         let net = config.network
         let proxyNode = ProxyNode(
@@ -185,6 +197,8 @@ public struct NodeAgent: ServiceLifecycle.Service {
             prober: prober,
             registry: registry,
             proxier: proxier,
+            runtime: runtime,
+            builtinImages: builtinImages,
             logger: logger
         )
         let nodes = Informer(Resources.nodes, of: Node.self, client: client, logger: logger)
@@ -201,7 +215,6 @@ public struct NodeAgent: ServiceLifecycle.Service {
             port: config.agentPort,
             token: token,
             registry: registry,
-            executable: executable,
             logger: logger
         )
 

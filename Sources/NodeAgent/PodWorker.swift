@@ -40,14 +40,10 @@ actor PodWorker {
     /// `pod.spec`, read once per change of the pod.
     private(set) var spec: PodSpec
     private var status: PodStatusModel
-    private var processes: [String: any ContainerRun] = [:]
-    /// The pod's sandbox in the container runtime; nil when its images are all built into
-    /// Swiftlet and run as host processes (or the node has no runtime).
-    private let runtimePod: CRIPod?
-    /// Each container's environment, which `kubectl exec` and exec probes run with too.
-    private var environments: [String: [String: String]] = [:]
+    private var processes: [String: CRIContainerRun] = [:]
+    /// The pod's sandbox in the container runtime.
+    private let runtimePod: CRIPod
     private var ip: IPv4Address?
-    private var netns: String
     private var terminating = false
     private var finished = false
     private var tasks: [Task<Void, Never>] = []
@@ -60,7 +56,6 @@ actor PodWorker {
         self.pod = pod
         spec = PodSpec(pod: pod)
         uid = pod.uid
-        netns = ctx.network.podNamespace(uid: pod.uid)
         var s = PodStatusModel(
             hostIP: ctx.nodeIP.description,
             startTime: Timestamp(rfc3339: pod[path: ["status", "startTime"]]?.string ?? "") ?? .now
@@ -77,21 +72,17 @@ actor PodWorker {
         s.initialized = s.initContainers.isEmpty
         status = s
         let podDir = ctx.podsDir.appendingPathComponent("\(pod.namespace)_\(pod.name)_\(pod.uid)")
-        if let runtime = ctx.runtime, spec.allContainers.contains(where: { ContainerCommand.builtin($0.image) == nil })
-        {
-            runtimePod = CRIPod(
-                cri: runtime,
-                config: CRIPod.sandboxConfig(
-                    pod: pod,
-                    spec: spec,
-                    logDirectory: podDir.path,
-                    network: [:],
-                    cgroupParent: ctx.cgroupParent
-                )
+        runtimePod = CRIPod(
+            cri: ctx.runtime,
+            config: CRIPod.sandboxConfig(
+                pod: pod,
+                spec: spec,
+                logDirectory: podDir.path,
+                network: [:],
+                // Per pod, as kubelet's `kubepods/…/pod<uid>`.
+                cgroupParent: ctx.cgroupParent + "/pod" + pod.uid
             )
-        } else {
-            runtimePod = nil
-        }
+        )
         (statusStream, statusSignal) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -112,13 +103,8 @@ actor PodWorker {
         return n < 0 ? nil : logFile(container: container, restart: n)
     }
 
-    func environment(_ container: String) -> [String: String] {
-        environments[container] ?? ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
-    }
-
     func containerNames() -> [String] { status.containers.map(\.name) + status.initContainers.map(\.name) }
     func isRunning(_ container: String) -> Bool { status.containers.first { $0.name == container }?.isRunning ?? false }
-    var podNetns: String { hostNetwork ? ctx.network.nodeNamespace(ctx.nodeIndex) : netns }
 
     // MARK: Lifecycle
 
@@ -204,7 +190,7 @@ actor PodWorker {
     }
 
     private func runPod() async {
-        if let why = ContainerCommand.unsupported(spec, onRuntime: runtimePod != nil) {
+        if let why = Self.unsupported(spec) {
             status.failure = ("Unsupported", why)
             for i in status.containers.indices {
                 status.containers[i].state = .waiting(reason: "CreateContainerConfigError", message: why)
@@ -249,6 +235,18 @@ actor PodWorker {
         if !terminating, status.phase == "Succeeded" || status.phase == "Failed" {
             await tearDownSandbox()
         }
+    }
+
+    /// Why a pod cannot run here yet, or nil.
+    static func unsupported(_ spec: PodSpec) -> String? {
+        if spec.hostNetwork {
+            return
+                "hostNetwork pods are not supported yet: a pod runs in a network namespace of its own; remove hostNetwork"
+        }
+        for c in spec.containers + spec.initContainers where !c.volumeMounts.isEmpty {
+            return "container \(c.name) mounts volumes, which Swiftlet does not support yet; remove volumeMounts"
+        }
+        return nil
     }
 
     static let initialBackoff = 10
@@ -318,67 +316,9 @@ actor PodWorker {
         isInit ? status.initContainers[index] : status.containers[index]
     }
 
-    /// Starts one run of a container and waits for it to end; nil if it could not start.
-    private func runOnce(_ container: Container, index: Int, isInit: Bool) async -> Int32? {
-        if let runtimePod { return await runInRuntime(container, index: index, isInit: isInit, pod: runtimePod) }
-        let name = container.name
-        let services = await ctx.services.list()
-        let env: [(String, String)]
-        let argv: [String]
-        do {
-            env = try PodEnvironment.build(container: container, spec: spec, pod: podWithStatus(), services: services)
-            argv = try ContainerCommand.argv(
-                container: container,
-                env: Dictionary(env, uniquingKeysWith: { _, b in b }),
-                selfPath: ctx.executable
-            )
-        } catch {
-            setStatus(isInit, index) { $0.state = .waiting(reason: error.reason, message: error.message) }
-            event("Failed", "Error: \(error.message)", warning: true)
-            return nil
-        }
-        var environment: [String: String] = [
-            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "HOSTNAME": PodFiles.hostname(spec, podName: pod.name),
-        ]
-        for (k, v) in env { environment[k] = v }
-        environments[name] = environment
-        let restart = current(isInit, index).restartCount
-        let log = logFile(container: name, restart: restart)
-        try? FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let process: ContainerProcess
-        do {
-            process = try ContainerProcess(
-                executable: ctx.executable,
-                arguments: podExecArguments(workingDir: container.workingDir) + argv,
-                environment: environment,
-                logFile: log
-            )
-            try process.start()
-        } catch {
-            setStatus(isInit, index) { $0.state = .waiting(reason: "CreateContainerError", message: "\(error)") }
-            event("Failed", "Error: \(error)", warning: true)
-            return nil
-        }
-        let startedAt = Timestamp.now
-        processes[name] = process
-        setStatus(isInit, index) {
-            $0.containerID = "swiftlet://\(uid.prefix(8))-\(name)-\(restart)"
-            $0.state = .running(startedAt: startedAt)
-            $0.ready = false
-            $0.started = false
-        }
-        if restart == 0 {
-            event("Pulled", "Container image \"\(container.image)\" already present on machine")
-        }
-        event("Created", "Created container \(name)")
-        event("Started", "Started container \(name)")
-        return await watch(process, container, index: index, isInit: isInit, startedAt: startedAt)
-    }
-
     /// Follows a started run to its end: probes while it runs, then its terminated state.
     private func watch(
-        _ run: any ContainerRun,
+        _ run: CRIContainerRun,
         _ container: Container,
         index: Int,
         isInit: Bool,
@@ -401,13 +341,15 @@ actor PodWorker {
                 finishedAt: .now
             )
         }
-        if let cri = run as? CRIContainerRun { Task { await cri.remove() } }
+        Task { await run.remove() }
         return exit.code
     }
 
-    /// One run of a container in the container runtime: the image (pulled as its policy
-    /// says), then create and start, with kubelet's events and waiting reasons.
-    private func runInRuntime(_ container: Container, index: Int, isInit: Bool, pod runtime: CRIPod) async -> Int32? {
+    /// Starts one run of a container and waits for it to end; nil if it could not start.
+    /// The image first (made by Swiftlet, or pulled as its policy says), then create and
+    /// start, with kubelet's events and waiting reasons.
+    private func runOnce(_ container: Container, index: Int, isInit: Bool) async -> Int32? {
+        let runtime = runtimePod
         let name = container.name
         let services = await ctx.services.list()
         let env: [(String, String)]
@@ -418,17 +360,31 @@ actor PodWorker {
             event("Failed", "Error: \(error.message)", warning: true)
             return nil
         }
-        environments[name] = Dictionary(env, uniquingKeysWith: { _, b in b })
         let image = container.image
         let policy = CRIPod.pullPolicy(container)
         var imageID = await runtime.presentImage(image)
+        if let kind = BuiltinImageSet.kind(of: image) {
+            let builtin = ctx.builtinImages
+            // Swiftlet's own image: made here, never pulled.
+            if imageID == nil {
+                do {
+                    try await builtin.provide(image, kind: kind)
+                } catch {
+                    let message = "Swiftlet could not make its image \"\(image)\": \(error)"
+                    setStatus(isInit, index) { $0.state = .waiting(reason: "ErrImagePull", message: message) }
+                    event("Failed", message, warning: true)
+                    return nil
+                }
+                imageID = await runtime.presentImage(image)
+            }
+        }
         if policy == "Never", imageID == nil {
             let message = "Container image \"\(image)\" is not present with pull policy of Never"
             setStatus(isInit, index) { $0.state = .waiting(reason: "ErrImageNeverPull", message: message) }
             event("ErrImageNeverPull", message, warning: true)
             return nil
         }
-        if policy == "Always" || imageID == nil {
+        if imageID == nil || (policy == "Always" && BuiltinImageSet.kind(of: image) == nil) {
             event("Pulling", "Pulling image \"\(image)\"")
             let started = ContinuousClock.now
             do {
@@ -450,9 +406,12 @@ actor PodWorker {
         pullFailures[name] = nil
         let restart = current(isInit, index).restartCount
         let etc = podDir.appendingPathComponent("etc")
+        // Each create gets a new attempt number: a create the runtime finished but could not
+        // answer keeps its name reserved, and a retry under the same name is refused.
+        attempts[name, default: -1] += 1
         let config = CRIPod.containerConfig(
             container,
-            attempt: restart,
+            attempt: attempts[name] ?? restart,
             env: env,
             logPath: "\(name)/\(restart).log",
             mounts: [
@@ -461,8 +420,11 @@ actor PodWorker {
             ]
         )
         let run: CRIContainerRun
+        let ref = imageID ?? image, exits = ctx.exits
         do {
-            run = try await runtime.run(config, imageID: imageID ?? image)
+            run = try await ctx.starts.run { () async throws(RuntimeFailure) in
+                try await runtime.run(config, imageID: ref, watcher: exits)
+            }
         } catch {
             setStatus(isInit, index) { $0.state = .waiting(reason: error.reason, message: error.message) }
             event("Failed", "Error: \(error.message)", warning: true)
@@ -484,27 +446,30 @@ actor PodWorker {
 
     /// Image pulls that failed in a row, per container: the next wait is ImagePullBackOff.
     private var pullFailures: [String: Int] = [:]
+    /// Creates asked of the runtime, per container.
+    private var attempts: [String: Int] = [:]
 
-    /// Runs a command in a running container to its end, for exec probes and `kubectl exec`.
+    /// Runs a command in a running container to its end (exec probes).
     func execute(_ container: String, _ command: [String], timeout: Duration) async -> (Int32, Data, Data) {
-        if let runtimePod, let run = processes[container] as? CRIContainerRun {
-            return await runtimePod.execSync(run.id, command, timeout: timeout)
+        guard let run = processes[container] else {
+            return (126, Data(), Data("container \(container) is not running\n".utf8))
         }
-        let out = LockedData(), err = LockedData()
-        let code = await PodExec.run(
-            executable: ctx.executable,
-            arguments: podExecArguments(workingDir: nil) + command,
-            environment: environment(container),
-            stdin: nil,
-            timeout: timeout
-        ) { id, data in
-            if id == PodExec.stderr { err.value.append(data) } else { out.value.append(data) }
-        }
-        return (code, out.value, err.value)
+        return await runtimePod.execSync(run.id, command, timeout: timeout)
     }
 
-    /// Whether the pod runs in the container runtime (its exec and logs go through CRI).
-    var inRuntime: Bool { runtimePod != nil }
+    /// How to run an interactive command in a container: containerd's own exec (`ctr tasks
+    /// exec`), which starts the process from the container's spec (its user, environment,
+    /// capabilities and namespaces) and passes stdin through to its end.
+    func streamingExec(_ container: String, tty: Bool) -> (executable: String, arguments: [String])? {
+        guard let run = processes[container], let ctr = HostCommand.which("ctr")
+        else { return nil }
+        let id = "exec-" + String(UInt64.random(in: 0..<UInt64.max), radix: 36)
+        return (
+            ctr,
+            ["--address", runtimePod.cri.socketPath, "--namespace", "k8s.io", "tasks", "exec", "--exec-id", id]
+                + (tty ? ["--tty"] : []) + [run.id]
+        )
+    }
 
     private func podWithStatus() -> JSON {
         var p = pod
@@ -516,18 +481,9 @@ actor PodWorker {
         return p
     }
 
-    func podExecArguments(workingDir: String?) -> [String] {
-        var a = [
-            "pod-exec", "--netns", podNetns, "--hostname", PodFiles.hostname(spec, podName: pod.name),
-            "--etc", podDir.appendingPathComponent("etc").path,
-        ]
-        if let workingDir, !workingDir.isEmpty { a += ["--workdir", workingDir] }
-        return a + ["--"]
-    }
-
     // MARK: Probes
 
-    private func runProbes(_ container: Container, index: Int, process: any ContainerRun) async {
+    private func runProbes(_ container: Container, index: Int, process: CRIContainerRun) async {
         let name = container.name
         let startup = ProbeSpec(container.startupProbe, container: container)
         let liveness = ProbeSpec(container.livenessProbe, container: container)
@@ -640,7 +596,7 @@ actor PodWorker {
         }
     }
 
-    private func kill(_ process: any ContainerRun, reason: String) async {
+    private func kill(_ process: CRIContainerRun, reason: String) async {
         event("Killing", reason)
         await process.stop(grace: spec.terminationGracePeriodSeconds)
     }
@@ -661,18 +617,6 @@ actor PodWorker {
             }
             address = a
             ip = a
-            if runtimePod == nil {
-                // A namespace left by a crash has the same name; remove it first.
-                await HostCommand.deleteNamespace(netns)
-                try await HostCommand.apply(
-                    ctx.network.podSteps(
-                        node: ctx.nodeIndex,
-                        uid: uid,
-                        ip: a,
-                        hostLink: ClusterNetwork.podLinkName(uid: uid)
-                    )
-                )
-            }
         }
         let etc = podDir.appendingPathComponent("etc")
         try PodFiles.resolvConf(spec, namespace: pod.namespace, dns: ctx.dns).write(
@@ -688,24 +632,20 @@ actor PodWorker {
             clusterDomain: ctx.dns.clusterDomain
         )
         .write(to: etc.appendingPathComponent("hosts"), atomically: true, encoding: .utf8)
-        if let runtimePod {
-            try await runtimePod.start(network: [
-                CNIPlugin.nodeNamespaceAnnotation: ctx.network.nodeNamespace(ctx.nodeIndex),
-                CNIPlugin.podIPAnnotation: address.description,
-                CNIPlugin.gatewayAnnotation: ctx.network.podGateway(node: ctx.nodeIndex).description,
-            ])
-            // Deleted while the sandbox was being made: it goes at once.
-            if terminating { await runtimePod.remove() }
-        }
+        let network = [
+            CNIPlugin.nodeNamespaceAnnotation: ctx.network.nodeNamespace(ctx.nodeIndex),
+            CNIPlugin.podIPAnnotation: address.description,
+            CNIPlugin.gatewayAnnotation: ctx.network.podGateway(node: ctx.nodeIndex).description,
+        ]
+        let sandbox = runtimePod
+        try await ctx.starts.run { () async throws(RuntimeFailure) in try await sandbox.start(network: network) }
+        // Deleted while the sandbox was being made: it goes at once.
+        if terminating { await runtimePod.remove() }
         status.podIP = address.description
     }
 
     private func tearDownSandbox() async {
-        if let runtimePod {
-            await runtimePod.remove()
-        } else if !hostNetwork {
-            await HostCommand.deleteNamespace(netns)
-        }
+        await runtimePod.remove()
         if let ip {
             await ctx.ipam.release(ip)
             self.ip = nil

@@ -148,23 +148,25 @@ package final class ContainerdProcess: Sendable {
         )
     }
 
-    /// Starts containerd with Swiftlet's CNI plugin and pause image in place.
-    package func start(executable: String) async throws -> CRIClient {
+    /// Starts containerd with Swiftlet's CNI plugin and pause image in place; `images` makes
+    /// Swiftlet's other images when a pod first asks for one.
+    package func start(executable: String) async throws -> (CRIClient, BuiltinImageSet) {
         let client = try await start()
+        let images = BuiltinImageSet(
+            socket: layout.socket,
+            executable: executable,
+            scratch: URL(fileURLWithPath: layout.dir)
+        )
         do {
             try installCNI(executable: executable)
-            try await ContainerdImages.importBuilt(
-                PauseImage.build,
-                socket: layout.socket,
-                scratch: URL(fileURLWithPath: layout.dir)
-            )
+            try await images.provide(ContainerdConfig.sandboxImage, kind: .pause)
             // Sandboxes a crashed run left: their pods start anew.
             await client.removeAllSandboxes(logger: logger)
         } catch {
             await stop(client)
             throw error
         }
-        return client
+        return (client, images)
     }
 
     package func start() async throws -> CRIClient {
@@ -242,27 +244,7 @@ package final class ContainerdProcess: Sendable {
         }
         // The shims' state stays: a new containerd finds them dead and cleans up after them.
         for s in [layout.socket, layout.ttrpcSocket] { try? FileManager.default.removeItem(atPath: s) }
-        removeCgroups(layout.cgroupParent)
-    }
-
-    /// Removes a cgroup and those below it, deepest first, in every hierarchy mounted under
-    /// /sys/fs/cgroup (each v1 controller, or the one v2 tree). A cgroup that still holds a
-    /// process stays.
-    static func removeCgroups(_ parent: String) {
-        let fm = FileManager.default
-        let root = "/sys/fs/cgroup"
-        var trees = [root + parent]
-        for h in (try? fm.contentsOfDirectory(atPath: root)) ?? [] { trees.append(root + "/" + h + parent) }
-        for tree in trees where fm.fileExists(atPath: tree) {
-            let below = ((try? fm.subpathsOfDirectory(atPath: tree)) ?? [])
-                .filter { $0.split(separator: "/").last.map { !$0.contains(".") } ?? false }
-                .map { tree + "/" + $0 }
-                .filter {
-                    var isDir: ObjCBool = false
-                    return fm.fileExists(atPath: $0, isDirectory: &isDir) && isDir.boolValue
-                }
-            for dir in below.sorted(by: { $0.count > $1.count }) + [tree] { rmdir(dir) }
-        }
+        Cgroups.remove(layout.cgroupParent)
     }
 
     static func isProcess(_ pid: Int32, runningFrom config: String) -> Bool {
@@ -295,34 +277,5 @@ package final class ContainerdProcess: Sendable {
             let point = String(fields[4]).replacingOccurrences(of: "\\040", with: " ")
             return dirs.contains { point == $0 || point.hasPrefix($0 + "/") } ? point : nil
         }
-    }
-}
-
-/// Images in a cluster's containerd that CRI cannot manage: importing archives (the pause
-/// and agnhost images at start, `swiftlet images import`), through containerd's own `ctr`.
-package enum ContainerdImages {
-    /// The CRI plugin's containerd namespace: images must be there for pods to use them.
-    static let namespace = "k8s.io"
-
-    package static func importArchive(_ archive: String, socket: String) async throws {
-        guard let ctr = HostCommand.which("ctr") else {
-            throw ContainerdError("ctr (containerd's client, in the containerd package) is not installed")
-        }
-        do {
-            _ = try await HostCommand.run(
-                ctr,
-                ["--address", socket, "--namespace", namespace, "images", "import", archive]
-            )
-        } catch {
-            throw ContainerdError("importing \(archive) into containerd failed: \(error)")
-        }
-    }
-
-    /// Builds one of Swiftlet's own images and imports it.
-    package static func importBuilt(_ image: ImageBuild, socket: String, scratch: URL) async throws {
-        let archive = scratch.appendingPathComponent("image-\(UUID().uuidString).tar")
-        defer { try? FileManager.default.removeItem(at: archive) }
-        try image.write(to: archive)
-        try await importArchive(archive.path, socket: socket)
     }
 }

@@ -98,6 +98,19 @@ package struct JoiningNode {
         )
         c.clusterDomain = domain
         c.publishAgentToken = true
+        // The node's own containerd, under its state directory, with a cgroup of its own.
+        let layout = ContainerdLayout(dataDir: c.stateDir.path, cluster: "\(net.name)-\(name)")
+        say.step("Starting containerd (\(layout.socket))")
+        let containerd = ContainerdProcess(layout: layout, logger: logger)
+        do {
+            let (runtime, images) = try await containerd.start(executable: SwiftletExecutable.current)
+            c.containerRuntime = runtime
+            c.builtinImages = images
+        } catch {
+            await leave(net, i)
+            throw error
+        }
+        c.cgroupParent = layout.cgroupParent
         let agentToken = BootstrapToken.generate().description
         say.step("Node \(name) is running; stop it with Ctrl-C or SIGTERM (its namespace and routes go with it)")
         var failure: (any Error)?
@@ -107,7 +120,8 @@ package struct JoiningNode {
                 logger: logger
             )
         } catch { failure = error }
-        say.step("Stopping: removing \(name)'s namespace and routes")
+        say.step("Stopping: removing \(name)'s pods, containerd, namespace and routes")
+        await containerd.stop(c.containerRuntime)
         await leave(net, i)
         if let failure { throw failure }
     }

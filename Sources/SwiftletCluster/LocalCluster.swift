@@ -63,22 +63,15 @@ package struct LocalCluster {
         }
 
         let layout = ContainerdLayout(dataDir: r.dataDir, cluster: r.name)
-        var containerd: ContainerdProcess?
-        var runtime: CRIClient?
-        if (try? ContainerdProcess.binary()) != nil {
-            progress.step("Starting containerd (\(layout.socket)), with Swiftlet's pause image and CNI plugin")
-            let c = ContainerdProcess(layout: layout, logger: logger)
-            do {
-                runtime = try await c.start(executable: SwiftletExecutable.current)
-            } catch {
-                await ClusterPlumbing.tearDown(net)
-                throw error
-            }
-            containerd = c
-        } else {
-            progress.step(
-                "containerd is not installed: only the images built into Swiftlet run (apt-get install containerd runc)"
-            )
+        progress.step("Starting containerd (\(layout.socket)), with Swiftlet's pause image and CNI plugin")
+        let containerd = ContainerdProcess(layout: layout, logger: logger)
+        let runtime: CRIClient
+        let builtinImages: BuiltinImageSet
+        do {
+            (runtime, builtinImages) = try await containerd.start(executable: SwiftletExecutable.current)
+        } catch {
+            await ClusterPlumbing.tearDown(net)
+            throw error
         }
 
         progress.step("Starting the API server on https://127.0.0.1:\(r.port) and https://\(net.hostIP):\(r.port)")
@@ -95,7 +88,7 @@ package struct LocalCluster {
         do {
             plane = try await ControlPlane.make(config, logger: apiLogger)
         } catch {
-            await containerd?.stop(runtime)
+            await containerd.stop(runtime)
             await ClusterPlumbing.tearDown(net)
             throw error
         }
@@ -126,6 +119,7 @@ package struct LocalCluster {
             c.clusterDomain = r.clusterDomain
             c.containerRuntime = runtime
             c.cgroupParent = layout.cgroupParent
+            c.builtinImages = builtinImages
             agents.append(NodeAgent(config: c, client: client, token: plane.pki.token, logger: logger))
         }
         if agentProcesses {
@@ -190,10 +184,8 @@ package struct LocalCluster {
         progress.step("Stopping: removing the network of \(r.name)")
         try? FileManager.default.removeItem(at: dir.appendingPathComponent("ready"))
         await plane.store.close()
-        if let containerd {
-            progress.step("Stopping containerd and the pods left in it")
-            await containerd.stop(runtime)
-        }
+        progress.step("Stopping containerd and the pods left in it")
+        await containerd.stop(runtime)
         await ClusterPlumbing.tearDown(net)
         progress.step(
             "Stopped. The data is kept in \(r.dataDir): `swiftlet up --data-dir \(r.dataDir)` resumes the cluster."

@@ -23,6 +23,13 @@ enum Entry {
             FileHandle.standardOutput.write(Data(out.utf8))
             exit(status)
         }
-        await Swiftlet.main()
+        // In Swiftlet's agnhost image this binary is /agnhost (and /serve_hostname), as
+        // upstream's image calls its program.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        switch URL(fileURLWithPath: CommandLine.arguments.first ?? "").lastPathComponent {
+        case "agnhost": await Swiftlet.main(["agnhost"] + arguments)
+        case "serve_hostname": await Swiftlet.main(["agnhost", "serve-hostname"] + arguments)
+        default: await Swiftlet.main()
+        }
     }
 }

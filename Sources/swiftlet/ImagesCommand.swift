@@ -1,6 +1,7 @@
 import ArgumentParser
 import CRI
 import Foundation
+import NodeAgent
 import SwiftletCluster
 
 /// The images in a running cluster's containerd, for air-gapped use: import archives as

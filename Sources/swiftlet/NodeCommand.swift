@@ -74,6 +74,11 @@ struct Node: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: layout.socket) {
             c.containerRuntime = try CRIClient(socketPath: layout.socket)
             c.cgroupParent = layout.cgroupParent
+            c.builtinImages = BuiltinImageSet(
+                socket: layout.socket,
+                executable: SwiftletExecutable.current,
+                scratch: URL(fileURLWithPath: layout.dir)
+            )
         }
         try await runNodeAgent(NodeAgent(config: c, client: client, token: creds.token, logger: logger), logger: logger)
         await client.shutdown()

@@ -20,7 +20,7 @@ struct Swiftlet: AsyncParsableCommand {
         version: ControlPlane.version,
         subcommands: [
             Up.self, Down.self, Server.self, Node.self, Token.self, APIProxyCommand.self, DNSCommand.self, Version.self,
-            AgnhostCommand.self, PodExecCommand.self, ImagesCommand.self,
+            AgnhostCommand.self, ImagesCommand.self,
         ]
     )
 }

@@ -1,8 +1,9 @@
 import KubeAPI
 import KubeMachinery
 import KubeModel
-import NodeAgent
 import Testing
+
+@testable import NodeAgent
 
 @Suite struct ServiceEnvironmentTests {
     let quiz = Service([
@@ -169,41 +170,55 @@ import Testing
     }
 }
 
-@Suite struct ContainerCommandTests {
+@Suite struct CRIPodConfigTests {
     @Test(
         arguments: [
+            // Kubernetes' command/args go to CRI as they are (the runtime applies them to the
+            // image's ENTRYPOINT/CMD), with $(VAR) references expanded.
             (
-                ["image": "registry.k8s.io/e2e-test-images/agnhost:2.53", "args": ["netexec", "--http-port=8080"]]
-                    as JSON,
-                ["/sw", "agnhost", "netexec", "--http-port=8080"]
+                ["image": "agnhost", "args": ["netexec", "--http-port=$(PORT)"]] as JSON, [],
+                ["netexec", "--http-port=9000"]
             ),
+            (["image": "busybox", "command": ["sleep", "$(PORT)"]] as JSON, ["sleep", "9000"], []),
             (
-                ["image": "agnhost", "command": ["/agnhost", "netexec"], "args": ["--http-port=$(PORT)"]] as JSON,
-                ["/sw", "agnhost", "netexec", "--http-port=9000"]
+                ["image": "busybox", "command": ["sh", "-c"], "args": ["echo $$(PORT)"]] as JSON, ["sh", "-c"],
+                ["echo $(PORT)"]
             ),
-            (["image": "registry.k8s.io/pause:3.10"] as JSON, ["/sw", "agnhost", "pause"]),
-            (["image": "busybox", "command": ["sleep", "3600"]] as JSON, ["sleep", "3600"]),
-            (
-                ["image": "registry.k8s.io/e2e-test-images/agnhost:2.53", "command": ["sh", "-c", "echo hi"]] as JSON,
-                ["sh", "-c", "echo hi"]
-            ),
-        ] as [(JSON, [String])]
+        ] as [(JSON, [String], [String])]
     )
-    func argv(container: JSON, expected: [String]) throws {
-        #expect(
-            try ContainerCommand.argv(container: Container(container), env: ["PORT": "9000"], selfPath: "/sw")
-                == expected
+    func commandAndArgs(container: JSON, command: [String], args: [String]) {
+        let c = CRIPod.containerConfig(
+            Container(container),
+            attempt: 2,
+            env: [("PORT", "9000")],
+            logPath: "app/2.log",
+            mounts: [("/pods/x/etc/hosts", "/etc/hosts")]
         )
+        #expect(c.command == command && c.args == args)
+        #expect(c.metadata.attempt == 2 && c.logPath == "app/2.log")
+        #expect(c.envs.map { "\($0.key)=\($0.value)" } == ["PORT=9000"])
+        #expect(c.mounts.map { $0.containerPath } == ["/etc/hosts"])
     }
 
-    @Test func unknownImageWithoutCommandIsExplained() {
-        do {
-            _ = try ContainerCommand.argv(container: Container(["image": "nginx:1.27"]), env: [:], selfPath: "/sw")
-            Issue.record("expected a failure")
-        } catch {
-            #expect(error.reason == "CreateContainerError")
-            #expect(error.message.contains("nginx:1.27"))
-        }
+    @Test(arguments: [
+        ("busybox", "Always"), ("busybox:latest", "Always"), ("busybox:1.36", "IfNotPresent"),
+        ("127.0.0.1:5000/busybox", "Always"), ("127.0.0.1:5000/busybox:1", "IfNotPresent"),
+        ("busybox@sha256:abcd", "IfNotPresent"),
+    ])
+    func pullPolicyDefaultsAsKubelets(image: String, policy: String) {
+        #expect(CRIPod.pullPolicy(Container(["image": .string(image)])) == policy)
+        #expect(CRIPod.pullPolicy(Container(["image": .string(image), "imagePullPolicy": "Never"])) == "Never")
+    }
+
+    @Test func volumesAndHostNetworkAreRefusedWithTheReason() {
+        let volumes = PodSpec([
+            "containers": [["name": "a", "image": "x", "volumeMounts": [["name": "d", "mountPath": "/d"]]]]
+        ])
+        #expect(PodWorker.unsupported(volumes)?.contains("mounts volumes") == true)
+        #expect(
+            PodWorker.unsupported(PodSpec(["hostNetwork": true, "containers": [["name": "a", "image": "x"]]])) != nil
+        )
+        #expect(PodWorker.unsupported(PodSpec(["containers": [["name": "a", "image": "x"]]])) == nil)
     }
 }
 

@@ -4,6 +4,7 @@ Every cluster gets a random name and address ranges of its own, so a test never 
 another cluster (or a developer's), and `close()` runs `swiftlet down` whatever happened.
 """
 import ipaddress
+import glob
 import json
 import os
 import random
@@ -129,6 +130,20 @@ class Cluster:
 
 
 AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.53"
+
+
+def pod_cgroups(c, uid):
+    """The pod's cgroup in each hierarchy (kubelet's pod<uid>, under the cluster's own)."""
+    return glob.glob(f"/sys/fs/cgroup/*/swiftlet-{c.name}/pod{uid}") + glob.glob(f"/sys/fs/cgroup/swiftlet-{c.name}/pod{uid}")
+
+
+def pod_pids(c, uid):
+    """Every process of a pod's containers (its sandbox's pause included)."""
+    pids = set()
+    for d in pod_cgroups(c, uid):
+        for f in glob.glob(os.path.join(d, "**", "cgroup.procs"), recursive=True):
+            pids.update(int(x) for x in open(f).read().split())
+    return sorted(pids)
 
 
 def deployment(name, replicas, extra_container="", extra_spec=""):

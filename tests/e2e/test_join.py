@@ -64,7 +64,7 @@ def test_a_node_joins_with_the_printed_token():
         there, here = by_node["node-2"][0], by_node["node-1"][0]
         # Pod to pod across the nodes, both ways; a Service by name from the joined node.
         def fetch(pod, url):
-            return c.kubectl("exec", pod["metadata"]["name"], "--", "wget", "-qO-", "-T", "3", url).stdout.strip()
+            return c.kubectl("exec", pod["metadata"]["name"], "--", "curl", "-s", "-m", "3", url).stdout.strip()
         assert fetch(here, f"http://{there['status']['podIP']}:8080/hostname") == there["metadata"]["name"]
         assert fetch(there, f"http://{here['status']['podIP']}:8080/hostname") == here["metadata"]["name"]
         names = {p["metadata"]["name"] for p in pods}

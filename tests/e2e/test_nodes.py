@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from cluster import AGNHOST, BIN, Cluster, deployment, ready_pods, running_cluster, sh, wait_for
+from cluster import AGNHOST, BIN, Cluster, deployment, pod_cgroups, pod_pids, ready_pods, running_cluster, sh, wait_for
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="swiftlet up needs root (network namespaces)")
 
@@ -277,13 +277,14 @@ spec:
   containers: [{name: app, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=8080]}]
 """)
     pod = wait_for("goner running", lambda: (p := cluster.get("pod", "goner"))["status"].get("phase") == "Running" and p)
-    ns = f"swl-{cluster.name}-pod-{pod['metadata']['uid']}"
-    assert ns in sh("ip", "netns", "list").stdout
+    uid = pod["metadata"]["uid"]
+    assert pod_pids(cluster, uid)
     start = time.time()
     cluster.kubectl("delete", "pod", "goner", "--wait=true", timeout=60)
     # netexec exits on SIGTERM at once, so the pod goes well before its grace period.
     assert time.time() - start < 5
-    assert ns not in sh("ip", "netns", "list").stdout
+    # Its processes, cgroup and address are gone with it.
+    assert not pod_pids(cluster, uid) and not pod_cgroups(cluster, uid)
     assert cluster.kubectl("get", "pod", "goner", check=False).returncode != 0
 
 
@@ -311,7 +312,7 @@ spec:
     w = wait_for("nginx waiting", lambda: waiting("nginx"))
     assert w["reason"] in ("ErrImagePull", "ImagePullBackOff") and "nginx:1.27" in w["message"]
     w = wait_for("volumes waiting", lambda: waiting("volumes"))
-    assert w["reason"] == "CreateContainerConfigError" and "cannot mount volumes" in w["message"]
+    assert w["reason"] == "CreateContainerConfigError" and "mounts volumes" in w["message"]
     assert wait_for("nginx backing off", lambda: "ImagePullBackOff" in cluster.kubectl("get", "pod", "nginx").stdout)
 
 
@@ -347,8 +348,7 @@ def test_down_leaves_nothing_and_is_safe_twice():
         pods = ready_pods(c, "app=tmp", 2)
         pids = []
         for p in pods:
-            ns = f"swl-{c.name}-pod-{p['metadata']['uid']}"
-            pids += [int(x) for x in sh("ip", "netns", "pids", ns).stdout.split()]
+            pids += pod_pids(c, p["metadata"]["uid"])
         assert pids
         # A crash: the cluster process dies without cleaning up.
         c.proc.kill()
