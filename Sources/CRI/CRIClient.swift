@@ -17,8 +17,7 @@ public final class CRIClient: Sendable {
         socketPath = path
         let transport = try HTTP2ClientTransport.Posix(
             target: .unixDomainSocket(path: path),
-            transportSecurity: .plaintext,
-            config: .defaults { $0.http2.maxFrameSize = 1 << 20 }
+            transportSecurity: .plaintext
         )
         let grpc = GRPCClient(transport: transport)
         self.grpc = grpc

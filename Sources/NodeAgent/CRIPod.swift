@@ -28,6 +28,7 @@ final class CRIPod: Sendable {
     private struct State {
         var id: String?
         var config: Runtime_V1_PodSandboxConfig
+        var tries: UInt32 = 0
     }
     private let state: Mutex<State>
 
@@ -77,8 +78,12 @@ final class CRIPod: Sendable {
 
     /// Runs the sandbox; `network` are the annotations the CNI plugin wires it by.
     func start(network: [String: String]) async throws(RuntimeFailure) {
+        // Each try is a new attempt: a sandbox the runtime made but could not report keeps
+        // its name (name and attempt) reserved until `remove` finds it by the pod's uid.
         let config = state.withLock { s in
             for (k, v) in network { s.config.annotations[k] = v }
+            s.config.metadata.attempt = s.tries
+            s.tries += 1
             return s.config
         }
         do {
@@ -103,6 +108,12 @@ final class CRIPod: Sendable {
             return s.id
         }
         if let id { try? await cri.removeSandbox(id) }
+        // Sandboxes of this pod that a failed call left behind.
+        var list = Runtime_V1_ListPodSandboxRequest()
+        list.filter.labelSelector = ["io.kubernetes.pod.uid": config.metadata.uid]
+        for orphan in (try? await cri.runtime.listPodSandbox(list).items) ?? [] where orphan.id != id {
+            try? await cri.removeSandbox(orphan.id)
+        }
         // runc removes each container's cgroup; the pod's, made for them, goes here.
         Cgroups.remove(state.withLock { $0.config.linux.cgroupParent })
     }

@@ -199,17 +199,25 @@ actor PodWorker {
             changed()
             return
         }
-        do {
-            try await setUpSandbox()
-        } catch {
-            let message = "Failed to create pod sandbox: \((error as? RuntimeFailure)?.message ?? "\(error)")"
-            ctx.logger.error("pod \(pod.namespace)/\(pod.name): \(message)")
-            for i in status.containers.indices {
-                status.containers[i].state = .waiting(reason: "ContainerCreating", message: message)
+        // As kubelet: a sandbox that could not be made is tried again, backing off to 30 s.
+        var failures = 0
+        while true {
+            do {
+                try await setUpSandbox()
+                break
+            } catch {
+                let message = "Failed to create pod sandbox: \((error as? RuntimeFailure)?.message ?? "\(error)")"
+                ctx.logger.warning("pod \(pod.namespace)/\(pod.name): \(message)")
+                for i in status.containers.indices {
+                    status.containers[i].state = .waiting(reason: "ContainerCreating", message: message)
+                }
+                event("FailedCreatePodSandBox", message, warning: true)
+                changed()
+                await tearDownSandbox()
+                failures += 1
+                try? await Task.sleep(for: .seconds(min(1 << min(failures - 1, 5), 30)))
+                if terminating { return }
             }
-            event("FailedCreatePodSandBox", message, warning: true)
-            changed()
-            return
         }
         status.sandboxReady = true
         changed()

@@ -117,7 +117,9 @@ package struct LocalCluster {
                 agentPort: try freeLoopbackPort()
             )
             c.clusterDomain = r.clusterDomain
-            c.containerRuntime = runtime
+            // A connection of its own per node, as each kubelet has: one connection carrying
+            // every node's burst of sandbox calls was dropped under load.
+            c.containerRuntime = try CRIClient(socketPath: layout.socket)
             c.cgroupParent = layout.cgroupParent
             c.builtinImages = builtinImages
             agents.append(NodeAgent(config: c, client: client, token: plane.pki.token, logger: logger))

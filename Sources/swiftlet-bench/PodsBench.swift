@@ -78,10 +78,36 @@ struct PodsBench: AsyncParsableCommand {
             "pod start (first seen -> Ready): p50 \(format(starts.percentile(0.5))) ms, p99 \(format(starts.percentile(0.99))) ms"
         )
         try await Task.sleep(for: .seconds(3))
+        // containerd's shims leave the process tree (they are re-parented), so the pods'
+        // processes are found by their command lines.
+        let shims = processes {
+            $0.first?.hasSuffix("containerd-shim-runc-v2") == true && $0.contains { $0.hasPrefix(cluster.dir.path) }
+        }
+        let pauses = processes { $0 == ["/pause"] }
+        let apps = processes { $0.first == "/agnhost" }
+        let perPod = { (pids: [Int32]) in
+            pids.map { rssMiB(pid: $0) }.filter { !$0.isNaN }.reduce(0, +) / Double(max(pids.count, 1))
+        }
         print(
             "RSS with \(replicas) pods: control plane + agents \(format(rssMiB(pid: up.processIdentifier))) MiB, "
-                + "everything \(format(treeRSS(up.processIdentifier))) MiB"
+                + "with containerd \(format(treeRSS(up.processIdentifier))) MiB"
         )
+        print(
+            "per pod: shim \(format(perPod(shims))) MiB (\(shims.count) shims), pause \(format(perPod(pauses))) MiB, "
+                + "agnhost container \(format(perPod(apps))) MiB"
+        )
+    }
+
+    /// Processes whose command line (split at NULs) matches.
+    func processes(_ matches: ([String]) -> Bool) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { e -> Int32? in
+            guard let pid = Int32(e), let data = FileManager.default.contents(atPath: "/proc/\(e)/cmdline") else {
+                return nil
+            }
+            let args = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return matches(args) ? pid : nil
+        }
     }
 }
 
