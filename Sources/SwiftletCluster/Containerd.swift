@@ -244,6 +244,9 @@ package final class ContainerdProcess: Sendable {
         }
         // The shims' state stays: a new containerd finds them dead and cleans up after them.
         for s in [layout.socket, layout.ttrpcSocket] { try? FileManager.default.removeItem(atPath: s) }
+        Cgroups.killAll(layout.cgroupParent)
+        // Killed processes leave their cgroups a moment later.
+        usleep(100_000)
         Cgroups.remove(layout.cgroupParent)
     }
 

@@ -124,9 +124,13 @@ class Cluster:
         links = [l for l in sh("ip", "-o", "link", "show").stdout.splitlines() if f" {prefix}" in l or f" {prefix}:" in l]
         routes = [l for l in sh("ip", "-o", "route", "show").stdout.splitlines()
                   if any(r in l for r in (self.node_cidr, self.pod_cidr, self.service_cidr)) or prefix in l]
-        procs = [l for l in sh("ps", "-ewwo", "pid,args").stdout.splitlines() if self.data in l and "swiftlet" in l]
+        # The cluster's own processes, its containerd and shims, and a joined node's (under tmp).
+        procs = [l for l in sh("ps", "-ewwo", "pid,args").stdout.splitlines() if self.tmp in l and "swiftlet" in l]
         tables = [l for l in sh("nft", "list", "tables").stdout.splitlines() if f"swiftlet-{self.name}" in l]
-        return {"netns": netns, "links": links, "routes": routes, "processes": procs, "nft tables": tables}
+        # The pods' cgroups (a container outlives a killed shim, never its cgroup's removal).
+        cgroups = glob.glob(f"/sys/fs/cgroup/*/swiftlet-{self.name}*") + glob.glob(f"/sys/fs/cgroup/swiftlet-{self.name}*")
+        return {"netns": netns, "links": links, "routes": routes, "processes": procs, "nft tables": tables,
+                "cgroups": cgroups}
 
 
 AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.53"

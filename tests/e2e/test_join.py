@@ -86,7 +86,12 @@ def test_a_node_joins_with_the_printed_token():
         assert node2_pods not in sh("ip", "route", "show").stdout
     finally:
         if joiner and joiner.poll() is None:
-            joiner.kill()
-            joiner.wait()
+            # Stopped as a user stops it, so its containerd and pods go too.
+            joiner.send_signal(signal.SIGTERM)
+            try:
+                joiner.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                joiner.kill()
+                joiner.wait()
         c.close()
     assert not any(c.leftovers().values()), c.leftovers()
