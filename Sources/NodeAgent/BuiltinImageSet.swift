@@ -109,6 +109,7 @@ public actor BuiltinImageSet {
     public func provide(_ image: String, kind: Kind) async throws {
         let canonical = try await build(kind)
         let name = ContainerdImages.normalized(image)
+        if name == ContainerdImages.normalized(canonical) { return }
         if let task = tagged[name] { return try await task.value }
         let socket = self.socket
         let task = Task { try await ContainerdImages.tag(canonical, as: name, socket: socket) }

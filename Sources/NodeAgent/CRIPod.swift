@@ -187,14 +187,7 @@ final class CRIPod: Sendable {
             c.mounts.append(mount)
         }
         c.linux.securityContext.privileged = container.privileged
-        c.linux.securityContext.namespaceOptions = config(for: container)
         return c
-    }
-
-    static func config(for container: Container) -> Runtime_V1_NamespaceOption {
-        var n = Runtime_V1_NamespaceOption()
-        n.pid = .container
-        return n
     }
 
     func run(
@@ -206,6 +199,9 @@ final class CRIPod: Sendable {
         var create = Runtime_V1_CreateContainerRequest()
         create.podSandboxID = sandboxID
         create.config = config
+        // The container's PID namespace is the pod's choice (shareProcessNamespace).
+        create.config.linux.securityContext.namespaceOptions.pid =
+            self.config.linux.securityContext.namespaceOptions.pid
         create.sandboxConfig = self.config
         let id: String
         do {

@@ -23,24 +23,15 @@ final class ContainerProcess: Sendable {
         executable: String,
         arguments: [String],
         environment: [String: String],
-        logFile: URL,
-        stdin: FileHandle? = nil,
-        stdout: Any? = nil,
-        stderr: Any? = nil
-    ) throws {
+        stdin: FileHandle?,
+        stdout: Pipe,
+        stderr: Pipe
+    ) {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = environment
-        if let stdout {
-            process.standardOutput = stdout
-            process.standardError = stderr ?? stdout
-        } else {
-            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-            let log = try FileHandle(forWritingTo: logFile)
-            log.seekToEndOfFile()
-            process.standardOutput = log
-            process.standardError = log
-        }
+        process.standardOutput = stdout
+        process.standardError = stderr
         process.standardInput = stdin ?? FileHandle.nullDevice
         process.terminationHandler = { [weak self] p in
             let e =

@@ -66,7 +66,6 @@ final class AgentContext: Sendable {
     let prober: Prober
     let events: EventRecorder
     let logger: Logger
-    let executable: String
     let podsDir: URL
     let dns: PodFiles.DNSSettings
     let registry: PodRegistry
@@ -98,7 +97,6 @@ final class AgentContext: Sendable {
         self.prober = prober
         events = EventRecorder(client: client, component: "kubelet")
         self.logger = logger
-        executable = config.executable
         podsDir = config.stateDir.appendingPathComponent("pods")
         let hostResolv = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
         dns = .init(clusterDNS: [config.clusterDNS], clusterDomain: config.clusterDomain, hostResolvConf: hostResolv)

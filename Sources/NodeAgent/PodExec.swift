@@ -21,11 +21,10 @@ enum PodExec {
         let out = HostCommand.pipe(), err = HostCommand.pipe(), inp = HostCommand.pipe()
         let process: ContainerProcess
         do {
-            process = try ContainerProcess(
+            process = ContainerProcess(
                 executable: executable,
                 arguments: arguments,
                 environment: environment,
-                logFile: URL(fileURLWithPath: "/dev/null"),
                 stdin: stdin == nil ? nil : inp.fileHandleForReading,
                 stdout: out,
                 stderr: err

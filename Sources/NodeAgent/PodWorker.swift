@@ -87,7 +87,6 @@ actor PodWorker {
     }
 
     var podDir: URL { ctx.podsDir.appendingPathComponent("\(pod.namespace)_\(pod.name)_\(uid)") }
-    var hostNetwork: Bool { spec.hostNetwork }
 
     func logFile(container: String, restart: Int) -> URL {
         podDir.appendingPathComponent(container).appendingPathComponent("\(restart).log")
@@ -616,16 +615,11 @@ actor PodWorker {
             at: podDir.appendingPathComponent("etc"),
             withIntermediateDirectories: true
         )
-        let address: IPv4Address
-        if hostNetwork {
-            address = ctx.nodeIP
-        } else {
-            guard let a = await ctx.ipam.allocate(preferring: Pod(pod).podIP) else {
-                throw AgentError("no free pod address on \(ctx.nodeName) (\(ctx.ipam.range))")
-            }
-            address = a
-            ip = a
+        // (hostNetwork pods are refused before this: every pod has an address of its own.)
+        guard let address = await ctx.ipam.allocate(preferring: Pod(pod).podIP) else {
+            throw AgentError("no free pod address on \(ctx.nodeName) (\(ctx.ipam.range))")
         }
+        ip = address
         let etc = podDir.appendingPathComponent("etc")
         try PodFiles.resolvConf(spec, namespace: pod.namespace, dns: ctx.dns).write(
             to: etc.appendingPathComponent("resolv.conf"),

@@ -27,8 +27,6 @@ package struct ContainerdLayout: Sendable, Equatable {
     package var registryHosts: String { dir + "/certs.d" }
     package var cniBin: String { dir + "/cni/bin" }
     package var cniConf: String { dir + "/cni/net.d" }
-    /// The directory under which pod sandboxes keep their container logs.
-    package var podLogs: String { dir + "/pod-logs" }
     /// The cgroup every pod of the cluster lives under (in each v1 hierarchy, or in v2's).
     package var cgroupParent: String { "/swiftlet-\(cluster)" }
 }
@@ -36,7 +34,7 @@ package struct ContainerdLayout: Sendable, Equatable {
 /// containerd's configuration for a Swiftlet cluster. Pure.
 package enum ContainerdConfig {
     /// The pause image every sandbox runs, imported at start and never pulled.
-    package static let sandboxImage = "swiftlet.local/pause:1"
+    package static let sandboxImage = PauseImage.reference
 
     /// Plugins a Swiftlet cluster never uses; left out, containerd starts faster and smaller.
     static let disabledPlugins = [
@@ -126,7 +124,7 @@ package final class ContainerdProcess: Sendable {
     package func prepare() throws {
         let fm = FileManager.default
         for d in [
-            layout.dir, layout.root, layout.state, layout.registryHosts, layout.cniBin, layout.cniConf, layout.podLogs,
+            layout.dir, layout.root, layout.state, layout.registryHosts, layout.cniBin, layout.cniConf,
         ] {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
         }

@@ -11,8 +11,8 @@ enum Entry {
             environment: ProcessInfo.processInfo.environment
         )
         // A write to a pipe or socket whose reader is gone is an error to handle where it
-        // happens, never a reason for the whole cluster to die. (Children inherit this:
-        // `pod-exec` gives containers the default back before it execs them.)
+        // happens, never a reason for the whole cluster to die. (Containers do not inherit it:
+        // containerd, not this process, starts them.)
         signal(SIGPIPE, SIG_IGN)
         // containerd runs this binary as the CNI plugin of every pod sandbox: no arguments,
         // the command in the environment, the network configuration on stdin.

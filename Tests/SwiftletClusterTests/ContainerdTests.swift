@@ -52,7 +52,7 @@ struct ContainerdTests {
         do {
             let cri = try await containerd.start()
             client = cri
-            try await run(cri, layout: layout, scratch: data)
+            try await run(cri, containerd, scratch: data)
         } catch {
             await containerd.stop(client)
             throw error
@@ -63,20 +63,11 @@ struct ContainerdTests {
         #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory" + layout.cgroupParent))
     }
 
-    func run(_ cri: CRIClient, layout: ContainerdLayout, scratch: URL) async throws {
+    func run(_ cri: CRIClient, _ containerd: ContainerdProcess, scratch: URL) async throws {
+        let layout = containerd.layout
         let version = try await cri.version()
         #expect(version.runtimeName == "containerd")
-        for plugin in ["swiftlet", "loopback"] {
-            try FileManager.default.createSymbolicLink(
-                atPath: layout.cniBin + "/" + plugin,
-                withDestinationPath: SwiftletExecutable.swiftlet
-            )
-        }
-        try CNIPlugin.configList().write(
-            toFile: layout.cniConf + "/10-swiftlet.conflist",
-            atomically: true,
-            encoding: .utf8
-        )
+        try containerd.installCNI(executable: SwiftletExecutable.swiftlet)
         try await ContainerdImages.importBuilt(PauseImage.build, socket: layout.socket, scratch: scratch)
         try await ContainerdImages.importBuilt(
             Self.busybox(reference: "swiftlet.local/busybox:test"),
@@ -89,7 +80,7 @@ struct ContainerdTests {
         sandbox.metadata.namespace = "default"
         sandbox.metadata.uid = "uid-\(tag)"
         sandbox.hostname = "web"
-        sandbox.logDirectory = layout.podLogs + "/default_web_uid-\(tag)"
+        sandbox.logDirectory = layout.dir + "/pods/default_web_uid-\(tag)"
         sandbox.annotations = [
             CNIPlugin.nodeNamespaceAnnotation: nodeNamespace, CNIPlugin.podIPAnnotation: "10.251.1.7",
             CNIPlugin.gatewayAnnotation: "10.251.1.1",
