@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "APIServer",
             dependencies: [
-                "KubeAPI", "KubeMachinery", "KubeModel", "KubeProtobuf", "KubeStore",
+                "KubeAPI", "KubeMachinery", "KubeModel", "KubeProtobuf", "KubeStore", "SPDY",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -133,6 +133,19 @@ let package = Package(
         ),
         // libnftables (Debian's libnftables-dev), kept open on a thread inside a network namespace.
         .target(name: "CNFTables", linkerSettings: [.linkedLibrary("nftables")]),
+        // zlib with a preset dictionary, flushed per call: SPDY's header compression.
+        .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
+        // SPDY/3.1 framing and sessions: the multiplexing under Kubernetes' exec, attach and
+        // port-forward streams (kubectl's port-forward tunnel, CRI streaming servers).
+        .target(
+            name: "SPDY",
+            dependencies: [
+                "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // The load balancer in front of the nodes: LoadBalancer IPs to NodePorts, health-checked.
         .target(
             name: "HostLoadBalancer",
@@ -265,6 +278,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "SPDYTests", dependencies: ["SPDY"], swiftSettings: strict),
         .testTarget(
             name: "KubeAPITests",
             dependencies: ["KubeAPI", "KubeMachinery", "KubeModel", "KubeProtobuf"],

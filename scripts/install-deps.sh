@@ -12,11 +12,13 @@ command -v conntrack >/dev/null || need_apt+=(conntrack)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v ps >/dev/null || need_apt+=(procps)
 command -v setsid >/dev/null || need_apt+=(util-linux)
+command -v script >/dev/null || need_apt+=(bsdutils)  # the tests give kubectl exec -t a terminal
 command -v nsenter >/dev/null || need_apt+=(util-linux)
 command -v ping >/dev/null || need_apt+=(iputils-ping)
 command -v python3 >/dev/null || need_apt+=(python3)
 [ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
 [ -f /usr/include/nftables/libnftables.h ] || need_apt+=(libnftables-dev)  # the proxy's transactions, in-process
+[ -f /usr/include/zlib.h ] || need_apt+=(zlib1g-dev)  # SPDY header compression (exec, attach, port-forward)
 command -v etcd >/dev/null || need_apt+=(etcd-server)  # the etcd store's tests start their own
 # Pods run on containerd (with runc); ctr comes with containerd and imports image archives.
 command -v containerd >/dev/null || need_apt+=(containerd)

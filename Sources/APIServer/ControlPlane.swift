@@ -141,13 +141,26 @@ public struct ControlPlane: Sendable {
         extensions.addSubresource("pods", "log") { _, _, namespace, name, _, query, _ in
             try await proxy.logs(namespace: namespace ?? "default", name: name, query: query)
         }
-        extensions.addSubresource("pods", "exec") { _, _, namespace, name, _, query, _ in
-            // Reached when the WebSocket upgrade was declined: report why.
-            _ = try await proxy.locate(namespace: namespace ?? "default", name: name, container: query["container"])
-            if query["command"] == nil {
-                throw APIError.badRequest("you must specify at least one command for the container")
+        for kind in PodProxy.StreamTarget.Kind.allCases {
+            extensions.addSubresource("pods", kind.rawValue) { _, _, namespace, name, _, query, _ in
+                // Reached when the WebSocket upgrade was declined: report why.
+                let target = PodProxy.StreamTarget(
+                    kind: kind,
+                    namespace: namespace ?? "default",
+                    name: name,
+                    query: query
+                )
+                _ = try await proxy.streamingURL(target)
+                throw APIError.badRequest(
+                    "Upgrade request required: \(kind.rawValue) is served over WebSocket (\(kind == .portforward ? PodProxy.portForwardTunnel : PodProxy.channelProtocols.joined(separator: ", ")))"
+                )
             }
-            throw APIError.badRequest("exec is served over WebSocket (v5.channel.k8s.io or v4.channel.k8s.io) only")
+        }
+        extensions.addSubresource("pods", "proxy") { request, _, namespace, name, _, _, _ in
+            try await proxy.proxyToPod(request, namespace: namespace ?? "default", nameAndPort: name)
+        }
+        extensions.addSubresource("services", "proxy") { request, _, namespace, name, _, _, _ in
+            try await proxy.proxyToService(request, namespace: namespace ?? "default", nameAndPort: name)
         }
         let handler = APIHandler(
             registry: registry,
@@ -165,12 +178,16 @@ public struct ControlPlane: Sendable {
             let app = Application(
                 responder: handler,
                 server: try .tls(
-                    .http1WebSocketUpgrade { request, channel, _ in
+                    // kubectl sends stdin and port-forward data in messages of up to 32 KiB.
+                    .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) {
+                        request,
+                        channel,
+                        _ in
                         let authenticated = await authenticator.authenticate(
                             authorization: request.headerFields[.authorization],
                             channel: channel
                         )
-                        return await proxy.execUpgrade(request, authenticated: authenticated)
+                        return await proxy.streamUpgrade(request, authenticated: authenticated)
                     },
                     tlsConfiguration: tls
                 ),

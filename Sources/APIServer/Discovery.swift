@@ -42,11 +42,26 @@ enum Discovery {
 
     /// Subresources served besides status and scale.
     static func extraSubresources(_ r: Resource) -> [JSON] {
+        let proxy: JSON = [
+            "name": .string("\(r.plural)/proxy"), "singularName": "", "namespaced": true,
+            "kind": .string(r.plural == "pods" ? "PodProxyOptions" : "ServiceProxyOptions"),
+            "verbs": ["create", "delete", "get", "patch", "update"],
+        ]
+        if r.plural == "services" { return [proxy] }
         guard r.plural == "pods" else { return [] }
         return [
+            proxy,
             ["name": "pods/log", "singularName": "", "namespaced": true, "kind": "Pod", "verbs": ["get"]],
             [
+                "name": "pods/attach", "singularName": "", "namespaced": true, "kind": "PodAttachOptions",
+                "verbs": ["create", "get"],
+            ],
+            [
                 "name": "pods/exec", "singularName": "", "namespaced": true, "kind": "PodExecOptions",
+                "verbs": ["create", "get"],
+            ],
+            [
+                "name": "pods/portforward", "singularName": "", "namespaced": true, "kind": "PodPortForwardOptions",
                 "verbs": ["create", "get"],
             ],
             ["name": "pods/binding", "singularName": "", "namespaced": true, "kind": "Binding", "verbs": ["create"]],

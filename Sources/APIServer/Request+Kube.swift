@@ -36,7 +36,8 @@ struct ResourcePath: Equatable {
         }
         guard let plural = rest.first else { return nil }
         let remaining = Array(rest.dropFirst())
-        guard remaining.count <= 2 else { return nil }
+        // `pods/NAME/proxy/any/path`: the path after `proxy` belongs to the proxied server.
+        guard remaining.count <= 2 || remaining[1] == "proxy" else { return nil }
         return ResourcePath(
             group: group,
             version: version,

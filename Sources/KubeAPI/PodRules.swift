@@ -83,13 +83,66 @@ public enum PodRules {
         cells: { obj, now in podCells(obj, now) }
     )
 
-    static func qosClass(_ pod: JSON) -> String {
-        let containers = pod[path: ["spec", "containers"]]?.array ?? []
-        let anyResources = containers.contains { c in
-            !(c[path: ["resources", "requests"]]?.object?.isEmpty ?? true)
-                || !(c[path: ["resources", "limits"]]?.object?.isEmpty ?? true)
+    /// The pod's QoS class, as upstream computes it from CPU and memory: BestEffort with no
+    /// requests or limits, Guaranteed when every container limits both and requests equal
+    /// limits, else Burstable.
+    public static func qosClass(_ pod: JSON) -> String {
+        let containers =
+            (pod[path: ["spec", "containers"]]?.array ?? []) + (pod[path: ["spec", "initContainers"]]?.array ?? [])
+        var requests: [String: Double] = [:], limits: [String: Double] = [:]
+        var guaranteed = true
+        for c in containers {
+            // A limit without a request requests the limit (as defaulting writes it).
+            for name in ["cpu", "memory"] {
+                let q = c[path: ["resources", "requests", name]] ?? c[path: ["resources", "limits", name]]
+                if let v = Quantity(q)?.value, v != 0 { requests[name, default: 0] += v }
+            }
+            var found = Set<String>()
+            for (name, q) in c[path: ["resources", "limits"]]?.object ?? JSONObject()
+            where ["cpu", "memory"].contains(name) {
+                if let v = Quantity(q)?.value, v != 0 {
+                    limits[name, default: 0] += v
+                    found.insert(name)
+                }
+            }
+            if found.count < 2 { guaranteed = false }
         }
-        return anyResources ? "Burstable" : "BestEffort"
+        if requests.isEmpty && limits.isEmpty { return "BestEffort" }
+        if guaranteed, requests == limits { return "Guaranteed" }
+        return "Burstable"
+    }
+
+    /// Requests and limits: valid quantities, not negative, a request no more than its limit.
+    static func validateResources(_ c: JSON, path: String) -> [FieldError] {
+        var errs: [FieldError] = []
+        var parsed: [String: [String: Quantity]] = [:]
+        for kind in ["limits", "requests"] {
+            for (name, raw) in c[path: ["resources", kind]]?.object ?? JSONObject() {
+                let field = "\(path).resources.\(kind)[\(name)]"
+                guard let q = Quantity(raw) else {
+                    errs.append(.invalid(field, raw, Quantity.formatMessage))
+                    continue
+                }
+                if q.value < 0 {
+                    errs.append(.invalid(field, raw, "must be greater than or equal to 0"))
+                    continue
+                }
+                parsed[kind, default: [:]][name] = q
+            }
+        }
+        for (name, request) in parsed["requests"] ?? [:] {
+            guard let limit = parsed["limits"]?[name], request > limit else { continue }
+            let raw = c[path: ["resources", "requests", name]] ?? .null
+            let limitText = c[path: ["resources", "limits", name]].map { $0.string ?? $0.serializedString() } ?? ""
+            errs.append(
+                .invalid(
+                    "\(path).resources.requests",
+                    raw,
+                    "must be less than or equal to \(name) limit of \(limitText)"
+                )
+            )
+        }
+        return errs
     }
 
     public static func defaultPodSpec(_ spec: inout JSON) {
@@ -110,6 +163,12 @@ public enum PodRules {
         if c["terminationMessagePath"] == nil { c["terminationMessagePath"] = "/dev/termination-log" }
         if c["terminationMessagePolicy"] == nil { c["terminationMessagePolicy"] = "File" }
         if c["resources"] == nil { c["resources"] = .emptyObject }
+        // A limit without a request requests the limit.
+        if let limits = c[path: ["resources", "limits"]]?.object {
+            var requests = c[path: ["resources", "requests"]]?.object ?? JSONObject()
+            for (name, q) in limits where requests[name] == nil { requests[name] = q }
+            if !requests.isEmpty { c[path: ["resources", "requests"]] = .object(requests) }
+        }
         if c["imagePullPolicy"] == nil {
             let image = c["image"]?.string ?? ""
             let lastPart = image.split(separator: "/").last.map(String.init) ?? image
@@ -148,6 +207,7 @@ public enum PodRules {
                 if !names.insert(name).inserted { errs.append(.duplicate("\(cpath).name", .string(name))) }
             }
             if (c["image"]?.string ?? "").isEmpty { errs.append(.required("\(cpath).image")) }
+            errs += validateResources(c, path: cpath)
             var portNames = Set<String>()
             for (j, p) in (c["ports"]?.array ?? []).enumerated() {
                 let cp = p["containerPort"]?.int ?? 0

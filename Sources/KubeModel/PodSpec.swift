@@ -20,6 +20,10 @@ public struct PodSpec: Sendable, Hashable {
     /// `default` when absent.
     public var serviceAccountName: String
     public var nodeName: String?
+    /// The pod's `securityContext`: what each container's own settings override.
+    public var securityContext: SecurityContext
+    public var supplementalGroups: [Int64]
+    public var fsGroup: Int64?
 
     public struct DNSConfig: Sendable, Hashable {
         public var nameservers: [String]
@@ -65,6 +69,10 @@ public struct PodSpec: Sendable, Hashable {
         enableServiceLinks = spec["enableServiceLinks"]?.bool ?? true
         serviceAccountName = spec["serviceAccountName"]?.nonEmptyString ?? "default"
         nodeName = spec["nodeName"]?.nonEmptyString
+        securityContext = SecurityContext(spec["securityContext"])
+        supplementalGroups = (spec[path: ["securityContext", "supplementalGroups"]]?.array ?? []).compactMap(\.intValue)
+            .map(Int64.init)
+        fsGroup = spec[path: ["securityContext", "fsGroup"]]?.intValue.map(Int64.init)
     }
 
     /// Init containers and then the others.
@@ -90,6 +98,7 @@ public struct Container: Sendable, Hashable {
     public var readinessProbe: Probe?
     public var volumeMounts: [VolumeMount]
     public var privileged: Bool
+    public var securityContext: SecurityContext
     /// As written; nil means kubelet's default for the image's tag.
     public var imagePullPolicy: String?
     public var stdin: Bool
@@ -126,6 +135,7 @@ public struct Container: Sendable, Hashable {
             )
         }
         privileged = json[path: ["securityContext", "privileged"]]?.bool ?? false
+        securityContext = SecurityContext(json["securityContext"])
         imagePullPolicy = json["imagePullPolicy"]?.nonEmptyString
         stdin = json["stdin"]?.bool ?? false
         stdinOnce = json["stdinOnce"]?.bool ?? false
@@ -273,5 +283,46 @@ public struct Probe: Sendable, Hashable {
         } else {
             handler = .none
         }
+    }
+}
+
+/// A pod's or a container's `securityContext`, as written (nil: not set there).
+public struct SecurityContext: Sendable, Hashable {
+    public var runAsUser: Int64?
+    public var runAsGroup: Int64?
+    public var runAsNonRoot: Bool?
+    public var readOnlyRootFilesystem: Bool?
+    public var allowPrivilegeEscalation: Bool?
+    public var privileged: Bool?
+    public var addCapabilities: [String]
+    public var dropCapabilities: [String]
+    /// `RuntimeDefault`, `Unconfined` or `Localhost`.
+    public var seccompType: String?
+    public var seccompLocalhostProfile: String?
+
+    public init(_ json: JSON?) {
+        runAsUser = json?["runAsUser"]?.intValue.map(Int64.init)
+        runAsGroup = json?["runAsGroup"]?.intValue.map(Int64.init)
+        runAsNonRoot = json?["runAsNonRoot"]?.bool
+        readOnlyRootFilesystem = json?["readOnlyRootFilesystem"]?.bool
+        allowPrivilegeEscalation = json?["allowPrivilegeEscalation"]?.bool
+        privileged = json?["privileged"]?.bool
+        addCapabilities = json?[path: ["capabilities", "add"]]?.stringArray ?? []
+        dropCapabilities = json?[path: ["capabilities", "drop"]]?.stringArray ?? []
+        seccompType = json?[path: ["seccompProfile", "type"]]?.nonEmptyString
+        seccompLocalhostProfile = json?[path: ["seccompProfile", "localhostProfile"]]?.nonEmptyString
+    }
+
+    /// A container's settings over its pod's, field by field, as kubelet merges them.
+    public func over(_ pod: SecurityContext) -> SecurityContext {
+        var s = self
+        s.runAsUser = runAsUser ?? pod.runAsUser
+        s.runAsGroup = runAsGroup ?? pod.runAsGroup
+        s.runAsNonRoot = runAsNonRoot ?? pod.runAsNonRoot
+        if seccompType == nil {
+            s.seccompType = pod.seccompType
+            s.seccompLocalhostProfile = pod.seccompLocalhostProfile
+        }
+        return s
     }
 }

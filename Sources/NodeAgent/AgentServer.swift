@@ -14,9 +14,6 @@ struct AgentServer: Sendable {
     let registry: PodRegistry
     let logger: Logger
 
-    /// Frame ids of the exec stream: 1 stdout, 2 stderr, 3 the exit code (decimal text).
-    static let exitFrame: UInt8 = 3
-
     func run() async throws {
         let router = Router()
         let token = self.token
@@ -24,8 +21,8 @@ struct AgentServer: Sendable {
         router.get("containerLogs/:namespace/:pod/:container") { request, context in
             try await self.logs(request, context)
         }
-        router.post("exec/:namespace/:pod/:container") { request, context in
-            try await self.exec(request, context)
+        router.post("streaming/:kind/:namespace/:pod") { request, context in
+            try await self.streaming(request, context)
         }
         var l = logger
         // Cancellation at shutdown is normal here; Hummingbird would log it as an error.
@@ -121,50 +118,67 @@ struct AgentServer: Sendable {
         return Response(status: .ok, headers: [.contentType: "text/plain"], body: body)
     }
 
-    func exec(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let (w, container) = try await worker(context)
-        guard await w.isRunning(container) else {
-            throw HTTPError(.badRequest, message: "container \(container) is not running")
+    /// `POST /streaming/{exec,attach,portforward}/NS/POD?container=…`: the runtime's one-time
+    /// URL for the stream, as JSON `{"url": …}`.
+    func streaming(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let ns = context.parameters.get("namespace") ?? "", name = context.parameters.get("pod") ?? ""
+        guard let w = await registry.find(namespace: ns, name: name) else {
+            throw HTTPError(.notFound, message: "pod \(ns)/\(name) is not running on this node")
         }
-        let command: [String] = request.uri.queryParameters.getAll("command").map { String($0) }
-        guard !command.isEmpty else {
-            throw HTTPError(.badRequest, message: "you must specify at least one command for the container")
-        }
-        let wantsStdin = request.uri.queryParameters.get("stdin") == "true"
-        var req = request
-        let stdin: Data? = wantsStdin ? Data((try await req.collectBody(upTo: 64 << 20)).readableBytesView) : nil
-        guard let exec = await w.streamingExec(container, tty: false) else {
-            throw HTTPError(.badRequest, message: "container \(container) is not running")
-        }
-        let (executable, prefix) = exec
-        let environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
-        let body = ResponseBody { [executable, prefix, environment] writer in
-            let (frames, sink) = AsyncStream<(UInt8, Data)>.makeStream()
-            let runner = Task {
-                let code = await PodExec.run(
-                    executable: executable,
-                    arguments: prefix + command,
-                    environment: environment,
-                    stdin: stdin,
-                    timeout: nil
-                ) { id, data in
-                    sink.yield((id, data))
-                }
-                sink.yield((Self.exitFrame, Data(String(code).utf8)))
-                sink.finish()
+        let q = request.uri.queryParameters
+        let flag = { (n: String) in q.get(n) == "true" || q.get(n) == "1" }
+        let streams = StreamingRequest.Streams(
+            stdin: flag("stdin"),
+            stdout: flag("stdout"),
+            stderr: flag("stderr"),
+            tty: flag("tty")
+        )
+        let container = q.get("container") ?? ""
+        let kind = context.parameters.get("kind") ?? ""
+        let wanted: StreamingRequest
+        switch kind {
+        case "exec":
+            let command = q.getAll("command").map { String($0) }
+            guard !command.isEmpty else {
+                throw HTTPError(.badRequest, message: "you must specify at least one command for the container")
             }
-            for await (id, data) in frames {
-                var b = ByteBuffer()
-                b.writeInteger(id)
-                b.writeInteger(UInt32(data.count))
-                b.writeBytes(data)
-                try await writer.write(b)
-            }
-            _ = await runner.value
-            try await writer.finish(nil)
+            wanted = .exec(container: container, command: command, streams)
+        case "attach":
+            wanted = .attach(container: container, streams)
+        case "portforward":
+            wanted = .portForward(ports: q.getAll("port").compactMap { Int(String($0)) })
+        default:
+            throw HTTPError(.notFound, message: "no streaming kind \(kind)")
         }
-        return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: body)
+        if !container.isEmpty, await !w.containerNames().contains(container) {
+            throw HTTPError(.badRequest, message: "container \(container) is not valid for pod \(name)")
+        }
+        let url: String
+        do {
+            url = try await w.streamingURL(wanted)
+        } catch {
+            throw HTTPError(.badRequest, message: error.message)
+        }
+        let body: JSON = ["url": .string(url)]
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: body.serialized()))
+        )
     }
+}
+
+/// What `kubectl exec`, `attach` and `port-forward` ask of a pod.
+enum StreamingRequest: Sendable {
+    struct Streams: Sendable {
+        var stdin: Bool
+        var stdout: Bool
+        var stderr: Bool
+        var tty: Bool
+    }
+    case exec(container: String, command: [String], Streams)
+    case attach(container: String, Streams)
+    case portForward(ports: [Int])
 }
 
 struct AuthMiddleware: RouterMiddleware {

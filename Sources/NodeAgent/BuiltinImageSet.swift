@@ -153,7 +153,9 @@ public actor BuiltinImageSet {
     static let busyboxApplets = [
         "sh", "cat", "ls", "echo", "env", "grep", "tr", "hostname", "sleep", "seq", "wget", "ip", "ps", "nslookup",
         "true", "false", "id", "head", "tail", "wc", "sed", "awk", "printf", "test", "date", "nc", "timeout", "mkdir",
-        "rm", "cp", "mv", "touch", "kill", "uname", "xargs", "sort", "uniq", "cut", "tee", "which",
+        "rm", "cp", "mv", "touch", "kill", "uname", "xargs", "sort", "uniq", "cut", "tee", "which", "tar", "gzip",
+        "chmod", "ln", "find", "dd", "md5sum", "basename", "dirname", "pwd", "stat", "du", "df", "tty", "stty", "vi",
+        "less", "clear", "top", "free",
     ]
 
     static func agnhostImage(executable: String, kind: Kind) async throws -> ImageBuild {

@@ -131,6 +131,15 @@ final class CRIPod: Sendable {
     }
 
     /// The image's id if the runtime has it.
+    /// The user an image runs as (its config's `User`), as the runtime reports it.
+    func imageUser(_ image: String) async -> (uid: Int64?, name: String) {
+        var r = Runtime_V1_ImageStatusRequest()
+        r.image.image = image
+        guard let status = try? await cri.images.imageStatus(r, options: .timeout(.seconds(10))), status.hasImage
+        else { return (nil, "") }
+        return (status.image.hasUid ? status.image.uid.value : nil, status.image.username)
+    }
+
     func presentImage(_ image: String) async -> String? {
         var r = Runtime_V1_ImageStatusRequest()
         r.image.image = image
@@ -159,6 +168,8 @@ final class CRIPod: Sendable {
         attempt: Int,
         env: [(String, String)],
         logPath: String,
+        qosClass: String = "BestEffort",
+        pod: PodSpec? = nil,
         mounts: [(host: String, container: String)]
     ) -> Runtime_V1_ContainerConfig {
         var c = Runtime_V1_ContainerConfig()
@@ -186,8 +197,98 @@ final class CRIPod: Sendable {
             mount.containerPath = m.container
             c.mounts.append(mount)
         }
-        c.linux.securityContext.privileged = container.privileged
+        c.linux.securityContext = securityContext(container, pod: pod)
+        c.linux.resources = resources(container, qosClass: qosClass)
         return c
+    }
+
+    /// A container's `securityContext` over its pod's, as CRI takes it. Pure.
+    static func securityContext(_ container: Container, pod: PodSpec?) -> Runtime_V1_LinuxContainerSecurityContext {
+        let sc = container.securityContext.over(pod?.securityContext ?? SecurityContext(nil))
+        var out = Runtime_V1_LinuxContainerSecurityContext()
+        out.privileged = sc.privileged ?? false
+        if let uid = sc.runAsUser { out.runAsUser.value = uid }
+        if let gid = sc.runAsGroup { out.runAsGroup.value = gid }
+        out.readonlyRootfs = sc.readOnlyRootFilesystem ?? false
+        out.capabilities.addCapabilities = sc.addCapabilities
+        out.capabilities.dropCapabilities = sc.dropCapabilities
+        // kubelet sets no_new_privs only when escalation is refused outright.
+        out.noNewPrivs = sc.allowPrivilegeEscalation == false
+        switch sc.seccompType {
+        case "RuntimeDefault":
+            out.seccomp.profileType = .runtimeDefault
+        case "Localhost":
+            out.seccomp.profileType = .localhost
+            out.seccomp.localhostRef = sc.seccompLocalhostProfile ?? ""
+        default:
+            // Unconfined, kubelet's default without the SeccompDefault feature.
+            out.seccomp.profileType = .unconfined
+        }
+        out.supplementalGroups = (pod?.supplementalGroups ?? []) + (pod?.fsGroup.map { [$0] } ?? [])
+        return out
+    }
+
+    /// kubelet's check of `runAsNonRoot` before it creates a container: the user it will
+    /// run as (its own `runAsUser`, else the image's) must be known and not root. The
+    /// message is upstream's; nil when the container may run. Pure.
+    static func nonRootViolation(
+        _ container: Container,
+        pod: PodSpec,
+        podName: String,
+        imageUID: Int64?,
+        imageUser: String
+    ) -> String? {
+        let sc = container.securityContext.over(pod.securityContext)
+        guard sc.runAsNonRoot == true else { return nil }
+        if let uid = sc.runAsUser {
+            return uid == 0
+                ? "container's runAsUser breaks non-root policy (pod: \"\(podName)\", container: \(container.name))"
+                : nil
+        }
+        if imageUID == nil, !imageUser.isEmpty {
+            return
+                "container has runAsNonRoot and image has non-numeric user (\(imageUser)), cannot verify user is non-root (pod: \"\(podName)\", container: \(container.name))"
+        }
+        if (imageUID ?? 0) == 0 {
+            return
+                "container has runAsNonRoot and image will run as root (pod: \"\(podName)\", container: \(container.name))"
+        }
+        return nil
+    }
+
+    /// The page size of the CPU period kubelet uses (100 ms), and its floor for a quota.
+    static let cpuPeriod: Int64 = 100_000
+    static let minQuota: Int64 = 1000
+
+    /// Requests and limits as cgroup settings, as kubelet sets them: CPU shares from the
+    /// request (1024 a core, at least 2), a CFS quota from the limit, the memory limit, and
+    /// the OOM score adjustment of the pod's QoS class. Pure.
+    static func resources(
+        _ container: Container,
+        qosClass: String,
+        nodeMemory: Int64 = NodeMemory.total
+    ) -> Runtime_V1_LinuxContainerResources {
+        var r = Runtime_V1_LinuxContainerResources()
+        let cpuRequest = container.requests["cpu"].flatMap { Quantity($0) }
+        let cpuLimit = container.limits["cpu"].flatMap { Quantity($0) }
+        let shareMilli = cpuRequest.map(\.milliValue) ?? cpuLimit.map(\.milliValue) ?? 0
+        r.cpuShares = max(2, shareMilli * 1024 / 1000)
+        if let cpuLimit, !cpuLimit.isZero {
+            r.cpuPeriod = cpuPeriod
+            r.cpuQuota = max(minQuota, cpuLimit.milliValue * cpuPeriod / 1000)
+        }
+        if let memory = container.limits["memory"].flatMap({ Quantity($0) }), !memory.isZero {
+            r.memoryLimitInBytes = memory.intValue
+        }
+        switch qosClass {
+        case "Guaranteed": r.oomScoreAdj = -997
+        case "BestEffort": r.oomScoreAdj = 1000
+        default:
+            let request = container.requests["memory"].flatMap { Quantity($0) }?.intValue ?? 0
+            let adj = 1000 - (1000 * request) / max(1, nodeMemory)
+            r.oomScoreAdj = min(999, max(2, adj))
+        }
+        return r
     }
 
     func run(
@@ -230,6 +331,43 @@ final class CRIPod: Sendable {
             return (out.exitCode, out.stdout, out.stderr)
         } catch {
             return (126, Data(), Data("\(Self.message(error))\n".utf8))
+        }
+    }
+
+    /// Asks the runtime for a streaming URL (CRI Exec, Attach or PortForward).
+    func streamingURL(_ request: StreamingRequest, containerID: String) async throws(RuntimeFailure) -> String {
+        do {
+            switch request {
+            case .exec(_, let command, let streams):
+                var r = Runtime_V1_ExecRequest()
+                r.containerID = containerID
+                r.cmd = command
+                r.tty = streams.tty
+                r.stdin = streams.stdin
+                r.stdout = streams.stdout
+                r.stderr = streams.stderr && !streams.tty
+                return try await cri.runtime.exec(r, options: .timeout(.seconds(10))).url
+            case .attach(_, let streams):
+                var r = Runtime_V1_AttachRequest()
+                r.containerID = containerID
+                r.tty = streams.tty
+                r.stdin = streams.stdin
+                r.stdout = streams.stdout
+                r.stderr = streams.stderr && !streams.tty
+                return try await cri.runtime.attach(r, options: .timeout(.seconds(10))).url
+            case .portForward(let ports):
+                guard let sandboxID else {
+                    throw RuntimeFailure(reason: "NotRunning", message: "the pod has no sandbox yet")
+                }
+                var r = Runtime_V1_PortForwardRequest()
+                r.podSandboxID = sandboxID
+                r.port = ports.map { Int32($0) }
+                return try await cri.runtime.portForward(r, options: .timeout(.seconds(10))).url
+            }
+        } catch let failure as RuntimeFailure {
+            throw failure
+        } catch {
+            throw RuntimeFailure(reason: "StreamingError", message: Self.message(error))
         }
     }
 
@@ -374,4 +512,15 @@ actor StartGate {
             throw error
         }
     }
+}
+
+/// The machine's memory, which a Burstable pod's OOM score is measured against.
+enum NodeMemory {
+    static let total: Int64 = {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemTotal:") }),
+            let kib = line.split(separator: " ").dropFirst().first.flatMap({ Int64($0) })
+        else { return 1 << 30 }
+        return kib * 1024
+    }()
 }

@@ -78,6 +78,8 @@ public struct PodStatusModel: Sendable {
     public var containers: [ContainerStatus] = []
     public var initContainers: [ContainerStatus] = []
     public var restartPolicy = "Always"
+    /// As the API server computed it at creation.
+    public var qosClass = "BestEffort"
     public var failure: (reason: String, message: String)?
     /// When each condition last changed, to keep `lastTransitionTime` stable.
     public var transitions: [String: (Bool, Timestamp)] = [:]
@@ -164,7 +166,7 @@ public struct PodStatusModel: Sendable {
             "hostIPs": [["ip": .string(hostIP)]],
             "startTime": .string(startTime.rfc3339),
             "containerStatuses": .array(containers.map(\.json)),
-            "qosClass": "BestEffort",
+            "qosClass": .string(qosClass),
         ]
         if !initContainers.isEmpty { s["initContainerStatuses"] = .array(initContainers.map(\.json)) }
         if let podIP {

@@ -61,6 +61,7 @@ actor PodWorker {
             startTime: Timestamp(rfc3339: pod[path: ["status", "startTime"]]?.string ?? "") ?? .now
         )
         s.restartPolicy = spec.restartPolicy
+        s.qosClass = pod[path: ["status", "qosClass"]]?.string ?? PodRules.qosClass(pod)
         // The restart counts a pod had before this agent (re)started, from its own status.
         let previous = pod[path: ["status", "containerStatuses"]]?.array ?? []
         for c in spec.containers {
@@ -372,18 +373,17 @@ actor PodWorker {
         var imageID = await runtime.presentImage(image)
         if let kind = BuiltinImageSet.kind(of: image) {
             let builtin = ctx.builtinImages
-            // Swiftlet's own image: made here, never pulled.
-            if imageID == nil {
-                do {
-                    try await builtin.provide(image, kind: kind)
-                } catch {
-                    let message = "Swiftlet could not make its image \"\(image)\": \(error)"
-                    setStatus(isInit, index) { $0.state = .waiting(reason: "ErrImagePull", message: message) }
-                    event("Failed", message, warning: true)
-                    return nil
-                }
-                imageID = await runtime.presentImage(image)
+            // Swiftlet's own image: made here, never pulled; made anew by each Swiftlet
+            // process (once), so one left by an older Swiftlet is replaced.
+            do {
+                try await builtin.provide(image, kind: kind)
+            } catch {
+                let message = "Swiftlet could not make its image \"\(image)\": \(error)"
+                setStatus(isInit, index) { $0.state = .waiting(reason: "ErrImagePull", message: message) }
+                event("Failed", message, warning: true)
+                return nil
             }
+            imageID = await runtime.presentImage(image)
         }
         if policy == "Never", imageID == nil {
             let message = "Container image \"\(image)\" is not present with pull policy of Never"
@@ -412,6 +412,18 @@ actor PodWorker {
         }
         pullFailures[name] = nil
         let restart = current(isInit, index).restartCount
+        let user = await runtime.imageUser(imageID ?? image)
+        if let violation = CRIPod.nonRootViolation(
+            container,
+            pod: spec,
+            podName: "\(pod.name)_\(pod.namespace)(\(uid))",
+            imageUID: user.uid,
+            imageUser: user.name
+        ) {
+            setStatus(isInit, index) { $0.state = .waiting(reason: "CreateContainerConfigError", message: violation) }
+            event("Failed", "Error: \(violation)", warning: true)
+            return nil
+        }
         let etc = podDir.appendingPathComponent("etc")
         // Each create gets a new attempt number: a create the runtime finished but could not
         // answer keeps its name reserved, and a retry under the same name is refused.
@@ -421,6 +433,8 @@ actor PodWorker {
             attempt: attempts[name] ?? restart,
             env: env,
             logPath: "\(name)/\(restart).log",
+            qosClass: status.qosClass,
+            pod: spec,
             mounts: [
                 (etc.appendingPathComponent("hosts").path, "/etc/hosts"),
                 (etc.appendingPathComponent("resolv.conf").path, "/etc/resolv.conf"),
@@ -464,18 +478,18 @@ actor PodWorker {
         return await runtimePod.execSync(run.id, command, timeout: timeout)
     }
 
-    /// How to run an interactive command in a container: containerd's own exec (`ctr tasks
-    /// exec`), which starts the process from the container's spec (its user, environment,
-    /// capabilities and namespaces) and passes stdin through to its end.
-    func streamingExec(_ container: String, tty: Bool) -> (executable: String, arguments: [String])? {
-        guard let run = processes[container], let ctr = HostCommand.which("ctr")
-        else { return nil }
-        let id = "exec-" + String(UInt64.random(in: 0..<UInt64.max), radix: 36)
-        return (
-            ctr,
-            ["--address", runtimePod.cri.socketPath, "--namespace", "k8s.io", "tasks", "exec", "--exec-id", id]
-                + (tty ? ["--tty"] : []) + [run.id]
-        )
+    /// A one-time URL on the runtime's streaming server for `kubectl exec`, `attach` or
+    /// `port-forward` (the API server connects to it and relays the client's streams).
+    func streamingURL(_ request: StreamingRequest) async throws(RuntimeFailure) -> String {
+        switch request {
+        case .exec(let container, _, _), .attach(let container, _):
+            guard let run = processes[container] else {
+                throw RuntimeFailure(reason: "NotRunning", message: "container \(container) is not running")
+            }
+            return try await runtimePod.streamingURL(request, containerID: run.id)
+        case .portForward:
+            return try await runtimePod.streamingURL(request, containerID: "")
+        }
     }
 
     private func podWithStatus() -> JSON {

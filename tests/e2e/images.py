@@ -7,7 +7,8 @@ import os
 import tarfile
 
 BUSYBOX = "/bin/busybox"
-TOOLS = ["sh", "httpd", "cat", "ls", "sleep", "echo", "id", "hostname", "ps", "env", "wget", "grep", "tr", "true"]
+TOOLS = ["sh", "httpd", "cat", "ls", "sleep", "echo", "id", "hostname", "ps", "env", "wget", "grep", "tr", "true",
+         "tar", "wc", "stty", "md5sum", "head", "dd", "touch"]
 
 
 def _tar(entries):

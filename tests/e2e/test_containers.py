@@ -6,7 +6,9 @@ import subprocess
 
 import pytest
 
-from cluster import BIN, running_cluster, ready_pods, sh, wait_for
+import glob
+
+from cluster import BIN, pod_cgroups, running_cluster, ready_pods, sh, wait_for
 from images import available, busybox_archive
 
 pytestmark = pytest.mark.skipif(not available(), reason="needs containerd and busybox-static (scripts/install-deps.sh)")
@@ -87,3 +89,184 @@ def test_a_missing_image_waits_with_the_registrys_error(cluster):
     assert "swiftlet.local/nothing-here:1" in w.get("message", "")
     events = cluster.kubectl("get", "events", "--field-selector", "involvedObject.name=ghost").stdout
     assert "Pulling" in events and "Failed" in events
+
+
+# Streams: kubectl → API server (WebSocket) → the runtime's streaming server (SPDY).
+
+def web_pod(cluster):
+    return ready_pods(cluster, "app=web", 2)[0]["metadata"]["name"]
+
+
+def test_exec_passes_stdin_through_to_its_end(cluster, busybox):
+    data = "x" * 300_000
+    r = cluster.kubectl("exec", "-i", web_pod(cluster), "--", "wc", "-c", input=data)
+    assert r.stdout.strip() == "300000"
+
+
+def test_exec_with_a_terminal_has_its_size_and_exit_code(cluster, busybox):
+    # `script` gives kubectl a terminal of its own, as a user's shell would. The size kubectl
+    # sends follows the start of the command, as on any kubelet: the command waits for it.
+    inner = f"stty cols 91 rows 27; kubectl exec -it {web_pod(cluster)} -- sh -c 'sleep 1; stty size; exit 5'"
+    r = subprocess.run(["script", "-qec", inner, "/dev/null"], capture_output=True, text=True, env=cluster.env,
+                       timeout=60, stdin=subprocess.DEVNULL)
+    assert "27 91" in r.stdout
+    assert r.returncode == 5 and "command terminated with exit code 5" in r.stdout
+
+
+def test_cp_copies_into_a_pod_and_back(cluster, busybox):
+    pod = web_pod(cluster)
+    src = os.path.join(cluster.tmp, "payload.bin")
+    payload = os.urandom(1_500_000)
+    with open(src, "wb") as f:
+        f.write(payload)
+    cluster.kubectl("cp", src, f"{pod}:/tmp/payload.bin")
+    assert cluster.kubectl("exec", pod, "--", "wc", "-c", "/tmp/payload.bin").stdout.split()[0] == "1500000"
+    back = os.path.join(cluster.tmp, "back.bin")
+    cluster.kubectl("cp", f"{pod}:/tmp/payload.bin", back)
+    with open(back, "rb") as f:
+        assert f.read() == payload
+
+
+def port_forward(cluster, target, remote):
+    """Starts `kubectl port-forward TARGET :REMOTE`; returns the process and its local port."""
+    p = subprocess.Popen(["kubectl", "port-forward", target, f":{remote}"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=cluster.env)
+    line = p.stdout.readline()  # "Forwarding from 127.0.0.1:PORT -> TARGETPORT"
+    assert line.startswith("Forwarding from 127.0.0.1:"), line + p.stderr.read() if p.poll() is not None else line
+    return p, int(line.split("127.0.0.1:")[1].split()[0])
+
+
+@pytest.mark.parametrize("target", ["service/web", "pod"])
+def test_port_forward_reaches_the_pod(cluster, busybox, target):
+    target = f"pod/{web_pod(cluster)}" if target == "pod" else target
+    p, port = port_forward(cluster, target, 80 if target.startswith("service") else 8080)
+    try:
+        for _ in range(3):  # each request is a new connection: a new stream pair
+            r = subprocess.run(["curl", "-s", "-m", "5", f"http://127.0.0.1:{port}/"], capture_output=True, text=True)
+            assert r.stdout == "hello from busybox\n"
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+
+
+def test_run_interactive_and_attach(cluster, busybox):
+    r = cluster.kubectl("run", "asker", "-i", "--rm", "--restart=Never", f"--image={busybox}", "--", "sh",
+                        input="echo answer $((6*7))\n", timeout=90)
+    assert "answer 42" in r.stdout
+    wait_for("asker removed", lambda: cluster.kubectl("get", "pod", "asker", check=False).returncode != 0)
+    cluster.kubectl("run", "ticker", f"--image={busybox}", "--restart=Never", "--",
+                    "sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.3; done")
+    ready_pods(cluster, "run=ticker", 1)
+    try:
+        r = subprocess.run(["kubectl", "attach", "ticker"], capture_output=True, text=True, env=cluster.env, timeout=3)
+        out = r.stdout
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode()
+    ticks = [int(l.split()[1]) for l in out.splitlines() if l.startswith("tick ")]
+    # Output as it is written, from now on (attach shows no history).
+    assert len(ticks) >= 3 and ticks == list(range(ticks[0], ticks[0] + len(ticks)))
+
+
+def test_the_api_servers_proxy_reaches_pods_and_services(cluster, busybox):
+    pod = web_pod(cluster)
+    raw = lambda path: cluster.kubectl("get", "--raw", path, check=False)
+    assert raw("/api/v1/namespaces/default/services/web:80/proxy/").stdout == "hello from busybox\n"
+    assert raw("/api/v1/namespaces/default/services/http:web:80/proxy/index.html").stdout == "hello from busybox\n"
+    assert raw(f"/api/v1/namespaces/default/pods/{pod}:8080/proxy/index.html").stdout == "hello from busybox\n"
+    missing = raw(f"/api/v1/namespaces/default/pods/{pod}:8080/proxy/nothing-here")
+    assert missing.returncode != 0 and "NotFound" in missing.stderr
+    cluster.kubectl("create", "service", "clusterip", "lonely", "--tcp=80:8080")
+    r = raw("/api/v1/namespaces/default/services/lonely:80/proxy/")
+    assert r.returncode != 0 and 'no endpoints available for service "lonely"' in r.stderr
+    assert "Kubernetes control plane is running at" in cluster.kubectl("cluster-info").stdout
+
+
+# Resources and security contexts, as kubelet applies them.
+
+def pod_manifest(name, image, command, resources=None, pod_security=None, security=None, restart="Never"):
+    container = {"name": "c", "image": image, "command": command}
+    if resources:
+        container["resources"] = resources
+    if security:
+        container["securityContext"] = security
+    spec = {"restartPolicy": restart, "containers": [container]}
+    if pod_security:
+        spec["securityContext"] = pod_security
+    return json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec})
+
+
+def container_cgroup_value(cluster, uid, hierarchy, file):
+    for d in pod_cgroups(cluster, uid):
+        if f"/{hierarchy}/" in d:
+            values = [open(f).read().strip() for f in glob.glob(os.path.join(d, "*", file))]
+            values = [v for v in values if v not in ("-1", "9223372036854771712")]
+            return values
+    return []
+
+
+def test_limits_are_cgroup_limits_and_the_qos_class_is_upstreams(cluster, busybox):
+    cluster.apply(pod_manifest("sized", busybox, ["sleep", "3600"],
+                               resources={"limits": {"cpu": "500m", "memory": "64Mi"}}))
+    cluster.apply(pod_manifest("burst", busybox, ["sleep", "3600"], resources={"requests": {"cpu": "100m"}}))
+    cluster.apply(pod_manifest("free", busybox, ["sleep", "3600"]))
+    sized = cluster.get("pod", "sized")
+    assert sized["spec"]["containers"][0]["resources"]["requests"] == {"cpu": "500m", "memory": "64Mi"}
+    assert sized["status"]["qosClass"] == "Guaranteed"
+    assert cluster.get("pod", "burst")["status"]["qosClass"] == "Burstable"
+    assert cluster.get("pod", "free")["status"]["qosClass"] == "BestEffort"
+    wait_for("sized running", lambda: cluster.get("pod", "sized")["status"].get("phase") == "Running")
+    uid = sized["metadata"]["uid"]
+    assert "67108864" in container_cgroup_value(cluster, uid, "memory", "memory.limit_in_bytes")
+    assert "50000" in container_cgroup_value(cluster, uid, "cpu", "cpu.cfs_quota_us")
+    # The agent's status keeps the class the API server computed.
+    assert cluster.get("pod", "sized")["status"]["qosClass"] == "Guaranteed"
+
+
+def test_a_container_over_its_memory_limit_is_oom_killed(cluster, busybox):
+    cluster.apply(pod_manifest("hog", busybox, ["sh", "-c", "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo ${#x}"],
+                               resources={"limits": {"memory": "16Mi"}}))
+    def terminated():
+        s = cluster.get("pod", "hog")["status"].get("containerStatuses", [{}])[0].get("state", {})
+        return s.get("terminated")
+    t = wait_for("hog terminated", terminated, timeout=60)
+    assert t["reason"] == "OOMKilled" and t["exitCode"] == 137
+
+
+@pytest.mark.parametrize("resources,message", [
+    ({"limits": {"cpu": "lots"}}, "quantities must match the regular expression"),
+    ({"requests": {"cpu": "2"}, "limits": {"cpu": "1"}}, "must be less than or equal to cpu limit of 1"),
+    ({"requests": {"memory": "-1Mi"}}, "must be greater than or equal to 0"),
+])
+def test_bad_resources_are_refused_and_nothing_is_stored(cluster, busybox, resources, message):
+    r = cluster.kubectl("apply", "-f", "-", input=pod_manifest("badres", busybox, ["true"], resources=resources),
+                        check=False)
+    assert r.returncode != 0 and message in r.stderr and "Invalid" in r.stderr
+    assert cluster.kubectl("get", "pod", "badres", check=False).returncode != 0
+
+
+def test_security_contexts_set_user_group_filesystem_and_privileges(cluster, busybox):
+    script = "id; touch /probe 2>&1; grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status"
+    cluster.apply(pod_manifest("locked", busybox, ["sh", "-c", script],
+                               pod_security={"runAsUser": 1000, "runAsGroup": 3000,
+                                             "seccompProfile": {"type": "RuntimeDefault"}},
+                               security={"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
+                                         "capabilities": {"drop": ["ALL"]}}))
+    wait_for("locked done", lambda: cluster.get("pod", "locked")["status"].get("phase") in ("Succeeded", "Failed"))
+    out = cluster.kubectl("logs", "locked").stdout
+    assert "uid=1000 gid=3000" in out
+    assert "Read-only file system" in out
+    assert "CapEff:\t0000000000000000" in out and "NoNewPrivs:\t1" in out and "Seccomp:\t2" in out
+
+
+def test_run_as_non_root_refuses_a_root_image_with_upstreams_message(cluster, busybox):
+    cluster.apply(pod_manifest("rootless", busybox, ["true"], pod_security={"runAsNonRoot": True}))
+    uid = cluster.get("pod", "rootless")["metadata"]["uid"]
+    def waiting():
+        s = cluster.get("pod", "rootless")["status"].get("containerStatuses", [{}])[0].get("state", {}).get("waiting")
+        return s if s and s.get("reason") == "CreateContainerConfigError" else None
+    w = wait_for("rootless refused", waiting)
+    assert w["message"] == f'container has runAsNonRoot and image will run as root (pod: "rootless_default({uid})", container: c)'
+    # With a non-root user given, the same image runs.
+    cluster.apply(pod_manifest("rootless2", busybox, ["id", "-u"], pod_security={"runAsNonRoot": True, "runAsUser": 4242}))
+    wait_for("rootless2 done", lambda: cluster.get("pod", "rootless2")["status"].get("phase") == "Succeeded")
+    assert cluster.kubectl("logs", "rootless2").stdout.strip() == "4242"
