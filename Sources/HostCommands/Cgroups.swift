@@ -26,6 +26,9 @@ public enum Cgroups {
         }
     }
 
+    /// Whether the cgroup is still there in some hierarchy.
+    public static func exists(_ cgroup: String) -> Bool { !trees(cgroup).isEmpty }
+
     /// Removes a cgroup and those below it, deepest first. A cgroup that still holds a
     /// process stays.
     public static func remove(_ cgroup: String) {

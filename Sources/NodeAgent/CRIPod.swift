@@ -93,16 +93,24 @@ final class CRIPod: Sendable {
         }
         var r = Runtime_V1_RunPodSandboxRequest()
         r.config = config
+        let cri = self.cri
         do {
-            let id = try await cri.runtime.runPodSandbox(r).podSandboxID
+            // Not cancelled with the pod's task: a RunPodSandbox cut off half way leaves a
+            // sandbox the runtime cannot list; one that completes is found and removed.
+            let id = try await Task { try await cri.runtime.runPodSandbox(r).podSandboxID }.value
             state.withLock { $0.id = id }
         } catch {
             throw RuntimeFailure(reason: "FailedCreatePodSandBox", message: Self.message(error))
         }
     }
 
-    /// Stops and removes the sandbox and every container in it; safe to call twice.
+    /// Stops and removes the sandbox and every container in it; safe to call twice, and
+    /// carried through even when the caller's task is cancelled (a pod deleted at once).
     func remove() async {
+        await Task { await self.removeNow() }.value
+    }
+
+    private func removeNow() async {
         let id: String? = state.withLock { s in
             defer { s.id = nil }
             return s.id
@@ -114,8 +122,14 @@ final class CRIPod: Sendable {
         for orphan in (try? await cri.runtime.listPodSandbox(list).items) ?? [] where orphan.id != id {
             try? await cri.removeSandbox(orphan.id)
         }
-        // runc removes each container's cgroup; the pod's, made for them, goes here.
-        Cgroups.remove(state.withLock { $0.config.linux.cgroupParent })
+        // runc removes each container's cgroup; the pod's, made for them, goes here, once
+        // the killed processes have left it (a moment after the runtime answers).
+        let cgroup = state.withLock { $0.config.linux.cgroupParent }
+        for _ in 0..<20 {
+            Cgroups.remove(cgroup)
+            guard Cgroups.exists(cgroup) else { break }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     // MARK: Images

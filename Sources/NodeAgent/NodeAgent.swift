@@ -333,7 +333,7 @@ public struct NodeAgent: ServiceLifecycle.Service {
                 "daemonEndpoints": ["kubeletEndpoint": ["Port": JSON(config.agentPort)]],
                 "nodeInfo": [
                     "machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": .string(kernel),
-                    "osImage": "Swiftlet", "containerRuntimeVersion": "swiftlet://0.1.0",
+                    "osImage": "Swiftlet", "containerRuntimeVersion": "containerd://unknown",
                     "kubeletVersion": "v1.32.0-swiftlet", "kubeProxyVersion": "v1.32.0-swiftlet",
                     "operatingSystem": "linux", "architecture": "amd64",
                 ],
@@ -345,7 +345,28 @@ public struct NodeAgent: ServiceLifecycle.Service {
     public static let agentAnnotation = "swiftlet.dev/agent-endpoint"
     public static let agentTokenAnnotation = "swiftlet.dev/agent-token"
 
-    func conditions(now: Timestamp, since: Timestamp) -> [JSON] {
+    /// Whether the container runtime answers, as kubelet's runtime health check asks it: nil
+    /// when it does, else the Ready condition's message (with the fix).
+    func runtimeProblem() async -> String? {
+        guard let runtime = config.containerRuntime else { return "no container runtime is configured" }
+        do {
+            _ = try await runtime.version()
+            return nil
+        } catch {
+            return
+                "container runtime is down: containerd at \(runtime.socketPath) does not answer (\(CRIPod.message(error))); "
+                + "Swiftlet starts its own containerd again (see its log in the data directory's containerd/), "
+                + "a containerd given with --container-runtime-endpoint must be started again by whoever runs it"
+        }
+    }
+
+    /// The runtime's name and version for the Node (`containerd://1.6.20`).
+    func runtimeVersion() async -> String {
+        guard let v = try? await config.containerRuntime?.version() else { return "containerd://unknown" }
+        return "\(v.runtimeName)://\(v.runtimeVersion)"
+    }
+
+    func conditions(now: Timestamp, since: Timestamp, runtimeProblem: String? = nil) -> [JSON] {
         func c(_ type: String, _ status: String, _ reason: String, _ message: String) -> JSON {
             [
                 "type": .string(type), "status": .string(status), "lastHeartbeatTime": .string(now.rfc3339),
@@ -356,12 +377,15 @@ public struct NodeAgent: ServiceLifecycle.Service {
             c("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
             c("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
             c("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-            c("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+            runtimeProblem.map { c("Ready", "False", "KubeletNotReady", $0) }
+                ?? c("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
         ]
     }
 
     func registerNode() async throws {
-        let desired = nodeObject()
+        var desired = nodeObject()
+        desired[path: ["status", "nodeInfo", "containerRuntimeVersion"]] = .string(await runtimeVersion())
+        desired[path: ["status", "images"]] = .array(await nodeImages())
         if var existing = try await client.getIfExists(Resources.nodes, namespace: nil, name: config.nodeName) {
             existing["spec"] = desired["spec"]
             for key in [NodeAgent.agentAnnotation, NodeAgent.agentTokenAnnotation] {
@@ -386,16 +410,29 @@ public struct NodeAgent: ServiceLifecycle.Service {
 
     /// Posts the Ready condition and renews the node Lease, as the kubelet does every 10 s.
     func heartbeats() async {
-        let since = Timestamp.now
+        var since = Timestamp.now
+        var lastProblem: String? = nil
         while !Task.isCancelled {
             try? await Task.sleep(for: config.heartbeat)
             if Task.isCancelled { return }
+            let problem = await runtimeProblem()
+            if (problem == nil) != (lastProblem == nil) {
+                since = .now
+                if let problem {
+                    logger.warning("node \(config.nodeName) is NotReady: \(problem)")
+                } else {
+                    logger.notice("node \(config.nodeName) is Ready again: its container runtime answers")
+                }
+            }
+            lastProblem = problem
             do {
+                var status: JSON = ["conditions": .array(conditions(now: .now, since: since, runtimeProblem: problem))]
+                if problem == nil { status["images"] = .array(await nodeImages()) }
                 _ = try await client.patch(
                     Resources.nodes,
                     namespace: nil,
                     name: config.nodeName,
-                    ["status": ["conditions": .array(conditions(now: .now, since: since))]],
+                    ["status": status],
                     type: .strategic,
                     subresource: "status"
                 )
@@ -404,6 +441,18 @@ public struct NodeAgent: ServiceLifecycle.Service {
                 logger.debug("heartbeat of \(config.nodeName) failed: \(error)")
                 if let e = error as? APIError, e.code == 404 { try? await registerNode() }
             }
+        }
+    }
+
+    /// The images the runtime holds, largest first and at most 50, as kubelet lists them
+    /// in `status.images`.
+    func nodeImages() async -> [JSON] {
+        guard let list = try? await config.containerRuntime?.images.listImages(Runtime_V1_ListImagesRequest())
+        else { return [] }
+        let largest = list.images.sorted { $0.size > $1.size }.prefix(50)
+        return largest.map { image -> JSON in
+            let names: [String] = image.repoDigests + image.repoTags
+            return ["names": JSON(names), "sizeBytes": .int(Int64(clamping: image.size))]
         }
     }
 

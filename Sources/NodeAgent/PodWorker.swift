@@ -204,6 +204,12 @@ actor PodWorker {
         while true {
             do {
                 try await setUpSandbox()
+                // Deleted while the runtime was making it (a pod created and deleted within
+                // milliseconds): the teardown ran before the sandbox existed, so it goes here.
+                if terminating {
+                    await tearDownSandbox()
+                    return
+                }
                 break
             } catch {
                 let message = "Failed to create pod sandbox: \((error as? RuntimeFailure)?.message ?? "\(error)")"

@@ -4,6 +4,7 @@ import HostCommands
 import Logging
 import NodeAgent
 import OCIImage
+import Synchronization
 
 /// Where one cluster's containerd keeps everything: all of it under `DATA/containerd`, so
 /// two clusters (or a system containerd) never share a socket, a store or a shim.
@@ -101,7 +102,16 @@ package struct ContainerdError: Error, CustomStringConvertible {
 package final class ContainerdProcess: Sendable {
     package let layout: ContainerdLayout
     let logger: Logger
-    private let process = Process()
+    private struct State {
+        var process = Process()
+        /// Set by `stop`: an exit is then expected, not restarted.
+        var stopping = false
+        var restarts = 0
+        /// Exits already handled (Foundation's and the zombie check may both see one).
+        var handled: Set<Int32> = []
+    }
+    private let state = Mutex(State())
+    private var process: Process { state.withLock { $0.process } }
 
     package init(layout: ContainerdLayout, logger: Logger) {
         self.layout = layout
@@ -172,15 +182,8 @@ package final class ContainerdProcess: Sendable {
         try prepare()
         Self.removeLeftovers(layout, logger: logger)
         _ = FileManager.default.createFile(atPath: layout.log, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: layout.log))
-        log.seekToEndOfFile()
-        process.executableURL = URL(fileURLWithPath: bin)
-        process.arguments = ["--config", layout.config, "--log-level", "warn"]
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try HostCommand.launch(process)
-        try? String(process.processIdentifier).write(toFile: layout.pidFile, atomically: true, encoding: .utf8)
+        try launch(bin)
+        let process = self.process
         do {
             return try await Self.connect(layout.socket, process: process, log: layout.log)
         } catch {
@@ -189,7 +192,71 @@ package final class ContainerdProcess: Sendable {
         }
     }
 
+    /// Starts containerd; if it exits while the cluster runs, it is started again (after a
+    /// pause that grows with each restart, up to 10 s): pods and their shims outlive it, and
+    /// the node agents report NotReady until it answers again.
+    private func launch(_ bin: String) throws {
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: layout.log))
+        log.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bin)
+        process.arguments = ["--config", layout.config, "--log-level", "warn"]
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        process.terminationHandler = { [weak self] p in
+            try? log.close()
+            self?.exited(p, bin: bin, status: p.terminationStatus)
+        }
+        state.withLock { $0.process = process }
+        try HostCommand.launch(process)
+        try? String(process.processIdentifier).write(toFile: layout.pidFile, atomically: true, encoding: .utf8)
+        watch(process, bin: bin)
+    }
+
+    /// Foundation misses a child's exit after the child was stopped and continued (SIGSTOP,
+    /// SIGCONT): the exit is then seen here, as a zombie, reaped and handled the same way.
+    private func watch(_ p: Process, bin: String) {
+        let pid = p.processIdentifier
+        Task { [weak self] in
+            while let self, self.state.withLock({ !$0.stopping && $0.process === p }) {
+                try? await Task.sleep(for: .seconds(2))
+                let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+                let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+                guard fields.first == "Z" else { continue }
+                var status: Int32 = 0
+                guard waitpid(pid, &status, WNOHANG) == pid else { continue }
+                self.exited(p, bin: bin, status: status)
+                return
+            }
+        }
+    }
+
+    private func exited(_ p: Process, bin: String, status: Int32) {
+        let restart: Int? = state.withLock { s in
+            guard !s.stopping, s.process === p, !s.handled.contains(p.processIdentifier) else { return nil }
+            s.handled.insert(p.processIdentifier)
+            s.restarts += 1
+            return s.restarts
+        }
+        guard let restart else { return }
+        let pause = min(10, restart)
+        logger.warning(
+            "containerd exited (status \(status)); starting it again in \(pause) s (its log: \(layout.log))"
+        )
+        Task {
+            try? await Task.sleep(for: .seconds(pause))
+            guard !self.state.withLock({ $0.stopping }) else { return }
+            do {
+                try self.launch(bin)
+            } catch {
+                self.logger.error("could not start containerd again: \(error)")
+            }
+        }
+    }
+
     package func stop(_ client: CRIClient?) async {
+        state.withLock { $0.stopping = true }
         if let client { await client.removeAllSandboxes(logger: logger) }
         client?.close()
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
