@@ -3,10 +3,10 @@ import KubeMachinery
 import Yams
 
 /// YAML bodies (`Content-Type: application/yaml`) read into the same JSON trees, keys in order.
-enum YAMLBridge {
-    struct Failure: Error, CustomStringConvertible { let description: String }
+public enum YAMLBridge {
+    public struct Failure: Error, CustomStringConvertible { public let description: String }
 
-    static func parse(_ text: String) throws -> JSON {
+    public static func parse(_ text: String) throws -> JSON {
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
             throw Failure(description: "error converting YAML to JSON: \(error)")

@@ -115,6 +115,15 @@ extension KubeProtobuf {
             ]
         ),
         Message(
+            "core.ConfigMap",
+            [
+                Field(1, "metadata", .message("meta.ObjectMeta")),
+                Field(2, "data", .map(.string)),
+                Field(3, "binaryData", .map(.bytes)),
+                Field(4, "immutable", .bool),
+            ]
+        ),
+        Message(
             "core.ConfigMapEnvSource",
             [
                 Field(1, "localObjectReference", .message("core.LocalObjectReference")),
@@ -1337,6 +1346,16 @@ extension KubeProtobuf {
             ]
         ),
         Message(
+            "core.Secret",
+            [
+                Field(1, "metadata", .message("meta.ObjectMeta")),
+                Field(2, "data", .map(.bytes)),
+                Field(3, "type", .string),
+                Field(4, "stringData", .map(.string)),
+                Field(5, "immutable", .bool),
+            ]
+        ),
+        Message(
             "core.SecretEnvSource",
             [
                 Field(1, "localObjectReference", .message("core.LocalObjectReference")),
@@ -1392,6 +1411,15 @@ extension KubeProtobuf {
                 Field(1, "metadata", .message("meta.ObjectMeta")),
                 Field(2, "spec", .message("core.ServiceSpec")),
                 Field(3, "status", .message("core.ServiceStatus")),
+            ]
+        ),
+        Message(
+            "core.ServiceAccount",
+            [
+                Field(1, "metadata", .message("meta.ObjectMeta")),
+                Field(2, "secrets", .repeated(.message("core.ObjectReference"))),
+                Field(3, "imagePullSecrets", .repeated(.message("core.LocalObjectReference"))),
+                Field(4, "automountServiceAccountToken", .bool),
             ]
         ),
         Message(

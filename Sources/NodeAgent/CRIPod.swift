@@ -144,16 +144,21 @@ final class CRIPod: Sendable {
         return name[name.index(after: colon)...] == "latest" ? "Always" : "IfNotPresent"
     }
 
-    /// The image's id if the runtime has it.
-    /// The user an image runs as (its config's `User`), as the runtime reports it.
-    func imageUser(_ image: String) async -> (uid: Int64?, name: String) {
+    /// The user an image runs as (its config's `User`), and the ID a container status
+    /// reports for it (its repository digest when it was pulled, as kubelet shows it, else
+    /// the image's own ID), as the runtime has them.
+    func imageInfo(_ image: String) async -> (uid: Int64?, user: String, reportedID: String?) {
         var r = Runtime_V1_ImageStatusRequest()
         r.image.image = image
         guard let status = try? await cri.images.imageStatus(r, options: .timeout(.seconds(10))), status.hasImage
-        else { return (nil, "") }
-        return (status.image.hasUid ? status.image.uid.value : nil, status.image.username)
+        else { return (nil, "", nil) }
+        return (
+            status.image.hasUid ? status.image.uid.value : nil, status.image.username,
+            status.image.repoDigests.first ?? status.image.id
+        )
     }
 
+    /// The image's id if the runtime has it.
     func presentImage(_ image: String) async -> String? {
         var r = Runtime_V1_ImageStatusRequest()
         r.image.image = image
@@ -161,10 +166,16 @@ final class CRIPod: Sendable {
         return status.image.id
     }
 
-    func pull(_ image: String) async throws(RuntimeFailure) -> String {
+    func pull(_ image: String, auth: RegistryAuth? = nil) async throws(RuntimeFailure) -> String {
         var r = Runtime_V1_PullImageRequest()
         r.image.image = image
         r.sandboxConfig = config
+        if let auth {
+            r.auth.username = auth.username
+            r.auth.password = auth.password
+            r.auth.auth = auth.auth
+            r.auth.serverAddress = auth.server
+        }
         do {
             return try await cri.images.pullImage(r).imageRef
         } catch {

@@ -401,7 +401,7 @@ actor PodWorker {
             event("Pulling", "Pulling image \"\(image)\"")
             let started = ContinuousClock.now
             do {
-                imageID = try await runtime.pull(image)
+                imageID = try await runtime.pull(image, auth: await pullCredentials(image))
                 let took = ContinuousClock.now - started
                 let ms = took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000
                 event("Pulled", "Successfully pulled image \"\(image)\" in \(ms)ms")
@@ -418,13 +418,13 @@ actor PodWorker {
         }
         pullFailures[name] = nil
         let restart = current(isInit, index).restartCount
-        let user = await runtime.imageUser(imageID ?? image)
+        let user = await runtime.imageInfo(imageID ?? image)
         if let violation = CRIPod.nonRootViolation(
             container,
             pod: spec,
             podName: "\(pod.name)_\(pod.namespace)(\(uid))",
             imageUID: user.uid,
-            imageUser: user.name
+            imageUser: user.user
         ) {
             setStatus(isInit, index) { $0.state = .waiting(reason: "CreateContainerConfigError", message: violation) }
             event("Failed", "Error: \(violation)", warning: true)
@@ -461,7 +461,7 @@ actor PodWorker {
         processes[name] = run
         setStatus(isInit, index) {
             $0.containerID = run.statusID
-            $0.imageID = run.imageID
+            $0.imageID = user.reportedID ?? run.imageID
             $0.state = .running(startedAt: startedAt)
             $0.ready = false
             $0.started = false
@@ -482,6 +482,20 @@ actor PodWorker {
             return (126, Data(), Data("container \(container) is not running\n".utf8))
         }
         return await runtimePod.execSync(run.id, command, timeout: timeout)
+    }
+
+    /// The credentials of the pod's `imagePullSecrets` for the image's registry, as kubelet
+    /// finds them (the first secret with an entry for that registry). A secret that is
+    /// missing or unreadable is skipped: the pull then goes without and the registry says why.
+    private func pullCredentials(_ image: String) async -> RegistryAuth? {
+        let names = (pod[path: ["spec", "imagePullSecrets"]]?.array ?? []).compactMap { $0["name"]?.string }
+        for name in names {
+            guard let secret = try? await ctx.client.get(Resources.secrets, namespace: pod.namespace, name: name),
+                let auth = RegistryAuth.find(for: image, in: secret)
+            else { continue }
+            return auth
+        }
+        return nil
     }
 
     /// A one-time URL on the runtime's streaming server for `kubectl exec`, `attach` or

@@ -44,7 +44,7 @@ package enum ContainerdConfig {
         "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing",
     ]
 
-    package static func render(_ l: ContainerdLayout) -> String {
+    package static func render(_ l: ContainerdLayout, registry: RegistryConfig = .init()) -> String {
         func q(_ s: String) -> String {
             "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
@@ -84,7 +84,7 @@ package enum ContainerdConfig {
                 max_conf_num = 1
               \(cri.dropLast()).registry]
                 config_path = \(q(l.registryHosts))
-
+            \(registry.authTOML())
             """
     }
 }
@@ -102,6 +102,7 @@ package struct ContainerdError: Error, CustomStringConvertible {
 package final class ContainerdProcess: Sendable {
     package let layout: ContainerdLayout
     let logger: Logger
+    let registry: RegistryConfig
     private struct State {
         var process = Process()
         /// Set by `stop`: an exit is then expected, not restarted.
@@ -113,9 +114,10 @@ package final class ContainerdProcess: Sendable {
     private let state = Mutex(State())
     private var process: Process { state.withLock { $0.process } }
 
-    package init(layout: ContainerdLayout, logger: Logger) {
+    package init(layout: ContainerdLayout, logger: Logger, registry: RegistryConfig = .init()) {
         self.layout = layout
         self.logger = logger
+        self.registry = registry
     }
 
     /// Where containerd is installed, or an error that names the fix.
@@ -138,7 +140,19 @@ package final class ContainerdProcess: Sendable {
         ] {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
         }
-        try ContainerdConfig.render(layout).write(toFile: layout.config, atomically: true, encoding: .utf8)
+        try ContainerdConfig.render(layout, registry: registry).write(
+            toFile: layout.config,
+            atomically: true,
+            encoding: .utf8
+        )
+        // The mirrors of this start only: a registry left out of the file is reached directly.
+        try? fm.removeItem(atPath: layout.registryHosts)
+        try fm.createDirectory(atPath: layout.registryHosts, withIntermediateDirectories: true)
+        for (directory, content) in registry.hostsFiles() {
+            let dir = layout.registryHosts + "/" + directory
+            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try content.write(toFile: dir + "/hosts.toml", atomically: true, encoding: .utf8)
+        }
     }
 
     /// Swiftlet's CNI plugin: this binary, under both plugin names containerd runs.
@@ -296,7 +310,7 @@ package final class ContainerdProcess: Sendable {
         {
             kill(pid, SIGKILL)
         }
-        for pid in shims(of: layout) {
+        for pid in runtimeProcesses(of: layout) {
             // The shim's children (each container's processes) go with their cgroup below;
             // killing the shim's process group covers runc's own children.
             kill(-pid, SIGKILL)
@@ -320,8 +334,9 @@ package final class ContainerdProcess: Sendable {
         return cmd.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == config }
     }
 
-    /// containerd-shim processes started for this containerd (their command line names its socket).
-    static func shims(of layout: ContainerdLayout) -> [Int32] {
+    /// containerd-shim processes started for this containerd, and its `ctr` clients (their
+    /// command lines name its socket).
+    static func runtimeProcesses(of layout: ContainerdLayout) -> [Int32] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         var out: [Int32] = []
         for e in entries {
@@ -329,7 +344,11 @@ package final class ContainerdProcess: Sendable {
                 let cmd = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(e)/cmdline"))
             else { continue }
             let args = cmd.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            if args.first?.hasSuffix("containerd-shim-runc-v2") == true, args.contains(layout.socket) {
+            // The shims, and `ctr` clients of this containerd (an image import a stop cut short).
+            let program = args.first ?? ""
+            if program.hasSuffix("containerd-shim-runc-v2") || program.hasSuffix("/ctr"),
+                args.contains(layout.socket)
+            {
                 out.append(pid)
             }
         }

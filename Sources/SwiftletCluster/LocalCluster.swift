@@ -26,6 +26,8 @@ package struct LocalCluster {
     /// Each node agent as its own `swiftlet node` process instead of inside this one.
     package var agentProcesses = false
     package var logLevel = "notice"
+    /// Registry mirrors and credentials (`--registry-config`, k3s's registries.yaml).
+    package var registry = RegistryConfig()
 
     package init(record: ClusterRecord) { self.record = record }
 
@@ -64,7 +66,7 @@ package struct LocalCluster {
 
         let layout = ContainerdLayout(dataDir: r.dataDir, cluster: r.name)
         progress.step("Starting containerd (\(layout.socket)), with Swiftlet's pause image and CNI plugin")
-        let containerd = ContainerdProcess(layout: layout, logger: logger)
+        let containerd = ContainerdProcess(layout: layout, logger: logger, registry: registry)
         let runtime: CRIClient
         let builtinImages: BuiltinImageSet
         do {

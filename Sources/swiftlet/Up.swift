@@ -56,6 +56,14 @@ struct Up: AsyncParsableCommand {
         )
     )
     var store: String?
+    @Option(
+        help: ArgumentHelp(
+            "Registry mirrors and credentials, in k3s's registries.yaml format.",
+            discussion: "mirrors: {docker.io: {endpoint: [http://127.0.0.1:5000]}}; configs: {HOST: {auth: …, tls: …}}",
+            valueName: "file"
+        )
+    )
+    var registryConfig: String?
     @Flag(help: "Start in the background and return when the cluster is ready.") var detach = false
     @Flag(help: "Run each node agent as its own `swiftlet node` process instead of inside this one.")
     var agentProcesses = false
@@ -101,6 +109,12 @@ struct Up: AsyncParsableCommand {
         cluster.dnsUpstream = dnsUpstream
         cluster.agentProcesses = agentProcesses
         cluster.logLevel = logLevel
+        if let file = registryConfig {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ValidationError("--registry-config: cannot read \(file)")
+            }
+            cluster.registry = try RegistryConfig(yaml: text, file: file)
+        }
         try await cluster.run(logger: logger)
     }
 

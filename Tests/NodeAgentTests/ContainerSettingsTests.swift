@@ -1,3 +1,4 @@
+import Foundation
 import KubeMachinery
 import KubeModel
 import Testing
@@ -103,5 +104,40 @@ import Testing
         asUser[path: ["securityContext", "runAsUser"]] = 5
         #expect(violation(asUser, uid: 0) == nil)
         #expect(violation(["containers": [["name": "c", "image": "x"]]], uid: 0) == nil)
+    }
+}
+
+@Suite struct RegistryAuthTests {
+    static func secret(_ config: String, type: String = "kubernetes.io/dockerconfigjson") -> JSON {
+        let key = type == "kubernetes.io/dockercfg" ? ".dockercfg" : ".dockerconfigjson"
+        return ["type": .string(type), "data": [key: .string(Data(config.utf8).base64EncodedString())]]
+    }
+
+    @Test(arguments: [
+        ("busybox", "docker.io"), ("library/busybox:1", "docker.io"), ("docker.io/library/busybox", "docker.io"),
+        ("index.docker.io/x/y", "docker.io"), ("127.0.0.1:5000/team/app:1", "127.0.0.1:5000"),
+        ("registry.example.com/app", "registry.example.com"), ("localhost/app", "localhost"),
+    ])
+    func imagesNameTheirRegistry(_ image: String, _ registry: String) {
+        #expect(RegistryAuth.registry(of: image) == registry)
+    }
+
+    @Test func theEntryForTheImagesRegistryIsFound() throws {
+        let s = Self.secret(
+            #"{"auths": {"https://index.docker.io/v1/": {"username": "hub", "password": "h"}, "127.0.0.1:5000": {"auth": "dTpw"}}}"#
+        )
+        let local = try #require(RegistryAuth.find(for: "127.0.0.1:5000/app:1", in: s))
+        #expect(local.username == "u" && local.password == "p" && local.server == "https://127.0.0.1:5000")
+        #expect(RegistryAuth.find(for: "busybox", in: s)?.username == "hub")
+        #expect(RegistryAuth.find(for: "quay.io/x", in: s) == nil)
+    }
+
+    @Test func theOlderDockercfgTypeIsRead() {
+        let s = Self.secret(#"{"quay.io": {"username": "q", "password": "w"}}"#, type: "kubernetes.io/dockercfg")
+        #expect(RegistryAuth.find(for: "quay.io/x", in: s)?.password == "w")
+    }
+
+    @Test func anUnreadableSecretGivesNothing() {
+        #expect(RegistryAuth.find(for: "x", in: ["data": [".dockerconfigjson": "not base64!"]]) == nil)
     }
 }

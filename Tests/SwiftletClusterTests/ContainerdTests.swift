@@ -58,7 +58,7 @@ struct ContainerdTests {
             throw error
         }
         await containerd.stop(client)
-        #expect(ContainerdProcess.shims(of: layout).isEmpty)
+        #expect(ContainerdProcess.runtimeProcesses(of: layout).isEmpty)
         #expect(ContainerdProcess.mounts(under: [layout.root, layout.state]).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory" + layout.cgroupParent))
     }

@@ -81,12 +81,12 @@ def test_logs_come_from_the_runtimes_files(cluster, busybox):
 
 
 def test_a_missing_image_waits_with_the_registrys_error(cluster):
-    cluster.kubectl("run", "ghost", "--image=swiftlet.local/nothing-here:1", "--restart=Never")
+    cluster.kubectl("run", "ghost", "--image=127.0.0.1:9/nothing-here:1", "--restart=Never")
     def waiting():
         s = cluster.get("pod", "ghost")["status"].get("containerStatuses", [{}])[0].get("state", {}).get("waiting", {})
         return s if s.get("reason") in ("ErrImagePull", "ImagePullBackOff") else None
     w = wait_for("ghost waiting on its image", waiting, timeout=60)
-    assert "swiftlet.local/nothing-here:1" in w.get("message", "")
+    assert "127.0.0.1:9/nothing-here:1" in w.get("message", "")
     events = cluster.kubectl("get", "events", "--field-selector", "involvedObject.name=ghost").stdout
     assert "Pulling" in events and "Failed" in events
 
