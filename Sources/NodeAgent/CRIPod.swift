@@ -330,15 +330,18 @@ final class CRIPod: Sendable {
             self.config.linux.securityContext.namespaceOptions.pid
         create.sandboxConfig = self.config
         let id: String
+        let cri = self.cri
+        // As RunPodSandbox: never cut off half way by the pod task's cancellation (a half-made
+        // container is one the runtime cannot list, so nothing would remove it).
         do {
-            id = try await cri.runtime.createContainer(create).containerID
+            id = try await Task { [create] in try await cri.runtime.createContainer(create).containerID }.value
         } catch {
             throw RuntimeFailure(reason: "CreateContainerError", message: Self.message(error))
         }
         var start = Runtime_V1_StartContainerRequest()
         start.containerID = id
         do {
-            _ = try await cri.runtime.startContainer(start)
+            _ = try await Task { [start] in try await cri.runtime.startContainer(start) }.value
         } catch {
             throw RuntimeFailure(reason: "RunContainerError", message: Self.message(error))
         }
@@ -496,7 +499,8 @@ final class CRIContainerRun: Sendable {
     func remove() async {
         var r = Runtime_V1_RemoveContainerRequest()
         r.containerID = id
-        _ = try? await cri.runtime.removeContainer(r)
+        let cri = self.cri
+        await Task { [r] in _ = try? await cri.runtime.removeContainer(r) }.value
     }
 }
 

@@ -457,6 +457,14 @@ actor PodWorker {
             event("Failed", "Error: \(error.message)", warning: true)
             return nil
         }
+        // Deleted while the runtime made it: the pod's teardown did not see it.
+        if terminating {
+            await run.stop(grace: 0)
+            await run.remove()
+            // runc made the pod's cgroup again for it.
+            await tearDownSandbox()
+            return nil
+        }
         let startedAt = Timestamp.now
         processes[name] = run
         setStatus(isInit, index) {

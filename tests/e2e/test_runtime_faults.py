@@ -46,11 +46,12 @@ def test_pods_created_and_deleted_at_once_never_take_the_cluster_down(cluster):
         cluster.kubectl("scale", "deployment", "flicker", "--replicas=0")
     assert up_is_running(cluster)
     wait_for("no flicker pods", lambda: not cluster.get("pods", "-l", "app=flicker")["items"], timeout=90)
+    # No sandbox or container left behind in the runtime (a half-made one included), nor a cgroup.
+    ctr = ["ctr", "--address", os.path.join(cluster.data, "containerd", "containerd.sock"), "-n", "k8s.io"]
+    wait_for("no containers", lambda: subprocess.run(ctr + ["containers", "ls", "-q"], capture_output=True,
+                                                      text=True).stdout.split() == [], timeout=60)
     wait_for("their cgroups gone", lambda: not glob.glob(f"/sys/fs/cgroup/memory/swiftlet-{cluster.name}/pod*"),
              timeout=60)
-    # No sandbox left behind in the runtime either (a half-made one included).
-    ctr = ["ctr", "--address", os.path.join(cluster.data, "containerd", "containerd.sock"), "-n", "k8s.io"]
-    assert subprocess.run(ctr + ["containers", "ls", "-q"], capture_output=True, text=True).stdout.split() == []
     cluster.kubectl("scale", "deployment", "flicker", "--replicas=2")
     ready_pods(cluster, "app=flicker", 2, timeout=60)
     assert up_is_running(cluster) and ready_condition(cluster)["status"] == "True"
