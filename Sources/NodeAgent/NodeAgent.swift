@@ -355,8 +355,8 @@ public struct NodeAgent: ServiceLifecycle.Service {
         } catch {
             return
                 "container runtime is down: containerd at \(runtime.socketPath) does not answer (\(CRIPod.message(error))); "
-                + "Swiftlet starts its own containerd again (see its log in the data directory's containerd/), "
-                + "a containerd given with --container-runtime-endpoint must be started again by whoever runs it"
+                + "Swiftlet starts its containerd again by itself; if this stays, see containerd.log in the "
+                + "data directory's containerd/ and restart the cluster"
         }
     }
 

@@ -127,8 +127,8 @@ package final class ContainerdProcess: Sendable {
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
         throw ContainerdError(
-            "containerd is not installed: pods run on containerd with runc (apt-get install containerd runc), "
-                + "or give --container-runtime-endpoint unix:///path/to/containerd.sock"
+            "containerd is not installed: pods run on containerd with runc "
+                + "(./scripts/install-deps.sh, or apt-get install containerd runc)"
         )
     }
 
