@@ -104,6 +104,11 @@ public struct Container: Sendable, Hashable {
     public var stdin: Bool
     public var stdinOnce: Bool
     public var tty: Bool
+    /// Where the container may write why it ended (`/dev/termination-log`).
+    public var terminationMessagePath: String
+    /// `File`, or `FallbackToLogsOnError`: the log's tail when the file is empty and the
+    /// container failed.
+    public var terminationMessagePolicy: String
 
     public struct VolumeMount: Sendable, Hashable {
         public var name: String
@@ -140,6 +145,8 @@ public struct Container: Sendable, Hashable {
         stdin = json["stdin"]?.bool ?? false
         stdinOnce = json["stdinOnce"]?.bool ?? false
         tty = json["tty"]?.bool ?? false
+        terminationMessagePath = json["terminationMessagePath"]?.nonEmptyString ?? "/dev/termination-log"
+        terminationMessagePolicy = json["terminationMessagePolicy"]?.nonEmptyString ?? "File"
     }
 
     /// A quantity map: strings as written, numbers as their text.

@@ -336,13 +336,21 @@ actor PodWorker {
         _ container: Container,
         index: Int,
         isInit: Bool,
-        startedAt: Timestamp
+        startedAt: Timestamp,
+        messageFile: URL,
+        logFile: URL
     ) async -> Int32 {
         let probes = isInit ? nil : Task { await self.runProbes(container, index: index, process: run) }
         let exit = await run.wait()
         probes?.cancel()
         if processes[container.name] === run { processes[container.name] = nil }
         let reason = exit.reason ?? (exit.code == 0 ? "Completed" : "Error")
+        let message =
+            Self.terminationMessage(
+                file: (try? Data(contentsOf: messageFile)) ?? Data(),
+                log: container.terminationMessagePolicy == "FallbackToLogsOnError" && exit.code != 0
+                    ? (try? Data(contentsOf: logFile)) : nil
+            ) ?? exit.message
         setStatus(isInit, index) {
             $0.ready = false
             $0.started = false
@@ -350,13 +358,28 @@ actor PodWorker {
                 exitCode: exit.code,
                 signal: exit.signal,
                 reason: reason,
-                message: exit.message,
+                message: message,
                 startedAt: startedAt,
                 finishedAt: .now
             )
         }
         Task { await run.remove() }
         return exit.code
+    }
+
+    /// A terminated container's message, as kubelet reads it: the termination-message file
+    /// (at most 4096 bytes), else, when `log` is given (FallbackToLogsOnError and a
+    /// failure), the last 80 lines of the log, at most 2048 bytes. Pure.
+    static func terminationMessage(file: Data, log: Data?) -> String? {
+        if !file.isEmpty { return String(decoding: file.prefix(4096), as: UTF8.self) }
+        guard let log, !log.isEmpty else { return nil }
+        var carry: [UInt8] = []
+        let text = String(decoding: CRILog.decode(log, timestamps: false, carry: &carry), as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last == "" { lines.removeLast() }
+        let tail = lines.suffix(80).joined(separator: "\n")
+        let bytes = Array(tail.utf8)
+        return bytes.isEmpty ? nil : String(decoding: bytes.suffix(2048), as: UTF8.self)
     }
 
     /// Starts one run of a container and waits for it to end; nil if it could not start.
@@ -431,6 +454,20 @@ actor PodWorker {
             return nil
         }
         let etc = podDir.appendingPathComponent("etc")
+        // kubelet's termination-message file: one per run, mounted where the container
+        // expects it, read when it ends.
+        let messageFile = podDir.appendingPathComponent("termination").appendingPathComponent(
+            "\(name)-\(restart)"
+        )
+        try? FileManager.default.createDirectory(
+            at: messageFile.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
+        _ = FileManager.default.createFile(
+            atPath: messageFile.path,
+            contents: Data(),
+            attributes: [.posixPermissions: 0o666]
+        )
         // Each create gets a new attempt number: a create the runtime finished but could not
         // answer keeps its name reserved, and a retry under the same name is refused.
         attempts[name, default: -1] += 1
@@ -444,6 +481,7 @@ actor PodWorker {
             mounts: [
                 (etc.appendingPathComponent("hosts").path, "/etc/hosts"),
                 (etc.appendingPathComponent("resolv.conf").path, "/etc/resolv.conf"),
+                (messageFile.path, container.terminationMessagePath),
             ]
         )
         let run: CRIContainerRun
@@ -476,7 +514,15 @@ actor PodWorker {
         }
         event("Created", "Created container \(name)")
         event("Started", "Started container \(name)")
-        return await watch(run, container, index: index, isInit: isInit, startedAt: startedAt)
+        return await watch(
+            run,
+            container,
+            index: index,
+            isInit: isInit,
+            startedAt: startedAt,
+            messageFile: messageFile,
+            logFile: logFile(container: name, restart: restart)
+        )
     }
 
     /// Image pulls that failed in a row, per container: the next wait is ImagePullBackOff.

@@ -141,3 +141,21 @@ import Testing
         #expect(RegistryAuth.find(for: "x", in: ["data": [".dockerconfigjson": "not base64!"]]) == nil)
     }
 }
+
+@Suite struct TerminationMessageTests {
+    @Test func theFileWinsAndIsCappedAt4096Bytes() {
+        #expect(PodWorker.terminationMessage(file: Data("done\n".utf8), log: nil) == "done\n")
+        let big = Data(repeating: UInt8(ascii: "x"), count: 5000)
+        #expect(PodWorker.terminationMessage(file: big, log: nil)?.utf8.count == 4096)
+    }
+
+    @Test func anEmptyFileFallsBackToTheLogsTail() {
+        var log = ""
+        for i in 1...100 { log += "2026-12-07T10:00:00.000000000Z stderr F line \(i)\n" }
+        let message = PodWorker.terminationMessage(file: Data(), log: Data(log.utf8))
+        let lines = message?.split(separator: "\n") ?? []
+        #expect(lines.count == 80 && lines.first == "line 21" && lines.last == "line 100")
+        #expect(PodWorker.terminationMessage(file: Data(), log: nil) == nil)
+        #expect(PodWorker.terminationMessage(file: Data(), log: Data()) == nil)
+    }
+}

@@ -270,3 +270,16 @@ def test_run_as_non_root_refuses_a_root_image_with_upstreams_message(cluster, bu
     cluster.apply(pod_manifest("rootless2", busybox, ["id", "-u"], pod_security={"runAsNonRoot": True, "runAsUser": 4242}))
     wait_for("rootless2 done", lambda: cluster.get("pod", "rootless2")["status"].get("phase") == "Succeeded")
     assert cluster.kubectl("logs", "rootless2").stdout.strip() == "4242"
+
+
+def test_the_termination_message_comes_from_its_file_or_the_logs_tail(cluster, busybox):
+    cluster.apply(pod_manifest("why", busybox, ["sh", "-c", "echo 'disk full' > /dev/termination-log; exit 3"]))
+    manifest = json.loads(pod_manifest("tail", busybox, ["sh", "-c", "echo first; echo last words; exit 4"]))
+    manifest["spec"]["containers"][0]["terminationMessagePolicy"] = "FallbackToLogsOnError"
+    cluster.apply(json.dumps(manifest))
+    def terminated(name):
+        s = cluster.get("pod", name)["status"].get("containerStatuses", [{}])[0].get("state", {})
+        return s.get("terminated")
+    assert wait_for("why ended", lambda: terminated("why"))["message"] == "disk full\n"
+    t = wait_for("tail ended", lambda: terminated("tail"))
+    assert t["exitCode"] == 4 and t["message"] == "first\nlast words"
