@@ -78,6 +78,30 @@ public struct PodProxy: Sendable {
         )
     }
 
+    /// Sends a request to a node agent with its token; the answer if it is 200, else the
+    /// error kubectl should show (502 when the agent cannot be reached).
+    func callAgent(
+        _ request: HTTPClientRequest,
+        token: String,
+        pod: String,
+        timeout: TimeAmount
+    ) async throws -> HTTPClientResponse {
+        var req = request
+        req.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(req, timeout: timeout)
+        } catch {
+            throw APIError(
+                code: 502,
+                reason: "InternalError",
+                message: "cannot reach the node agent of pod \(pod): \(error)"
+            )
+        }
+        guard response.status == .ok else { throw await agentError(response) }
+        return response
+    }
+
     public func logs(namespace: String, name: String, query: [String: String]) async throws -> Response {
         // Checked before anything else, as upstream does: a bad query never reaches the node.
         let options = try PodLogOptions(query: query, pod: name)
@@ -87,21 +111,10 @@ public struct PodProxy: Sendable {
             container: options.container
         )
         let params = options.agentQuery.map { "\($0.0)=\(Self.escape($0.1))" }
-        var req = HTTPClientRequest(
+        let req = HTTPClientRequest(
             url: "\(agent)/containerLogs/\(namespace)/\(name)/\(container)?\(params.joined(separator: "&"))"
         )
-        req.headers.add(name: "Authorization", value: "Bearer \(token)")
-        let response: HTTPClientResponse
-        do {
-            response = try await http.execute(req, timeout: .hours(24))
-        } catch {
-            throw APIError(
-                code: 502,
-                reason: "InternalError",
-                message: "cannot reach the node agent of pod \(name): \(error)"
-            )
-        }
-        guard response.status == .ok else { throw await agentError(response) }
+        let response = try await callAgent(req, token: token, pod: name, timeout: .hours(24))
         let body = ResponseBody { writer in
             for try await chunk in response.body { try await writer.write(chunk) }
             try await writer.finish(nil)

@@ -96,18 +96,7 @@ extension PodProxy {
         let params = query.map { "\($0.0)=\(Self.escape($0.1))" }.joined(separator: "&")
         var req = HTTPClientRequest(url: "\(agent)/streaming/\(t.kind.rawValue)/\(t.namespace)/\(t.name)?\(params)")
         req.method = .POST
-        req.headers.add(name: "Authorization", value: "Bearer \(token)")
-        let response: HTTPClientResponse
-        do {
-            response = try await http.execute(req, timeout: .seconds(15))
-        } catch {
-            throw APIError(
-                code: 502,
-                reason: "InternalError",
-                message: "cannot reach the node agent of pod \(t.name): \(error)"
-            )
-        }
-        guard response.status == .ok else { throw await agentError(response) }
+        let response = try await callAgent(req, token: token, pod: t.name, timeout: .seconds(15))
         let body = try await response.body.collect(upTo: 1 << 16)
         guard let url = (try? JSON.parse(Array(body.readableBytesView)))?["url"]?.string else {
             throw APIError(code: 500, reason: "InternalError", message: "the node agent gave no streaming URL")

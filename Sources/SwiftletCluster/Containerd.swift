@@ -45,27 +45,24 @@ package enum ContainerdConfig {
     ]
 
     package static func render(_ l: ContainerdLayout, registry: RegistryConfig = .init()) -> String {
-        func q(_ s: String) -> String {
-            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
         let cri = "[plugins.\"io.containerd.grpc.v1.cri\"]"
         return """
             # Written by swiftlet at every start; edits are lost.
             version = 2
-            root = \(q(l.root))
-            state = \(q(l.state))
-            disabled_plugins = [\(disabledPlugins.map(q).joined(separator: ", "))]
+            root = \(TOML.quoted(l.root))
+            state = \(TOML.quoted(l.state))
+            disabled_plugins = [\(disabledPlugins.map(TOML.quoted).joined(separator: ", "))]
 
             [grpc]
-              address = \(q(l.socket))
+              address = \(TOML.quoted(l.socket))
             [ttrpc]
-              address = \(q(l.ttrpcSocket))
+              address = \(TOML.quoted(l.ttrpcSocket))
             [metrics]
               address = ""
             [plugins."io.containerd.internal.v1.opt"]
-              path = \(q(l.dir + "/opt"))
+              path = \(TOML.quoted(l.dir + "/opt"))
             \(cri)
-              sandbox_image = \(q(sandboxImage))
+              sandbox_image = \(TOML.quoted(sandboxImage))
               # The pause container asks for oom_score_adj -998, which needs CAP_SYS_RESOURCE;
               # without this every sandbox fails to start where that capability is missing.
               restrict_oom_score_adj = true
@@ -79,11 +76,11 @@ package enum ContainerdConfig {
                 \(cri.dropLast()).containerd.runtimes.runc]
                   runtime_type = "io.containerd.runc.v2"
               \(cri.dropLast()).cni]
-                bin_dir = \(q(l.cniBin))
-                conf_dir = \(q(l.cniConf))
+                bin_dir = \(TOML.quoted(l.cniBin))
+                conf_dir = \(TOML.quoted(l.cniConf))
                 max_conf_num = 1
               \(cri.dropLast()).registry]
-                config_path = \(q(l.registryHosts))
+                config_path = \(TOML.quoted(l.registryHosts))
             \(registry.authTOML())
             """
     }

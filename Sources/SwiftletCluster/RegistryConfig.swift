@@ -81,19 +81,16 @@ package struct RegistryConfig: Sendable, Equatable {
 
     /// `certs.d/<registry>/hosts.toml` files: path under the certs.d directory → content.
     package func hostsFiles() -> [(directory: String, content: String)] {
-        func q(_ s: String) -> String {
-            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
         return mirrors.map { m in
             var lines = ["# Written by swiftlet from --registry-config; edits are lost."]
-            if m.registry != "*" { lines.append("server = \(q(Self.server(of: m.registry)))") }
+            if m.registry != "*" { lines.append("server = \(TOML.quoted(Self.server(of: m.registry)))") }
             for e in m.endpoints {
                 lines.append("")
-                lines.append("[host.\(q(e))]")
+                lines.append("[host.\(TOML.quoted(e))]")
                 lines.append("  capabilities = [\"pull\", \"resolve\"]")
                 let c = configs[Self.host(of: e)]
                 if c?.insecureSkipVerify == true { lines.append("  skip_verify = true") }
-                if let ca = c?.caFile { lines.append("  ca = \(q(ca))") }
+                if let ca = c?.caFile { lines.append("  ca = \(TOML.quoted(ca))") }
             }
             return (m.registry == "*" ? "_default" : m.registry, lines.joined(separator: "\n") + "\n")
         }
@@ -101,17 +98,21 @@ package struct RegistryConfig: Sendable, Equatable {
 
     /// containerd's CRI credentials table (`registry.configs."host".auth`), for config.toml.
     package func authTOML() -> String {
-        func q(_ s: String) -> String {
-            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
         var out = ""
         for host in configs.keys.sorted() {
             guard let c = configs[host], c.username != nil || c.auth != nil else { continue }
-            out += "  [plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\(q(host)).auth]\n"
-            if let u = c.username { out += "    username = \(q(u))\n" }
-            if let p = c.password { out += "    password = \(q(p))\n" }
-            if let a = c.auth { out += "    auth = \(q(a))\n" }
+            out += "  [plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\(TOML.quoted(host)).auth]\n"
+            if let u = c.username { out += "    username = \(TOML.quoted(u))\n" }
+            if let p = c.password { out += "    password = \(TOML.quoted(p))\n" }
+            if let a = c.auth { out += "    auth = \(TOML.quoted(a))\n" }
         }
         return out
+    }
+}
+
+/// TOML's basic strings, for the configuration files written for containerd. Pure.
+enum TOML {
+    static func quoted(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }
