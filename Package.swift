@@ -298,7 +298,10 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeAgentTests",
-            dependencies: ["NodeAgent", "KubeAPI", "KubeMachinery", "KubeModel", "HostCommands"],
+            dependencies: [
+                "NodeAgent", "KubeAPI", "KubeMachinery", "KubeModel", "HostCommands",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

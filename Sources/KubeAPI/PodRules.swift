@@ -188,42 +188,110 @@ public enum PodRules {
             if p["httpGet"] != nil, p[path: ["httpGet", "scheme"]] == nil { p[path: ["httpGet", "scheme"]] = "HTTP" }
             c[probe] = p
         }
+        for hook in ["postStart", "preStop"] where c[path: ["lifecycle", hook, "httpGet"]] != nil {
+            if c[path: ["lifecycle", hook, "httpGet", "scheme"]] == nil {
+                c[path: ["lifecycle", hook, "httpGet", "scheme"]] = "HTTP"
+            }
+        }
+    }
+
+    /// One container of either list: name (unique across both), image, resources, ports and
+    /// lifecycle hooks, with upstream's messages.
+    static func validateContainer(_ c: JSON, path cpath: String, names: inout Set<String>, grace: Int?) -> [FieldError]
+    {
+        var errs: [FieldError] = []
+        let name = c["name"]?.string ?? ""
+        if name.isEmpty {
+            errs.append(.required("\(cpath).name"))
+        } else {
+            for m in Validation.dns1123LabelErrors(name) {
+                errs.append(.invalid("\(cpath).name", .string(name), m))
+            }
+            if !names.insert(name).inserted { errs.append(.duplicate("\(cpath).name", .string(name))) }
+        }
+        if (c["image"]?.string ?? "").isEmpty { errs.append(.required("\(cpath).image")) }
+        errs += validateResources(c, path: cpath)
+        var portNames = Set<String>()
+        for (j, p) in (c["ports"]?.array ?? []).enumerated() {
+            let cp = p["containerPort"]?.int ?? 0
+            for m in Validation.portNumberErrors(cp) {
+                errs.append(.invalid("\(cpath).ports[\(j)].containerPort", .int(cp), m))
+            }
+            if let pn = p["name"]?.string, !pn.isEmpty {
+                for m in Validation.ianaServiceNameErrors(pn) {
+                    errs.append(.invalid("\(cpath).ports[\(j)].name", .string(pn), m))
+                }
+                if !portNames.insert(pn).inserted {
+                    errs.append(.duplicate("\(cpath).ports[\(j)].name", .string(pn)))
+                }
+            }
+            if let proto = p["protocol"]?.string, !["TCP", "UDP", "SCTP"].contains(proto) {
+                errs.append(.notSupported("\(cpath).ports[\(j)].protocol", .string(proto), ["SCTP", "TCP", "UDP"]))
+            }
+        }
+        for hook in ["postStart", "preStop"] {
+            guard let h = c[path: ["lifecycle", hook]] else { continue }
+            errs += validateHook(h, path: "\(cpath).lifecycle.\(hook)", grace: grace)
+        }
+        return errs
+    }
+
+    /// A lifecycle handler names exactly one action; a sleep lasts 1 s up to the grace period.
+    static func validateHook(_ h: JSON, path: String, grace: Int?) -> [FieldError] {
+        var errs: [FieldError] = []
+        let kinds = ["exec", "httpGet", "tcpSocket", "sleep"].filter { h[$0] != nil }
+        if kinds.isEmpty { errs.append(.required(path, "must specify a handler type")) }
+        for extra in kinds.dropFirst() {
+            errs.append(.forbidden("\(path).\(extra)", "may not specify more than 1 handler type"))
+        }
+        if let sleep = h["sleep"] {
+            let seconds = sleep["seconds"]?.intValue ?? 0
+            let limit = grace ?? 30
+            if seconds <= 0 || seconds > limit {
+                errs.append(
+                    .invalid(
+                        "\(path).sleep.seconds",
+                        .int(Int64(seconds)),
+                        "must be greater than 0 and less than terminationGracePeriodSeconds (\(limit))"
+                    )
+                )
+            }
+        }
+        if let port = h[path: ["httpGet", "port"]], let n = port.int {
+            for m in Validation.portNumberErrors(n) { errs.append(.invalid("\(path).httpGet.port", .int(n), m)) }
+        }
+        return errs
     }
 
     public static func validateSpec(_ spec: JSON, path: String) -> [FieldError] {
         var errs: [FieldError] = []
         let containers = spec["containers"]?.array ?? []
         if containers.isEmpty { errs.append(.required("\(path).containers")) }
+        let grace = spec["terminationGracePeriodSeconds"]?.intValue
         var names = Set<String>()
         for (i, c) in containers.enumerated() {
             let cpath = "\(path).containers[\(i)]"
-            let name = c["name"]?.string ?? ""
-            if name.isEmpty {
-                errs.append(.required("\(cpath).name"))
-            } else {
-                for m in Validation.dns1123LabelErrors(name) {
-                    errs.append(.invalid("\(cpath).name", .string(name), m))
-                }
-                if !names.insert(name).inserted { errs.append(.duplicate("\(cpath).name", .string(name))) }
+            errs += validateContainer(c, path: cpath, names: &names, grace: grace)
+            if c["restartPolicy"] != nil {
+                errs.append(.forbidden("\(cpath).restartPolicy", "may not be set for non-init containers"))
             }
-            if (c["image"]?.string ?? "").isEmpty { errs.append(.required("\(cpath).image")) }
-            errs += validateResources(c, path: cpath)
-            var portNames = Set<String>()
-            for (j, p) in (c["ports"]?.array ?? []).enumerated() {
-                let cp = p["containerPort"]?.int ?? 0
-                for m in Validation.portNumberErrors(cp) {
-                    errs.append(.invalid("\(cpath).ports[\(j)].containerPort", .int(cp), m))
-                }
-                if let pn = p["name"]?.string, !pn.isEmpty {
-                    for m in Validation.ianaServiceNameErrors(pn) {
-                        errs.append(.invalid("\(cpath).ports[\(j)].name", .string(pn), m))
-                    }
-                    if !portNames.insert(pn).inserted {
-                        errs.append(.duplicate("\(cpath).ports[\(j)].name", .string(pn)))
-                    }
-                }
-                if let proto = p["protocol"]?.string, !["TCP", "UDP", "SCTP"].contains(proto) {
-                    errs.append(.notSupported("\(cpath).ports[\(j)].protocol", .string(proto), ["SCTP", "TCP", "UDP"]))
+        }
+        for (i, c) in (spec["initContainers"]?.array ?? []).enumerated() {
+            let cpath = "\(path).initContainers[\(i)]"
+            errs += validateContainer(c, path: cpath, names: &names, grace: grace)
+            let policy = c["restartPolicy"]?.string
+            if let policy, policy != "Always" {
+                errs.append(.notSupported("\(cpath).restartPolicy", .string(policy), ["Always"]))
+            }
+            // Only a sidecar (restartPolicy Always) runs long enough for hooks and probes.
+            if policy != "Always" {
+                for field in ["lifecycle", "livenessProbe", "readinessProbe", "startupProbe"] where c[field] != nil {
+                    errs.append(
+                        .forbidden(
+                            "\(cpath).\(field)",
+                            "may not be set for init containers without restartPolicy=Always"
+                        )
+                    )
                 }
             }
         }
@@ -256,15 +324,33 @@ public enum PodRules {
     /// kubectl's READY / STATUS / RESTARTS cells.
     static func podCells(_ obj: JSON, _ now: Timestamp) -> [JSON] {
         let status = obj["status"] ?? .emptyObject
-        let total = obj[path: ["spec", "containers"]]?.array?.count ?? 0
+        // Sidecars (init containers with restartPolicy Always) count as containers.
+        let sidecars = Set(
+            (obj[path: ["spec", "initContainers"]]?.array ?? []).filter { $0["restartPolicy"]?.string == "Always" }
+                .compactMap { $0["name"]?.string }
+        )
+        let total = (obj[path: ["spec", "containers"]]?.array?.count ?? 0) + sidecars.count
         var ready = 0
         var restarts: Int64 = 0
+        var sidecarRestarts: Int64 = 0
         var lastRestart: Timestamp?
         var reason = status["reason"]?.string ?? status["phase"]?.string ?? ""
         var initializing = false
         for (i, c) in (status["initContainerStatuses"]?.array ?? []).enumerated() {
             restarts += c["restartCount"]?.int ?? 0
+            let sidecar = sidecars.contains(c["name"]?.string ?? "")
+            if sidecar {
+                sidecarRestarts += c["restartCount"]?.int ?? 0
+                if let t = c[path: ["lastState", "terminated", "finishedAt"]]?.string.flatMap(Timestamp.init(rfc3339:))
+                {
+                    if lastRestart == nil || t > lastRestart! { lastRestart = t }
+                }
+            }
             if c[path: ["state", "terminated", "exitCode"]]?.int == 0 { continue }
+            if sidecar, c["started"]?.bool == true {
+                if c["ready"]?.bool == true { ready += 1 }
+                continue
+            }
             initializing = true
             if let r = c[path: ["state", "terminated", "reason"]]?.string {
                 reason = "Init:" + r
@@ -276,6 +362,7 @@ public enum PodRules {
             break
         }
         if !initializing {
+            restarts = sidecarRestarts
             var hasRunning = false
             for c in (status["containerStatuses"]?.array ?? []).reversed() {
                 restarts += c["restartCount"]?.int ?? 0

@@ -109,6 +109,13 @@ public struct Container: Sendable, Hashable {
     /// `File`, or `FallbackToLogsOnError`: the log's tail when the file is empty and the
     /// container failed.
     public var terminationMessagePolicy: String
+    public var postStart: LifecycleHook?
+    public var preStop: LifecycleHook?
+    /// A container's own restart policy: `Always` makes an init container a sidecar.
+    public var restartPolicy: String?
+
+    /// An init container that runs beside the others until the pod ends (restartPolicy Always).
+    public var isSidecar: Bool { restartPolicy == "Always" }
 
     public struct VolumeMount: Sendable, Hashable {
         public var name: String
@@ -147,6 +154,9 @@ public struct Container: Sendable, Hashable {
         tty = json["tty"]?.bool ?? false
         terminationMessagePath = json["terminationMessagePath"]?.nonEmptyString ?? "/dev/termination-log"
         terminationMessagePolicy = json["terminationMessagePolicy"]?.nonEmptyString ?? "File"
+        postStart = LifecycleHook(json[path: ["lifecycle", "postStart"]])
+        preStop = LifecycleHook(json[path: ["lifecycle", "preStop"]])
+        restartPolicy = json["restartPolicy"]?.nonEmptyString
     }
 
     /// A quantity map: strings as written, numbers as their text.
@@ -271,24 +281,46 @@ public struct Probe: Sendable, Hashable {
         timeoutSeconds = json["timeoutSeconds"]?.intValue
         successThreshold = json["successThreshold"]?.intValue
         failureThreshold = json["failureThreshold"]?.intValue
+        handler = Handler(json)
+    }
+}
+
+extension Probe.Handler {
+    /// The handler a probe or lifecycle hook names (`httpGet`, `tcpSocket`, `exec`, `grpc`).
+    init(_ json: JSON) {
         if let h = json["httpGet"] {
-            handler = .httpGet(
+            self = .httpGet(
                 path: h["path"]?.string,
                 port: IntOrString(h["port"]),
                 host: h["host"]?.nonEmptyString,
                 scheme: h["scheme"]?.nonEmptyString,
                 headers: (h["httpHeaders"]?.array ?? []).compactMap { e in
-                    e["name"]?.string.map { Header(name: $0, value: e["value"]?.string ?? "") }
+                    e["name"]?.string.map { Probe.Header(name: $0, value: e["value"]?.string ?? "") }
                 }
             )
         } else if let t = json["tcpSocket"] {
-            handler = .tcpSocket(port: IntOrString(t["port"]), host: t["host"]?.nonEmptyString)
+            self = .tcpSocket(port: IntOrString(t["port"]), host: t["host"]?.nonEmptyString)
         } else if let command = json[path: ["exec", "command"]]?.stringArray {
-            handler = .exec(command: command)
+            self = .exec(command: command)
         } else if let g = json["grpc"] {
-            handler = .grpc(port: g["port"]?.intValue, service: g["service"]?.string)
+            self = .grpc(port: g["port"]?.intValue, service: g["service"]?.string)
         } else {
-            handler = .none
+            self = .none
+        }
+    }
+}
+
+/// A container's `lifecycle.postStart` or `.preStop`: a probe's handler, or a pause.
+public enum LifecycleHook: Sendable, Hashable {
+    case handler(Probe.Handler)
+    case sleep(seconds: Int)
+
+    init?(_ json: JSON?) {
+        guard let json, json.object != nil else { return nil }
+        if let seconds = json[path: ["sleep", "seconds"]]?.intValue {
+            self = .sleep(seconds: seconds)
+        } else {
+            self = .handler(Probe.Handler(json))
         }
     }
 }

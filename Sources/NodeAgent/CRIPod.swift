@@ -348,14 +348,16 @@ final class CRIPod: Sendable {
         return CRIContainerRun(cri: cri, id: id, imageID: imageID, watcher: watcher)
     }
 
-    /// Runs a command in a container to its end (exec probes, non-interactive `kubectl exec`).
-    func execSync(_ containerID: String, _ command: [String], timeout: Duration) async -> (Int32, Data, Data) {
+    /// Runs a command in a container to its end (exec probes and hooks); nil: no time limit.
+    func execSync(_ containerID: String, _ command: [String], timeout: Duration?) async -> (Int32, Data, Data) {
         var r = Runtime_V1_ExecSyncRequest()
         r.containerID = containerID
         r.cmd = command
-        r.timeout = max(1, timeout.components.seconds)
+        r.timeout = timeout.map { max(1, $0.components.seconds) } ?? 0
+        var options = CallOptions.defaults
+        options.timeout = timeout.map { $0 + .seconds(5) }
         do {
-            let out = try await cri.runtime.execSync(r, options: .timeout(timeout + .seconds(5)))
+            let out = try await cri.runtime.execSync(r, options: options)
             return (out.exitCode, out.stdout, out.stderr)
         } catch {
             return (126, Data(), Data("\(Self.message(error))\n".utf8))

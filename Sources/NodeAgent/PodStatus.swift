@@ -27,6 +27,8 @@ public struct ContainerStatus: Sendable, Equatable {
     public var containerID: String?
     /// The runtime's id of the image it runs (`sha256:…`); the image's name when there is none.
     public var imageID: String?
+    /// A sidecar: an init container that runs beside the others (restartPolicy Always).
+    public var restartable = false
 
     public init(name: String, image: String) {
         self.name = name
@@ -103,7 +105,11 @@ public struct PodStatusModel: Sendable {
         return "Pending"
     }
 
-    public var containersReady: Bool { !containers.isEmpty && containers.allSatisfy(\.ready) }
+    /// Sidecars count, as the containers they serve do.
+    public var containersReady: Bool {
+        !containers.isEmpty && containers.allSatisfy(\.ready)
+            && initContainers.allSatisfy { !$0.restartable || $0.ready }
+    }
 
     mutating func condition(
         _ type: String,
@@ -126,7 +132,7 @@ public struct PodStatusModel: Sendable {
     public mutating func json(now: Timestamp = .now) -> JSON {
         let phase = self.phase
         let terminal = phase == "Succeeded" || phase == "Failed"
-        let unready = containers.filter { !$0.ready }.map(\.name)
+        let unready = (initContainers.filter(\.restartable) + containers).filter { !$0.ready }.map(\.name)
         let unreadyMessage = "containers with unready status: [\(unready.joined(separator: " "))]"
         let ready = containersReady
         var conditions: [JSON] = [
@@ -137,7 +143,7 @@ public struct PodStatusModel: Sendable {
                 reason: initialized ? nil : "ContainersNotInitialized",
                 message: initialized
                     ? nil
-                    : "containers with incomplete status: [\(initContainers.filter { !$0.isTerminated }.map(\.name).joined(separator: " "))]",
+                    : "containers with incomplete status: [\(initContainers.filter { $0.restartable ? !$0.started : !$0.isTerminated }.map(\.name).joined(separator: " "))]",
                 now: now
             ),
             condition(

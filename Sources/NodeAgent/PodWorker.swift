@@ -69,7 +69,16 @@ actor PodWorker {
             cs.restartCount = previous.first { $0["name"]?.string == cs.name }?["restartCount"]?.intValue ?? 0
             s.containers.append(cs)
         }
-        for c in spec.initContainers { s.initContainers.append(ContainerStatus(name: c.name, image: c.image)) }
+        let previousInit = pod[path: ["status", "initContainerStatuses"]]?.array ?? []
+        for c in spec.initContainers {
+            var cs = ContainerStatus(name: c.name, image: c.image)
+            cs.restartable = c.isSidecar
+            if c.isSidecar {
+                cs.restartCount =
+                    previousInit.first { $0["name"]?.string == cs.name }?["restartCount"]?.intValue ?? 0
+            }
+            s.initContainers.append(cs)
+        }
         s.initialized = s.initContainers.isEmpty
         status = s
         let podDir = ctx.podsDir.appendingPathComponent("\(pod.namespace)_\(pod.name)_\(pod.uid)")
@@ -227,7 +236,18 @@ actor PodWorker {
         }
         status.sandboxReady = true
         changed()
+        var sidecars: [Task<Void, Never>] = []
         for (i, container) in spec.initContainers.enumerated() where !terminating {
+            if container.isSidecar {
+                // A sidecar starts in its turn and then runs beside the others until the pod
+                // ends; the next container waits until it has started (postStart and startup
+                // probe passed), as kubelet does.
+                sidecars.append(Task { await self.superviseContainer(container, index: i, isInit: true) })
+                while !terminating, !status.initContainers[i].started {
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+                continue
+            }
             while !terminating {
                 let exit = await runOnce(container, index: i, isInit: true)
                 if exit == 0 { break }
@@ -247,7 +267,26 @@ actor PodWorker {
             }
         }
         if !terminating, status.phase == "Succeeded" || status.phase == "Failed" {
+            // The pod's work is done: its sidecars stop too, last started first.
+            sidecarsStopping = true
+            await stopSidecars(grace: spec.terminationGracePeriodSeconds)
+            for t in sidecars { await t.value }
             await tearDownSandbox()
+        }
+    }
+
+    /// Set once a finished pod stops its sidecars: they are not restarted any more.
+    private var sidecarsStopping = false
+
+    private func stopped(_ isInit: Bool) -> Bool { terminating || (isInit && sidecarsStopping) }
+
+    /// Stops the running sidecars in reverse order, each with what is left of `grace`.
+    private func stopSidecars(grace: Int) async {
+        let deadline = ContinuousClock.now + .seconds(max(grace, 0))
+        for c in spec.initContainers.reversed() where c.isSidecar {
+            guard let run = processes[c.name] else { continue }
+            let left = max(0, Int((deadline - ContinuousClock.now).components.seconds))
+            await stop(run, c, grace: grace > 0 ? max(left, Self.minimumGrace) : 0)
         }
     }
 
@@ -269,19 +308,21 @@ actor PodWorker {
         restarts <= 0 ? 0 : min(Self.initialBackoff << min(restarts - 1, 10), 300)
     }
 
-    /// Runs a container, restarting it as the pod's restartPolicy says.
-    private func superviseContainer(_ container: Container, index: Int) async {
+    /// Runs a container, restarting it as the pod's restartPolicy says (a sidecar: always).
+    private func superviseContainer(_ container: Container, index: Int, isInit: Bool = false) async {
+        // Whatever happens, the next container's first start does not wait for this one.
+        defer { if !isInit { passTurn(index) } }
         var crashes = 0
-        while !terminating {
+        while !stopped(isInit) {
             let started = ContinuousClock.now
-            let code = await runOnce(container, index: index, isInit: false)
-            if terminating { return }
+            let code = await runOnce(container, index: index, isInit: isInit)
+            if stopped(isInit) { return }
             guard let code else {
                 if let failures = pullFailures[container.name], failures > 0 {
                     // kubelet's image back-off: 10 s, doubling, at most 5 minutes.
                     let image = container.image
                     try? await Task.sleep(for: .seconds(1))
-                    setStatus(false, index) {
+                    setStatus(isInit, index) {
                         $0.state = .waiting(reason: "ImagePullBackOff", message: "Back-off pulling image \"\(image)\"")
                     }
                     event("BackOff", "Back-off pulling image \"\(image)\"")
@@ -292,33 +333,58 @@ actor PodWorker {
                 }
                 continue
             }
-            let policy = status.restartPolicy
+            let policy = isInit ? "Always" : status.restartPolicy
             if policy == "Never" || (policy == "OnFailure" && code == 0) { return }
             if ContinuousClock.now - started > .seconds(600) { crashes = 0 }
             let delay = backoff(crashes)
             crashes += 1
-            // The run that just ended is lastState from now on.
-            status.containers[index].lastTerminated = status.containers[index].state
+            // The run that just ended is lastState from now on (after a failed postStart
+            // hook it is there already).
+            if current(isInit, index).isTerminated {
+                setStatus(isInit, index) { $0.lastTerminated = $0.state }
+            }
             if delay > 0 {
                 let name = container.name
                 let msg =
                     "back-off \(delay)s restarting failed container=\(name) pod=\(pod.name)_\(pod.namespace)(\(uid))"
-                status.containers[index].state = .waiting(reason: "CrashLoopBackOff", message: msg)
-                changed()
+                setStatus(isInit, index) { $0.state = .waiting(reason: "CrashLoopBackOff", message: msg) }
                 event(
                     "BackOff",
                     "Back-off restarting failed container \(name) in pod \(pod.name)_\(pod.namespace)(\(uid))",
                     warning: true
                 )
                 var waited = 0
-                while waited < delay * 10, !terminating {
+                while waited < delay * 10, !stopped(isInit) {
                     try? await Task.sleep(for: .milliseconds(100))
                     waited += 1
                 }
-                if terminating { return }
+                if stopped(isInit) { return }
             }
-            status.containers[index].restartCount += 1
+            setStatus(isInit, index) { $0.restartCount += 1 }
         }
+    }
+
+    // MARK: Start order
+
+    /// kubelet starts a pod's containers one after another, each after the previous one's
+    /// postStart hook: the main containers' first starts take turns here.
+    private var startTurn = 0
+    private var turnWaiters: [(Int, CheckedContinuation<Void, Never>)] = []
+
+    private func waitTurn(_ index: Int) async {
+        if startTurn >= index || terminating { return }
+        await withCheckedContinuation { turnWaiters.append((index, $0)) }
+    }
+
+    private func passTurn(_ index: Int) {
+        startTurn = max(startTurn, index + 1)
+        releaseTurns(all: false)
+    }
+
+    private func releaseTurns(all: Bool) {
+        let due = turnWaiters.filter { all || $0.0 <= startTurn }
+        turnWaiters.removeAll { all || $0.0 <= startTurn }
+        for (_, c) in due { c.resume() }
     }
 
     private func setStatus(_ isInit: Bool, _ index: Int, _ body: (inout ContainerStatus) -> Void) {
@@ -338,9 +404,11 @@ actor PodWorker {
         isInit: Bool,
         startedAt: Timestamp,
         messageFile: URL,
-        logFile: URL
+        logFile: URL,
+        probing: Bool = true
     ) async -> Int32 {
-        let probes = isInit ? nil : Task { await self.runProbes(container, index: index, process: run) }
+        let probed = probing && (!isInit || container.isSidecar)
+        let probes = probed ? Task { await self.runProbes(container, index: index, isInit: isInit, process: run) } : nil
         let exit = await run.wait()
         probes?.cancel()
         if processes[container.name] === run { processes[container.name] = nil }
@@ -383,9 +451,62 @@ actor PodWorker {
     }
 
     /// Starts one run of a container and waits for it to end; nil if it could not start.
-    /// The image first (made by Swiftlet, or pulled as its policy says), then create and
-    /// start, with kubelet's events and waiting reasons.
+    /// A failed postStart hook stops the run: it ends as `PostStartHookError`.
     private func runOnce(_ container: Container, index: Int, isInit: Bool) async -> Int32? {
+        if !isInit { await waitTurn(index) }
+        let started = await startRun(container, index: index, isInit: isInit)
+        if !isInit { passTurn(index) }
+        guard let started else { return nil }
+        guard let failure = started.hookFailure else {
+            return await watch(
+                started.run,
+                container,
+                index: index,
+                isInit: isInit,
+                startedAt: started.startedAt,
+                messageFile: started.messageFile,
+                logFile: started.logFile
+            )
+        }
+        // kubelet keeps the hook's words out of the event (they may hold secrets).
+        event("FailedPostStartHook", "PostStartHook failed", warning: true)
+        event("Killing", "FailedPostStartHook")
+        await stop(started.run, container, grace: spec.terminationGracePeriodSeconds)
+        let code = await watch(
+            started.run,
+            container,
+            index: index,
+            isInit: isInit,
+            startedAt: started.startedAt,
+            messageFile: started.messageFile,
+            logFile: started.logFile,
+            probing: false
+        )
+        // A container that will start again waits with the hook's error; one that will not
+        // (restartPolicy Never) stays terminated.
+        let policy = isInit ? "Always" : status.restartPolicy
+        if policy == "Always" || (policy == "OnFailure" && code != 0) {
+            setStatus(isInit, index) {
+                $0.lastTerminated = $0.state
+                $0.state = .waiting(reason: "PostStartHookError", message: failure)
+            }
+        }
+        return code
+    }
+
+    /// A run that started: what `watch` needs, and why its postStart hook failed, if it did.
+    private struct StartedRun {
+        var run: CRIContainerRun
+        var startedAt: Timestamp
+        var messageFile: URL
+        var logFile: URL
+        var hookFailure: String?
+    }
+
+    /// Starts one run of a container: the image first (made by Swiftlet, or pulled as its
+    /// policy says), then create and start and the postStart hook, with kubelet's events and
+    /// waiting reasons; nil if it could not start.
+    private func startRun(_ container: Container, index: Int, isInit: Bool) async -> StartedRun? {
         let runtime = runtimePod
         let name = container.name
         let services = await ctx.services.list()
@@ -508,21 +629,67 @@ actor PodWorker {
         setStatus(isInit, index) {
             $0.containerID = run.statusID
             $0.imageID = user.reportedID ?? run.imageID
-            $0.state = .running(startedAt: startedAt)
-            $0.ready = false
-            $0.started = false
         }
         event("Created", "Created container \(name)")
         event("Started", "Started container \(name)")
-        return await watch(
-            run,
-            container,
-            index: index,
-            isInit: isInit,
+        // The container counts as running once its postStart hook is done, as in kubelet.
+        var hookFailure: String? = nil
+        if let hook = container.postStart { hookFailure = await runHook(hook, container) }
+        if hookFailure == nil {
+            setStatus(isInit, index) {
+                $0.state = .running(startedAt: startedAt)
+                $0.ready = false
+                $0.started = false
+            }
+        }
+        return StartedRun(
+            run: run,
             startedAt: startedAt,
             messageFile: messageFile,
-            logFile: logFile(container: name, restart: restart)
+            logFile: logFile(container: name, restart: restart),
+            hookFailure: hookFailure
         )
+    }
+
+    /// Runs one of a container's lifecycle hooks; nil when it succeeded, else kubelet's message.
+    private func runHook(_ hook: LifecycleHook, _ container: Container) async -> String? {
+        let name = container.name
+        return await ctx.prober.run(
+            hook,
+            container: container,
+            pod: "\(pod.name)_\(pod.namespace)(\(uid))",
+            podIP: ip?.description ?? ctx.nodeIP.description,
+            exec: { command, timeout in
+                let (code, out, err) = await self.execute(name, command, timeout: timeout)
+                return (code, String(decoding: out + err, as: UTF8.self))
+            }
+        )
+    }
+
+    /// kubelet's least grace for SIGTERM once a preStop hook has run.
+    static let minimumGrace = 2
+
+    /// Stops a run as kubelet's killContainer does: the preStop hook, bounded by the grace
+    /// period, then SIGTERM and, after what is left of it (at least 2 s after a hook), SIGKILL.
+    private func stop(_ run: CRIContainerRun, _ container: Container?, grace: Int) async {
+        var left = grace
+        if let container, let hook = container.preStop, grace > 0, !run.hasExited {
+            let began = ContinuousClock.now
+            let outcome: String?? = await withTaskGroup(of: String??.self) { group in
+                group.addTask { .some(await self.runHook(hook, container)) }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(grace))
+                    return .none
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            if case .some(.some(let message)) = outcome { event("FailedPreStopHook", message, warning: true) }
+            let spent = Int((ContinuousClock.now - began).components.seconds)
+            left = max(grace - spent, Self.minimumGrace)
+        }
+        await run.stop(grace: left)
     }
 
     /// Image pulls that failed in a row, per container: the next wait is ImagePullBackOff.
@@ -531,7 +698,7 @@ actor PodWorker {
     private var attempts: [String: Int] = [:]
 
     /// Runs a command in a running container to its end (exec probes).
-    func execute(_ container: String, _ command: [String], timeout: Duration) async -> (Int32, Data, Data) {
+    func execute(_ container: String, _ command: [String], timeout: Duration?) async -> (Int32, Data, Data) {
         guard let run = processes[container] else {
             return (126, Data(), Data("container \(container) is not running\n".utf8))
         }
@@ -578,7 +745,7 @@ actor PodWorker {
 
     // MARK: Probes
 
-    private func runProbes(_ container: Container, index: Int, process: CRIContainerRun) async {
+    private func runProbes(_ container: Container, index: Int, isInit: Bool, process: CRIContainerRun) async {
         let name = container.name
         let startup = ProbeSpec(container.startupProbe, container: container)
         let liveness = ProbeSpec(container.livenessProbe, container: container)
@@ -586,12 +753,12 @@ actor PodWorker {
         if let startup {
             let ok = await probeLoop(startup, kind: "Startup", container: name, until: true)
             if !ok {
-                await kill(process, reason: "Container \(name) failed startup probe, will be restarted")
+                await kill(process, container, reason: "Container \(name) failed startup probe, will be restarted")
                 return
             }
         }
         if Task.isCancelled { return }
-        setStatus(false, index) {
+        setStatus(isInit, index) {
             $0.started = true
             if readiness == nil { $0.ready = true }
         }
@@ -599,7 +766,7 @@ actor PodWorker {
             if let readiness {
                 group.addTask {
                     await self.probeForever(readiness, kind: "Readiness", container: name) { ok in
-                        await self.setReady(index, ok)
+                        await self.setReady(isInit, index, ok)
                     }
                 }
             }
@@ -609,6 +776,7 @@ actor PodWorker {
                         if !ok {
                             await self.kill(
                                 process,
+                                container,
                                 reason: "Container \(name) failed liveness probe, will be restarted"
                             )
                         }
@@ -618,11 +786,10 @@ actor PodWorker {
         }
     }
 
-    private func setReady(_ index: Int, _ ok: Bool) {
+    private func setReady(_ isInit: Bool, _ index: Int, _ ok: Bool) {
         if terminating, ok { return }
-        if status.containers[index].isRunning, status.containers[index].ready != ok {
-            setStatus(false, index) { $0.ready = ok }
-        }
+        let c = current(isInit, index)
+        if c.isRunning, c.ready != ok { setStatus(isInit, index) { $0.ready = ok } }
     }
 
     /// Probes until one success (startup); false once the failure threshold is reached.
@@ -691,9 +858,9 @@ actor PodWorker {
         }
     }
 
-    private func kill(_ process: CRIContainerRun, reason: String) async {
+    private func kill(_ process: CRIContainerRun, _ container: Container, reason: String) async {
         event("Killing", reason)
-        await process.stop(grace: spec.terminationGracePeriodSeconds)
+        await stop(process, container, grace: spec.terminationGracePeriodSeconds)
     }
 
     // MARK: Sandbox
@@ -743,8 +910,7 @@ actor PodWorker {
     }
 
     private func terminate(grace: Int, deleteObject: Bool) async {
-        let running = Array(processes.values)
-        if !running.isEmpty {
+        if !processes.isEmpty {
             event("Killing", "Stopping container \(processes.keys.sorted().joined(separator: ", "))")
         }
         let deadline = ContinuousClock.now + .seconds(max(grace, 0))
@@ -753,10 +919,19 @@ actor PodWorker {
         if deleteObject, grace > 0, let ip, let proxier = ctx.proxier {
             await proxier.waitUntilDrained(ip, timeout: min(.seconds(grace), .seconds(5)))
         }
+        releaseTurns(all: true)
         let left = max(0, Int((deadline - ContinuousClock.now).components.seconds))
+        // The main (and init) containers first, each with its preStop hook; the sidecars
+        // outlive the containers they serve and stop afterwards, last started first.
+        let byName = Dictionary(spec.allContainers.map { ($0.name, $0) }) { first, _ in first }
+        let sidecarNames = Set(spec.initContainers.filter(\.isSidecar).map(\.name))
         await withTaskGroup(of: Void.self) { group in
-            for p in running { group.addTask { await p.stop(grace: left) } }
+            for (name, p) in processes where !sidecarNames.contains(name) {
+                group.addTask { await self.stop(p, byName[name], grace: left) }
+            }
         }
+        let rest = max(0, Int((deadline - ContinuousClock.now).components.seconds))
+        await stopSidecars(grace: grace > 0 ? max(rest, Self.minimumGrace) : 0)
         await tearDownSandbox()
         changed()
         // Give the publisher a moment to write the final container states.

@@ -62,8 +62,9 @@ struct ProbeSpec: Sendable {
 struct Prober: Sendable {
     let http: HTTPClient
 
-    /// Runs a command in the probed container; returns the exit code and output.
-    typealias Exec = @Sendable (_ command: [String], _ timeout: Duration) async -> (Int32, String)
+    /// Runs a command in the probed container (nil: no time limit); returns the exit code
+    /// and output.
+    typealias Exec = @Sendable (_ command: [String], _ timeout: Duration?) async -> (Int32, String)
 
     enum Result: Sendable {
         case success
@@ -113,5 +114,78 @@ struct Prober: Sendable {
             return "connect: connection refused"
         }
         return s
+    }
+}
+
+extension Prober {
+    /// Runs a container's lifecycle hook as kubelet does; nil when it succeeded, else
+    /// kubelet's message. An HTTP hook fails only when no answer comes (its status code does
+    /// not count); an exec hook fails on a non-zero exit; there is no time limit here (the
+    /// caller bounds preStop by the grace period).
+    func run(
+        _ hook: LifecycleHook,
+        container: Container,
+        pod: String,
+        podIP: String,
+        exec: Exec
+    ) async -> String? {
+        switch hook {
+        case .sleep(let seconds):
+            try? await Task.sleep(for: .seconds(seconds))
+            return nil
+        case .handler(.exec(let command)):
+            let (code, output) = await exec(command, nil)
+            if code == 0 { return nil }
+            let error = "command '\(command.joined(separator: " "))' exited with \(code): \(output)"
+            return "Exec lifecycle hook (\(Self.goList(command))) for Container \(Self.goQuoted(container.name)) "
+                + "in Pod \(Self.goQuoted(pod)) failed - error: \(error), message: \(Self.goQuoted(output))"
+        case let .handler(.httpGet(path, port, host, scheme, headers)):
+            let target = host ?? podIP
+            let path = path ?? ""
+            let url: String
+            if let p = container.port(port) ?? (port == nil ? 80 : nil) {
+                url =
+                    "\((scheme ?? "HTTP").lowercased())://\(target):\(p)\(path.hasPrefix("/") || path.isEmpty ? path : "/" + path)"
+            } else {
+                return "HTTP lifecycle hook (\(path)) for Container \(Self.goQuoted(container.name)) in Pod "
+                    + "\(Self.goQuoted(pod)) failed - error: couldn't find port: \(port.map { "\($0)" } ?? "") in \(container.name)"
+            }
+            var req = HTTPClientRequest(url: url)
+            for h in headers { req.headers.replaceOrAdd(name: h.name, value: h.value) }
+            do {
+                let resp = try await http.execute(req, timeout: .seconds(30))
+                _ = try? await resp.body.collect(upTo: 10 * 1024)
+                return nil
+            } catch {
+                return "HTTP lifecycle hook (\(path)) for Container \(Self.goQuoted(container.name)) in Pod "
+                    + "\(Self.goQuoted(pod)) failed - error: Get \"\(url)\": \(Self.describe(error))"
+            }
+        case .handler(let other):
+            return "Cannot run handler: invalid handler: \(other)"
+        }
+    }
+
+    /// Go's `%v` of a string slice: `[sh -c exit 1]`.
+    static func goList(_ items: [String]) -> String { "[" + items.joined(separator: " ") + "]" }
+
+    /// Go's `%q` of a string, for the characters that occur in command output.
+    static func goQuoted(_ s: String) -> String {
+        var out = "\""
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if ch.value < 0x20 || ch.value == 0x7f {
+                    out += String(format: "\\x%02x", ch.value)
+                } else {
+                    out.unicodeScalars.append(ch)
+                }
+            }
+        }
+        return out + "\""
     }
 }

@@ -87,3 +87,94 @@ import Testing
         #expect(errs.first?.detail == detail)
     }
 }
+
+@Suite struct ContainerRulesTests {
+    static func errors(_ spec: JSON) -> [String] {
+        PodRules.validateSpec(spec, path: "spec").map(\.description)
+    }
+
+    @Test(
+        arguments: [
+            (
+                ["postStart": .emptyObject] as JSON,
+                ["spec.containers[0].lifecycle.postStart: Required value: must specify a handler type"]
+            ),
+            (
+                ["preStop": ["exec": ["command": ["true"]], "sleep": ["seconds": 1]]],
+                ["spec.containers[0].lifecycle.preStop.sleep: Forbidden: may not specify more than 1 handler type"]
+            ),
+            (
+                ["preStop": ["sleep": ["seconds": 31]]],
+                [
+                    "spec.containers[0].lifecycle.preStop.sleep.seconds: Invalid value: 31: must be greater than 0 and less than terminationGracePeriodSeconds (30)"
+                ]
+            ),
+            (["preStop": ["sleep": ["seconds": 5]], "postStart": ["httpGet": ["port": 8080]]], []),
+        ] as [(JSON, [String])]
+    )
+    func lifecycleHooks(_ lifecycle: JSON, _ expected: [String]) {
+        let spec: JSON = ["containers": [["name": "c", "image": "x:1", "lifecycle": lifecycle]]]
+        #expect(Self.errors(spec) == expected)
+    }
+
+    @Test func restartPolicyOnlyMakesInitContainersSidecars() {
+        let spec: JSON = [
+            "containers": [["name": "app", "image": "x:1", "restartPolicy": "Always"]],
+            "initContainers": [
+                [
+                    "name": "side", "image": "x:1", "restartPolicy": "Always",
+                    "readinessProbe": ["tcpSocket": ["port": 1]],
+                ],
+                ["name": "setup", "image": "x:1", "restartPolicy": "Never"],
+                ["name": "probed", "image": "x:1", "livenessProbe": ["tcpSocket": ["port": 1]]],
+                ["name": "app", "image": "x:1"],
+            ],
+        ]
+        #expect(
+            Self.errors(spec) == [
+                "spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers",
+                "spec.initContainers[1].restartPolicy: Unsupported value: \"Never\": supported values: \"Always\"",
+                "spec.initContainers[2].livenessProbe: Forbidden: may not be set for init containers without restartPolicy=Always",
+                "spec.initContainers[3].name: Duplicate value: \"app\"",
+            ]
+        )
+    }
+
+    @Test func lifecycleHTTPHooksDefaultTheirScheme() {
+        var c: JSON = ["name": "c", "image": "x:1", "lifecycle": ["preStop": ["httpGet": ["port": 80]]]]
+        PodRules.defaultContainer(&c)
+        #expect(c[path: ["lifecycle", "preStop", "httpGet", "scheme"]] == "HTTP")
+    }
+
+    @Test func sidecarsCountInTheReadyColumn() {
+        let pod: JSON = [
+            "metadata": ["name": "p", "namespace": "default", "creationTimestamp": "2026-01-01T00:00:00Z"],
+            "spec": [
+                "containers": [["name": "app", "image": "x:1"]],
+                "initContainers": [
+                    ["name": "setup", "image": "x:1"], ["name": "side", "image": "x:1", "restartPolicy": "Always"],
+                ],
+            ],
+            "status": [
+                "phase": "Running",
+                "initContainerStatuses": [
+                    [
+                        "name": "setup", "restartCount": 0,
+                        "state": ["terminated": ["exitCode": 0, "reason": "Completed"]],
+                    ],
+                    [
+                        "name": "side", "restartCount": 2, "started": true, "ready": true,
+                        "state": ["running": .emptyObject],
+                    ],
+                ],
+                "containerStatuses": [
+                    ["name": "app", "restartCount": 1, "ready": false, "state": ["running": .emptyObject]]
+                ],
+            ],
+        ]
+        let cells = PodRules.podCells(pod, Timestamp(seconds: 1_767_225_700))
+        #expect(cells[0] == "1/2")
+        #expect(cells[1] == "Running")
+        #expect(cells[2] == "3")
+    }
+}

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import KubeAPI
 import KubeMachinery
 import KubeModel
@@ -333,5 +334,84 @@ import Testing
         )
         s.containers = [c]
         #expect(s.phase == "Succeeded")
+    }
+}
+
+@Suite struct SidecarStatusTests {
+    @Test func sidecarsJoinReadinessAndInitializationByStarting() {
+        var s = PodStatusModel(hostIP: "172.30.0.11", startTime: Timestamp(seconds: 0))
+        s.sandboxReady = true
+        var side = ContainerStatus(name: "side", image: "x")
+        side.restartable = true
+        side.state = .running(startedAt: Timestamp(seconds: 1))
+        var app = ContainerStatus(name: "app", image: "x")
+        app.state = .running(startedAt: Timestamp(seconds: 1))
+        app.ready = true
+        s.initContainers = [side]
+        s.containers = [app]
+        s.initialized = false
+        var json = s.json(now: Timestamp(seconds: 2))
+        let initialized = json["conditions"]?.array?.first { $0["type"] == "Initialized" }
+        #expect(initialized?["message"] == "containers with incomplete status: [side]")
+        s.initialized = true
+        json = s.json(now: Timestamp(seconds: 3))
+        let ready = json["conditions"]?.array?.first { $0["type"] == "Ready" }
+        #expect(ready?["status"] == "False")
+        #expect(ready?["message"] == "containers with unready status: [side]")
+        s.initContainers[0].ready = true
+        #expect(s.containersReady)
+    }
+}
+
+@Suite struct LifecycleHookTextTests {
+    @Test(
+        arguments: [
+            ("plain", "\"plain\""), ("two\nlines\n", "\"two\\nlines\\n\""), ("say \"hi\"", "\"say \\\"hi\\\"\""),
+            ("\u{1}", "\"\\x01\""),
+        ]
+    )
+    func goQuoting(_ raw: String, _ quoted: String) {
+        #expect(Prober.goQuoted(raw) == quoted)
+    }
+
+    @Test func aFailedExecHookIsWordedAsKubeletWordsIt() async {
+        let prober = Prober(http: HTTPClient.shared)
+        let container = Container(["name": "c", "image": "x"])
+        let message = await prober.run(
+            .handler(.exec(command: ["sh", "-c", "echo broken; exit 7"])),
+            container: container,
+            pod: "p_default(1234)",
+            podIP: "10.0.0.2",
+            exec: { _, timeout in
+                #expect(timeout == nil, "hooks have no time limit of their own")
+                return (7, "broken\n")
+            }
+        )
+        #expect(
+            message
+                == "Exec lifecycle hook ([sh -c echo broken; exit 7]) for Container \"c\" in Pod \"p_default(1234)\" "
+                + "failed - error: command 'sh -c echo broken; exit 7' exited with 7: broken\n, message: \"broken\\n\""
+        )
+        let ok = await prober.run(
+            .handler(.exec(command: ["true"])),
+            container: container,
+            pod: "p",
+            podIP: "10.0.0.2",
+            exec: { _, _ in (0, "") }
+        )
+        #expect(ok == nil)
+    }
+
+    @Test func hooksParseAsKubeletReadsThem() {
+        let c = Container([
+            "name": "c", "image": "x",
+            "lifecycle": [
+                "postStart": ["exec": ["command": ["sh", "-c", "true"]]], "preStop": ["sleep": ["seconds": 3]],
+            ],
+            "restartPolicy": "Always",
+        ])
+        #expect(c.postStart == .handler(.exec(command: ["sh", "-c", "true"])))
+        #expect(c.preStop == .sleep(seconds: 3))
+        #expect(c.isSidecar)
     }
 }

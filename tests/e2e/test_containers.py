@@ -283,3 +283,93 @@ def test_the_termination_message_comes_from_its_file_or_the_logs_tail(cluster, b
     assert wait_for("why ended", lambda: terminated("why"))["message"] == "disk full\n"
     t = wait_for("tail ended", lambda: terminated("tail"))
     assert t["exitCode"] == 4 and t["message"] == "first\nlast words"
+
+
+# Lifecycle hooks and sidecars, as kubelet runs them.
+
+def hooked_pod(name, image, containers, init=None, restart="Always", grace=None):
+    spec = {"restartPolicy": restart, "containers": containers}
+    if init:
+        spec["initContainers"] = init
+    if grace is not None:
+        spec["terminationGracePeriodSeconds"] = grace
+    for c in containers + (init or []):
+        c.setdefault("image", image)
+    return json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec})
+
+
+def container_status(cluster, pod, name, init=False):
+    key = "initContainerStatuses" if init else "containerStatuses"
+    return next((c for c in cluster.get("pod", pod)["status"].get(key, []) if c["name"] == name), {})
+
+
+def test_post_start_finishes_before_the_container_counts_as_running_and_before_the_next_starts(cluster, busybox):
+    cluster.apply(hooked_pod("poststart", busybox, [
+        {"name": "a", "command": ["sleep", "3600"],
+         "lifecycle": {"postStart": {"exec": {"command": ["sh", "-c", "sleep 3; echo done > /tmp/hook"]}}}},
+        {"name": "b", "command": ["sleep", "3600"]},
+    ]))
+    wait_for("a running", lambda: "running" in container_status(cluster, "poststart", "a").get("state", {}), timeout=60)
+    # Running is reported only once the hook has finished: its file is there.
+    assert cluster.kubectl("exec", "poststart", "-c", "a", "--", "cat", "/tmp/hook").stdout == "done\n"
+    wait_for("b running", lambda: "running" in container_status(cluster, "poststart", "b").get("state", {}))
+    a = container_status(cluster, "poststart", "a")["state"]["running"]["startedAt"]
+    b = container_status(cluster, "poststart", "b")["state"]["running"]["startedAt"]
+    import datetime
+    t = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+    assert t(b) - t(a) >= 3, f"b started {t(b) - t(a)} s after a, before a's postStart hook ended"
+
+
+def test_a_failing_post_start_hook_kills_the_container(cluster, busybox):
+    cluster.apply(hooked_pod("badhook", busybox, [
+        {"name": "c", "command": ["sleep", "3600"],
+         "lifecycle": {"postStart": {"exec": {"command": ["sh", "-c", "echo broken; exit 7"]}}}},
+    ], restart="Never", grace=5))
+    wait_for("badhook failed", lambda: cluster.get("pod", "badhook")["status"].get("phase") == "Failed", timeout=60)
+    state = container_status(cluster, "badhook", "c")["state"]
+    assert "terminated" in state and state["terminated"]["exitCode"] != 0
+    events = cluster.kubectl("get", "events", "--field-selector", "involvedObject.name=badhook",
+                             "-o", "jsonpath={range .items[*]}{.reason}={.message};{end}").stdout
+    assert "FailedPostStartHook=PostStartHook failed;" in events
+    assert "Killing=FailedPostStartHook;" in events
+
+
+def test_pre_stop_runs_before_sigterm(cluster, busybox):
+    cluster.apply(hooked_pod("prestop", busybox, [
+        {"name": "c", "command": ["sh", "-c", "trap 'echo TERM; exit 0' TERM; echo started; while true; do sleep 1; done"],
+         "lifecycle": {"preStop": {"exec": {"command": ["sh", "-c", "echo prestop > /proc/1/fd/1; sleep 2"]}}}},
+    ], grace=20))
+    wait_for("prestop running", lambda: "running" in container_status(cluster, "prestop", "c").get("state", {}))
+    wait_for("started logged", lambda: "started" in cluster.kubectl("logs", "prestop").stdout)
+    follow = subprocess.Popen(["kubectl", "logs", "-f", "prestop"], stdout=subprocess.PIPE, text=True, env=cluster.env)
+    try:
+        cluster.kubectl("delete", "pod", "prestop", "--wait=true", timeout=60)
+        out, _ = follow.communicate(timeout=20)
+    finally:
+        follow.kill()
+    lines = out.split()
+    assert "prestop" in lines and "TERM" in lines, out
+    assert lines.index("prestop") < lines.index("TERM"), out
+
+
+def test_a_sidecar_serves_the_main_container_and_stops_when_the_pod_is_done(cluster, busybox):
+    sidecar = {"name": "side", "restartPolicy": "Always",
+               "command": ["sh", "-c", "mkdir -p /tmp/www && echo sidecar-ok > /tmp/www/index.html && "
+                                       "exec httpd -f -p 8080 -h /tmp/www"],
+               "startupProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 1}}
+    # The main container runs only after the sidecar has started: the request cannot be refused.
+    cluster.apply(hooked_pod("withside", busybox, [
+        {"name": "main", "command": ["wget", "-qO-", "http://127.0.0.1:8080/"]},
+    ], init=[{"name": "setup", "command": ["true"]}, sidecar], restart="Never", grace=5))
+    wait_for("withside done", lambda: cluster.get("pod", "withside")["status"].get("phase") in ("Succeeded", "Failed"),
+             timeout=90)
+    assert cluster.get("pod", "withside")["status"]["phase"] == "Succeeded"
+    assert cluster.kubectl("logs", "withside", "-c", "main").stdout == "sidecar-ok\n"
+    wait_for("sidecar stopped", lambda: "terminated" in container_status(cluster, "withside", "side", init=True)
+             .get("state", {}), timeout=30)
+    # A long-running pod counts its sidecar in READY.
+    cluster.apply(hooked_pod("sidecarred", busybox, [{"name": "main", "command": ["sleep", "3600"]}],
+                             init=[dict(sidecar)]))
+    wait_for("2/2 ready", lambda: cluster.kubectl("get", "pod", "sidecarred", "--no-headers").stdout.split()[1] == "2/2",
+             timeout=60)
+    assert cluster.get("pod", "sidecarred")["status"]["phase"] == "Running"
