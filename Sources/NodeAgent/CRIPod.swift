@@ -53,7 +53,9 @@ final class CRIPod: Sendable {
         c.metadata.name = pod.name
         c.metadata.namespace = pod.namespace
         c.metadata.uid = pod.uid
-        c.hostname = PodFiles.hostname(spec, podName: pod.name)
+        // A hostNetwork pod has no UTS namespace of its own in containerd (a hostname would
+        // be refused); the node-namespace runtime gives it the node's.
+        c.hostname = spec.hostNetwork ? "" : PodFiles.hostname(spec, podName: pod.name)
         c.logDirectory = logDirectory
         c.labels = [
             "io.kubernetes.pod.name": pod.name, "io.kubernetes.pod.namespace": pod.namespace,
@@ -64,6 +66,7 @@ final class CRIPod: Sendable {
         // Each container has its own PID namespace unless the pod shares one (kubelet's default).
         c.linux.securityContext.namespaceOptions.pid =
             pod[path: ["spec", "shareProcessNamespace"]]?.bool == true ? .pod : .container
+        if spec.hostNetwork { c.linux.securityContext.namespaceOptions.network = .node }
         for container in spec.containers {
             for port in container.ports where (port.hostPort ?? 0) > 0 {
                 var m = Runtime_V1_PortMapping()
@@ -93,6 +96,9 @@ final class CRIPod: Sendable {
         }
         var r = Runtime_V1_RunPodSandboxRequest()
         r.config = config
+        if config.linux.securityContext.namespaceOptions.network == .node {
+            r.runtimeHandler = NodeNamespaceRuntime.handler
+        }
         let cri = self.cri
         do {
             // Not cancelled with the pod's task: a RunPodSandbox cut off half way leaves a

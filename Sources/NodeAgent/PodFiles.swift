@@ -18,7 +18,8 @@ public enum PodFiles {
     }
 
     public static func resolvConf(_ spec: PodSpec, namespace: String, dns: DNSSettings) -> String {
-        let policy = spec.dnsPolicy
+        // A hostNetwork pod resolves as its node does unless it asks for ClusterFirstWithHostNet.
+        let policy = spec.hostNetwork && spec.dnsPolicy == "ClusterFirst" ? "Default" : spec.dnsPolicy
         var nameservers: [String] = []
         var searches: [String] = []
         var options: [(String, String?)] = []
@@ -71,6 +72,8 @@ public enum PodFiles {
         return String(h.prefix(63)).trimmingSuffix("-.")
     }
 
+    /// For a hostNetwork pod, `podName` and `podIP` are its node's name and address: the
+    /// file is the node's, as kubelet copies it.
     public static func hosts(
         _ spec: PodSpec,
         podName: String,
@@ -78,8 +81,10 @@ public enum PodFiles {
         podIP: String,
         clusterDomain: String
     ) -> String {
-        var out = """
-            # Kubernetes-managed hosts file.
+        var out =
+            spec.hostNetwork
+            ? "# Kubernetes-managed hosts file (host network).\n" : "# Kubernetes-managed hosts file.\n"
+        out += """
             127.0.0.1\tlocalhost
             ::1\tlocalhost ip6-localhost ip6-loopback
             fe00::0\tip6-localnet
@@ -88,8 +93,8 @@ public enum PodFiles {
             fe00::2\tip6-allrouters
 
             """
-        let host = hostname(spec, podName: podName)
-        if let sub = spec.subdomain {
+        let host = spec.hostNetwork ? podName : hostname(spec, podName: podName)
+        if let sub = spec.subdomain, !spec.hostNetwork {
             out += "\(podIP)\t\(host).\(sub).\(namespace).svc.\(clusterDomain)\t\(host)\n"
         } else {
             out += "\(podIP)\t\(host)\n"

@@ -292,10 +292,6 @@ actor PodWorker {
 
     /// Why a pod cannot run here yet, or nil.
     static func unsupported(_ spec: PodSpec) -> String? {
-        if spec.hostNetwork {
-            return
-                "hostNetwork pods are not supported yet: a pod runs in a network namespace of its own; remove hostNetwork"
-        }
         for c in spec.containers + spec.initContainers where !c.volumeMounts.isEmpty {
             return "container \(c.name) mounts volumes, which Swiftlet does not support yet; remove volumeMounts"
         }
@@ -510,9 +506,11 @@ actor PodWorker {
         let runtime = runtimePod
         let name = container.name
         let services = await ctx.services.list()
-        let env: [(String, String)]
+        var env: [(String, String)]
         do {
             env = try PodEnvironment.build(container: container, spec: spec, pod: podWithStatus(), services: services)
+            // containerd names a hostNetwork container after the host; it is on the node.
+            if spec.hostNetwork, !env.contains(where: { $0.0 == "HOSTNAME" }) { env.append(("HOSTNAME", ctx.nodeName)) }
         } catch {
             setStatus(isInit, index) { $0.state = .waiting(reason: error.reason, message: error.message) }
             event("Failed", "Error: \(error.message)", warning: true)
@@ -735,9 +733,9 @@ actor PodWorker {
 
     private func podWithStatus() -> JSON {
         var p = pod
-        if let ip {
-            p[path: ["status", "podIP"]] = .string(ip.description)
-            p[path: ["status", "podIPs"]] = [["ip": .string(ip.description)]]
+        if let podIP = status.podIP {
+            p[path: ["status", "podIP"]] = .string(podIP)
+            p[path: ["status", "podIPs"]] = [["ip": .string(podIP)]]
         }
         p[path: ["status", "hostIP"]] = .string(ctx.nodeIP.description)
         return p
@@ -866,16 +864,19 @@ actor PodWorker {
     // MARK: Sandbox
 
     private func setUpSandbox() async throws {
-        try FileManager.default.createDirectory(
-            at: podDir.appendingPathComponent("etc"),
-            withIntermediateDirectories: true
-        )
-        // (hostNetwork pods are refused before this: every pod has an address of its own.)
-        guard let address = await ctx.ipam.allocate(preferring: Pod(pod).podIP) else {
-            throw AgentError("no free pod address on \(ctx.nodeName) (\(ctx.ipam.range))")
-        }
-        ip = address
         let etc = podDir.appendingPathComponent("etc")
+        try FileManager.default.createDirectory(at: etc, withIntermediateDirectories: true)
+        // A hostNetwork pod lives in its node's namespace, with the node's address and name.
+        let address: IPv4Address
+        if spec.hostNetwork {
+            address = ctx.nodeIP
+        } else {
+            guard let allocated = await ctx.ipam.allocate(preferring: Pod(pod).podIP) else {
+                throw AgentError("no free pod address on \(ctx.nodeName) (\(ctx.ipam.range))")
+            }
+            address = allocated
+            ip = allocated
+        }
         try PodFiles.resolvConf(spec, namespace: pod.namespace, dns: ctx.dns).write(
             to: etc.appendingPathComponent("resolv.conf"),
             atomically: true,
@@ -883,17 +884,25 @@ actor PodWorker {
         )
         try PodFiles.hosts(
             spec,
-            podName: pod.name,
+            podName: spec.hostNetwork ? ctx.nodeName : pod.name,
             namespace: pod.namespace,
             podIP: address.description,
             clusterDomain: ctx.dns.clusterDomain
         )
         .write(to: etc.appendingPathComponent("hosts"), atomically: true, encoding: .utf8)
-        let network = [
-            CNIPlugin.nodeNamespaceAnnotation: ctx.network.nodeNamespace(ctx.nodeIndex),
-            CNIPlugin.podIPAnnotation: address.description,
-            CNIPlugin.gatewayAnnotation: ctx.network.podGateway(node: ctx.nodeIndex).description,
-        ]
+        let network: [String: String]
+        if spec.hostNetwork {
+            network = [
+                NodeNamespaceRuntime.netnsAnnotation: "/run/netns/" + ctx.network.nodeNamespace(ctx.nodeIndex),
+                NodeNamespaceRuntime.hostnameAnnotation: ctx.nodeName,
+            ]
+        } else {
+            network = [
+                CNIPlugin.nodeNamespaceAnnotation: ctx.network.nodeNamespace(ctx.nodeIndex),
+                CNIPlugin.podIPAnnotation: address.description,
+                CNIPlugin.gatewayAnnotation: ctx.network.podGateway(node: ctx.nodeIndex).description,
+            ]
+        }
         let sandbox = runtimePod
         try await ctx.starts.run { () async throws(RuntimeFailure) in try await sandbox.start(network: network) }
         // Deleted while the sandbox was being made: it goes at once.

@@ -28,6 +28,9 @@ package struct ContainerdLayout: Sendable, Equatable {
     package var registryHosts: String { dir + "/certs.d" }
     package var cniBin: String { dir + "/cni/bin" }
     package var cniConf: String { dir + "/cni/net.d" }
+    /// Runtime binaries containerd's shim runs: the hostNetwork pods' runc.
+    package var runtimeBin: String { dir + "/bin" }
+    package var nodeNamespaceRunc: String { runtimeBin + "/" + NodeNamespaceRuntime.programName }
     /// The cgroup every pod of the cluster lives under (in each v1 hierarchy, or in v2's).
     package var cgroupParent: String { "/swiftlet-\(cluster)" }
 }
@@ -75,6 +78,12 @@ package enum ContainerdConfig {
                 default_runtime_name = "runc"
                 \(cri.dropLast()).containerd.runtimes.runc]
                   runtime_type = "io.containerd.runc.v2"
+                # hostNetwork pods: runc entered into their node's network namespace.
+                \(cri.dropLast()).containerd.runtimes.\(NodeNamespaceRuntime.handler)]
+                  runtime_type = "io.containerd.runc.v2"
+                  pod_annotations = [\(NodeNamespaceRuntime.passedAnnotations.map(TOML.quoted).joined(separator: ", "))]
+                  \(cri.dropLast()).containerd.runtimes.\(NodeNamespaceRuntime.handler).options]
+                    BinaryName = \(TOML.quoted(l.nodeNamespaceRunc))
               \(cri.dropLast()).cni]
                 bin_dir = \(TOML.quoted(l.cniBin))
                 conf_dir = \(TOML.quoted(l.cniConf))
@@ -134,6 +143,7 @@ package final class ContainerdProcess: Sendable {
         let fm = FileManager.default
         for d in [
             layout.dir, layout.root, layout.state, layout.registryHosts, layout.cniBin, layout.cniConf,
+            layout.runtimeBin,
         ] {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
         }
@@ -152,11 +162,11 @@ package final class ContainerdProcess: Sendable {
         }
     }
 
-    /// Swiftlet's CNI plugin: this binary, under both plugin names containerd runs.
+    /// Swiftlet's CNI plugin: this binary, under both plugin names containerd runs; and
+    /// the runc of hostNetwork pods, this binary too.
     package func installCNI(executable: String) throws {
         let fm = FileManager.default
-        for plugin in ["swiftlet", "loopback"] {
-            let link = layout.cniBin + "/" + plugin
+        for link in ["swiftlet", "loopback"].map({ layout.cniBin + "/" + $0 }) + [layout.nodeNamespaceRunc] {
             try? fm.removeItem(atPath: link)
             try fm.createSymbolicLink(atPath: link, withDestinationPath: executable)
         }

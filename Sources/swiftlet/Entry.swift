@@ -24,9 +24,12 @@ enum Entry {
             exit(status)
         }
         // In Swiftlet's agnhost image this binary is /agnhost (and /serve_hostname), as
-        // upstream's image calls its program.
+        // upstream's image calls its program; containerd's shim runs it as the runc of
+        // hostNetwork pods.
         let arguments = Array(CommandLine.arguments.dropFirst())
         switch URL(fileURLWithPath: CommandLine.arguments.first ?? "").lastPathComponent {
+        case NodeNamespaceRuntime.programName:
+            exit(NodeNamespaceRuntime.main(arguments: arguments, environment: environment))
         case "agnhost": await Swiftlet.main(["agnhost"] + arguments)
         case "serve_hostname": await Swiftlet.main(["agnhost", "serve-hostname"] + arguments)
         default: await Swiftlet.main()

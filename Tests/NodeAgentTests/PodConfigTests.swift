@@ -150,6 +150,26 @@ import Testing
         #expect(PodFiles.resolvConf(PodSpec(pod: pod), namespace: pod.namespace, dns: dns) == expected)
     }
 
+    @Test func aHostNetworkPodResolvesAndNamesItselfAsItsNode() {
+        let spec = PodSpec(["hostNetwork": true, "subdomain": "web", "containers": [["name": "a", "image": "x"]]])
+        #expect(
+            PodFiles.resolvConf(spec, namespace: "kiada", dns: dns)
+                == "search corp.example\nnameserver 192.0.2.53\noptions edns0\n"
+        )
+        var withHostNet = spec
+        withHostNet.dnsPolicy = "ClusterFirstWithHostNet"
+        #expect(PodFiles.resolvConf(withHostNet, namespace: "kiada", dns: dns).contains("nameserver 10.96.0.10\n"))
+        let hosts = PodFiles.hosts(
+            spec,
+            podName: "node-1",
+            namespace: "kiada",
+            podIP: "172.30.0.11",
+            clusterDomain: "cluster.local"
+        )
+        #expect(hosts.hasPrefix("# Kubernetes-managed hosts file (host network).\n127.0.0.1\tlocalhost\n"))
+        #expect(hosts.hasSuffix("\n172.30.0.11\tnode-1\n"))
+    }
+
     @Test func hostsWithSubdomainAndAliases() {
         let pod: JSON = [
             "metadata": ["name": "p", "namespace": "kiada"],
@@ -211,15 +231,69 @@ import Testing
         #expect(CRIPod.pullPolicy(Container(["image": .string(image), "imagePullPolicy": "Never"])) == "Never")
     }
 
-    @Test func volumesAndHostNetworkAreRefusedWithTheReason() {
+    @Test func volumesAreRefusedWithTheReason() {
         let volumes = PodSpec([
             "containers": [["name": "a", "image": "x", "volumeMounts": [["name": "d", "mountPath": "/d"]]]]
         ])
         #expect(PodWorker.unsupported(volumes)?.contains("mounts volumes") == true)
         #expect(
-            PodWorker.unsupported(PodSpec(["hostNetwork": true, "containers": [["name": "a", "image": "x"]]])) != nil
+            PodWorker.unsupported(PodSpec(["hostNetwork": true, "containers": [["name": "a", "image": "x"]]])) == nil
         )
         #expect(PodWorker.unsupported(PodSpec(["containers": [["name": "a", "image": "x"]]])) == nil)
+    }
+
+    @Test func aHostNetworkSandboxAsksForTheNodesNamespaceWithoutAHostname() {
+        let pod: JSON = [
+            "metadata": ["name": "p", "namespace": "default", "uid": "u1"],
+            "spec": ["hostNetwork": true, "containers": [["name": "a", "image": "x"]]],
+        ]
+        let c = CRIPod.sandboxConfig(
+            pod: pod,
+            spec: PodSpec(pod: pod),
+            logDirectory: "/tmp/x",
+            network: [:],
+            cgroupParent: "/swiftlet"
+        )
+        #expect(c.linux.securityContext.namespaceOptions.network == .node)
+        #expect(c.hostname == "")
+    }
+}
+
+@Suite struct NodeNamespaceRuntimeTests {
+    @Test(
+        arguments: [
+            (["--root", "/r", "--log", "l.json", "create", "--bundle", "/b/1", "--pid-file", "p", "id"], "/b/1"),
+            (["create", "--bundle=/b/2", "id"], "/b/2"),
+            (["--root", "/r", "start", "id"], nil),
+            (["delete", "--force", "id"], nil),
+        ] as [([String], String?)]
+    )
+    func theBundleOfACreate(_ arguments: [String], _ bundle: String?) {
+        #expect(NodeNamespaceRuntime.bundle(arguments) == bundle)
+    }
+
+    @Test func aSpecGetsTheNodesNetworkAndItsNameOnce() throws {
+        let spec: JSON = [
+            "annotations": [
+                NodeNamespaceRuntime.netnsAnnotation: "/run/netns/swl-c-node-1",
+                NodeNamespaceRuntime.hostnameAnnotation: "node-1",
+            ],
+            "linux": ["namespaces": [["type": "pid"], ["type": "mount"]]],
+            "mounts": [["destination": "/etc/hostname", "source": "/sandboxes/1/hostname"]],
+        ]
+        let out = try #require(NodeNamespaceRuntime.rewrite(spec))
+        #expect(
+            out[path: ["linux", "namespaces"]]
+                == [
+                    ["type": "pid"], ["type": "mount"], ["type": "network", "path": "/run/netns/swl-c-node-1"],
+                    ["type": "uts"],
+                ]
+        )
+        #expect(out["hostname"] == "node-1")
+        #expect(NodeNamespaceRuntime.hostnameFile(out) == "/sandboxes/1/hostname")
+        // Done already, or not a hostNetwork pod's: left as it is.
+        #expect(NodeNamespaceRuntime.rewrite(out) == nil)
+        #expect(NodeNamespaceRuntime.rewrite(["linux": ["namespaces": []]]) == nil)
     }
 }
 

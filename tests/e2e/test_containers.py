@@ -373,3 +373,28 @@ def test_a_sidecar_serves_the_main_container_and_stops_when_the_pod_is_done(clus
     wait_for("2/2 ready", lambda: cluster.kubectl("get", "pod", "sidecarred", "--no-headers").stdout.split()[1] == "2/2",
              timeout=60)
     assert cluster.get("pod", "sidecarred")["status"]["phase"] == "Running"
+
+
+def test_a_host_network_pod_lives_in_its_nodes_namespace(cluster, busybox):
+    cluster.apply(hooked_pod("hostnet", busybox, [
+        {"name": "c", "command": ["sh", "-c", "mkdir -p /tmp/w && hostname > /tmp/w/index.html && "
+                                              "exec httpd -f -p 18080 -h /tmp/w"]},
+    ]).replace('"restartPolicy"', '"hostNetwork": true, "restartPolicy"'))
+    wait_for("hostnet running", lambda: "running" in container_status(cluster, "hostnet", "c").get("state", {}))
+    pod = cluster.get("pod", "hostnet")
+    node = pod["spec"]["nodeName"]
+    node_ip = next(a["address"] for a in cluster.get("node", node)["status"]["addresses"] if a["type"] == "InternalIP")
+    assert pod["status"]["podIP"] == pod["status"]["hostIP"] == node_ip
+    # The pod is named after its node and sees the node's interfaces, not the host's.
+    assert cluster.kubectl("exec", "hostnet", "--", "hostname").stdout.strip() == node
+    assert cluster.kubectl("exec", "hostnet", "--", "cat", "/etc/hostname").stdout.strip() == node
+    names = lambda text: sorted(l.split(":")[0].strip() for l in text.splitlines() if ":" in l and "|" not in l)
+    inside = names(cluster.kubectl("exec", "hostnet", "--", "cat", "/proc/net/dev").stdout)
+    namespace = f"swl-{cluster.name}-{node}"
+    assert inside == names(sh("ip", "netns", "exec", namespace, "cat", "/proc/net/dev").stdout)
+    assert inside != names(open("/proc/net/dev").read())
+    hosts = cluster.kubectl("exec", "hostnet", "--", "cat", "/etc/hosts").stdout
+    assert hosts.startswith("# Kubernetes-managed hosts file (host network).") and f"{node_ip}\t{node}" in hosts
+    # Its port is the node's: the host reaches it at the node's address.
+    assert wait_for("served", lambda: sh("curl", "-s", "-m", "2", f"http://{node_ip}:18080/", check=False).stdout) \
+        == node + "\n"
