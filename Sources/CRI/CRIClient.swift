@@ -2,6 +2,12 @@ import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Logging
 
+/// The labels Swiftlet puts on its pod sandboxes, besides kubelet's.
+public enum CRILabels {
+    /// The cluster a sandbox belongs to: a runtime Swiftlet does not own may hold others'.
+    public static let cluster = "swiftlet.dev/cluster"
+}
+
 /// A connection to a container runtime's CRI socket (containerd's `…/containerd.sock`),
 /// kept open until `close()`.
 public final class CRIClient: Sendable {
@@ -35,10 +41,12 @@ public final class CRIClient: Sendable {
         return try await runtime.version(r, options: .timeout(.seconds(2)))
     }
 
-    /// Stops and removes every pod sandbox the runtime holds (with their containers): what is
-    /// left when a cluster stops or after a crash.
-    public func removeAllSandboxes(logger: Logger) async {
-        guard let list = try? await runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest()) else { return }
+    /// Stops and removes every pod sandbox the runtime holds (with their containers), or only
+    /// those with the label given: what is left when a cluster stops or after a crash.
+    public func removeAllSandboxes(labelled label: String? = nil, _ value: String = "", logger: Logger) async {
+        var request = Runtime_V1_ListPodSandboxRequest()
+        if let label { request.filter.labelSelector = [label: value] }
+        guard let list = try? await runtime.listPodSandbox(request) else { return }
         await withTaskGroup(of: Void.self) { group in
             for sandbox in list.items {
                 group.addTask {
@@ -50,6 +58,12 @@ public final class CRIClient: Sendable {
                 }
             }
         }
+    }
+
+    /// The runtime's own words, without gRPC's framing.
+    public static func describe(_ error: any Error) -> String {
+        if let e = error as? RPCError { return e.message }
+        return "\(error)"
     }
 
     public func removeSandbox(_ id: String) async throws {

@@ -47,7 +47,8 @@ final class CRIPod: Sendable {
         spec: PodSpec,
         logDirectory: String,
         network: [String: String],
-        cgroupParent: String
+        cgroupParent: String,
+        cluster: String = ""
     ) -> Runtime_V1_PodSandboxConfig {
         var c = Runtime_V1_PodSandboxConfig()
         c.metadata.name = pod.name
@@ -59,7 +60,7 @@ final class CRIPod: Sendable {
         c.logDirectory = logDirectory
         c.labels = [
             "io.kubernetes.pod.name": pod.name, "io.kubernetes.pod.namespace": pod.namespace,
-            "io.kubernetes.pod.uid": pod.uid,
+            "io.kubernetes.pod.uid": pod.uid, CRILabels.cluster: cluster,
         ]
         c.annotations = network
         c.linux.cgroupParent = cgroupParent

@@ -90,7 +90,8 @@ actor PodWorker {
                 logDirectory: podDir.path,
                 network: [:],
                 // Per pod, as kubelet's `kubepods/…/pod<uid>`.
-                cgroupParent: ctx.cgroupParent + "/pod" + pod.uid
+                cgroupParent: ctx.cgroupParent + "/pod" + pod.uid,
+                cluster: ctx.network.name
             )
         )
         (statusStream, statusSignal) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))

@@ -21,6 +21,9 @@ package struct ClusterRecord: Codable, Equatable {
     package var loadBalancerPool: String?
     /// nil: SQLite in the data directory; or `etcd://host:port[,…]`.
     package var store: String?
+    /// `--container-runtime-endpoint` of the running `up`: nil when Swiftlet runs its own
+    /// containerd. Kept so that `down` after a crash removes the pods from that runtime.
+    package var containerRuntimeEndpoint: String?
 
     package init(
         name: String,

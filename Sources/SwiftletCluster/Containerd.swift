@@ -47,6 +47,19 @@ package enum ContainerdConfig {
         "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing",
     ]
 
+    /// The runtime handler of hostNetwork pods: runc entered into their node's network
+    /// namespace by this binary.
+    package static func nodeNamespaceRuntime(_ l: ContainerdLayout) -> String {
+        let runtime = "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.\(NodeNamespaceRuntime.handler)"
+        return """
+            \(runtime)]
+              runtime_type = "io.containerd.runc.v2"
+              pod_annotations = [\(NodeNamespaceRuntime.passedAnnotations.map(TOML.quoted).joined(separator: ", "))]
+            \(runtime).options]
+              BinaryName = \(TOML.quoted(l.nodeNamespaceRunc))
+            """
+    }
+
     package static func render(_ l: ContainerdLayout, registry: RegistryConfig = .init()) -> String {
         let cri = "[plugins.\"io.containerd.grpc.v1.cri\"]"
         return """
@@ -78,12 +91,7 @@ package enum ContainerdConfig {
                 default_runtime_name = "runc"
                 \(cri.dropLast()).containerd.runtimes.runc]
                   runtime_type = "io.containerd.runc.v2"
-                # hostNetwork pods: runc entered into their node's network namespace.
-                \(cri.dropLast()).containerd.runtimes.\(NodeNamespaceRuntime.handler)]
-                  runtime_type = "io.containerd.runc.v2"
-                  pod_annotations = [\(NodeNamespaceRuntime.passedAnnotations.map(TOML.quoted).joined(separator: ", "))]
-                  \(cri.dropLast()).containerd.runtimes.\(NodeNamespaceRuntime.handler).options]
-                    BinaryName = \(TOML.quoted(l.nodeNamespaceRunc))
+            \(nodeNamespaceRuntime(l))
               \(cri.dropLast()).cni]
                 bin_dir = \(TOML.quoted(l.cniBin))
                 conf_dir = \(TOML.quoted(l.cniConf))
@@ -100,15 +108,26 @@ package struct ContainerdError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
+/// The container runtime of a cluster: its own containerd, or one it is given.
+package protocol ClusterRuntime: Sendable {
+    /// The CRI socket's path.
+    var socket: String { get }
+    /// Ready to run pods: connected, Swiftlet's CNI plugin and pause image in place.
+    func start(executable: String) async throws -> (CRIClient, BuiltinImageSet)
+    /// The cluster's pods are gone from it (and its own containerd has stopped).
+    func stop(_ client: CRIClient?) async
+}
+
 /// A cluster's own containerd: `start` writes its config, removes what a crashed earlier
 /// run left (a containerd, shims, mounts, stale sockets), starts it and waits until CRI
 /// answers; `stop` removes every pod sandbox still there (so CNI tears down their links),
 /// then stops containerd. Not a lifecycle Service: it must be up before the node agents
 /// start and go only after they have stopped, whichever way the group ends.
-package final class ContainerdProcess: Sendable {
+package final class ContainerdProcess: ClusterRuntime {
     package let layout: ContainerdLayout
     let logger: Logger
     let registry: RegistryConfig
+    package var socket: String { layout.socket }
     private struct State {
         var process = Process()
         /// Set by `stop`: an exit is then expected, not restarted.
@@ -166,6 +185,9 @@ package final class ContainerdProcess: Sendable {
     /// the runc of hostNetwork pods, this binary too.
     package func installCNI(executable: String) throws {
         let fm = FileManager.default
+        for d in [layout.cniBin, layout.cniConf, layout.runtimeBin] {
+            try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
+        }
         for link in ["swiftlet", "loopback"].map({ layout.cniBin + "/" + $0 }) + [layout.nodeNamespaceRunc] {
             try? fm.removeItem(atPath: link)
             try fm.createSymbolicLink(atPath: link, withDestinationPath: executable)

@@ -28,6 +28,8 @@ package struct LocalCluster {
     package var logLevel = "notice"
     /// Registry mirrors and credentials (`--registry-config`, k3s's registries.yaml).
     package var registry = RegistryConfig()
+    /// `--container-runtime-endpoint`: a containerd to use instead of starting one.
+    package var containerRuntimeEndpoint: String?
 
     package init(record: ClusterRecord) { self.record = record }
 
@@ -48,6 +50,7 @@ package struct LocalCluster {
         defer { withExtendedLifetime(lock) {} }
         if let clash = await ClusterPlumbing.clash(r) { throw ClusterSetupError(clash) }
         r.pid = getpid()
+        r.containerRuntimeEndpoint = containerRuntimeEndpoint
         try r.save()
         let net = r.network
         defer { r.unregister() }
@@ -65,8 +68,19 @@ package struct LocalCluster {
         }
 
         let layout = ContainerdLayout(dataDir: r.dataDir, cluster: r.name)
-        progress.step("Starting containerd (\(layout.socket)), with Swiftlet's pause image and CNI plugin")
-        let containerd = ContainerdProcess(layout: layout, logger: logger, registry: registry)
+        let containerd: any ClusterRuntime
+        if let endpoint = containerRuntimeEndpoint {
+            progress.step(
+                "Connecting to the container runtime at \(endpoint), with Swiftlet's pause image and CNI plugin"
+            )
+            if !registry.isEmpty {
+                logger.warning("--registry-config has no effect on a runtime Swiftlet does not configure (\(endpoint))")
+            }
+            containerd = ExternalContainerd(endpoint: endpoint, layout: layout, logger: logger)
+        } else {
+            progress.step("Starting containerd (\(layout.socket)), with Swiftlet's pause image and CNI plugin")
+            containerd = ContainerdProcess(layout: layout, logger: logger, registry: registry)
+        }
         let runtime: CRIClient
         let builtinImages: BuiltinImageSet
         do {
@@ -121,7 +135,7 @@ package struct LocalCluster {
             c.clusterDomain = r.clusterDomain
             // A connection of its own per node, as each kubelet has: one connection carrying
             // every node's burst of sandbox calls was dropped under load.
-            c.containerRuntime = try CRIClient(socketPath: layout.socket)
+            c.containerRuntime = try CRIClient(socketPath: containerd.socket)
             c.cgroupParent = layout.cgroupParent
             c.builtinImages = builtinImages
             agents.append(NodeAgent(config: c, client: client, token: plane.pki.token, logger: logger))
@@ -188,7 +202,11 @@ package struct LocalCluster {
         progress.step("Stopping: removing the network of \(r.name)")
         try? FileManager.default.removeItem(at: dir.appendingPathComponent("ready"))
         await plane.store.close()
-        progress.step("Stopping containerd and the pods left in it")
+        progress.step(
+            containerRuntimeEndpoint == nil
+                ? "Stopping containerd and the pods left in it"
+                : "Removing the cluster's pods from the container runtime"
+        )
         await containerd.stop(runtime)
         await ClusterPlumbing.tearDown(net)
         progress.step(

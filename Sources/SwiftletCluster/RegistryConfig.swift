@@ -33,6 +33,7 @@ package struct RegistryConfig: Sendable, Equatable {
     package var mirrors: [Mirror] = []
     /// By registry host (`127.0.0.1:5000`, `registry.example.com`).
     package var configs: [String: HostConfig] = [:]
+    package var isEmpty: Bool { mirrors.isEmpty && configs.isEmpty }
 
     package init() {}
 

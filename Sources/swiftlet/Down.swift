@@ -55,7 +55,14 @@ struct Down: AsyncParsableCommand {
         // network namespaces go too), then containerd, its shims, mounts and cgroups.
         let layout = ContainerdLayout(dataDir: record?.dataDir ?? dir.path, cluster: clusterName)
         var stoppedRuntime: [String] = []
-        if FileManager.default.fileExists(atPath: layout.dir) {
+        if let endpoint = record?.containerRuntimeEndpoint {
+            // A runtime Swiftlet was given: only this cluster's pods go, the runtime stays.
+            if let cri = try? CRIClient(socketPath: endpoint), (try? await cri.version()) != nil {
+                await ExternalContainerd.removePods(cri, layout: layout, logger: Logger(label: "swiftlet.down"))
+                cri.close()
+                stoppedRuntime.append("pods of \(clusterName) in the container runtime at \(endpoint)")
+            }
+        } else if FileManager.default.fileExists(atPath: layout.dir) {
             if FileManager.default.fileExists(atPath: layout.socket),
                 let cri = try? CRIClient(socketPath: layout.socket),
                 (try? await cri.version()) != nil

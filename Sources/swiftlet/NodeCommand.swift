@@ -69,13 +69,14 @@ struct Node: AsyncParsableCommand {
             agentPort: agentPort == 0 ? try freeLoopbackPort() : agentPort
         )
         c.clusterDomain = record.clusterDomain
-        // The cluster's containerd, which `swiftlet up` runs for all its nodes.
+        // The cluster's containerd, which `swiftlet up` runs (or was given) for all its nodes.
         let layout = ContainerdLayout(dataDir: dir.path, cluster: record.name)
-        if FileManager.default.fileExists(atPath: layout.socket) {
-            c.containerRuntime = try CRIClient(socketPath: layout.socket)
+        let socket = record.containerRuntimeEndpoint.map(ExternalContainerd.socketPath) ?? layout.socket
+        if FileManager.default.fileExists(atPath: socket) {
+            c.containerRuntime = try CRIClient(socketPath: socket)
             c.cgroupParent = layout.cgroupParent
             c.builtinImages = BuiltinImageSet(
-                socket: layout.socket,
+                socket: socket,
                 executable: SwiftletExecutable.current,
                 scratch: URL(fileURLWithPath: layout.dir)
             )

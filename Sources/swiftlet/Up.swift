@@ -64,6 +64,15 @@ struct Up: AsyncParsableCommand {
         )
     )
     var registryConfig: String?
+    @Option(
+        help: ArgumentHelp(
+            "A containerd to run pods on instead of Swiftlet's own (kubelet's flag).",
+            discussion:
+                "unix:///run/containerd/containerd.sock; `up` says which lines its config.toml needs (Swiftlet's CNI plugin, the hostNetwork runtime handler).",
+            valueName: "endpoint"
+        )
+    )
+    var containerRuntimeEndpoint: String?
     @Flag(help: "Start in the background and return when the cluster is ready.") var detach = false
     @Flag(help: "Run each node agent as its own `swiftlet node` process instead of inside this one.")
     var agentProcesses = false
@@ -109,6 +118,7 @@ struct Up: AsyncParsableCommand {
         cluster.dnsUpstream = dnsUpstream
         cluster.agentProcesses = agentProcesses
         cluster.logLevel = logLevel
+        cluster.containerRuntimeEndpoint = containerRuntimeEndpoint
         if let file = registryConfig {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw ValidationError("--registry-config: cannot read \(file)")
