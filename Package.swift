@@ -188,6 +188,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The gRPC health checking protocol (grpc.health.v1): code generated from
+        // Protos/grpc_health, for grpc probes and agnhost's grpc-health-checking.
+        .target(
+            name: "GRPCHealth",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strict
+        ),
         // Images Swiftlet makes itself (the pause image, agnhost) as OCI archives. Pure but for
         // the files it streams.
         .target(
@@ -201,8 +212,9 @@ let package = Package(
             name: "NodeAgent",
             dependencies: [
                 "KubeAPI", "KubeMachinery", "KubeModel", "KubeClient", "ServiceProxy", "HostCommands", "CRI",
-                "OCIImage",
+                "OCIImage", "GRPCHealth",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -221,6 +233,9 @@ let package = Package(
         .target(
             name: "BuiltinImages",
             dependencies: [
+                "GRPCHealth",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

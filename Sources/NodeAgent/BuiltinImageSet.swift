@@ -105,6 +105,13 @@ public actor BuiltinImageSet {
         }
     }
 
+    /// Forgets that `image` was made: it is gone from containerd (image garbage collection,
+    /// `swiftlet images rm`) and the next `provide` makes and names it again.
+    public func forget(_ image: String, kind: Kind) {
+        built[kind] = nil
+        tagged[ContainerdImages.normalized(image)] = nil
+    }
+
     /// Makes sure `image` names one of Swiftlet's images in containerd.
     public func provide(_ image: String, kind: Kind) async throws {
         let canonical = try await build(kind)

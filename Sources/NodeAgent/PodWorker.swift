@@ -526,13 +526,19 @@ actor PodWorker {
             // process (once), so one left by an older Swiftlet is replaced.
             do {
                 try await builtin.provide(image, kind: kind)
+                imageID = await runtime.presentImage(image)
+                // Removed since it was made (image garbage collection): made again.
+                if imageID == nil {
+                    await builtin.forget(image, kind: kind)
+                    try await builtin.provide(image, kind: kind)
+                    imageID = await runtime.presentImage(image)
+                }
             } catch {
                 let message = "Swiftlet could not make its image \"\(image)\": \(error)"
                 setStatus(isInit, index) { $0.state = .waiting(reason: "ErrImagePull", message: message) }
                 event("Failed", message, warning: true)
                 return nil
             }
-            imageID = await runtime.presentImage(image)
         }
         if policy == "Never", imageID == nil {
             let message = "Container image \"\(image)\" is not present with pull policy of Never"

@@ -1,5 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+import GRPCCore
+import GRPCHealth
+import GRPCNIOTransportHTTP2Posix
 import KubeAPI
 import KubeMachinery
 import KubeModel
@@ -12,6 +15,8 @@ struct ProbeSpec: Sendable {
         case http(scheme: String, host: String?, port: Int, path: String, headers: [(String, String)])
         case tcp(host: String?, port: Int)
         case exec([String])
+        /// grpc.health.v1 Check of `service` (empty: the server).
+        case grpc(port: Int, service: String)
         case unsupported(String)
     }
 
@@ -52,8 +57,14 @@ struct ProbeSpec: Sendable {
             action = .tcp(host: host, port: p)
         case .exec(let command):
             action = .exec(command)
-        case .grpc, .none:
-            action = .unsupported("only httpGet, tcpSocket and exec probes are supported")
+        case let .grpc(port, service):
+            guard let port else {
+                action = .unsupported("grpc probe without a port")
+                return
+            }
+            action = .grpc(port: port, service: service ?? "")
+        case .none:
+            action = .unsupported("a probe needs one of httpGet, tcpSocket, exec or grpc")
         }
     }
 }
@@ -98,12 +109,62 @@ struct Prober: Sendable {
             } catch {
                 return .failure("dial tcp \(target):\(port): \(Self.describe(error))")
             }
+        case let .grpc(port, service):
+            return await grpcCheck(host: podIP, port: port, service: service, timeout: spec.timeout)
         case let .exec(command):
             let (code, output) = await exec(command, .seconds(spec.timeout))
             if code == 0 { return .success }
             return .failure("command \(command) exited with \(code): \(output.prefix(200))")
         case let .unsupported(why):
             return .failure(why)
+        }
+    }
+
+    /// A grpc probe as kubelet's: the health service's Check, SERVING or a failure in
+    /// kubelet's words.
+    func grpcCheck(host: String, port: Int, service: String, timeout: Int) async -> Result {
+        let address = "\(host):\(port)"
+        do {
+            let transport = try HTTP2ClientTransport.Posix(
+                target: .ipv4(address: host, port: port),
+                transportSecurity: .plaintext
+            )
+            var request = Grpc_Health_V1_HealthCheckRequest()
+            request.service = service
+            let response = try await withGRPCClient(transport: transport) { client in
+                try await Grpc_Health_V1_Health.Client(wrapping: client).check(
+                    request,
+                    options: .timeout(.seconds(Int64(timeout)))
+                )
+            }
+            if response.status == .serving { return .success }
+            return .failure("service unhealthy (responded with \"\(Self.name(response.status))\")")
+        } catch let error as RPCError {
+            switch error.code {
+            case .unimplemented:
+                return .failure(
+                    "error: this server does not implement the grpc health protocol (grpc.health.v1.Health): \(error.message)"
+                )
+            case .deadlineExceeded:
+                return .failure("timeout: health rpc did not complete within \(timeout)s")
+            case .unavailable:
+                return .failure("error: failed to connect service at \"\(address)\": \(error.message)")
+            default:
+                return .failure("error: health rpc probe failed: \(error)")
+            }
+        } catch {
+            return .failure("error: health rpc probe failed: \(error)")
+        }
+    }
+
+    /// The status as the protocol names it (`NOT_SERVING`).
+    static func name(_ s: Grpc_Health_V1_HealthCheckResponse.ServingStatus) -> String {
+        switch s {
+        case .unknown: "UNKNOWN"
+        case .serving: "SERVING"
+        case .notServing: "NOT_SERVING"
+        case .serviceUnknown: "SERVICE_UNKNOWN"
+        case .UNRECOGNIZED(let n): "\(n)"
         }
     }
 

@@ -30,6 +30,8 @@ package struct LocalCluster {
     package var registry = RegistryConfig()
     /// `--container-runtime-endpoint`: a containerd to use instead of starting one.
     package var containerRuntimeEndpoint: String?
+    /// When unused images are removed from the cluster's own containerd.
+    package var imageGC = ImageGCPolicy()
 
     package init(record: ClusterRecord) { self.record = record }
 
@@ -172,6 +174,21 @@ package struct LocalCluster {
                 ports.set(metrics: $0)
             },
         ]
+        // The images of a containerd Swiftlet runs are collected once for all its nodes (they
+        // share them); a runtime that was given is left to whoever runs it.
+        var imageServices: [any ServiceLifecycle.Service] = []
+        if containerRuntimeEndpoint == nil {
+            imageServices.append(
+                ImageGarbageCollector(
+                    runtime: try CRIClient(socketPath: containerd.socket),
+                    policy: imageGC,
+                    pinned: [ContainerdConfig.sandboxImage],
+                    events: EventRecorder(client: client, component: "kubelet"),
+                    node: net.nodeName(1),
+                    logger: logger
+                )
+            )
+        }
         let readiness = ReadinessReporter(
             client: client,
             nodes: (1...r.nodes).map(net.nodeName),
@@ -184,15 +201,15 @@ package struct LocalCluster {
             "Starting the controllers, cluster DNS (kube-dns at \(net.serviceCIDR.address(10)), zone \(r.clusterDomain)), "
                 + "the load balancer (external IPs \(net.loadBalancerPool), table ip \(net.loadBalancerTable)) and \(r.nodes) node agents"
         )
+        var services: [any ServiceLifecycle.Service] = plane.services
+        services += [ClientCloser(client: client), controllers, loadBalancer] as [any ServiceLifecycle.Service]
+        services += dnsServices
+        services += agents
+        services += imageServices
+        services.append(readiness)
         let group = ServiceGroup(
             configuration: .init(
-                services: plane.services.map { .init(service: $0) } + [
-                    .init(service: ClientCloser(client: client)), .init(service: controllers),
-                    .init(service: loadBalancer),
-                ]
-                    + dnsServices.map { .init(service: $0) } + agents.map { .init(service: $0) } + [
-                        .init(service: readiness)
-                    ],
+                services: services.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

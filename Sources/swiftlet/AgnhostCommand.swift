@@ -7,9 +7,29 @@ import Foundation
 struct AgnhostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agnhost",
-        abstract: "The built-in agnhost test image (netexec, serve-hostname, pause).",
-        subcommands: [Netexec.self, ServeHostname.self, Pause.self]
+        abstract: "The built-in agnhost test image (netexec, serve-hostname, grpc-health-checking, pause).",
+        subcommands: [Netexec.self, ServeHostname.self, GRPCHealthChecking.self, Pause.self]
     )
+
+    struct GRPCHealthChecking: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "grpc-health-checking",
+            abstract: "A gRPC health service, switched by /make-serving and /make-not-serving."
+        )
+        @Option var port = 5000
+        @Option(name: .customLong("http-port")) var httpPort = 8080
+        @Option(name: .customLong("delay-unhealthy-sec")) var delayUnhealthySec = -1
+        @Option var service = ""
+
+        func run() async throws {
+            try await Agnhost.grpcHealthChecking(
+                port: port,
+                httpPort: httpPort,
+                delayUnhealthy: delayUnhealthySec,
+                service: service
+            )
+        }
+    }
 
     struct Netexec: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "HTTP and UDP test server.")

@@ -73,6 +73,12 @@ struct Up: AsyncParsableCommand {
         )
     )
     var containerRuntimeEndpoint: String?
+    @Option(help: "Disk use (percent) of the image filesystem at which unused images are removed (kubelet's flag).")
+    var imageGCHighThreshold = 85
+    @Option(help: "Disk use (percent) that image garbage collection frees down to (kubelet's flag).")
+    var imageGCLowThreshold = 80
+    @Option(help: "How long an image must be unused before it may be collected, e.g. 2m (kubelet's flag).")
+    var minimumImageTTLDuration = "2m"
     @Flag(help: "Start in the background and return when the cluster is ready.") var detach = false
     @Flag(help: "Run each node agent as its own `swiftlet node` process instead of inside this one.")
     var agentProcesses = false
@@ -119,6 +125,15 @@ struct Up: AsyncParsableCommand {
         cluster.agentProcesses = agentProcesses
         cluster.logLevel = logLevel
         cluster.containerRuntimeEndpoint = containerRuntimeEndpoint
+        cluster.imageGC.highThresholdPercent = imageGCHighThreshold
+        cluster.imageGC.lowThresholdPercent = imageGCLowThreshold
+        guard let ttl = ImageGCPolicy.duration(minimumImageTTLDuration) else {
+            throw ValidationError(
+                "--minimum-image-ttl-duration \(minimumImageTTLDuration): not a duration; write it as 2m, 90s or 1h30m"
+            )
+        }
+        cluster.imageGC.minimumAge = ttl
+        if let problem = cluster.imageGC.problem { throw ValidationError(problem) }
         if let file = registryConfig {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw ValidationError("--registry-config: cannot read \(file)")

@@ -60,10 +60,11 @@ import Testing
             return
         }
         let startup = try #require(ProbeSpec(c.startupProbe, container: c))
-        guard case .unsupported = startup.action else {
-            Issue.record("a gRPC probe is not run: \(startup.action)")
+        guard case .grpc(let port, let service) = startup.action else {
+            Issue.record("not a gRPC probe: \(startup.action)")
             return
         }
+        #expect(port > 0 && service == "")
         #expect(ProbeSpec(nil, container: c) == nil)
     }
 }

@@ -67,6 +67,10 @@ class Cluster:
         # Cluster DNS forwards nowhere unless a test gives it an upstream of its own.
         if not any(a.startswith("--dns-upstream") for a in extra):
             extra = (*extra, "--dns-upstream", "none")
+        # Images stay unless a test asks for collection: the machine's disk may be fuller
+        # than kubelet's 85% (a test's image, imported once, is used minutes later).
+        if not any(a.startswith("--image-gc-high-threshold") for a in extra):
+            extra = (*extra, "--image-gc-high-threshold", "100", "--image-gc-low-threshold", "99")
         self.args = [BIN, "up", "--nodes", str(nodes), "--data-dir", self.data, "--name", self.name, "--port", str(self.port),
                      "--node-cidr", self.node_cidr, "--pod-cidr", self.pod_cidr, "--service-cidr", self.service_cidr, *extra]
         self.proc = None

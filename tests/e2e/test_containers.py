@@ -398,3 +398,19 @@ def test_a_host_network_pod_lives_in_its_nodes_namespace(cluster, busybox):
     # Its port is the node's: the host reaches it at the node's address.
     assert wait_for("served", lambda: sh("curl", "-s", "-m", "2", f"http://{node_ip}:18080/", check=False).stdout) \
         == node + "\n"
+
+
+def test_grpc_probes_call_the_health_service(cluster):
+    from cluster import AGNHOST
+    cluster.apply(json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "grpc"}, "spec": {"containers": [{
+        "name": "c", "image": AGNHOST, "args": ["grpc-health-checking", "--port", "5000", "--http-port", "8080"],
+        "readinessProbe": {"grpc": {"port": 5000}, "periodSeconds": 1, "failureThreshold": 1}}]}}))
+    ready = lambda: container_status(cluster, "grpc", "c").get("ready")
+    wait_for("grpc ready", ready, timeout=60)
+    cluster.kubectl("exec", "grpc", "--", "curl", "-s", "http://127.0.0.1:8080/make-not-serving")
+    wait_for("grpc unready", lambda: ready() is False, timeout=30)
+    events = cluster.kubectl("get", "events", "--field-selector", "involvedObject.name=grpc",
+                             "-o", "jsonpath={range .items[*]}{.message};{end}").stdout
+    assert 'Readiness probe failed: service unhealthy (responded with "NOT_SERVING")' in events
+    cluster.kubectl("exec", "grpc", "--", "curl", "-s", "http://127.0.0.1:8080/make-serving")
+    wait_for("grpc ready again", ready, timeout=30)

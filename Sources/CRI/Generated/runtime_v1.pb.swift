@@ -14,7 +14,7 @@
 /// the wire protocol's facts (cri-api v0.25, as containerd 1.6 serves it). A field left out
 /// here is skipped on decode, as protobuf skips any unknown field.
 ///
-/// Regenerate the Swift code with `scripts/generate-cri.sh`.
+/// Regenerate the Swift code with `scripts/generate-grpc.sh`.
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
