@@ -1,3 +1,4 @@
+import Foundation
 import KubeAPI
 import KubeMachinery
 import KubeModel
@@ -85,13 +86,64 @@ public enum PodEnvironment {
         }
     }
 
+    /// The ConfigMaps and Secrets a container's `env` and `envFrom` name, by name: what the
+    /// agent must fetch before `build`.
+    public static func references(_ container: Container) -> (configMaps: Set<String>, secrets: Set<String>) {
+        var configMaps = Set<String>(), secrets = Set<String>()
+        for e in container.env {
+            switch e.valueFrom {
+            case .configMapKeyRef(let name, _, _)?: configMaps.insert(name)
+            case .secretKeyRef(let name, _, _)?: secrets.insert(name)
+            default: break
+            }
+        }
+        for f in container.envFrom {
+            switch f.kind {
+            case .configMap: configMaps.insert(f.name)
+            case .secret: secrets.insert(f.name)
+            case .unknown: break
+            }
+        }
+        return (configMaps, secrets)
+    }
+
+    /// A ConfigMap's `data`, or a Secret's decoded `data`, as env takes them.
+    public static func values(of object: JSON, secret: Bool) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in object["data"]?.object ?? JSONObject() {
+            guard let text = v.string else { continue }
+            if secret {
+                guard let bytes = Data(base64Encoded: text) else { continue }
+                out[k] = String(decoding: bytes, as: UTF8.self)
+            } else {
+                out[k] = text
+            }
+        }
+        return out
+    }
+
+    /// kubelet's test for a name `envFrom` may define (`[-._a-zA-Z][-._a-zA-Z0-9]*`).
+    static func isEnvVarName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first else { return false }
+        func ok(_ c: Unicode.Scalar, digits: Bool) -> Bool {
+            c == "-" || c == "." || c == "_" || ("a"..."z").contains(c) || ("A"..."Z").contains(c)
+                || (digits && ("0"..."9").contains(c))
+        }
+        return ok(first, digits: false) && name.unicodeScalars.dropFirst().allSatisfy { ok($0, digits: true) }
+    }
+
     /// The whole environment of one container, in order; a later entry with the same name wins.
-    /// `pod` is the object the downward API reads (`fieldRef` paths name its fields).
+    /// `pod` is the object the downward API reads (`fieldRef` paths name its fields);
+    /// `configMaps` and `secrets` hold the objects of `references` that exist, by name.
+    /// Keys `envFrom` skips as invalid names go to `skipped` (kubelet's event).
     public static func build(
         container: Container,
         spec: PodSpec,
         pod: JSON,
-        services: [Service]
+        services: [Service],
+        configMaps: [String: JSON] = [:],
+        secrets: [String: JSON] = [:],
+        skipped: inout [String]
     ) throws(Failure) -> [(String, String)] {
         var env = serviceVariables(
             services: services,
@@ -99,6 +151,34 @@ public enum PodEnvironment {
             enableServiceLinks: spec.enableServiceLinks
         )
         var values: [String: String] = Dictionary(env, uniquingKeysWith: { _, b in b })
+        let ns = pod.namespace
+        for f in container.envFrom {
+            let isSecret = f.kind == .secret
+            guard f.kind != .unknown else { continue }
+            guard let object = (isSecret ? secrets : configMaps)[f.name] else {
+                if f.optional { continue }
+                throw Failure(
+                    reason: "CreateContainerConfigError",
+                    message: "\(isSecret ? "secret" : "configmap") \"\(f.name)\" not found"
+                )
+            }
+            var invalid: [String] = []
+            for (key, value) in Self.values(of: object, secret: isSecret).sorted(by: { $0.key < $1.key }) {
+                let name = f.prefix + key
+                guard isEnvVarName(name) else {
+                    invalid.append(name)
+                    continue
+                }
+                env.append((name, value))
+                values[name] = value
+            }
+            if !invalid.isEmpty {
+                skipped.append(
+                    "Keys [\(invalid.joined(separator: ", "))] from the EnvFrom \(isSecret ? "secret" : "configMap") "
+                        + "\(ns)/\(f.name) were skipped since they are considered invalid environment variable names."
+                )
+            }
+        }
         for e in container.env {
             let value: String
             switch e.valueFrom {
@@ -114,23 +194,37 @@ public enum PodEnvironment {
                 value = v
             case .resourceFieldRef(let resource, _)?:
                 value = resourceValue(resource, container: container)
-            case .configMapKeyRef(let name, _, let optional)?:
-                if optional { continue }
-                throw Failure(reason: "CreateContainerConfigError", message: "configmap \"\(name)\" not found")
-            case .secretKeyRef(let name, _, let optional)?:
-                if optional { continue }
-                throw Failure(reason: "CreateContainerConfigError", message: "secret \"\(name)\" not found")
+            case .configMapKeyRef(let name, let key, let optional)?:
+                guard let object = configMaps[name] else {
+                    if optional { continue }
+                    throw Failure(reason: "CreateContainerConfigError", message: "configmap \"\(name)\" not found")
+                }
+                guard let v = Self.values(of: object, secret: false)[key] else {
+                    if optional { continue }
+                    throw Failure(
+                        reason: "CreateContainerConfigError",
+                        message: "couldn't find key \(key) in ConfigMap \(ns)/\(name)"
+                    )
+                }
+                value = v
+            case .secretKeyRef(let name, let key, let optional)?:
+                guard let object = secrets[name] else {
+                    if optional { continue }
+                    throw Failure(reason: "CreateContainerConfigError", message: "secret \"\(name)\" not found")
+                }
+                guard let v = Self.values(of: object, secret: true)[key] else {
+                    if optional { continue }
+                    throw Failure(
+                        reason: "CreateContainerConfigError",
+                        message: "couldn't find key \(key) in Secret \(ns)/\(name)"
+                    )
+                }
+                value = v
             case .unknown?:
                 value = ""
             }
             env.append((e.name, value))
             values[e.name] = value
-        }
-        if !container.envFrom.isEmpty {
-            throw Failure(
-                reason: "CreateContainerConfigError",
-                message: "envFrom needs ConfigMaps or Secrets, which Swiftlet does not serve"
-            )
         }
         return env
     }

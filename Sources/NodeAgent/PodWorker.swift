@@ -508,8 +508,19 @@ actor PodWorker {
         let name = container.name
         let services = await ctx.services.list()
         var env: [(String, String)]
+        let (configMaps, secrets) = await referencedObjects(container)
+        var skipped: [String] = []
         do {
-            env = try PodEnvironment.build(container: container, spec: spec, pod: podWithStatus(), services: services)
+            env = try PodEnvironment.build(
+                container: container,
+                spec: spec,
+                pod: podWithStatus(),
+                services: services,
+                configMaps: configMaps,
+                secrets: secrets,
+                skipped: &skipped
+            )
+            for message in skipped { event("InvalidEnvironmentVariableNames", message, warning: true) }
             // containerd names a hostNetwork container after the host; it is on the node.
             if spec.hostNetwork, !env.contains(where: { $0.0 == "HOSTNAME" }) { env.append(("HOSTNAME", ctx.nodeName)) }
         } catch {
@@ -695,6 +706,26 @@ actor PodWorker {
             left = max(grace - spent, Self.minimumGrace)
         }
         await run.stop(grace: left)
+    }
+
+    /// The ConfigMaps and Secrets of the pod's namespace that a container's env names, those
+    /// that exist (a missing one is the build's error, and the start is tried again).
+    private func referencedObjects(
+        _ container: Container
+    ) async -> (configMaps: [String: JSON], secrets: [String: JSON]) {
+        let (configMapNames, secretNames) = PodEnvironment.references(container)
+        var configMaps: [String: JSON] = [:], secrets: [String: JSON] = [:]
+        for name in configMapNames {
+            if let o = try? await ctx.client.getIfExists(Resources.configmaps, namespace: pod.namespace, name: name) {
+                configMaps[name] = o
+            }
+        }
+        for name in secretNames {
+            if let o = try? await ctx.client.getIfExists(Resources.secrets, namespace: pod.namespace, name: name) {
+                secrets[name] = o
+            }
+        }
+        return (configMaps, secrets)
     }
 
     /// Image pulls that failed in a row, per container: the next wait is ImagePullBackOff.

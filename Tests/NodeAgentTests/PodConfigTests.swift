@@ -87,11 +87,13 @@ import Testing
                 ["name": "APP", "valueFrom": ["fieldRef": ["fieldPath": "metadata.labels['app']"]]],
             ],
         ]
+        var skipped: [String] = []
         let env = try PodEnvironment.build(
             container: Container(container),
             spec: PodSpec(pod: pod),
             pod: pod,
-            services: [quiz]
+            services: [quiz],
+            skipped: &skipped
         )
         let d = Dictionary(env, uniquingKeysWith: { _, b in b })
         #expect(d["QUIZ_SERVICE_HOST"] == "mine")
@@ -109,11 +111,66 @@ import Testing
         #expect(
             throws: PodEnvironment.Failure(reason: "CreateContainerConfigError", message: "configmap \"cfg\" not found")
         ) {
-            try PodEnvironment.build(
+            var skipped: [String] = []
+            return try PodEnvironment.build(
                 container: Container(container),
                 spec: PodSpec(.emptyObject),
                 pod: ["metadata": ["name": "p", "namespace": "d"]],
-                services: []
+                services: [],
+                skipped: &skipped
+            )
+        }
+    }
+
+    @Test func configMapsAndSecretsFillEnvAsKubeletDoes() throws {
+        let container = Container([
+            "name": "c",
+            "envFrom": [
+                ["configMapRef": ["name": "cfg"], "prefix": "CFG_"], ["secretRef": ["name": "creds"]],
+                ["configMapRef": ["name": "absent", "optional": true]],
+            ],
+            "env": [
+                ["name": "MODE", "valueFrom": ["configMapKeyRef": ["name": "cfg", "key": "mode"]]],
+                ["name": "URL", "value": "http://$(CFG_host)/"],
+                ["name": "NONE", "valueFrom": ["configMapKeyRef": ["name": "cfg", "key": "nope", "optional": true]]],
+            ],
+        ])
+        let cfg: JSON = ["data": ["mode": "fast", "host": "db", "no good": "x"]]
+        let creds: JSON = ["data": ["password": "czNjcjN0"]]
+        var skipped: [String] = []
+        let env = try PodEnvironment.build(
+            container: container,
+            spec: PodSpec(["enableServiceLinks": false]),
+            pod: ["metadata": ["name": "p", "namespace": "d"]],
+            services: [],
+            configMaps: ["cfg": cfg],
+            secrets: ["creds": creds],
+            skipped: &skipped
+        )
+        let d = Dictionary(env, uniquingKeysWith: { _, b in b })
+        #expect(d["CFG_host"] == "db" && d["CFG_mode"] == "fast" && d["password"] == "s3cr3t")
+        #expect(d["MODE"] == "fast" && d["URL"] == "http://db/" && d["NONE"] == nil)
+        #expect(
+            skipped == [
+                "Keys [CFG_no good] from the EnvFrom configMap d/cfg were skipped since they are considered invalid environment variable names."
+            ]
+        )
+        #expect(
+            throws: PodEnvironment.Failure(
+                reason: "CreateContainerConfigError",
+                message: "couldn't find key missing in Secret d/creds"
+            )
+        ) {
+            try PodEnvironment.build(
+                container: Container([
+                    "name": "c",
+                    "env": [["name": "X", "valueFrom": ["secretKeyRef": ["name": "creds", "key": "missing"]]]],
+                ]),
+                spec: PodSpec(.emptyObject),
+                pod: ["metadata": ["name": "p", "namespace": "d"]],
+                services: [],
+                secrets: ["creds": creds],
+                skipped: &skipped
             )
         }
     }

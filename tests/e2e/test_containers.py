@@ -414,3 +414,24 @@ def test_grpc_probes_call_the_health_service(cluster):
     assert 'Readiness probe failed: service unhealthy (responded with "NOT_SERVING")' in events
     cluster.kubectl("exec", "grpc", "--", "curl", "-s", "http://127.0.0.1:8080/make-serving")
     wait_for("grpc ready again", ready, timeout=30)
+
+
+def test_env_comes_from_config_maps_and_secrets_and_waits_for_them(cluster, busybox):
+    cluster.kubectl("create", "configmap", "appcfg", "--from-literal=mode=fast", "--from-literal=host=db")
+    cluster.kubectl("create", "secret", "generic", "appcreds", "--from-literal=password=s3cr3t")
+    manifest = json.loads(pod_manifest("envy", busybox, ["sh", "-c", "env | sort"]))
+    manifest["spec"]["containers"][0]["envFrom"] = [{"configMapRef": {"name": "appcfg"}, "prefix": "CFG_"},
+                                                    {"secretRef": {"name": "appcreds"}}]
+    manifest["spec"]["containers"][0]["env"] = [
+        {"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "appcfg", "key": "mode"}}},
+        {"name": "LATE", "valueFrom": {"configMapKeyRef": {"name": "latecfg", "key": "k"}}}]
+    cluster.apply(json.dumps(manifest))
+    def waiting():
+        s = container_status(cluster, "envy", "c").get("state", {}).get("waiting")
+        return s if s and s.get("reason") == "CreateContainerConfigError" else None
+    assert wait_for("envy waits for latecfg", waiting)["message"] == 'configmap "latecfg" not found'
+    cluster.kubectl("create", "configmap", "latecfg", "--from-literal=k=here")
+    wait_for("envy done", lambda: cluster.get("pod", "envy")["status"].get("phase") == "Succeeded", timeout=60)
+    out = cluster.kubectl("logs", "envy").stdout.splitlines()
+    for line in ["CFG_host=db", "CFG_mode=fast", "MODE=fast", "password=s3cr3t", "LATE=here"]:
+        assert line in out, out
