@@ -23,6 +23,7 @@ command -v etcd >/dev/null || need_apt+=(etcd-server)  # the etcd store's tests 
 # Pods run on containerd (with runc); ctr comes with containerd and imports image archives.
 command -v containerd >/dev/null || need_apt+=(containerd)
 command -v runc >/dev/null || need_apt+=(runc)
+command -v strip >/dev/null || need_apt+=(binutils)  # Swiftlet's agnhost image carries a stripped binary
 # The tests build their images from busybox-static and serve them from a local registry.
 [ -x /bin/busybox ] || need_apt+=(busybox-static)
 command -v docker-registry >/dev/null || need_apt+=(docker-registry)
