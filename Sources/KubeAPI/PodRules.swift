@@ -236,6 +236,44 @@ public enum PodRules {
         return errs
     }
 
+    /// Volumes have unique names; every mount names one of them, at a path, with a
+    /// relative `subPath` that does not climb out of it.
+    static func validateVolumes(_ spec: JSON, path: String) -> [FieldError] {
+        var errs: [FieldError] = []
+        var names = Set<String>()
+        for (i, v) in (spec["volumes"]?.array ?? []).enumerated() {
+            let name = v["name"]?.string ?? ""
+            if name.isEmpty {
+                errs.append(.required("\(path).volumes[\(i)].name"))
+            } else if !names.insert(name).inserted {
+                errs.append(.duplicate("\(path).volumes[\(i)].name", .string(name)))
+            }
+        }
+        for list in ["initContainers", "containers"] {
+            for (i, c) in (spec[list]?.array ?? []).enumerated() {
+                for (j, m) in (c["volumeMounts"]?.array ?? []).enumerated() {
+                    let mpath = "\(path).\(list)[\(i)].volumeMounts[\(j)]"
+                    let name = m["name"]?.string ?? ""
+                    if name.isEmpty {
+                        errs.append(.required("\(mpath).name"))
+                    } else if !names.contains(name) {
+                        errs.append(.notFound("\(mpath).name", .string(name)))
+                    }
+                    if (m["mountPath"]?.string ?? "").isEmpty { errs.append(.required("\(mpath).mountPath")) }
+                    if let sub = m["subPath"]?.string, !sub.isEmpty {
+                        if sub.hasPrefix("/") {
+                            errs.append(.invalid("\(mpath).subPath", .string(sub), "must be a relative path"))
+                        }
+                        if sub.split(separator: "/").contains("..") {
+                            errs.append(.invalid("\(mpath).subPath", .string(sub), "must not contain '..'"))
+                        }
+                    }
+                }
+            }
+        }
+        return errs
+    }
+
     /// A lifecycle handler names exactly one action; a sleep lasts 1 s up to the grace period.
     static func validateHook(_ h: JSON, path: String, grace: Int?) -> [FieldError] {
         var errs: [FieldError] = []
@@ -295,6 +333,7 @@ public enum PodRules {
                 }
             }
         }
+        errs += validateVolumes(spec, path: path)
         let rp = spec["restartPolicy"]?.string ?? "Always"
         if !["Always", "OnFailure", "Never"].contains(rp) {
             errs.append(.notSupported("\(path).restartPolicy", .string(rp), ["Always", "OnFailure", "Never"]))

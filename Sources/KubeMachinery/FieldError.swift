@@ -54,6 +54,9 @@ public struct FieldError: Sendable, Equatable, CustomStringConvertible {
         .init(.duplicate, field, value: value)
     }
     public static func forbidden(_ field: String, _ detail: String) -> FieldError { .init(.forbidden, field, detail) }
+    public static func notFound(_ field: String, _ value: JSON) -> FieldError {
+        .init(.notFound, field, value: value)
+    }
 
     /// The text after the field path, e.g. `Invalid value: "Foo": must be ...`.
     public var body: String {

@@ -24,6 +24,7 @@ public struct PodSpec: Sendable, Hashable {
     public var securityContext: SecurityContext
     public var supplementalGroups: [Int64]
     public var fsGroup: Int64?
+    public var volumes: [Volume]
 
     public struct DNSConfig: Sendable, Hashable {
         public var nameservers: [String]
@@ -73,6 +74,7 @@ public struct PodSpec: Sendable, Hashable {
         supplementalGroups = (spec[path: ["securityContext", "supplementalGroups"]]?.array ?? []).compactMap(\.intValue)
             .map(Int64.init)
         fsGroup = spec[path: ["securityContext", "fsGroup"]]?.intValue.map(Int64.init)
+        volumes = (spec["volumes"]?.array ?? []).map(Volume.init)
     }
 
     /// Init containers and then the others.

@@ -202,7 +202,7 @@ final class CRIPod: Sendable {
         logPath: String,
         qosClass: String = "BestEffort",
         pod: PodSpec? = nil,
-        mounts: [(host: String, container: String)]
+        mounts: [(host: String, container: String, readOnly: Bool)]
     ) -> Runtime_V1_ContainerConfig {
         var c = Runtime_V1_ContainerConfig()
         c.metadata.name = container.name
@@ -227,6 +227,7 @@ final class CRIPod: Sendable {
             var mount = Runtime_V1_Mount()
             mount.hostPath = m.host
             mount.containerPath = m.container
+            mount.readonly = m.readOnly
             c.mounts.append(mount)
         }
         c.linux.securityContext = securityContext(container, pod: pod)

@@ -237,6 +237,20 @@ actor PodWorker {
         }
         status.sandboxReady = true
         changed()
+        // The volumes before any container, as kubelet mounts them: a failure is a
+        // FailedMount event and a retry, while the containers wait in ContainerCreating.
+        var volumeFailures = 0
+        while !terminating {
+            let problems = await makeVolumes()
+            if problems.isEmpty { break }
+            for (name, message) in problems {
+                event("FailedMount", "MountVolume.SetUp failed for volume \"\(name)\" : \(message)", warning: true)
+            }
+            volumeFailures += 1
+            try? await Task.sleep(for: .seconds(min(1 << min(volumeFailures - 1, 5), 30)))
+        }
+        if terminating { return }
+        if spec.volumes.contains(where: \.isRefreshed) { tasks.append(Task { await self.refreshVolumes() }) }
         var sidecars: [Task<Void, Never>] = []
         for (i, container) in spec.initContainers.enumerated() where !terminating {
             if container.isSidecar {
@@ -293,10 +307,161 @@ actor PodWorker {
 
     /// Why a pod cannot run here yet, or nil.
     static func unsupported(_ spec: PodSpec) -> String? {
-        for c in spec.containers + spec.initContainers where !c.volumeMounts.isEmpty {
-            return "container \(c.name) mounts volumes, which Swiftlet does not support yet; remove volumeMounts"
+        for v in spec.volumes {
+            switch v.source {
+            case .persistentVolumeClaim:
+                return "volume \(v.name) is a persistentVolumeClaim, which Swiftlet does not support yet"
+            case .unsupported(let kind):
+                return "volume \(v.name) is of type \(kind), which Swiftlet does not support"
+            default: continue
+            }
         }
         return nil
+    }
+
+    // MARK: Volumes
+
+    /// Where each volume is on the host, once made.
+    private var volumeDirs: [String: URL] = [:]
+    /// emptyDir volumes on tmpfs (`medium: Memory`), unmounted at the end.
+    private var memoryMounts: [URL] = []
+
+    private func volumeDir(_ v: Volume) -> URL {
+        let plugin: String
+        switch v.source {
+        case .emptyDir: plugin = "kubernetes.io~empty-dir"
+        case .configMap: plugin = "kubernetes.io~configmap"
+        case .secret: plugin = "kubernetes.io~secret"
+        case .downwardAPI: plugin = "kubernetes.io~downward-api"
+        case .projected: plugin = "kubernetes.io~projected"
+        default: plugin = "kubernetes.io~other"
+        }
+        return podDir.appendingPathComponent("volumes").appendingPathComponent(plugin).appendingPathComponent(v.name)
+    }
+
+    /// Makes every volume not made yet (and writes the files of those that follow objects);
+    /// returns the volumes that failed, with why.
+    private func makeVolumes() async -> [(String, String)] {
+        var problems: [(String, String)] = []
+        let objects = await volumeObjects()
+        for v in spec.volumes {
+            do {
+                switch v.source {
+                case let .emptyDir(medium, sizeLimit):
+                    let dir = volumeDir(v)
+                    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                    if medium == "Memory", !memoryMounts.contains(dir) {
+                        var options = "mode=0777"
+                        if let limit = sizeLimit.flatMap(Quantity.init), limit.value > 0 {
+                            options += ",size=\(Int64(limit.value))"
+                        }
+                        guard mount("tmpfs", dir.path, "tmpfs", 0, options) == 0 else {
+                            throw VolumeError(
+                                message: "mount tmpfs on \(dir.path): \(String(cString: strerror(errno)))"
+                            )
+                        }
+                        memoryMounts.append(dir)
+                    } else {
+                        _ = chmod(dir.path, 0o777)
+                    }
+                    volumeDirs[v.name] = dir
+                case let .hostPath(path, type):
+                    try HostPathCheck.check(path, type: type)
+                    volumeDirs[v.name] = URL(fileURLWithPath: path)
+                case .configMap, .secret, .downwardAPI, .projected:
+                    let dir = volumeDir(v)
+                    let payload = try VolumeFiles.payload(
+                        v.source,
+                        pod: podWithStatus(),
+                        containers: spec.allContainers,
+                        configMaps: objects.configMaps,
+                        secrets: objects.secrets
+                    )
+                    try AtomicWriter.write(payload, to: dir)
+                    volumeDirs[v.name] = dir
+                case .persistentVolumeClaim, .unsupported:
+                    throw VolumeError(message: Self.unsupported(spec) ?? "not supported")
+                }
+            } catch let e as VolumeError {
+                problems.append((v.name, e.message))
+            } catch {
+                problems.append((v.name, "\(error)"))
+            }
+        }
+        return problems
+    }
+
+    /// The ConfigMaps and Secrets the pod's volumes name, those that exist.
+    private func volumeObjects() async -> (configMaps: [String: JSON], secrets: [String: JSON]) {
+        var configMapNames = Set<String>(), secretNames = Set<String>()
+        for v in spec.volumes {
+            switch v.source {
+            case .configMap(let name, _, _, _): configMapNames.insert(name)
+            case .secret(let name, _, _, _): secretNames.insert(name)
+            case .projected(let sources, _):
+                for s in sources {
+                    if case .configMap(let name, _, _) = s { configMapNames.insert(name) }
+                    if case .secret(let name, _, _) = s { secretNames.insert(name) }
+                }
+            default: break
+            }
+        }
+        var configMaps: [String: JSON] = [:], secrets: [String: JSON] = [:]
+        for name in configMapNames {
+            if let o = try? await ctx.client.getIfExists(Resources.configmaps, namespace: pod.namespace, name: name) {
+                configMaps[name] = o
+            }
+        }
+        for name in secretNames {
+            if let o = try? await ctx.client.getIfExists(Resources.secrets, namespace: pod.namespace, name: name) {
+                secrets[name] = o
+            }
+        }
+        return (configMaps, secrets)
+    }
+
+    /// kubelet's remount of configMap, secret, downwardAPI and projected volumes: their
+    /// files follow the objects (an object that is gone leaves the files as they were).
+    private func refreshVolumes() async {
+        while !Task.isCancelled, !terminating {
+            try? await Task.sleep(for: .seconds(2))
+            if Task.isCancelled || terminating { return }
+            let objects = await volumeObjects()
+            for v in spec.volumes where v.isRefreshed {
+                guard
+                    let payload = try? VolumeFiles.payload(
+                        v.source,
+                        pod: podWithStatus(),
+                        containers: spec.allContainers,
+                        configMaps: objects.configMaps,
+                        secrets: objects.secrets
+                    )
+                else { continue }
+                _ = try? AtomicWriter.write(payload, to: volumeDir(v))
+            }
+        }
+    }
+
+    /// A container's volume mounts as CRI mounts: the volume's directory, or its `subPath`
+    /// (made when missing, as kubelet does; resolved once, so it does not follow updates).
+    private func volumeMounts(_ container: Container) -> [(host: String, container: String, readOnly: Bool)] {
+        container.volumeMounts.compactMap { m in
+            guard let dir = volumeDirs[m.name] else { return nil }
+            var host = dir
+            if let sub = m.subPath {
+                host = dir.appendingPathComponent(sub)
+                if !FileManager.default.fileExists(atPath: host.path) {
+                    try? FileManager.default.createDirectory(at: host, withIntermediateDirectories: true)
+                }
+                host = host.resolvingSymlinksInPath()
+            }
+            return (host.path, m.mountPath, m.readOnly)
+        }
+    }
+
+    private func unmountVolumes() {
+        for dir in memoryMounts { _ = umount2(dir.path, Int32(MNT_DETACH)) }
+        memoryMounts = []
     }
 
     static let initialBackoff = 10
@@ -616,10 +781,10 @@ actor PodWorker {
             qosClass: status.qosClass,
             pod: spec,
             mounts: [
-                (etc.appendingPathComponent("hosts").path, "/etc/hosts"),
-                (etc.appendingPathComponent("resolv.conf").path, "/etc/resolv.conf"),
-                (messageFile.path, container.terminationMessagePath),
-            ]
+                (etc.appendingPathComponent("hosts").path, "/etc/hosts", false),
+                (etc.appendingPathComponent("resolv.conf").path, "/etc/resolv.conf", false),
+                (messageFile.path, container.terminationMessagePath, false),
+            ] + volumeMounts(container)
         )
         let run: CRIContainerRun
         let ref = imageID ?? image, exits = ctx.exits
@@ -995,6 +1160,7 @@ actor PodWorker {
                 preconditionUID: uid
             )
         }
+        unmountVolumes()
         try? FileManager.default.removeItem(at: podDir)
         await ctx.forget(uid)
     }

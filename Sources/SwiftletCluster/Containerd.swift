@@ -385,7 +385,7 @@ package final class ContainerdProcess: ClusterRuntime {
     }
 
     /// Mount points at or below the given directories, from /proc/self/mountinfo.
-    static func mounts(under dirs: [String]) -> [String] {
+    package static func mounts(under dirs: [String]) -> [String] {
         guard let info = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
         return info.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")

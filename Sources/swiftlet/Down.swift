@@ -73,6 +73,12 @@ struct Down: AsyncParsableCommand {
             }
             ContainerdProcess.removeLeftovers(layout, logger: Logger(label: "swiftlet.down"))
         }
+        // emptyDir volumes on tmpfs that a crashed agent left mounted.
+        let dataDir = record?.dataDir ?? dir.path
+        for mount in ContainerdProcess.mounts(under: [dataDir + "/nodes"]).sorted(by: >)
+        where umount2(mount, Int32(MNT_DETACH)) == 0 {
+            stoppedRuntime.append("mount \(mount)")
+        }
         let removed = stoppedRuntime + (await ClusterPlumbing.tearDown(net))
         record?.unregister()
         try? FileManager.default.removeItem(at: dir.appendingPathComponent("ready"))

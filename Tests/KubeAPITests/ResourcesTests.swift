@@ -178,3 +178,30 @@ import Testing
         #expect(cells[2] == "3")
     }
 }
+
+@Suite struct VolumeRulesTests {
+    @Test func mountsNameAVolumeAndStayInIt() {
+        let spec: JSON = [
+            "containers": [
+                [
+                    "name": "c", "image": "x:1",
+                    "volumeMounts": [
+                        ["name": "data", "mountPath": "/data", "subPath": "../up"],
+                        ["name": "nope", "mountPath": "/n"],
+                        ["name": "data", "mountPath": "", "subPath": "/abs"],
+                    ],
+                ]
+            ],
+            "volumes": [["name": "data", "emptyDir": .emptyObject], ["name": "data", "emptyDir": .emptyObject]],
+        ]
+        #expect(
+            PodRules.validateSpec(spec, path: "spec").map(\.description) == [
+                "spec.volumes[1].name: Duplicate value: \"data\"",
+                "spec.containers[0].volumeMounts[0].subPath: Invalid value: \"../up\": must not contain '..'",
+                "spec.containers[0].volumeMounts[1].name: Not found: \"nope\"",
+                "spec.containers[0].volumeMounts[2].mountPath: Required value",
+                "spec.containers[0].volumeMounts[2].subPath: Invalid value: \"/abs\": must be a relative path",
+            ]
+        )
+    }
+}

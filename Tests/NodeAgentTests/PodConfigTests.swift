@@ -270,7 +270,7 @@ import Testing
             attempt: 2,
             env: [("PORT", "9000")],
             logPath: "app/2.log",
-            mounts: [("/pods/x/etc/hosts", "/etc/hosts")]
+            mounts: [("/pods/x/etc/hosts", "/etc/hosts", false)]
         )
         #expect(c.command == command && c.args == args)
         #expect(c.metadata.attempt == 2 && c.logPath == "app/2.log")
@@ -288,11 +288,12 @@ import Testing
         #expect(CRIPod.pullPolicy(Container(["image": .string(image), "imagePullPolicy": "Never"])) == "Never")
     }
 
-    @Test func volumesAreRefusedWithTheReason() {
+    @Test func claimsAreRefusedWithTheReason() {
         let volumes = PodSpec([
-            "containers": [["name": "a", "image": "x", "volumeMounts": [["name": "d", "mountPath": "/d"]]]]
+            "containers": [["name": "a", "image": "x", "volumeMounts": [["name": "d", "mountPath": "/d"]]]],
+            "volumes": [["name": "d", "persistentVolumeClaim": ["claimName": "data"]]],
         ])
-        #expect(PodWorker.unsupported(volumes)?.contains("mounts volumes") == true)
+        #expect(PodWorker.unsupported(volumes)?.contains("persistentVolumeClaim") == true)
         #expect(
             PodWorker.unsupported(PodSpec(["hostNetwork": true, "containers": [["name": "a", "image": "x"]]])) == nil
         )

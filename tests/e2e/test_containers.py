@@ -435,3 +435,61 @@ def test_env_comes_from_config_maps_and_secrets_and_waits_for_them(cluster, busy
     out = cluster.kubectl("logs", "envy").stdout.splitlines()
     for line in ["CFG_host=db", "CFG_mode=fast", "MODE=fast", "password=s3cr3t", "LATE=here"]:
         assert line in out, out
+
+
+def test_volumes_give_files_that_follow_their_objects(cluster, busybox):
+    cluster.kubectl("create", "configmap", "webcfg", "--from-literal=greeting=hello", "--from-literal=color=blue")
+    cluster.kubectl("create", "secret", "generic", "websecret", "--from-literal=token=t0ps3cret")
+    script = ("echo shared > /scratch/note; while true; do sleep 1; done")
+    manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "vols", "labels": {"app": "vols"}}, "spec": {
+        "containers": [
+            {"name": "main", "image": busybox, "command": ["sh", "-c", script], "volumeMounts": [
+                {"name": "cfg", "mountPath": "/etc/cfg"},
+                {"name": "cfg", "mountPath": "/etc/greeting", "subPath": "greeting"},
+                {"name": "sec", "mountPath": "/etc/sec", "readOnly": True},
+                {"name": "scratch", "mountPath": "/scratch"},
+                {"name": "info", "mountPath": "/etc/info"},
+                {"name": "mem", "mountPath": "/mem"}]},
+            {"name": "peer", "image": busybox, "command": ["sleep", "3600"],
+             "volumeMounts": [{"name": "scratch", "mountPath": "/shared"}]}],
+        "volumes": [
+            {"name": "cfg", "configMap": {"name": "webcfg"}},
+            {"name": "sec", "secret": {"secretName": "websecret", "defaultMode": 0o400}},
+            {"name": "scratch", "emptyDir": {}},
+            {"name": "mem", "emptyDir": {"medium": "Memory", "sizeLimit": "8Mi"}},
+            {"name": "info", "downwardAPI": {"items": [{"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}]}}]}}
+    cluster.apply(json.dumps(manifest))
+    wait_for("vols running", lambda: all("running" in container_status(cluster, "vols", c).get("state", {})
+                                         for c in ("main", "peer")), timeout=60)
+    run = lambda c, *cmd: cluster.kubectl("exec", "vols", "-c", c, "--", *cmd).stdout
+    assert run("main", "cat", "/etc/cfg/greeting") == "hello"
+    assert run("main", "cat", "/etc/greeting") == "hello"
+    assert run("main", "cat", "/etc/sec/token") == "t0ps3cret"
+    assert "Read-only file system" in cluster.kubectl("exec", "vols", "-c", "main", "--", "sh", "-c",
+                                                      "touch /etc/sec/x 2>&1", check=False).stdout
+    assert run("main", "cat", "/etc/info/labels") == 'app="vols"'
+    assert wait_for("shared file", lambda: cluster.kubectl("exec", "vols", "-c", "peer", "--", "cat", "/shared/note",
+                                                           check=False).stdout) == "shared\n"
+    assert "tmpfs" in run("main", "sh", "-c", "grep ' /mem ' /proc/mounts")
+    # An edit of the ConfigMap reaches the mounted directory (not the subPath file), whole.
+    cluster.kubectl("patch", "configmap", "webcfg", "-p", '{"data":{"greeting":"bonjour","color":"red"}}')
+    wait_for("updated", lambda: run("main", "cat", "/etc/cfg/greeting") == "bonjour", timeout=30)
+    assert run("main", "cat", "/etc/cfg/color") == "red"
+    assert run("main", "cat", "/etc/greeting") == "hello"
+    assert "greeting -> ..data/greeting" in run("main", "ls", "-l", "/etc/cfg/")
+
+
+def test_a_missing_config_map_volume_waits_with_failed_mount(cluster, busybox):
+    manifest = json.loads(pod_manifest("latevol", busybox, ["cat", "/etc/late/k"]))
+    manifest["spec"]["containers"][0]["volumeMounts"] = [{"name": "late", "mountPath": "/etc/late"}]
+    manifest["spec"]["volumes"] = [{"name": "late", "configMap": {"name": "latevolcfg"}}]
+    cluster.apply(json.dumps(manifest))
+    def failed_mount():
+        return cluster.kubectl("get", "events", "--field-selector", "involvedObject.name=latevol,reason=FailedMount",
+                               "-o", "jsonpath={range .items[*]}{.message};{end}").stdout
+    assert 'MountVolume.SetUp failed for volume "late" : configmap "latevolcfg" not found' in \
+        wait_for("FailedMount", failed_mount)
+    assert container_status(cluster, "latevol", "c")["state"]["waiting"]["reason"] == "ContainerCreating"
+    cluster.kubectl("create", "configmap", "latevolcfg", "--from-literal=k=arrived")
+    wait_for("latevol done", lambda: cluster.get("pod", "latevol")["status"].get("phase") == "Succeeded", timeout=60)
+    assert cluster.kubectl("logs", "latevol").stdout == "arrived"
