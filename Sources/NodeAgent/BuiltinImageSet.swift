@@ -1,5 +1,6 @@
 import Foundation
 import HostCommands
+import Logging
 import OCIImage
 
 /// Images in a containerd that CRI cannot manage: archives imported (`swiftlet images
@@ -102,6 +103,18 @@ public actor BuiltinImageSet {
         case "serve_hostname", "serve-hostname": return .serveHostname
         case "pause": return .pause
         default: return nil
+        }
+    }
+
+    /// Makes the agnhost image now, in the background, so that the first pod that asks for
+    /// it does not wait while it is made (as `up` imports its images at start).
+    public nonisolated func prepareAgnhost(logger: Logger) {
+        Task {
+            do {
+                try await self.provide(Self.agnhostReference, kind: .agnhost)
+            } catch {
+                logger.warning("could not make the agnhost image ahead of time: \(error)")
+            }
         }
     }
 

@@ -213,6 +213,7 @@ package final class ContainerdProcess: ClusterRuntime {
             try await images.provide(ContainerdConfig.sandboxImage, kind: .pause)
             // Sandboxes a crashed run left: their pods start anew.
             await client.removeAllSandboxes(logger: logger)
+            images.prepareAgnhost(logger: logger)
         } catch {
             await stop(client)
             throw error

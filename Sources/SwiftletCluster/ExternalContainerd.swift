@@ -126,6 +126,7 @@ package struct ExternalContainerd: ClusterRuntime {
                 try await images.provide(pause, kind: .pause)
             }
             await Self.removePods(client, layout: layout, logger: logger)
+            images.prepareAgnhost(logger: logger)
             return (client, images)
         } catch let e as ContainerdError {
             client.close()
