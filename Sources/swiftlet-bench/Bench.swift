@@ -57,6 +57,24 @@ func cpuSeconds(pid: Int32) -> Double {
     return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
+/// CPU seconds of a process with those of its children it has waited for (runc under a
+/// shim, CNI plugins under containerd).
+func cpuSecondsWithReaped(pid: Int32) -> Double {
+    guard let f = procStatFields(pid), f.count > 15 else { return .nan }
+    let ticks = [11, 12, 13, 14].compactMap { Double(f[$0]) }.reduce(0, +)
+    return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// CPU seconds all cores spent busy (not idle or waiting), from /proc/stat.
+func machineBusySeconds() -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+        let line = stat.split(separator: "\n").first
+    else { return .nan }
+    let v = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+    guard v.count >= 5 else { return .nan }
+    return (v.reduce(0, +) - v[3] - v[4]) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// /proc/<pid>/stat after the command name (which may hold spaces): state, parent's pid, …
 func procStatFields(_ pid: Int32, thread: String? = nil) -> [Substring]? {
     guard

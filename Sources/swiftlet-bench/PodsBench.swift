@@ -62,6 +62,14 @@ struct PodsBench: AsyncParsableCommand {
                 ],
             ],
         ]
+        let containerd = processes {
+            $0.first?.hasSuffix("containerd") == true && $0.count > 2 && $0[2].hasPrefix(cluster.dir.path)
+        }.first
+        let cpuBefore = (
+            up: cpuSecondsWithReaped(pid: up.processIdentifier),
+            containerd: containerd.map(cpuSecondsWithReaped) ?? .nan,
+            machine: machineBusySeconds()
+        )
         let t0 = ContinuousClock.now
         _ = try await client.create(Resources.deployments, namespace: "default", deployment)
         while seen.readyCount < replicas {
@@ -71,11 +79,24 @@ struct PodsBench: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(10))
         }
         let all = ContinuousClock.now - t0
+        let shimPids = processes {
+            $0.first?.hasSuffix("containerd-shim-runc-v2") == true && $0.contains { $0.hasPrefix(cluster.dir.path) }
+        }
+        let cpu = (
+            up: cpuSecondsWithReaped(pid: up.processIdentifier) - cpuBefore.up,
+            containerd: (containerd.map(cpuSecondsWithReaped) ?? .nan) - cpuBefore.containerd,
+            shims: shimPids.map(cpuSecondsWithReaped).filter { !$0.isNaN }.reduce(0, +),
+            machine: machineBusySeconds() - cpuBefore.machine
+        )
         watcher.cancel()
         let starts = Stats(samples: seen.durations().map(Stats.ms))
         print("Deployment of \(replicas) replicas: all Ready after \(format(Stats.ms(all))) ms")
         print(
             "pod start (first seen -> Ready): p50 \(format(starts.percentile(0.5))) ms, p99 \(format(starts.percentile(0.99))) ms"
+        )
+        print(
+            "CPU during the rollout: machine \(format(cpu.machine)) s busy; swiftlet up \(format(cpu.up)) s, "
+                + "containerd (with CNI plugins) \(format(cpu.containerd)) s, shims (with runc) \(format(cpu.shims)) s"
         )
         try await Task.sleep(for: .seconds(3))
         // containerd's shims leave the process tree (they are re-parented), so the pods'
