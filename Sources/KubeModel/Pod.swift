@@ -9,11 +9,14 @@ public struct Pod: KubeObject {
         public var containerPort: Int?
         public var `protocol`: PortProtocol
         public var hostPort: Int?
+        /// The node address a hostPort listens on; nil: all of them.
+        public var hostIP: String?
 
         public init(_ json: JSON) {
             name = json["name"]?.nonEmptyString
             containerPort = json["containerPort"]?.intValue
             hostPort = json["hostPort"]?.intValue
+            hostIP = json["hostIP"]?.nonEmptyString
             `protocol` = PortProtocol(json["protocol"])
         }
 

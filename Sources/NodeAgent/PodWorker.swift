@@ -1110,11 +1110,31 @@ actor PodWorker {
         try await ctx.starts.run { () async throws(RuntimeFailure) in try await sandbox.start(network: network) }
         // Deleted while the sandbox was being made: it goes at once.
         if terminating { await runtimePod.remove() }
+        let ports = HostPorts.mappings(spec)
+        if !spec.hostNetwork, !ports.isEmpty {
+            let table = HostPorts.table(uid: uid)
+            try await HostCommand.run(
+                "ip",
+                ["netns", "exec", ctx.network.nodeNamespace(ctx.nodeIndex), "nft", "-f", "-"],
+                input: HostPorts.ruleset(table: table, podIP: address.description, ports)
+            )
+            hostPortTable = table
+        }
         status.podIP = address.description
     }
 
+    /// The nftables table of the pod's hostPorts in its node's namespace, once made.
+    private var hostPortTable: String?
+
     private func tearDownSandbox() async {
         await runtimePod.remove()
+        if let table = hostPortTable {
+            _ = try? await HostCommand.run(
+                "ip",
+                ["netns", "exec", ctx.network.nodeNamespace(ctx.nodeIndex), "nft", "delete", "table", "ip", table]
+            )
+            hostPortTable = nil
+        }
         if let ip {
             await ctx.ipam.release(ip)
             self.ip = nil

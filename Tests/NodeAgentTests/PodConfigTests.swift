@@ -547,3 +547,29 @@ import Testing
         #expect(c.isSidecar)
     }
 }
+
+@Suite struct HostPortTests {
+    @Test func hostPortsBecomeOneTableOfDNATRules() {
+        let spec = PodSpec([
+            "containers": [
+                [
+                    "name": "a", "image": "x",
+                    "ports": [
+                        ["containerPort": 8080, "hostPort": 18080],
+                        ["containerPort": 53, "hostPort": 5353, "protocol": "UDP", "hostIP": "172.30.0.11"],
+                        ["containerPort": 9000],
+                    ],
+                ]
+            ]
+        ])
+        let table = HostPorts.table(uid: "0b7e9d62-1111-2222-3333-444455556666")
+        #expect(table == "swiftlet-hostport-0b7e9d621111")
+        let script = HostPorts.ruleset(table: table, podIP: "10.244.1.5", HostPorts.mappings(spec))
+        #expect(script.hasPrefix("add table ip \(table)\ndelete table ip \(table)\ntable ip \(table) {\n"))
+        #expect(
+            script.components(separatedBy: "fib daddr type local tcp dport 18080 dnat to 10.244.1.5:8080").count == 3
+        )
+        #expect(script.components(separatedBy: "ip daddr 172.30.0.11 udp dport 5353 dnat to 10.244.1.5:53").count == 3)
+        #expect(!script.contains("9000"))
+    }
+}

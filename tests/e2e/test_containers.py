@@ -493,3 +493,19 @@ def test_a_missing_config_map_volume_waits_with_failed_mount(cluster, busybox):
     cluster.kubectl("create", "configmap", "latevolcfg", "--from-literal=k=arrived")
     wait_for("latevol done", lambda: cluster.get("pod", "latevol")["status"].get("phase") == "Succeeded", timeout=60)
     assert cluster.kubectl("logs", "latevol").stdout == "arrived"
+
+
+def test_a_host_port_reaches_the_pod_at_its_nodes_address(cluster, busybox):
+    manifest = json.loads(pod_manifest("hostported", busybox, ["sh", "-c", "mkdir -p /tmp/w && echo via-host-port > "
+                                                               "/tmp/w/index.html && exec httpd -f -p 8080 -h /tmp/w"]))
+    manifest["spec"]["containers"][0]["ports"] = [{"containerPort": 8080, "hostPort": 18081}]
+    cluster.apply(json.dumps(manifest))
+    wait_for("hostported running", lambda: "running" in container_status(cluster, "hostported", "c").get("state", {}))
+    pod = cluster.get("pod", "hostported")
+    node_ip, node = pod["status"]["hostIP"], pod["spec"]["nodeName"]
+    assert wait_for("served", lambda: sh("curl", "-s", "-m", "2", f"http://{node_ip}:18081/", check=False).stdout) \
+        == "via-host-port\n"
+    namespace = f"swl-{cluster.name}-{node}"
+    assert "swiftlet-hostport-" in sh("ip", "netns", "exec", namespace, "nft", "list", "tables").stdout
+    cluster.kubectl("delete", "pod", "hostported", "--grace-period=1")
+    assert "swiftlet-hostport-" not in sh("ip", "netns", "exec", namespace, "nft", "list", "tables").stdout
