@@ -99,15 +99,28 @@ public struct FieldError: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    package static func quote(_ s: String) -> String {
+    package static func quote(_ s: String) -> String { s.goQuoted }
+}
+
+extension String {
+    /// Go's `%q` of a string, for the characters Kubernetes' messages carry (its field
+    /// errors, kubelet's hook and downward-API texts).
+    package var goQuoted: String {
         var out = "\""
-        for ch in s.unicodeScalars {
+        for ch in unicodeScalars {
             switch ch {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
             case "\t": out += "\\t"
-            default: out.unicodeScalars.append(ch)
+            case "\r": out += "\\r"
+            default:
+                if ch.value < 0x20 || ch.value == 0x7f {
+                    let hex = String(ch.value, radix: 16)
+                    out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+                } else {
+                    out.unicodeScalars.append(ch)
+                }
             }
         }
         return out + "\""

@@ -143,7 +143,7 @@ enum VolumeFiles {
                 case "metadata.labels", "metadata.annotations":
                     let map =
                         pod[path: ["metadata", String(field.dropFirst("metadata.".count))]]?.object ?? JSONObject()
-                    text = map.entries.compactMap { k, v in v.string.map { "\(k)=\(Prober.goQuoted($0))" } }.sorted()
+                    text = map.entries.compactMap { k, v in v.string.map { "\(k)=\($0.goQuoted)" } }.sorted()
                         .joined(separator: "\n")
                 default:
                     guard let v = PodEnvironment.fieldValue(field, pod: pod) else {

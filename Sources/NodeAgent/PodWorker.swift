@@ -406,18 +406,7 @@ actor PodWorker {
             default: break
             }
         }
-        var configMaps: [String: JSON] = [:], secrets: [String: JSON] = [:]
-        for name in configMapNames {
-            if let o = try? await ctx.client.getIfExists(Resources.configmaps, namespace: pod.namespace, name: name) {
-                configMaps[name] = o
-            }
-        }
-        for name in secretNames {
-            if let o = try? await ctx.client.getIfExists(Resources.secrets, namespace: pod.namespace, name: name) {
-                secrets[name] = o
-            }
-        }
-        return (configMaps, secrets)
+        return await fetch(configMaps: configMapNames, secrets: secretNames)
     }
 
     /// kubelet's remount of configMap, secret, downwardAPI and projected volumes: their
@@ -873,24 +862,32 @@ actor PodWorker {
         await run.stop(grace: left)
     }
 
+    /// The ConfigMaps and Secrets of the pod's namespace with these names that exist, by name.
+    private func fetch(
+        configMaps: Set<String>,
+        secrets: Set<String>
+    ) async -> (configMaps: [String: JSON], secrets: [String: JSON]) {
+        var foundConfigMaps: [String: JSON] = [:], foundSecrets: [String: JSON] = [:]
+        for name in configMaps {
+            if let o = try? await ctx.client.getIfExists(Resources.configmaps, namespace: pod.namespace, name: name) {
+                foundConfigMaps[name] = o
+            }
+        }
+        for name in secrets {
+            if let o = try? await ctx.client.getIfExists(Resources.secrets, namespace: pod.namespace, name: name) {
+                foundSecrets[name] = o
+            }
+        }
+        return (foundConfigMaps, foundSecrets)
+    }
+
     /// The ConfigMaps and Secrets of the pod's namespace that a container's env names, those
     /// that exist (a missing one is the build's error, and the start is tried again).
     private func referencedObjects(
         _ container: Container
     ) async -> (configMaps: [String: JSON], secrets: [String: JSON]) {
         let (configMapNames, secretNames) = PodEnvironment.references(container)
-        var configMaps: [String: JSON] = [:], secrets: [String: JSON] = [:]
-        for name in configMapNames {
-            if let o = try? await ctx.client.getIfExists(Resources.configmaps, namespace: pod.namespace, name: name) {
-                configMaps[name] = o
-            }
-        }
-        for name in secretNames {
-            if let o = try? await ctx.client.getIfExists(Resources.secrets, namespace: pod.namespace, name: name) {
-                secrets[name] = o
-            }
-        }
-        return (configMaps, secrets)
+        return await fetch(configMaps: configMapNames, secrets: secretNames)
     }
 
     /// Image pulls that failed in a row, per container: the next wait is ImagePullBackOff.

@@ -198,8 +198,8 @@ extension Prober {
             let (code, output) = await exec(command, nil)
             if code == 0 { return nil }
             let error = "command '\(command.joined(separator: " "))' exited with \(code): \(output)"
-            return "Exec lifecycle hook (\(Self.goList(command))) for Container \(Self.goQuoted(container.name)) "
-                + "in Pod \(Self.goQuoted(pod)) failed - error: \(error), message: \(Self.goQuoted(output))"
+            return "Exec lifecycle hook (\(Self.goList(command))) for Container \(container.name.goQuoted) "
+                + "in Pod \(pod.goQuoted) failed - error: \(error), message: \(output.goQuoted)"
         case let .handler(.httpGet(path, port, host, scheme, headers)):
             let target = host ?? podIP
             let path = path ?? ""
@@ -208,8 +208,8 @@ extension Prober {
                 url =
                     "\((scheme ?? "HTTP").lowercased())://\(target):\(p)\(path.hasPrefix("/") || path.isEmpty ? path : "/" + path)"
             } else {
-                return "HTTP lifecycle hook (\(path)) for Container \(Self.goQuoted(container.name)) in Pod "
-                    + "\(Self.goQuoted(pod)) failed - error: couldn't find port: \(port.map { "\($0)" } ?? "") in \(container.name)"
+                return "HTTP lifecycle hook (\(path)) for Container \(container.name.goQuoted) in Pod "
+                    + "\(pod.goQuoted) failed - error: couldn't find port: \(port.map { "\($0)" } ?? "") in \(container.name)"
             }
             var req = HTTPClientRequest(url: url)
             for h in headers { req.headers.replaceOrAdd(name: h.name, value: h.value) }
@@ -218,8 +218,8 @@ extension Prober {
                 _ = try? await resp.body.collect(upTo: 10 * 1024)
                 return nil
             } catch {
-                return "HTTP lifecycle hook (\(path)) for Container \(Self.goQuoted(container.name)) in Pod "
-                    + "\(Self.goQuoted(pod)) failed - error: Get \"\(url)\": \(Self.describe(error))"
+                return "HTTP lifecycle hook (\(path)) for Container \(container.name.goQuoted) in Pod "
+                    + "\(pod.goQuoted) failed - error: Get \"\(url)\": \(Self.describe(error))"
             }
         case .handler(let other):
             return "Cannot run handler: invalid handler: \(other)"
@@ -229,24 +229,4 @@ extension Prober {
     /// Go's `%v` of a string slice: `[sh -c exit 1]`.
     static func goList(_ items: [String]) -> String { "[" + items.joined(separator: " ") + "]" }
 
-    /// Go's `%q` of a string, for the characters that occur in command output.
-    static func goQuoted(_ s: String) -> String {
-        var out = "\""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if ch.value < 0x20 || ch.value == 0x7f {
-                    out += String(format: "\\x%02x", ch.value)
-                } else {
-                    out.unicodeScalars.append(ch)
-                }
-            }
-        }
-        return out + "\""
-    }
 }

@@ -503,7 +503,7 @@ import Testing
         ]
     )
     func goQuoting(_ raw: String, _ quoted: String) {
-        #expect(Prober.goQuoted(raw) == quoted)
+        #expect(raw.goQuoted == quoted)
     }
 
     @Test func aFailedExecHookIsWordedAsKubeletWordsIt() async {
