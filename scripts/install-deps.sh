@@ -10,6 +10,7 @@ command -v ip >/dev/null || need_apt+=(iproute2)
 command -v dig >/dev/null || need_apt+=(bind9-dnsutils)
 command -v conntrack >/dev/null || need_apt+=(conntrack)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v openssl >/dev/null || need_apt+=(openssl)  # the tests make TLS secrets
 command -v ps >/dev/null || need_apt+=(procps)
 command -v setsid >/dev/null || need_apt+=(util-linux)
 command -v script >/dev/null || need_apt+=(bsdutils)  # the tests give kubectl exec -t a terminal

@@ -150,3 +150,31 @@ def test_acknowledged_writes_survive_kill_9(server):
     server.kubectl("create", "service", "clusterip", "fresh", "--tcp=80:80")
     fresh = json.loads(server.kubectl("get", "svc", "fresh", "-o", "json").stdout)["spec"]["clusterIP"]
     assert fresh not in ips(after).values()
+
+
+def test_config_maps_and_secrets_as_kubectl_makes_them(server, tmp_path):
+    key, crt = tmp_path / "tls.key", tmp_path / "tls.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
+                    "-days", "1", "-subj", "/CN=web.example"], check=True, capture_output=True)
+    server.kubectl("create", "secret", "tls", "web-tls", f"--cert={crt}", f"--key={key}")
+    server.kubectl("create", "secret", "docker-registry", "pull", "--docker-server=r.example",
+                   "--docker-username=u", "--docker-password=p")
+    server.kubectl("create", "configmap", "settings", "--from-literal=a=1", "--from-literal=b=2")
+    table = server.kubectl("get", "secrets").stdout
+    assert "kubernetes.io/tls" in table and "kubernetes.io/dockerconfigjson" in table
+    assert server.kubectl("get", "configmap", "settings").stdout.split("\n")[1].split()[1] == "2"
+    # A TLS secret without its key, too much data, a change of an immutable object: refused, nothing stored.
+    r = server.kubectl("create", "-f", "-", check=False, input=json.dumps({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "half"}, "type": "kubernetes.io/tls",
+        "data": {"tls.crt": "YQ=="}}))
+    assert r.returncode != 0 and "data[tls.key]: Required value" in r.stderr
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * (1024 * 1024 + 1))
+    r = server.kubectl("create", "configmap", "big", f"--from-file=big={big}", check=False)
+    assert r.returncode != 0 and "Too long: may not be more than 1048576 bytes" in r.stderr
+    assert server.kubectl("get", "configmap", "big", check=False).returncode != 0
+    server.kubectl("create", "-f", "-", input=json.dumps({
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "frozen"}, "immutable": True, "data": {"k": "v"}}))
+    r = server.kubectl("patch", "configmap", "frozen", "-p", '{"data":{"k":"w"}}', check=False)
+    assert r.returncode != 0 and "field is immutable when `immutable` is set" in r.stderr
+    assert json.loads(server.kubectl("get", "configmap", "frozen", "-o", "json").stdout)["data"] == {"k": "v"}
