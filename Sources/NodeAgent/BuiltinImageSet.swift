@@ -118,12 +118,21 @@ public actor BuiltinImageSet {
         }
     }
 
-    /// Forgets that `image` was made: it is gone from containerd (image garbage collection,
-    /// `swiftlet images rm`) and the next `provide` makes and names it again.
-    public func forget(_ image: String, kind: Kind) {
-        built[kind] = nil
-        tagged[ContainerdImages.normalized(image)] = nil
+    /// Makes `image` again: it is gone from containerd (image garbage collection, `swiftlet
+    /// images rm`). Pods that find it gone together share one remake.
+    public func remake(_ image: String, kind: Kind) async throws {
+        let name = ContainerdImages.normalized(image)
+        if let task = remaking[name] { return try await task.value }
+        let task = Task {
+            self.built[kind] = nil
+            self.tagged[name] = nil
+            try await self.provide(image, kind: kind)
+        }
+        remaking[name] = task
+        defer { remaking[name] = nil }
+        try await task.value
     }
+    private var remaking: [String: Task<Void, any Error>] = [:]
 
     /// Makes sure `image` names one of Swiftlet's images in containerd.
     public func provide(_ image: String, kind: Kind) async throws {

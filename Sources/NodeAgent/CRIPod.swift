@@ -167,10 +167,23 @@ final class CRIPod: Sendable {
 
     /// The image's id if the runtime has it.
     func presentImage(_ image: String) async -> String? {
+        if case .present(let id) = await imagePresence(image) { return id }
+        return nil
+    }
+
+    enum ImagePresence: Equatable {
+        case present(String)
+        case absent
+        /// The runtime did not answer.
+        case unknown
+    }
+
+    /// Whether the runtime has the image, telling "no" from "no answer".
+    func imagePresence(_ image: String) async -> ImagePresence {
         var r = Runtime_V1_ImageStatusRequest()
         r.image.image = image
-        guard let status = try? await cri.images.imageStatus(r), status.hasImage else { return nil }
-        return status.image.id
+        guard let status = try? await cri.images.imageStatus(r) else { return .unknown }
+        return status.hasImage ? .present(status.image.id) : .absent
     }
 
     func pull(_ image: String, auth: RegistryAuth? = nil) async throws(RuntimeFailure) -> String {

@@ -691,12 +691,15 @@ actor PodWorker {
             // process (once), so one left by an older Swiftlet is replaced.
             do {
                 try await builtin.provide(image, kind: kind)
-                imageID = await runtime.presentImage(image)
-                // Removed since it was made (image garbage collection): made again.
-                if imageID == nil {
-                    await builtin.forget(image, kind: kind)
-                    try await builtin.provide(image, kind: kind)
+                switch await runtime.imagePresence(image) {
+                case .present(let id):
+                    imageID = id
+                case .absent:
+                    // Removed since it was made (image garbage collection): made again.
+                    try await builtin.remake(image, kind: kind)
                     imageID = await runtime.presentImage(image)
+                case .unknown:
+                    imageID = nil
                 }
             } catch {
                 let message = "Swiftlet could not make its image \"\(image)\": \(error)"

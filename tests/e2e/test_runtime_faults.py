@@ -82,8 +82,13 @@ def test_a_killed_runtime_is_started_again_and_its_pods_keep_running(cluster):
     wait_for("a new containerd", lambda: (containerd_pid(cluster) or old) != old, timeout=30)
     assert "containerd exited" in cluster.log()
     # The container never stopped: same ID, no restart, and it still answers.
-    out = wait_for("exec works again", lambda: cluster.kubectl(
-        "exec", "survivor", "--", "wget", "-q", "-O", "-", "http://127.0.0.1:8080/hostname", check=False).stdout, 60)
+    def exec_hostname():
+        r = cluster.kubectl("exec", "survivor", "--", "wget", "-q", "-O", "-", "http://127.0.0.1:8080/hostname",
+                            check=False)
+        if r.returncode != 0:
+            raise AssertionError(r.stderr.strip())
+        return r.stdout
+    out = wait_for("exec works again", exec_hostname, 60)
     assert out == "survivor"
     status = cluster.get("pod", "survivor")["status"]["containerStatuses"][0]
     assert status["containerID"] == before and status["restartCount"] == 0
