@@ -122,6 +122,32 @@ public enum PodEnvironment {
         return out
     }
 
+    /// One key of a ConfigMap or Secret for `env`; nil when it is optional and missing.
+    static func keyValue(
+        _ object: JSON?,
+        secret: Bool,
+        _ namespace: String,
+        _ name: String,
+        _ key: String,
+        optional: Bool
+    ) throws(Failure) -> String? {
+        guard let object else {
+            if optional { return nil }
+            throw Failure(
+                reason: "CreateContainerConfigError",
+                message: "\(secret ? "secret" : "configmap") \"\(name)\" not found"
+            )
+        }
+        guard let v = values(of: object, secret: secret)[key] else {
+            if optional { return nil }
+            throw Failure(
+                reason: "CreateContainerConfigError",
+                message: "couldn't find key \(key) in \(secret ? "Secret" : "ConfigMap") \(namespace)/\(name)"
+            )
+        }
+        return v
+    }
+
     /// kubelet's test for a name `envFrom` may define (`[-._a-zA-Z][-._a-zA-Z0-9]*`).
     static func isEnvVarName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first else { return false }
@@ -195,29 +221,13 @@ public enum PodEnvironment {
             case .resourceFieldRef(let resource, _)?:
                 value = resourceValue(resource, container: container)
             case .configMapKeyRef(let name, let key, let optional)?:
-                guard let object = configMaps[name] else {
-                    if optional { continue }
-                    throw Failure(reason: "CreateContainerConfigError", message: "configmap \"\(name)\" not found")
-                }
-                guard let v = Self.values(of: object, secret: false)[key] else {
-                    if optional { continue }
-                    throw Failure(
-                        reason: "CreateContainerConfigError",
-                        message: "couldn't find key \(key) in ConfigMap \(ns)/\(name)"
-                    )
+                guard let v = try keyValue(configMaps[name], secret: false, ns, name, key, optional: optional) else {
+                    continue
                 }
                 value = v
             case .secretKeyRef(let name, let key, let optional)?:
-                guard let object = secrets[name] else {
-                    if optional { continue }
-                    throw Failure(reason: "CreateContainerConfigError", message: "secret \"\(name)\" not found")
-                }
-                guard let v = Self.values(of: object, secret: true)[key] else {
-                    if optional { continue }
-                    throw Failure(
-                        reason: "CreateContainerConfigError",
-                        message: "couldn't find key \(key) in Secret \(ns)/\(name)"
-                    )
+                guard let v = try keyValue(secrets[name], secret: true, ns, name, key, optional: optional) else {
+                    continue
                 }
                 value = v
             case .unknown?:

@@ -608,21 +608,12 @@ actor PodWorker {
         let started = await startRun(container, index: index, isInit: isInit)
         if !isInit { passTurn(index) }
         guard let started else { return nil }
-        guard let failure = started.hookFailure else {
-            return await watch(
-                started.run,
-                container,
-                index: index,
-                isInit: isInit,
-                startedAt: started.startedAt,
-                messageFile: started.messageFile,
-                logFile: started.logFile
-            )
+        if started.hookFailure != nil {
+            // kubelet keeps the hook's words out of the event (they may hold secrets).
+            event("FailedPostStartHook", "PostStartHook failed", warning: true)
+            event("Killing", "FailedPostStartHook")
+            await stop(started.run, container, grace: spec.terminationGracePeriodSeconds)
         }
-        // kubelet keeps the hook's words out of the event (they may hold secrets).
-        event("FailedPostStartHook", "PostStartHook failed", warning: true)
-        event("Killing", "FailedPostStartHook")
-        await stop(started.run, container, grace: spec.terminationGracePeriodSeconds)
         let code = await watch(
             started.run,
             container,
@@ -631,8 +622,9 @@ actor PodWorker {
             startedAt: started.startedAt,
             messageFile: started.messageFile,
             logFile: started.logFile,
-            probing: false
+            probing: started.hookFailure == nil
         )
+        guard let failure = started.hookFailure else { return code }
         // A container that will start again waits with the hook's error; one that will not
         // (restartPolicy Never) stays terminated.
         let policy = isInit ? "Always" : status.restartPolicy
