@@ -143,7 +143,9 @@ public enum CNIPlugin {
                         "link add \(link) type veth peer name \(r.ifName) netns \(pod)",
                         "addr add \(gw)/32 dev \(link)",
                         "link set \(link) up",
-                        "route add \(ip)/32 dev \(link) src \(gw)",
+                        // replace: a route to this address left by the pod that had it before
+                        // (its DEL never ran) would refuse every attempt of this one.
+                        "route replace \(ip)/32 dev \(link) src \(gw)",
                     ]
                 ),
                 .init(

@@ -24,7 +24,7 @@ import Testing
         #expect(w.steps.map(\.namespace) == ["swl-a-node-2", "swl-a-node-2", "cni-1234"])
         #expect(w.steps[0].ignoreErrors && w.steps[0].batch == ["link del \(link)"])
         #expect(w.steps[1].batch.first == "link add \(link) type veth peer name eth0 netns cni-1234")
-        #expect(w.steps[1].batch.last == "route add 10.244.2.9/32 dev \(link) src 10.244.2.1")
+        #expect(w.steps[1].batch.last == "route replace 10.244.2.9/32 dev \(link) src 10.244.2.1")
         #expect(w.steps[2].batch.last == "route add default via 10.244.2.1 dev eth0 src 10.244.2.9")
         let result = CNIPlugin.result(r, w)
         #expect(result["ips"]?.array?.first?["address"]?.string == "10.244.2.9/32")
