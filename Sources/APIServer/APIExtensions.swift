@@ -9,7 +9,7 @@ public struct APIExtensions: Sendable {
         @Sendable (Request, Resource, String?, String, String, [String: String], Registry) async throws -> Response
 
     var subresources: [String: SubresourceHandler] = [:]
-    var tokenCheck: (@Sendable (String) async -> Bool)?
+    var tokenCheck: (@Sendable (String) async -> UserInfo?)?
 
     public init() {}
 
@@ -17,7 +17,7 @@ public struct APIExtensions: Sendable {
         subresources["\(plural)/\(sub)"] = handler
     }
 
-    public mutating func setTokenCheck(_ check: @escaping @Sendable (String) async -> Bool) { tokenCheck = check }
+    public mutating func setTokenCheck(_ check: @escaping @Sendable (String) async -> UserInfo?) { tokenCheck = check }
 
     func handlesSubresource(_ r: Resource, _ sub: String) -> Bool { subresources["\(r.plural)/\(sub)"] != nil }
 

@@ -30,6 +30,10 @@ public struct APIHandler: HTTPResponder {
     let maxBodyBytes: Int
     let logger: Logger
     let extensions: APIExtensions
+    /// Issues ServiceAccount tokens (`serviceaccounts/<name>/token`); nil: not served.
+    let serviceAccountTokens: ServiceAccountTokens?
+    /// RBAC; nil: every authenticated caller may do everything (tests).
+    let authorizer: Authorizer?
 
     public init(
         registry: Registry,
@@ -38,8 +42,12 @@ public struct APIHandler: HTTPResponder {
         version: String,
         maxBodyBytes: Int = 3 * 1024 * 1024,
         extensions: APIExtensions = APIExtensions(),
+        serviceAccountTokens: ServiceAccountTokens? = nil,
+        authorizer: Authorizer? = nil,
         logger: Logger = Logger(label: "swiftlet.apiserver")
     ) {
+        self.serviceAccountTokens = serviceAccountTokens
+        self.authorizer = authorizer
         self.registry = registry
         authenticator = Authenticator(token: token, tokenCheck: extensions.tokenCheck)
         self.serverAddress = serverAddress
@@ -89,10 +97,18 @@ public struct APIHandler: HTTPResponder {
         if path == "/version" { return Self.json(Discovery.version(swiftletVersion: version)) }
         // kubeadm's RBAC lets anyone read the cluster-info ConfigMap: joining nodes start there.
         let anonymous = request.method == .get && path == "/api/v1/namespaces/kube-public/configmaps/cluster-info"
-        if !anonymous,
-            !(await authenticator.authenticate(authorization: request.headers[.authorization], channel: context.channel))
-        {
-            throw APIError.unauthorized
+        let user: UserInfo
+        if anonymous {
+            user = .anonymous
+        } else {
+            guard
+                let u = await authenticator.authenticate(
+                    authorization: request.headers[.authorization],
+                    channel: context.channel
+                )
+            else { throw APIError.unauthorized }
+            user = try await impersonation(of: u, request)
+            try await authorize(user, method: request.method.rawValue, path: path, query: request.uri.query)
         }
         let query = Query(request.uri.query)
 
@@ -136,6 +152,7 @@ public struct APIHandler: HTTPResponder {
             let known =
                 (sub == "status" && r.hasStatus) || (sub == "scale" && r.hasScale)
                 || (sub == "binding" && r.plural == "pods") || extensions.handlesSubresource(r, sub)
+                || (sub == "token" && r.plural == "serviceaccounts" && serviceAccountTokens != nil)
             guard known else {
                 throw APIError(
                     code: 404,
@@ -144,7 +161,62 @@ public struct APIHandler: HTTPResponder {
                 )
             }
         }
-        return try await handleResource(request, context: context, r: r, rp: rp, query: query)
+        return try await handleResource(request, context: context, r: r, rp: rp, query: query, user: user)
+    }
+
+    static func headerValues(_ request: Request, _ name: String) -> [String] {
+        request.headers.filter { $0.name.canonicalName == name }.map(\.value)
+    }
+
+    /// The user a request acts as: its own, or the one its `Impersonate-*` headers name
+    /// (`kubectl --as`), once the caller may impersonate that user and those groups.
+    func impersonation(of caller: UserInfo, _ request: Request) async throws(APIError) -> UserInfo {
+        let groups = Self.headerValues(request, "impersonate-group")
+        guard let name = Self.headerValues(request, "impersonate-user").first else {
+            if !groups.isEmpty {
+                throw APIError(
+                    code: 500,
+                    reason: "InternalError",
+                    message:
+                        "Internal error occurred: requested [\(groups.map { "{Group \($0)}" }.joined(separator: " "))] without impersonating a user"
+                )
+            }
+            return caller
+        }
+        var checks: [(RequestAttributes, String)] = []
+        var user = UserInfo(name: name, uid: Self.headerValues(request, "impersonate-uid").first ?? "", groups: groups)
+        if let sa = UserInfo.serviceAccount(fromUserName: name) {
+            checks.append(
+                (
+                    RequestAttributes(
+                        verb: "impersonate",
+                        resource: "serviceaccounts",
+                        namespace: sa.namespace,
+                        name: sa.name
+                    ), "serviceaccounts"
+                )
+            )
+            if groups.isEmpty { user.groups = ["system:serviceaccounts", "system:serviceaccounts:\(sa.namespace)"] }
+        } else {
+            checks.append((RequestAttributes(verb: "impersonate", resource: "users", name: name), "users"))
+        }
+        for g in groups {
+            checks.append((RequestAttributes(verb: "impersonate", resource: "groups", name: g), "groups"))
+        }
+        if let authorizer {
+            for (a, _) in checks where !(await authorizer.allows(caller, a)) { throw Authorizer.forbidden(caller, a) }
+        }
+        if name != UserInfo.anonymous.name, !user.groups.contains(UserInfo.authenticated) {
+            user.groups.append(UserInfo.authenticated)
+        }
+        return user
+    }
+
+    /// RBAC's decision on a request; a denial is upstream's 403.
+    public func authorize(_ user: UserInfo, method: String, path: String, query: String?) async throws(APIError) {
+        guard let authorizer else { return }
+        let attributes = Authorizer.attributes(method: method, path: path, query: Query(query).values)
+        if !(await authorizer.allows(user, attributes)) { throw Authorizer.forbidden(user, attributes) }
     }
 
     func readBody(_ request: Request) async throws -> (bytes: ByteBuffer, contentType: String) {
@@ -247,13 +319,21 @@ public struct APIHandler: HTTPResponder {
         context: KubeRequestContext,
         r: Resource,
         rp: ResourcePath,
-        query: Query
+        query: Query,
+        user: UserInfo
     ) async throws -> Response {
         let format = ResponseFormat.from(accept: request.headers[.accept], query: query)
         if case .unsupported(let a) = format {
             throw APIError.notAcceptable(
                 "only the following media types are accepted: application/json, application/yaml (asked for \(a))"
             )
+        }
+        if Resources.reviews.contains(where: { $0.group == r.group && $0.plural == r.plural }) {
+            guard request.method == .post, rp.name == nil else {
+                throw APIError.methodNotAllowed(request.method.rawValue, resource: r.plural)
+            }
+            let (buf, ct) = try await readBody(request)
+            return Self.json(try await review(r, try parseBody(buf, contentType: ct), user: user), status: .created)
         }
         let dryRun = query["dryRun"] == "All"
         let ns = rp.namespace
@@ -290,6 +370,23 @@ public struct APIHandler: HTTPResponder {
             let obj = try await registry.get(r, namespace: ns, name: rp.name!)
             if rp.subresource == "scale" { return Self.json(Scale.from(obj)) }
             return render(r, obj, format: format)
+        case .post where rp.subresource == "token" && r.plural == "serviceaccounts":
+            guard let tokens = serviceAccountTokens else {
+                throw APIError(
+                    code: 404,
+                    reason: "NotFound",
+                    message: "the server could not find the requested resource"
+                )
+            }
+            let (buf, ct) = try await readBody(request)
+            let body = try parseBody(buf, contentType: ct)
+            let answer = try await tokens.tokenRequest(
+                body,
+                namespace: ns ?? "default",
+                serviceAccount: rp.name!,
+                registry: registry
+            )
+            return Self.json(answer, status: .created)
         case .post where rp.subresource == "binding":
             let (buf, ct) = try await readBody(request)
             let binding = try parseBody(buf, contentType: ct)

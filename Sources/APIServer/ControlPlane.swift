@@ -84,9 +84,10 @@ public struct ControlPlane: Sendable {
 
         let allocator = ServiceAllocator(serviceCIDR: config.serviceCIDR, nodePorts: config.nodePortRange)
         if store is EtcdStore { await allocator.claimThrough(store) }  // other API servers may share it
-        let registry = Registry(store: store, allocator: allocator, logger: logger)
+        let registry = Registry(store: store, allocator: allocator, logger: logger, admitServiceAccounts: true)
         try await registry.start()
         try await Bootstrap.run(registry, config: config, logger: logger)
+        try await Bootstrap.reconcileRBAC(registry)
         try await Bootstrap.publishClusterInfo(registry, config: config, caPEM: pki.caCertPEM)
 
         let serverURL =
@@ -127,16 +128,21 @@ public struct ControlPlane: Sendable {
 
         let proxy = PodProxy(registry: registry, agentToken: pki.token)
         var extensions = extensions
-        // Bootstrap tokens (`<id>.<secret>`, kept in kube-system Secrets) authenticate joining nodes.
+        let serviceAccountTokens = try ServiceAccountTokens(caKeyPEM: pki.caKeyPEM)
+        // Bootstrap tokens (`<id>.<secret>`, kept in kube-system Secrets) authenticate joining
+        // nodes; JWTs are ServiceAccount tokens.
         extensions.setTokenCheck { [registry] bearer in
-            guard let token = BootstrapToken(bearer),
-                let secret = try? await registry.get(
-                    Resources.secrets,
-                    namespace: BootstrapToken.namespace,
-                    name: token.secretName
-                )
-            else { return false }
-            return BootstrapToken.from(secret: secret, usage: "authentication") == token
+            if let token = BootstrapToken(bearer) {
+                guard
+                    let secret = try? await registry.get(
+                        Resources.secrets,
+                        namespace: BootstrapToken.namespace,
+                        name: token.secretName
+                    ), BootstrapToken.from(secret: secret, usage: "authentication") == token
+                else { return nil }
+                return BootstrapToken.user(id: token.id, secret: secret)
+            }
+            return await serviceAccountTokens.authenticate(bearer, registry: registry)
         }
         extensions.addSubresource("pods", "log") { _, _, namespace, name, _, query, _ in
             try await proxy.logs(namespace: namespace ?? "default", name: name, query: query)
@@ -162,12 +168,15 @@ public struct ControlPlane: Sendable {
         extensions.addSubresource("services", "proxy") { request, _, namespace, name, _, _, _ in
             try await proxy.proxyToService(request, namespace: namespace ?? "default", nameAndPort: name)
         }
+        let authorizer = Authorizer(registry: registry, logger: logger)
         let handler = APIHandler(
             registry: registry,
             token: pki.token,
             serverAddress: "\(config.advertiseAddress):\(config.port)",
             version: version,
             extensions: extensions,
+            serviceAccountTokens: serviceAccountTokens,
+            authorizer: authorizer,
             logger: logger
         )
         let authenticator = handler.authenticator
@@ -183,10 +192,19 @@ public struct ControlPlane: Sendable {
                         request,
                         channel,
                         _ in
-                        let authenticated = await authenticator.authenticate(
+                        var authenticated = false
+                        if let user = await authenticator.authenticate(
                             authorization: request.headerFields[.authorization],
                             channel: channel
-                        )
+                        ) {
+                            authenticated =
+                                (try? await handler.authorize(
+                                    user,
+                                    method: request.method.rawValue,
+                                    path: String((request.path ?? "").prefix { $0 != "?" }),
+                                    query: nil
+                                )) != nil
+                        }
                         return await proxy.streamUpgrade(request, authenticated: authenticated)
                     },
                     tlsConfiguration: tls
@@ -209,6 +227,7 @@ public struct ControlPlane: Sendable {
             )
         )
         services.append(WatchCloser(store: store))
+        services.append(AuthorizerService(authorizer: authorizer))
         services.insert(ProxyCloser(proxy: proxy), at: 0)
         return ControlPlane(configuration: config, store: store, registry: registry, pki: pki, services: services)
     }
@@ -317,6 +336,35 @@ enum Bootstrap {
             "ports": [["name": "https", "port": JSON(config.port), "protocol": "TCP"]],
         ]
         try await upsert(registry, Resources.endpointslices, "default", "kubernetes", slice)
+    }
+
+    /// The default ClusterRoles and bindings: made when missing, and brought back to
+    /// Swiftlet's version while they carry the autoupdate annotation (as upstream reconciles
+    /// its bootstrap policy at every start). An aggregated role keeps the rules its
+    /// controller gave it.
+    static func reconcileRBAC(_ registry: Registry) async throws {
+        for (r, objects) in [
+            (Resources.clusterroles, RBACDefaults.clusterRoles),
+            (Resources.clusterrolebindings, RBACDefaults.clusterRoleBindings),
+        ] {
+            for desired in objects {
+                guard var current = try? await registry.get(r, namespace: nil, name: desired.name) else {
+                    _ = try await registry.create(r, namespace: nil, body: desired)
+                    continue
+                }
+                guard current[path: ["metadata", "annotations", RBACDefaults.autoupdateAnnotation]]?.string == "true"
+                else { continue }
+                var changed = current
+                for key in ["subjects", "roleRef", "aggregationRule"] { changed[key] = desired[key] }
+                if desired["aggregationRule"] == nil { changed["rules"] = desired["rules"] }
+                if let labels = desired[path: ["metadata", "labels"]]?.object {
+                    for (k, v) in labels { changed[path: ["metadata", "labels", k]] = v }
+                }
+                guard changed != current else { continue }
+                current = changed
+                _ = try await registry.update(r, namespace: nil, name: desired.name, body: current)
+            }
+        }
     }
 
     /// `kube-public/cluster-info`: the server's address and CA as a kubeconfig, readable without

@@ -48,6 +48,14 @@ enum Discovery {
             "verbs": ["create", "delete", "get", "patch", "update"],
         ]
         if r.plural == "services" { return [proxy] }
+        if r.plural == "serviceaccounts" {
+            return [
+                [
+                    "name": "serviceaccounts/token", "singularName": "", "namespaced": true,
+                    "group": "authentication.k8s.io", "version": "v1", "kind": "TokenRequest", "verbs": ["create"],
+                ]
+            ]
+        }
         guard r.plural == "pods" else { return [] }
         return [
             proxy,

@@ -44,13 +44,18 @@ public final class Registry: Sendable {
 
     /// The kinds with write steps of their own, by resource (`group/plural`).
     let strategies: [String: any StorageStrategy]
+    /// Pods are admitted by their ServiceAccount (a server without the controllers that
+    /// make accounts, in tests, leaves it off).
+    let admitServiceAccounts: Bool
 
     public init(
         store: any Store,
         allocator: ServiceAllocator,
         logger: Logger = Logger(label: "swiftlet.registry"),
-        clock: @escaping @Sendable () -> Timestamp = { Timestamp.now }
+        clock: @escaping @Sendable () -> Timestamp = { Timestamp.now },
+        admitServiceAccounts: Bool = false
     ) {
+        self.admitServiceAccounts = admitServiceAccounts
         self.store = store
         self.allocator = allocator
         self.logger = logger
@@ -209,6 +214,9 @@ public final class Registry: Sendable {
         if r.tracksGeneration { meta["generation"] = 1 } else { meta["generation"] = nil }
         obj["metadata"] = meta
         r.prepareForCreate(&obj)
+        if admitServiceAccounts, r.group.isEmpty, r.plural == "pods" {
+            try await ServiceAccountAdmission.admit(&obj, registry: self)
+        }
 
         let errs = r.validate(obj)
         if !errs.isEmpty { throw APIError.invalid(kind: r.kind, group: r.group, name: obj.name, causes: errs) }

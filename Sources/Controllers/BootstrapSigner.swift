@@ -10,13 +10,7 @@ import Logging
 /// `kube-public/cluster-info` is signed for each bootstrap token, keyed by the token secret.
 /// A node that holds the token recomputes it to know the CA it was handed is the cluster's.
 public enum DetachedJWS {
-    static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(
-            of: "/",
-            with: "_"
-        )
-        .replacingOccurrences(of: "=", with: "")
-    }
+    static func base64URL(_ bytes: some Sequence<UInt8>) -> String { Base64URL.encode(bytes) }
 
     public static func sign(_ content: String, token: BootstrapToken) -> String {
         let header = base64URL(Array(#"{"alg":"HS256","kid":"\#(token.id)"}"#.utf8))

@@ -13,6 +13,8 @@ public struct ControllerManager: ServiceLifecycle.Service {
     let logger: Logger
     let loadBalancerPool: LoadBalancerPool?
     let election: LeaderElector.Configuration
+    /// The cluster CA, published to every namespace as `kube-root-ca.crt`.
+    let rootCA: String?
 
     /// Without a pool, LoadBalancer Services stay `<pending>` (for another controller).
     /// `identity` names this candidate for leader election; the same identity after a
@@ -21,10 +23,12 @@ public struct ControllerManager: ServiceLifecycle.Service {
         client: KubeClient,
         loadBalancerPool: LoadBalancerPool? = nil,
         identity: String,
+        rootCA: String? = nil,
         leaseDuration: Duration = .seconds(15),
         logger: Logger
     ) {
         self.client = client
+        self.rootCA = rootCA
         self.loadBalancerPool = loadBalancerPool
         self.logger = logger
         var election = LeaderElector.Configuration(name: "swiftlet-controller-manager", identity: identity)
@@ -86,13 +90,26 @@ public struct ControllerManager: ServiceLifecycle.Service {
         let secrets = Informer(Resources.secrets, client: client, logger: logger)
         let configMaps = Informer(Resources.configmaps, client: client, logger: logger)
         let signer = BootstrapSigner(client: client, secrets: secrets, configMaps: configMaps, logger: logger)
+        let namespaces = Informer(Resources.namespaces, client: client, logger: logger)
+        let serviceAccounts = Informer(Resources.serviceaccounts, client: client, logger: logger)
+        let clusterRoles = Informer(Resources.clusterroles, client: client, logger: logger)
+        let aggregation = ClusterRoleAggregationController(client: client, clusterRoles: clusterRoles, logger: logger)
+        let accounts = ServiceAccountsController(
+            client: client,
+            namespaces: namespaces,
+            serviceAccounts: serviceAccounts,
+            configMaps: configMaps,
+            rootCA: rootCA,
+            logger: logger
+        )
         let loadBalancerIPs = loadBalancerPool.map {
             LoadBalancerIPController(client: client, services: services, pool: $0, logger: logger)
         }
         await withDiscardingTaskGroup { group in
-            for informer in [services, pods, slices, endpoints, deployments, replicaSets, nodes, secrets, configMaps]
-                as [any AnyInformer]
-            {
+            for informer in [
+                services, pods, slices, endpoints, deployments, replicaSets, nodes, secrets, configMaps, namespaces,
+                serviceAccounts, clusterRoles,
+            ] as [any AnyInformer] {
                 group.addTask { await informer.run() }
             }
             // Each controller ends its work queue when cancelled, so its run() returns.
@@ -105,6 +122,8 @@ public struct ControllerManager: ServiceLifecycle.Service {
                 ({ await scheduler.run() }, { await scheduler.stop() }),
                 ({ await nodeLifecycle.run() }, { await nodeLifecycle.stop() }),
                 ({ await signer.run() }, { await signer.stop() }),
+                ({ await accounts.run() }, { await accounts.stop() }),
+                ({ await aggregation.run() }, { await aggregation.stop() }),
             ]
             if let lb = loadBalancerIPs {
                 group.addTask {

@@ -77,6 +77,18 @@ public struct BootstrapToken: Sendable, Equatable, CustomStringConvertible {
         return token
     }
 
+    /// The user a bootstrap token authenticates as: `system:bootstrap:<id>`, in
+    /// `system:bootstrappers` and the Secret's `auth-extra-groups`.
+    public static func user(id: String, secret: JSON) -> UserInfo {
+        let extra = (values(secret)["auth-extra-groups"] ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        return UserInfo(
+            name: "system:bootstrap:\(id)",
+            groups: ["system:bootstrappers"] + extra.filter { !$0.isEmpty } + [UserInfo.authenticated]
+        )
+    }
+
     /// Field errors of a Secret of the bootstrap type, as the API server validates them.
     static func secretErrors(_ obj: JSON) -> [FieldError] {
         let v = values(obj)

@@ -147,3 +147,21 @@ enum DataKeys {
             ]
     }
 }
+
+enum ServiceAccountRules {
+    static let rules = ResourceRules(
+        validate: { obj in
+            var errs: [FieldError] = []
+            for (i, s) in (obj["secrets"]?.array ?? []).enumerated() where (s["name"]?.string ?? "").isEmpty {
+                errs.append(.required("secrets[\(i)].name"))
+            }
+            for (i, s) in (obj["imagePullSecrets"]?.array ?? []).enumerated()
+            where (s["name"]?.string ?? "").isEmpty {
+                errs.append(.required("imagePullSecrets[\(i)].name"))
+            }
+            return errs
+        },
+        columns: [TableColumn("Secrets", type: "string", "Secrets is a list of the secrets used"), TableColumn.age],
+        cells: { obj, now in [JSON(obj["secrets"]?.array?.count ?? 0), .string(age(obj, now))] }
+    )
+}

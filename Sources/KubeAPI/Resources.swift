@@ -88,15 +88,66 @@ public enum Resources {
         rules: ConfigMapRules.rules
     )
     public static let secrets = Resource(kind: "Secret", plural: "secrets", rules: SecretRules.rules)
+    public static let serviceaccounts = Resource(
+        kind: "ServiceAccount",
+        plural: "serviceaccounts",
+        shortNames: ["sa"],
+        rules: ServiceAccountRules.rules
+    )
 
-    public static let all: [Resource] = [
-        namespaces, pods, services, endpoints, nodes, events, deployments, replicasets, endpointslices, leases,
-        configmaps, secrets,
+    public static let roles = Resource(group: RBACRules.group, kind: "Role", plural: "roles", rules: RBACRules.role)
+    public static let clusterroles = Resource(
+        group: RBACRules.group,
+        kind: "ClusterRole",
+        plural: "clusterroles",
+        namespaced: false,
+        rules: RBACRules.clusterRole
+    )
+    public static let rolebindings = Resource(
+        group: RBACRules.group,
+        kind: "RoleBinding",
+        plural: "rolebindings",
+        rules: RBACRules.roleBinding
+    )
+    public static let clusterrolebindings = Resource(
+        group: RBACRules.group,
+        kind: "ClusterRoleBinding",
+        plural: "clusterrolebindings",
+        namespaced: false,
+        rules: RBACRules.clusterRoleBinding
+    )
+
+    /// Requests that are answered, never stored (reviews of credentials and permissions).
+    public static let selfsubjectaccessreviews = review("authorization.k8s.io", "SelfSubjectAccessReview")
+    public static let selfsubjectrulesreviews = review("authorization.k8s.io", "SelfSubjectRulesReview")
+    public static let subjectaccessreviews = review("authorization.k8s.io", "SubjectAccessReview")
+    public static let selfsubjectreviews = review("authentication.k8s.io", "SelfSubjectReview")
+    public static let tokenreviews = review("authentication.k8s.io", "TokenReview")
+    public static let reviews = [
+        selfsubjectaccessreviews, selfsubjectrulesreviews, subjectaccessreviews, selfsubjectreviews, tokenreviews,
     ]
+
+    static func review(_ group: String, _ kind: String) -> Resource {
+        Resource(
+            group: group,
+            kind: kind,
+            plural: kind.lowercased() + "s",
+            namespaced: false,
+            verbs: ["create"],
+            rules: ResourceRules()
+        )
+    }
+
+    public static let all: [Resource] =
+        [
+            namespaces, pods, services, endpoints, nodes, events, deployments, replicasets, endpointslices, leases,
+            configmaps, secrets, serviceaccounts, roles, clusterroles, rolebindings, clusterrolebindings,
+        ] + reviews
 
     /// The API groups in discovery order, each with its one version.
     public static let groups: [(group: String, version: String)] = [
-        ("apps", "v1"), ("discovery.k8s.io", "v1"), ("coordination.k8s.io", "v1"),
+        ("apps", "v1"), ("discovery.k8s.io", "v1"), ("coordination.k8s.io", "v1"), (RBACRules.group, "v1"),
+        ("authentication.k8s.io", "v1"), ("authorization.k8s.io", "v1"),
     ]
 
     public static func lookup(group: String, version: String, plural: String) -> Resource? {

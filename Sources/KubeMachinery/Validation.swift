@@ -31,6 +31,15 @@ public enum Validation {
         return b.allSatisfy { isLowerAlnum($0) || $0 == 0x2D }
     }
 
+    /// Names that only have to be safe in a URL path (RBAC objects): upstream's
+    /// ValidatePathSegmentName.
+    public static func pathSegmentNameErrors(_ s: String) -> [String] {
+        if s == "." || s == ".." { return ["may not be '\(s)'"] }
+        var errs: [String] = []
+        for c in ["/", "%"] where s.contains(c) { errs.append("may not contain '\(c)'") }
+        return errs
+    }
+
     public static func dns1123LabelErrors(_ s: String) -> [String] {
         var errs: [String] = []
         if s.utf8.count > 63 { errs.append("must be no more than 63 characters") }

@@ -42,7 +42,7 @@ public struct Volume: Sendable, Hashable {
         case configMap(name: String, items: [KeyToPath], optional: Bool)
         case secret(name: String, items: [KeyToPath], optional: Bool)
         case downwardAPI(items: [DownwardItem])
-        case serviceAccountToken(path: String)
+        case serviceAccountToken(path: String, audience: String?, expirationSeconds: Int64)
         case unknown
     }
 
@@ -115,7 +115,13 @@ public struct Volume: Sendable, Hashable {
             )
         }
         if let d = json["downwardAPI"] { return .downwardAPI(items: DownwardItem.list(d["items"])) }
-        if let t = json["serviceAccountToken"] { return .serviceAccountToken(path: t["path"]?.string ?? "") }
+        if let t = json["serviceAccountToken"] {
+            return .serviceAccountToken(
+                path: t["path"]?.string ?? "",
+                audience: t["audience"]?.nonEmptyString,
+                expirationSeconds: t["expirationSeconds"]?.int ?? 3600
+            )
+        }
         return .unknown
     }
 

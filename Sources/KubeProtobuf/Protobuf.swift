@@ -16,6 +16,9 @@ public enum KubeProtobuf {
         case "discovery.k8s.io/v1": pkg = "discovery"
         case "coordination.k8s.io/v1": pkg = "coordination"
         case "autoscaling/v1": pkg = "autoscaling"
+        case "authentication.k8s.io/v1": pkg = "authentication"
+        case "authorization.k8s.io/v1": pkg = "authorization"
+        case "rbac.authorization.k8s.io/v1": pkg = "rbac"
         case "meta.k8s.io/v1": pkg = "meta"
         default: return nil
         }

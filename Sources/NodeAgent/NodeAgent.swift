@@ -75,6 +75,7 @@ final class AgentContext: Sendable {
     let starts = StartGate(limit: 8)
     let cgroupParent: String
     let builtinImages: BuiltinImageSet
+    let objects: ObjectCache
 
     init(
         client: KubeClient,
@@ -106,6 +107,7 @@ final class AgentContext: Sendable {
         exits = ContainerExitWatcher(cri: runtime)
         cgroupParent = config.cgroupParent
         self.builtinImages = builtinImages
+        objects = ObjectCache(client: client)
     }
 
     func forget(_ uid: String) async { await registry.remove(uid) }

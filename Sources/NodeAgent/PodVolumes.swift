@@ -23,7 +23,8 @@ enum VolumeFiles {
         pod: JSON,
         containers: [Container],
         configMaps: [String: JSON],
-        secrets: [String: JSON]
+        secrets: [String: JSON],
+        tokens: [ServiceAccountTokenKey: String] = [:]
     ) throws(VolumeError) -> [String: File] {
         switch source {
         case let .configMap(name, items, mode, optional):
@@ -76,8 +77,10 @@ enum VolumeFiles {
                     )
                 case let .downwardAPI(items):
                     part = try downward(items, pod: pod, containers: containers, mode: m)
-                case .serviceAccountToken:
-                    throw VolumeError(message: "serviceAccountToken projections are not supported yet")
+                case let .serviceAccountToken(path, audience, seconds):
+                    guard let token = tokens[ServiceAccountTokenKey(audience: audience, expirationSeconds: seconds)]
+                    else { throw VolumeError(message: "no token for the service account yet") }
+                    part = [path: File(data: Data(token.utf8), mode: m)]
                 case .unknown:
                     throw VolumeError(message: "unknown projected volume source")
                 }
@@ -160,6 +163,23 @@ enum VolumeFiles {
                 continue
             }
             out[item.path] = File(data: Data(text.utf8), mode: item.mode ?? mode)
+        }
+        return out
+    }
+}
+
+/// Which token a projection wants: one per audience and lifetime, as kubelet keys them.
+struct ServiceAccountTokenKey: Hashable, Sendable {
+    var audience: String?
+    var expirationSeconds: Int64
+
+    static func all(_ volumes: [Volume]) -> Set<ServiceAccountTokenKey> {
+        var out = Set<ServiceAccountTokenKey>()
+        for v in volumes {
+            guard case let .projected(sources, _) = v.source else { continue }
+            for case let .serviceAccountToken(_, audience, seconds) in sources {
+                out.insert(.init(audience: audience, expirationSeconds: seconds))
+            }
         }
         return out
     }

@@ -229,10 +229,13 @@ actor PodWorker {
                 }
                 event("FailedCreatePodSandBox", message, warning: true)
                 changed()
-                await tearDownSandbox()
+                await tearDownSandbox(keepAddress: true)
                 failures += 1
                 try? await Task.sleep(for: .seconds(min(1 << min(failures - 1, 5), 30)))
-                if terminating { return }
+                if terminating {
+                    await tearDownSandbox()
+                    return
+                }
             }
         }
         status.sandboxReady = true
@@ -323,6 +326,60 @@ actor PodWorker {
 
     /// Where each volume is on the host, once made.
     private var volumeDirs: [String: URL] = [:]
+
+    /// The pod's ServiceAccount tokens, each with when kubelet would renew it (at 80% of its
+    /// life), and why the last request for one failed.
+    private var tokens: [ServiceAccountTokenKey: (token: String, renewAt: ContinuousClock.Instant)] = [:]
+    private var tokenErrors: [ServiceAccountTokenKey: String] = [:]
+
+    /// Requests the tokens the pod's projected volumes want that it lacks or should renew;
+    /// returns those it has.
+    private func serviceAccountTokens() async -> [ServiceAccountTokenKey: String] {
+        let now = ContinuousClock.now
+        for key in ServiceAccountTokenKey.all(spec.volumes) where tokens[key].map({ now >= $0.renewAt }) ?? true {
+            var tokenSpec: JSON = [
+                "expirationSeconds": .int(key.expirationSeconds),
+                "boundObjectRef": ["apiVersion": "v1", "kind": "Pod", "name": .string(pod.name), "uid": .string(uid)],
+            ]
+            if let audience = key.audience { tokenSpec["audiences"] = [.string(audience)] }
+            let body: JSON = ["apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": tokenSpec]
+            do {
+                let answer = try await ctx.client.request(
+                    .POST,
+                    KubeClient.path(
+                        Resources.serviceaccounts,
+                        namespace: pod.namespace,
+                        name: spec.serviceAccountName,
+                        subresource: "token"
+                    ),
+                    body: body
+                )
+                guard let token = answer[path: ["status", "token"]]?.string else {
+                    throw AgentError("the token request was answered without a token")
+                }
+                var life = Duration.seconds(key.expirationSeconds)
+                if let exp = answer[path: ["status", "expirationTimestamp"]]?.string.flatMap(Timestamp.init(rfc3339:)) {
+                    life = .seconds(max(0, exp.seconds - Timestamp.now.seconds))
+                }
+                tokens[key] = (token, now + life * 0.8)
+                tokenErrors[key] = nil
+            } catch {
+                tokenErrors[key] = (error as? APIError)?.message ?? "\(error)"
+            }
+        }
+        return tokens.mapValues(\.token)
+    }
+
+    /// The failure of a projected volume whose token could not be had.
+    private func tokenProblem(_ v: Volume, _ tokens: [ServiceAccountTokenKey: String]) -> VolumeError? {
+        for key in ServiceAccountTokenKey.all([v]) where tokens[key] == nil {
+            return VolumeError(
+                message:
+                    "failed to fetch token: \(tokenErrors[key] ?? "no token for service account \(spec.serviceAccountName)")"
+            )
+        }
+        return nil
+    }
     /// emptyDir volumes on tmpfs (`medium: Memory`), unmounted at the end.
     private var memoryMounts: [URL] = []
 
@@ -344,6 +401,7 @@ actor PodWorker {
     private func makeVolumes() async -> [(String, String)] {
         var problems: [(String, String)] = []
         let objects = await volumeObjects()
+        let tokens = await serviceAccountTokens()
         for v in spec.volumes {
             do {
                 switch v.source {
@@ -370,12 +428,14 @@ actor PodWorker {
                     volumeDirs[v.name] = URL(fileURLWithPath: path)
                 case .configMap, .secret, .downwardAPI, .projected:
                     let dir = volumeDir(v)
+                    if let problem = tokenProblem(v, tokens) { throw problem }
                     let payload = try VolumeFiles.payload(
                         v.source,
                         pod: podWithStatus(),
                         containers: spec.allContainers,
                         configMaps: objects.configMaps,
-                        secrets: objects.secrets
+                        secrets: objects.secrets,
+                        tokens: tokens
                     )
                     try AtomicWriter.write(payload, to: dir)
                     volumeDirs[v.name] = dir
@@ -416,6 +476,7 @@ actor PodWorker {
             try? await Task.sleep(for: .seconds(2))
             if Task.isCancelled || terminating { return }
             let objects = await volumeObjects()
+            let tokens = await serviceAccountTokens()
             for v in spec.volumes where v.isRefreshed {
                 guard
                     let payload = try? VolumeFiles.payload(
@@ -423,7 +484,8 @@ actor PodWorker {
                         pod: podWithStatus(),
                         containers: spec.allContainers,
                         configMaps: objects.configMaps,
-                        secrets: objects.secrets
+                        secrets: objects.secrets,
+                        tokens: tokens
                     )
                 else { continue }
                 _ = try? AtomicWriter.write(payload, to: volumeDir(v))
@@ -864,12 +926,12 @@ actor PodWorker {
     ) async -> (configMaps: [String: JSON], secrets: [String: JSON]) {
         var foundConfigMaps: [String: JSON] = [:], foundSecrets: [String: JSON] = [:]
         for name in configMaps {
-            if let o = try? await ctx.client.getIfExists(Resources.configmaps, namespace: pod.namespace, name: name) {
+            if let o = await ctx.objects.get(Resources.configmaps, namespace: pod.namespace, name: name) {
                 foundConfigMaps[name] = o
             }
         }
         for name in secrets {
-            if let o = try? await ctx.client.getIfExists(Resources.secrets, namespace: pod.namespace, name: name) {
+            if let o = await ctx.objects.get(Resources.secrets, namespace: pod.namespace, name: name) {
                 foundSecrets[name] = o
             }
         }
@@ -1066,11 +1128,17 @@ actor PodWorker {
         if spec.hostNetwork {
             address = ctx.nodeIP
         } else {
-            guard let allocated = await ctx.ipam.allocate(preferring: Pod(pod).podIP) else {
-                throw AgentError("no free pod address on \(ctx.nodeName) (\(ctx.ipam.range))")
+            // A retry keeps the address of the attempt before: a sandbox that attempt left
+            // half-made (a call that timed out while the runtime went on) may still hold it.
+            if let ip {
+                address = ip
+            } else {
+                guard let allocated = await ctx.ipam.allocate(preferring: Pod(pod).podIP) else {
+                    throw AgentError("no free pod address on \(ctx.nodeName) (\(ctx.ipam.range))")
+                }
+                address = allocated
+                ip = allocated
             }
-            address = allocated
-            ip = allocated
         }
         try PodFiles.resolvConf(spec, namespace: pod.namespace, dns: ctx.dns).write(
             to: etc.appendingPathComponent("resolv.conf"),
@@ -1118,19 +1186,23 @@ actor PodWorker {
     /// The nftables table of the pod's hostPorts in its node's namespace, once made.
     private var hostPortTable: String?
 
-    private func tearDownSandbox() async {
+    /// `keepAddress`: a sandbox that failed is tried again with the same address.
+    private func tearDownSandbox(keepAddress: Bool = false) async {
         await runtimePod.remove()
+        let node = ctx.network.nodeNamespace(ctx.nodeIndex)
         if let table = hostPortTable {
-            _ = try? await HostCommand.run(
-                "ip",
-                ["netns", "exec", ctx.network.nodeNamespace(ctx.nodeIndex), "nft", "delete", "table", "ip", table]
-            )
+            _ = try? await HostCommand.run("ip", ["netns", "exec", node, "nft", "delete", "table", "ip", table])
             hostPortTable = nil
         }
-        if let ip {
-            await ctx.ipam.release(ip)
-            self.ip = nil
-        }
+        guard let ip, !keepAddress else { return }
+        // The pod's link, and with it its route, goes before the address is free again: a
+        // sandbox the runtime failed to remove keeps its link, and the address's next
+        // holder would find the route taken.
+        try? await HostCommand.apply([
+            .init(namespace: node, batch: ["link del \(ClusterNetwork.podLinkName(uid: uid))"], ignoreErrors: true)
+        ])
+        await ctx.ipam.release(ip)
+        self.ip = nil
     }
 
     private func terminate(grace: Int, deleteObject: Bool) async {

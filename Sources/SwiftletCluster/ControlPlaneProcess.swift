@@ -26,6 +26,7 @@ package struct ControlPlaneProcess {
         let controllers = ControllerManager(
             client: client,
             identity: ControllerIdentity.of(dataDir: config.dataDir),
+            rootCA: plane.pki.caCertPEM,
             logger: controllersLogger
         )
         let group = ServiceGroup(

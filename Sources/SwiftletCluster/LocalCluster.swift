@@ -115,6 +115,7 @@ package struct LocalCluster {
             client: client,
             loadBalancerPool: net.loadBalancerPool,
             identity: ControllerIdentity.of(dataDir: dir),
+            rootCA: plane.pki.caCertPEM,
             logger: logger
         )
         let loadBalancer = HostLoadBalancer(

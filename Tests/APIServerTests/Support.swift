@@ -11,10 +11,10 @@ struct TestAPI {
     static let token = "test-token"
     let registry: Registry
 
-    init() async throws {
+    init(admitServiceAccounts: Bool = false) async throws {
         let store = MemoryStore()
         let allocator = ServiceAllocator(serviceCIDR: IPv4Network("10.96.0.0/24")!, nodePorts: 30000...30009)
-        registry = Registry(store: store, allocator: allocator)
+        registry = Registry(store: store, allocator: allocator, admitServiceAccounts: admitServiceAccounts)
         try await registry.start()
         for ns in ["default", "kiada"] {
             _ = try await registry.create(
@@ -25,13 +25,25 @@ struct TestAPI {
         }
     }
 
-    func run(maxBodyBytes: Int = 64 * 1024, _ body: @Sendable (Client) async throws -> Void) async throws {
+    func run(
+        maxBodyBytes: Int = 64 * 1024,
+        serviceAccountTokens: ServiceAccountTokens? = nil,
+        authorizer: Authorizer? = nil,
+        _ body: @Sendable (Client) async throws -> Void
+    ) async throws {
+        var extensions = APIExtensions()
+        if let tokens = serviceAccountTokens {
+            extensions.setTokenCheck { [registry] in await tokens.authenticate($0, registry: registry) }
+        }
         let handler = APIHandler(
             registry: registry,
             token: Self.token,
             serverAddress: "127.0.0.1:6443",
             version: "test",
-            maxBodyBytes: maxBodyBytes
+            maxBodyBytes: maxBodyBytes,
+            extensions: extensions,
+            serviceAccountTokens: serviceAccountTokens,
+            authorizer: authorizer
         )
         let app = Application(responder: handler)
         try await app.test(.router) { client in try await body(Client(inner: client)) }

@@ -1,0 +1,178 @@
+import KubeMachinery
+
+/// The ClusterRoles and ClusterRoleBindings every cluster starts with, as upstream's
+/// bootstrap policy has them: `cluster-admin` for `system:masters`; `admin`, `edit` and
+/// `view` aggregated from the `system:aggregate-to-*` roles; discovery, basic-user (the
+/// self-reviews) and public-info-viewer for everyone who authenticated. A ServiceAccount
+/// gets nothing more unless bound.
+public enum RBACDefaults {
+    static let group = RBACRules.group
+    public static let autoupdateAnnotation = "rbac.authorization.kubernetes.io/autoupdate"
+    static let readVerbs = ["get", "list", "watch"]
+    static let writeVerbs = ["create", "delete", "deletecollection", "patch", "update"]
+
+    static func rule(_ groups: [String], _ resources: [String], _ verbs: [String]) -> JSON {
+        ["apiGroups": JSON(groups), "resources": JSON(resources), "verbs": JSON(verbs)]
+    }
+
+    static func urls(_ paths: [String], _ verbs: [String] = ["get"]) -> JSON {
+        ["nonResourceURLs": JSON(paths), "verbs": JSON(verbs)]
+    }
+
+    static func meta(_ name: String, labels: [String: String] = [:]) -> JSON {
+        var l = labels
+        l["kubernetes.io/bootstrapping"] = "rbac-defaults"
+        return ["name": .string(name), "labels": JSON(l), "annotations": [autoupdateAnnotation: "true"]]
+    }
+
+    static func clusterRole(_ name: String, labels: [String: String] = [:], rules: [JSON]) -> JSON {
+        [
+            "apiVersion": .string("\(group)/v1"), "kind": "ClusterRole", "metadata": meta(name, labels: labels),
+            "rules": .array(rules),
+        ]
+    }
+
+    static func aggregate(_ name: String, from label: String, labels: [String: String] = [:]) -> JSON {
+        [
+            "apiVersion": .string("\(group)/v1"), "kind": "ClusterRole", "metadata": meta(name, labels: labels),
+            "aggregationRule": ["clusterRoleSelectors": [["matchLabels": [label: "true"]]]], "rules": [],
+        ]
+    }
+
+    static func binding(_ name: String, role: String, groups: [String]) -> JSON {
+        [
+            "apiVersion": .string("\(group)/v1"), "kind": "ClusterRoleBinding", "metadata": meta(name),
+            "roleRef": ["apiGroup": .string(group), "kind": "ClusterRole", "name": .string(role)],
+            "subjects": .array(groups.map { ["apiGroup": .string(group), "kind": "Group", "name": .string($0)] }),
+        ]
+    }
+
+    static let aggregateLabel = "rbac.authorization.k8s.io/aggregate-to-"
+
+    public static let clusterRoles: [JSON] = [
+        clusterRole(
+            "cluster-admin",
+            rules: [rule(["*"], ["*"], ["*"]), urls(["*"], ["*"])]
+        ),
+        aggregate("admin", from: aggregateLabel + "admin"),
+        aggregate("edit", from: aggregateLabel + "edit", labels: [aggregateLabel + "admin": "true"]),
+        aggregate(
+            "view",
+            from: aggregateLabel + "view",
+            labels: [aggregateLabel + "edit": "true"]
+        ),
+        clusterRole(
+            "system:aggregate-to-admin",
+            labels: [aggregateLabel + "admin": "true"],
+            rules: [
+                rule([group], ["rolebindings", "roles"], readVerbs + writeVerbs),
+                rule(["authorization.k8s.io"], ["localsubjectaccessreviews"], ["create"]),
+            ]
+        ),
+        clusterRole(
+            "system:aggregate-to-edit",
+            labels: [aggregateLabel + "edit": "true"],
+            rules: [
+                rule(
+                    [""],
+                    ["pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services/proxy"],
+                    readVerbs
+                ),
+                rule([""], ["serviceaccounts"], ["impersonate"]),
+                rule(
+                    [""],
+                    [
+                        "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "configmaps", "endpoints",
+                        "events", "persistentvolumeclaims", "replicationcontrollers", "replicationcontrollers/scale",
+                        "secrets", "serviceaccounts", "services", "services/proxy",
+                    ],
+                    writeVerbs
+                ),
+                rule([""], ["serviceaccounts/token"], ["create"]),
+                rule(
+                    ["apps"],
+                    [
+                        "daemonsets", "deployments", "deployments/rollback", "deployments/scale", "replicasets",
+                        "replicasets/scale", "statefulsets", "statefulsets/scale",
+                    ],
+                    writeVerbs
+                ),
+                rule(["autoscaling"], ["horizontalpodautoscalers"], writeVerbs),
+                rule(["batch"], ["cronjobs", "jobs"], writeVerbs),
+                rule(["networking.k8s.io"], ["ingresses", "networkpolicies"], writeVerbs),
+                rule(["policy"], ["poddisruptionbudgets"], writeVerbs),
+                rule(["discovery.k8s.io"], ["endpointslices"], writeVerbs),
+                rule(["coordination.k8s.io"], ["leases"], readVerbs + writeVerbs),
+            ]
+        ),
+        clusterRole(
+            "system:aggregate-to-view",
+            labels: [aggregateLabel + "view": "true"],
+            rules: [
+                rule(
+                    [""],
+                    [
+                        "configmaps", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status", "pods",
+                        "replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts", "services",
+                        "services/status",
+                    ],
+                    readVerbs
+                ),
+                rule(
+                    [""],
+                    [
+                        "bindings", "events", "limitranges", "namespaces/status", "pods/log", "pods/status",
+                        "replicationcontrollers/status", "resourcequotas", "resourcequotas/status",
+                    ],
+                    readVerbs
+                ),
+                rule([""], ["namespaces"], readVerbs),
+                rule(["discovery.k8s.io"], ["endpointslices"], readVerbs),
+                rule(
+                    ["apps"],
+                    [
+                        "controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale",
+                        "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets",
+                        "statefulsets/scale", "statefulsets/status",
+                    ],
+                    readVerbs
+                ),
+                rule(["autoscaling"], ["horizontalpodautoscalers", "horizontalpodautoscalers/status"], readVerbs),
+                rule(["batch"], ["cronjobs", "cronjobs/status", "jobs", "jobs/status"], readVerbs),
+                rule(["networking.k8s.io"], ["ingresses", "ingresses/status", "networkpolicies"], readVerbs),
+                rule(["policy"], ["poddisruptionbudgets", "poddisruptionbudgets/status"], readVerbs),
+            ]
+        ),
+        clusterRole(
+            "system:discovery",
+            rules: [
+                urls([
+                    "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz",
+                    "/version", "/version/",
+                ])
+            ]
+        ),
+        clusterRole(
+            "system:basic-user",
+            rules: [
+                rule(["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], ["create"]),
+                rule(["authentication.k8s.io"], ["selfsubjectreviews"], ["create"]),
+            ]
+        ),
+        clusterRole(
+            "system:public-info-viewer",
+            rules: [urls(["/healthz", "/livez", "/readyz", "/version", "/version/"])]
+        ),
+    ]
+
+    public static let clusterRoleBindings: [JSON] = [
+        binding("cluster-admin", role: "cluster-admin", groups: [UserInfo.masters]),
+        binding("system:discovery", role: "system:discovery", groups: [UserInfo.authenticated]),
+        binding("system:basic-user", role: "system:basic-user", groups: [UserInfo.authenticated]),
+        binding(
+            "system:public-info-viewer",
+            role: "system:public-info-viewer",
+            groups: [UserInfo.authenticated, "system:unauthenticated"]
+        ),
+    ]
+}
