@@ -84,10 +84,11 @@ public struct ControlPlane: Sendable {
 
         let allocator = ServiceAllocator(serviceCIDR: config.serviceCIDR, nodePorts: config.nodePortRange)
         if store is EtcdStore { await allocator.claimThrough(store) }  // other API servers may share it
-        let registry = Registry(store: store, allocator: allocator, logger: logger, admitServiceAccounts: true)
+        let registry = Registry(store: store, allocator: allocator, logger: logger, admission: true)
         try await registry.start()
         try await Bootstrap.run(registry, config: config, logger: logger)
         try await Bootstrap.reconcileRBAC(registry)
+        try await Bootstrap.ensureStorageClass(registry)
         try await Bootstrap.publishClusterInfo(registry, config: config, caPEM: pki.caCertPEM)
 
         let serverURL =
@@ -336,6 +337,26 @@ enum Bootstrap {
             "ports": [["name": "https", "port": JSON(config.port), "protocol": "TCP"]],
         ]
         try await upsert(registry, Resources.endpointslices, "default", "kubernetes", slice)
+    }
+
+    /// The built-in local-path StorageClass, the default (k3s ships the same): made once, so
+    /// a user who takes its default mark away keeps it that way.
+    static func ensureStorageClass(_ registry: Registry) async throws {
+        guard (try? await registry.get(Resources.storageclasses, namespace: nil, name: LocalPath.className)) == nil
+        else { return }
+        _ = try await registry.create(
+            Resources.storageclasses,
+            namespace: nil,
+            body: [
+                "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                "metadata": [
+                    "name": .string(LocalPath.className),
+                    "annotations": [StorageRules.defaultClassAnnotation: "true"],
+                ],
+                "provisioner": .string(LocalPath.provisioner), "reclaimPolicy": "Delete",
+                "volumeBindingMode": "WaitForFirstConsumer",
+            ]
+        )
     }
 
     /// The default ClusterRoles and bindings: made when missing, and brought back to

@@ -44,18 +44,18 @@ public final class Registry: Sendable {
 
     /// The kinds with write steps of their own, by resource (`group/plural`).
     let strategies: [String: any StorageStrategy]
-    /// Pods are admitted by their ServiceAccount (a server without the controllers that
-    /// make accounts, in tests, leaves it off).
-    let admitServiceAccounts: Bool
+    /// The admission plugins (ServiceAccounts for pods, storage for claims); a server
+    /// without the controllers that make accounts, in tests, leaves them off.
+    let admission: Bool
 
     public init(
         store: any Store,
         allocator: ServiceAllocator,
         logger: Logger = Logger(label: "swiftlet.registry"),
         clock: @escaping @Sendable () -> Timestamp = { Timestamp.now },
-        admitServiceAccounts: Bool = false
+        admission: Bool = false
     ) {
-        self.admitServiceAccounts = admitServiceAccounts
+        self.admission = admission
         self.store = store
         self.allocator = allocator
         self.logger = logger
@@ -214,8 +214,11 @@ public final class Registry: Sendable {
         if r.tracksGeneration { meta["generation"] = 1 } else { meta["generation"] = nil }
         obj["metadata"] = meta
         r.prepareForCreate(&obj)
-        if admitServiceAccounts, r.group.isEmpty, r.plural == "pods" {
+        if admission, r.group.isEmpty, r.plural == "pods" {
             try await ServiceAccountAdmission.admit(&obj, registry: self)
+        }
+        if admission, r.group.isEmpty, r.plural == "persistentvolumeclaims" {
+            await StorageAdmission.admit(&obj, registry: self)
         }
 
         let errs = r.validate(obj)

@@ -73,7 +73,27 @@ public struct ControllerManager: ServiceLifecycle.Service {
             replicaSets: replicaSets,
             logger: logger
         )
-        let scheduler = Scheduler(client: client, pods: pods, nodes: nodes, logger: logger)
+        let claims = Informer(Resources.persistentvolumeclaims, client: client, logger: logger)
+        let volumes = Informer(Resources.persistentvolumes, client: client, logger: logger)
+        let storageClasses = Informer(Resources.storageclasses, client: client, logger: logger)
+        let scheduler = Scheduler(
+            client: client,
+            pods: pods,
+            nodes: nodes,
+            claims: claims,
+            volumes: volumes,
+            classes: storageClasses,
+            logger: logger
+        )
+        let persistentVolumes = PersistentVolumeController(
+            client: client,
+            claims: claims,
+            volumes: volumes,
+            classes: storageClasses,
+            pods: pods,
+            nodes: nodes,
+            logger: logger
+        )
         let gc = GarbageCollector(
             client: client,
             informers: [deployments, replicaSets, pods, services, slices, endpoints],
@@ -108,7 +128,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
         await withDiscardingTaskGroup { group in
             for informer in [
                 services, pods, slices, endpoints, deployments, replicaSets, nodes, secrets, configMaps, namespaces,
-                serviceAccounts, clusterRoles,
+                serviceAccounts, clusterRoles, claims, volumes, storageClasses,
             ] as [any AnyInformer] {
                 group.addTask { await informer.run() }
             }
@@ -124,6 +144,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
                 ({ await signer.run() }, { await signer.stop() }),
                 ({ await accounts.run() }, { await accounts.stop() }),
                 ({ await aggregation.run() }, { await aggregation.stop() }),
+                ({ await persistentVolumes.run() }, { await persistentVolumes.stop() }),
             ]
             if let lb = loadBalancerIPs {
                 group.addTask {

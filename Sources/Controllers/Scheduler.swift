@@ -11,6 +11,9 @@ public actor Scheduler: Controller {
     let client: KubeClient
     let pods: Informer<Pod>
     let nodes: Informer<Node>
+    let claims: Informer<JSON>?
+    let volumes: Informer<JSON>?
+    let classes: Informer<JSON>?
     let events: EventRecorder
     public nonisolated let queue = WorkQueue(name: "scheduler")
     public nonisolated let logger: Logger
@@ -19,10 +22,21 @@ public actor Scheduler: Controller {
     /// scheduled in a burst spread instead of all seeing the same counts.
     private var assumed: [String: String] = [:]
 
-    public init(client: KubeClient, pods: Informer<Pod>, nodes: Informer<Node>, logger: Logger) {
+    public init(
+        client: KubeClient,
+        pods: Informer<Pod>,
+        nodes: Informer<Node>,
+        claims: Informer<JSON>? = nil,
+        volumes: Informer<JSON>? = nil,
+        classes: Informer<JSON>? = nil,
+        logger: Logger
+    ) {
         self.client = client
         self.pods = pods
         self.nodes = nodes
+        self.claims = claims
+        self.volumes = volumes
+        self.classes = classes
         self.logger = logger
         events = EventRecorder(client: client, component: "default-scheduler")
     }
@@ -37,6 +51,15 @@ public actor Scheduler: Controller {
                     for p in await self.pods.list() where Self.needsNode(p) { await self.queue.add(p.cacheKey) }
                 }
             }
+            for informer in [self.claims, self.volumes].compactMap({ $0 }) {
+                group.addTask {
+                    for await _ in await informer.changes() {
+                        for p in await self.pods.list() where Self.needsNode(p) && !p.claimNames.isEmpty {
+                            await self.queue.add(p.cacheKey)
+                        }
+                    }
+                }
+            }
             group.addTask {
                 await self.pods.waitForSync()
                 await self.nodes.waitForSync()
@@ -45,6 +68,42 @@ public actor Scheduler: Controller {
             }
             await group.waitForAll()
         }
+    }
+
+    /// What a pod's claims say about where it may run: the nodes their volumes live on
+    /// (nil: anywhere), the claims still waiting for a first consumer, or why it cannot run
+    /// yet (upstream's VolumeBinding filter).
+    func volumePlacement(_ pod: Pod) async -> (nodes: Set<String>?, waiting: [JSON], problem: String?) {
+        guard !pod.claimNames.isEmpty, let claims, let volumes, let classes else { return (nil, [], nil) }
+        var allowed: Set<String>?
+        var waiting: [JSON] = []
+        for name in Set(pod.claimNames) {
+            guard let claim = await claims.get("\(pod.namespace)/\(name)") else {
+                return (nil, [], "persistentvolumeclaim \"\(name)\" not found")
+            }
+            if claim.deletionTimestamp != nil {
+                return (nil, [], "persistentvolumeclaim \"\(name)\" is being deleted")
+            }
+            let volumeName = claim[path: ["spec", "volumeName"]]?.string ?? ""
+            if !volumeName.isEmpty {
+                if let v = await volumes.get(volumeName), let n = LocalPath.node(of: v) {
+                    allowed = (allowed ?? [n]).intersection([n])
+                }
+                continue
+            }
+            let className = claim[path: ["spec", "storageClassName"]]?.string ?? ""
+            let mode = await classes.get(className)?["volumeBindingMode"]?.string
+            if mode == "WaitForFirstConsumer" {
+                if let n = claim[path: ["metadata", "annotations", StorageRules.selectedNodeAnnotation]]?.string {
+                    allowed = (allowed ?? [n]).intersection([n])
+                } else {
+                    waiting.append(claim)
+                }
+                continue
+            }
+            return (nil, [], "pod has unbound immediate PersistentVolumeClaims")
+        }
+        return (allowed, waiting, nil)
     }
 
     static func needsNode(_ p: Pod) -> Bool {
@@ -67,10 +126,19 @@ public actor Scheduler: Controller {
         }
         assumed = assumed.filter { seen.contains($0.key) }
         let allNodes = await nodes.list()
-        guard let node = Workloads.chooseNode(nodes: allNodes, podCounts: counts) else {
+        let volumes = await volumePlacement(pod)
+        var candidates = allNodes
+        if let only = volumes.nodes { candidates = allNodes.filter { only.contains($0.name) } }
+        guard volumes.problem == nil, let node = Workloads.chooseNode(nodes: candidates, podCounts: counts) else {
             if reported.insert(pod.metadata.uid).inserted {
-                let message =
-                    "0/\(allNodes.count) nodes are available: \(allNodes.isEmpty ? "no nodes registered" : "no node is Ready and schedulable")."
+                let why =
+                    volumes.problem
+                    ?? (allNodes.isEmpty
+                        ? "no nodes registered"
+                        : candidates.isEmpty
+                            ? "\(allNodes.count) node(s) had volume node affinity conflict"
+                            : "no node is Ready and schedulable")
+                let message = "0/\(allNodes.count) nodes are available: \(why)."
                 await events.record(pod, type: "Warning", reason: "FailedScheduling", message: message)
                 _ = try? await client.patch(
                     Resources.pods,
@@ -92,6 +160,15 @@ public actor Scheduler: Controller {
                 )
             }
             return
+        }
+        // Claims waiting for their first consumer are made on the node it goes to.
+        for claim in volumes.waiting {
+            _ = try await client.patch(
+                Resources.persistentvolumeclaims,
+                namespace: claim.namespace,
+                name: claim.name,
+                ["metadata": ["annotations": [StorageRules.selectedNodeAnnotation: .string(node)]]]
+            )
         }
         let binding: JSON = [
             "apiVersion": "v1", "kind": "Binding",

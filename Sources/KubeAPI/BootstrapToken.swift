@@ -11,6 +11,8 @@ public struct BootstrapToken: Sendable, Equatable, CustomStringConvertible {
 
     public static let secretType = "bootstrap.kubernetes.io/token"
     public static let namespace = "kube-system"
+    /// The group of the tokens `swiftlet token create` makes: bound to `system:node`.
+    public static let nodeGroup = "system:bootstrappers:swiftlet:default-node-token"
     public static let format = "abcdef.0123456789abcdef (6 and 16 lowercase letters or digits)"
 
     public init?(_ text: String) {
@@ -41,7 +43,7 @@ public struct BootstrapToken: Sendable, Equatable, CustomStringConvertible {
         var data: [(String, String)] = [
             ("description", description), ("token-id", id), ("token-secret", secret),
             ("usage-bootstrap-authentication", "true"), ("usage-bootstrap-signing", "true"),
-            ("auth-extra-groups", "system:bootstrappers:swiftlet:default-node-token"),
+            ("auth-extra-groups", Self.nodeGroup),
         ]
         if let expiration {
             data.append(("expiration", Timestamp(seconds: Int64(expiration.timeIntervalSince1970)).rfc3339))

@@ -159,6 +159,30 @@ public enum RBACDefaults {
                 rule(["authentication.k8s.io"], ["selfsubjectreviews"], ["create"]),
             ]
         ),
+        // What a node's agent does: upstream's system:node role. (The Node authorizer, which
+        // narrows it to the node's own objects, is not there yet.)
+        clusterRole(
+            "system:node",
+            rules: [
+                rule([""], ["nodes"], readVerbs + ["create", "delete", "patch", "update"]),
+                rule([""], ["nodes/status"], ["patch", "update"]),
+                rule([""], ["pods"], readVerbs + ["create", "delete"]),
+                rule([""], ["pods/status"], ["patch", "update"]),
+                rule([""], ["pods/eviction"], ["create"]),
+                rule([""], ["configmaps", "secrets", "services", "endpoints", "namespaces"], readVerbs),
+                rule([""], ["serviceaccounts"], ["get"]),
+                rule([""], ["serviceaccounts/token"], ["create"]),
+                rule([""], ["events"], ["create", "patch", "update"]),
+                rule([""], ["persistentvolumeclaims"], readVerbs),
+                rule([""], ["persistentvolumeclaims/status"], ["get", "patch", "update"]),
+                rule([""], ["persistentvolumes"], readVerbs + ["delete"]),
+                rule(["discovery.k8s.io"], ["endpointslices"], readVerbs),
+                rule(["coordination.k8s.io"], ["leases"], readVerbs + ["create", "delete", "patch", "update"]),
+                rule([StorageRules.group], ["storageclasses"], readVerbs),
+                rule(["authentication.k8s.io"], ["tokenreviews"], ["create"]),
+                rule(["authorization.k8s.io"], ["subjectaccessreviews"], ["create"]),
+            ]
+        ),
         clusterRole(
             "system:public-info-viewer",
             rules: [urls(["/healthz", "/livez", "/readyz", "/version", "/version/"])]
@@ -169,6 +193,8 @@ public enum RBACDefaults {
         binding("cluster-admin", role: "cluster-admin", groups: [UserInfo.masters]),
         binding("system:discovery", role: "system:discovery", groups: [UserInfo.authenticated]),
         binding("system:basic-user", role: "system:basic-user", groups: [UserInfo.authenticated]),
+        // Nodes that joined with a bootstrap token act with it (no node certificates yet).
+        binding("system:node", role: "system:node", groups: ["system:nodes", BootstrapToken.nodeGroup]),
         binding(
             "system:public-info-viewer",
             role: "system:public-info-viewer",

@@ -113,7 +113,7 @@ public struct Resource: Sendable {
     public var tableColumns: [TableColumn] { TableColumn.name + rules.columns }
 
     public func tableCells(_ obj: JSON, now: Timestamp) -> [JSON] {
-        [.string(obj.name)] + rules.cells(obj, now)
+        [.string(rules.nameCell(obj))] + rules.cells(obj, now)
     }
 
     func validateObjectMeta(_ obj: JSON) -> [FieldError] {
@@ -146,6 +146,8 @@ struct ResourceRules: Sendable {
     var validateUpdate: @Sendable (JSON, JSON) -> [FieldError] = { _, _ in [] }
     var validateStatus: @Sendable (JSON) -> [FieldError] = { _ in [] }
     var fieldValue: @Sendable (JSON, String) -> String? = { _, _ in nil }
+    /// The NAME column's text (StorageClasses mark the default one).
+    var nameCell: @Sendable (JSON) -> String = { $0.name }
     var columns: [TableColumn] = [TableColumn.age]
     var cells: @Sendable (JSON, Timestamp) -> [JSON] = { obj, now in [.string(age(obj, now))] }
 }

@@ -117,6 +117,30 @@ public enum Resources {
         rules: RBACRules.clusterRoleBinding
     )
 
+    public static let persistentvolumes = Resource(
+        kind: "PersistentVolume",
+        plural: "persistentvolumes",
+        namespaced: false,
+        shortNames: ["pv"],
+        hasStatus: true,
+        rules: StorageRules.persistentVolume
+    )
+    public static let persistentvolumeclaims = Resource(
+        kind: "PersistentVolumeClaim",
+        plural: "persistentvolumeclaims",
+        shortNames: ["pvc"],
+        hasStatus: true,
+        rules: StorageRules.persistentVolumeClaim
+    )
+    public static let storageclasses = Resource(
+        group: StorageRules.group,
+        kind: "StorageClass",
+        plural: "storageclasses",
+        namespaced: false,
+        shortNames: ["sc"],
+        rules: StorageRules.storageClass
+    )
+
     /// Requests that are answered, never stored (reviews of credentials and permissions).
     public static let selfsubjectaccessreviews = review("authorization.k8s.io", "SelfSubjectAccessReview")
     public static let selfsubjectrulesreviews = review("authorization.k8s.io", "SelfSubjectRulesReview")
@@ -142,12 +166,13 @@ public enum Resources {
         [
             namespaces, pods, services, endpoints, nodes, events, deployments, replicasets, endpointslices, leases,
             configmaps, secrets, serviceaccounts, roles, clusterroles, rolebindings, clusterrolebindings,
+            persistentvolumes, persistentvolumeclaims, storageclasses,
         ] + reviews
 
     /// The API groups in discovery order, each with its one version.
     public static let groups: [(group: String, version: String)] = [
         ("apps", "v1"), ("discovery.k8s.io", "v1"), ("coordination.k8s.io", "v1"), (RBACRules.group, "v1"),
-        ("authentication.k8s.io", "v1"), ("authorization.k8s.io", "v1"),
+        ("authentication.k8s.io", "v1"), ("authorization.k8s.io", "v1"), (StorageRules.group, "v1"),
     ]
 
     public static func lookup(group: String, version: String, plural: String) -> Resource? {

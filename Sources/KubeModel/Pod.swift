@@ -38,6 +38,8 @@ public struct Pod: KubeObject {
     public var hostNetwork: Bool
     /// Every container's declared ports, in order (named ports are looked up here).
     public var containerPorts: [ContainerPort]
+    /// The PersistentVolumeClaims its volumes name.
+    public var claimNames: [String]
     public var phase: String?
     public var podIP: String?
     public var conditions: [Condition]
@@ -53,6 +55,9 @@ public struct Pod: KubeObject {
         containerPorts = (spec["containers"]?.array ?? []).flatMap {
             ($0["ports"]?.array ?? []).map(ContainerPort.init)
         }
+        claimNames = (spec["volumes"]?.array ?? []).compactMap {
+            $0[path: ["persistentVolumeClaim", "claimName"]]?.nonEmptyString
+        }
         let status = json["status"] ?? .emptyObject
         phase = status["phase"]?.nonEmptyString
         podIP = status["podIP"]?.nonEmptyString
@@ -67,6 +72,9 @@ public struct Pod: KubeObject {
         if let subdomain { spec["subdomain"] = .string(subdomain) }
         if hostNetwork { spec["hostNetwork"] = true }
         if !containerPorts.isEmpty { spec["containers"] = [["ports": .array(containerPorts.map(\.json))]] }
+        if !claimNames.isEmpty {
+            spec["volumes"] = .array(claimNames.map { ["persistentVolumeClaim": ["claimName": .string($0)]] })
+        }
         var status = JSONObject()
         if let phase { status["phase"] = .string(phase) }
         if let podIP { status["podIP"] = .string(podIP) }

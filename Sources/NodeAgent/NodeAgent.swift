@@ -259,6 +259,7 @@ public struct NodeAgent: ServiceLifecycle.Service {
             }
             group.addTask { try? await server.run() }
             group.addTask { await self.heartbeats() }
+            group.addTask { await self.cleanUpVolumes() }
             group.addTask {
                 await services.waitForSync()
                 let changes = await pods.changes()
@@ -267,6 +268,51 @@ public struct NodeAgent: ServiceLifecycle.Service {
             }
             await group.waitForAll()
         }
+    }
+
+    /// Where this node keeps local-path volumes.
+    var storageRoot: URL { config.stateDir.appendingPathComponent("storage") }
+
+    /// Removes the directories of this node's local-path volumes that are being deleted,
+    /// then lets the volume go (its cleanup finalizer is this agent's to remove).
+    func cleanUpVolumes() async {
+        let volumes = Informer(Resources.persistentvolumes, client: client, logger: logger)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await volumes.run() }
+            group.addTask {
+                let changes = await volumes.changes()
+                await volumes.waitForSync()
+                for v in await volumes.list() { await self.cleanUp(v) }
+                for await c in changes { if let v = c.new { await self.cleanUp(v) } }
+            }
+            await group.waitForAll()
+        }
+    }
+
+    func cleanUp(_ volume: JSON) async {
+        let finalizer = "swiftlet.dev/local-path-cleanup"
+        var finalizers = volume[path: ["metadata", "finalizers"]]?.array ?? []
+        guard volume.deletionTimestamp != nil, finalizers.contains(.string(finalizer)),
+            LocalPath.node(of: volume) == config.nodeName,
+            let path = volume[path: ["spec", "hostPath", "path"]]?.string
+        else { return }
+        // Only a directory of ours, directly under the storage root, is ever removed.
+        let dir = URL(fileURLWithPath: path).standardizedFileURL
+        if dir.deletingLastPathComponent().path == storageRoot.standardizedFileURL.path {
+            do {
+                if FileManager.default.fileExists(atPath: dir.path) { try FileManager.default.removeItem(at: dir) }
+            } catch {
+                logger.warning("could not remove volume \(volume.name)'s directory \(dir.path): \(error)")
+                return
+            }
+        }
+        finalizers.removeAll { $0 == .string(finalizer) }
+        _ = try? await client.patch(
+            Resources.persistentvolumes,
+            namespace: nil,
+            name: volume.name,
+            ["metadata": ["finalizers": .array(finalizers)]]
+        )
     }
 
     func sync(key: String, pod: JSON?, old: JSON? = nil, ctx: AgentContext) async {
@@ -318,7 +364,10 @@ public struct NodeAgent: ServiceLifecycle.Service {
                 ],
                 "annotations": .object(
                     JSONObject(
-                        [(NodeAgent.agentAnnotation, .string("127.0.0.1:\(config.agentPort)"))]
+                        [
+                            (NodeAgent.agentAnnotation, .string("127.0.0.1:\(config.agentPort)")),
+                            ("swiftlet.dev/local-path-root", .string(storageRoot.path)),
+                        ]
                             + (config.publishAgentToken ? [(NodeAgent.agentTokenAnnotation, .string(token))] : [])
                     )
                 ),

@@ -312,8 +312,6 @@ actor PodWorker {
     static func unsupported(_ spec: PodSpec) -> String? {
         for v in spec.volumes {
             switch v.source {
-            case .persistentVolumeClaim:
-                return "volume \(v.name) is a persistentVolumeClaim, which Swiftlet does not support yet"
             case .unsupported(let kind):
                 return "volume \(v.name) is of type \(kind), which Swiftlet does not support"
             default: continue
@@ -439,7 +437,9 @@ actor PodWorker {
                     )
                     try AtomicWriter.write(payload, to: dir)
                     volumeDirs[v.name] = dir
-                case .persistentVolumeClaim, .unsupported:
+                case let .persistentVolumeClaim(claimName, _):
+                    volumeDirs[v.name] = try await claimDirectory(claimName)
+                case .unsupported:
                     throw VolumeError(message: Self.unsupported(spec) ?? "not supported")
                 }
             } catch let e as VolumeError {
@@ -449,6 +449,53 @@ actor PodWorker {
             }
         }
         return problems
+    }
+
+    /// The directory of the volume a claim is bound to, made when its volume says so.
+    private func claimDirectory(_ claimName: String) async throws(VolumeError) -> URL {
+        let claim: JSON?
+        do {
+            claim = try await ctx.client.getIfExists(
+                Resources.persistentvolumeclaims,
+                namespace: pod.namespace,
+                name: claimName
+            )
+        } catch {
+            throw VolumeError(message: "error reading persistentvolumeclaim \"\(claimName)\": \(error)")
+        }
+        guard let claim else { throw VolumeError(message: "persistentvolumeclaim \"\(claimName)\" not found") }
+        guard let volumeName = claim[path: ["spec", "volumeName"]]?.string, !volumeName.isEmpty,
+            claim[path: ["status", "phase"]]?.string == "Bound"
+        else { throw VolumeError(message: "persistentvolumeclaim \"\(claimName)\" is not bound yet") }
+        guard
+            let volume = try? await ctx.client.getIfExists(
+                Resources.persistentvolumes,
+                namespace: nil,
+                name: volumeName
+            )
+        else { throw VolumeError(message: "persistentvolume \"\(volumeName)\" not found") }
+        if let n = LocalPath.node(of: volume), n != ctx.nodeName {
+            throw VolumeError(message: "persistentvolume \"\(volumeName)\" lives on node \(n), not \(ctx.nodeName)")
+        }
+        guard
+            let path = (volume[path: ["spec", "hostPath", "path"]] ?? volume[path: ["spec", "local", "path"]])?.string
+        else {
+            throw VolumeError(
+                message:
+                    "persistentvolume \"\(volumeName)\" is of a type Swiftlet cannot mount (hostPath and local only)"
+            )
+        }
+        let type = volume[path: ["spec", "hostPath", "type"]]?.string ?? ""
+        let fresh = !FileManager.default.fileExists(atPath: path)
+        try HostPathCheck.check(path, type: type)
+        // A provisioned directory is anyone's to write, as local-path makes it.
+        if fresh,
+            volume[path: ["metadata", "annotations", StorageRules.provisionedByAnnotation]]?.string
+                == LocalPath.provisioner
+        {
+            _ = chmod(path, 0o777)
+        }
+        return URL(fileURLWithPath: path)
     }
 
     /// The ConfigMaps and Secrets the pod's volumes name, those that exist.

@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func podsRunAsAnAccountThatExistsWithItsTokenMounted() async throws {
-        let api = try await TestAPI(admitServiceAccounts: true)
+        let api = try await TestAPI(admission: true)
         try await api.run { c in
             let base = "/api/v1/namespaces/kiada"
             #expect(try await c.send(.post, base + "/serviceaccounts", Self.account("default")).code == 201)
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func aTokenRequestGivesATokenTheServerAcceptsWhileItsObjectsLive() async throws {
-        let api = try await TestAPI(admitServiceAccounts: true)
+        let api = try await TestAPI(admission: true)
         let tokens = try ServiceAccountTokens(caKeyPEM: P256.Signing.PrivateKey().pemRepresentation)
         try await api.run(serviceAccountTokens: tokens) { c in
             let base = "/api/v1/namespaces/kiada"

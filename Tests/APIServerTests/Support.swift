@@ -11,10 +11,10 @@ struct TestAPI {
     static let token = "test-token"
     let registry: Registry
 
-    init(admitServiceAccounts: Bool = false) async throws {
+    init(admission: Bool = false) async throws {
         let store = MemoryStore()
         let allocator = ServiceAllocator(serviceCIDR: IPv4Network("10.96.0.0/24")!, nodePorts: 30000...30009)
-        registry = Registry(store: store, allocator: allocator, admitServiceAccounts: admitServiceAccounts)
+        registry = Registry(store: store, allocator: allocator, admission: admission)
         try await registry.start()
         for ns in ["default", "kiada"] {
             _ = try await registry.create(

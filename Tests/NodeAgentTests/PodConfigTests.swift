@@ -288,12 +288,17 @@ import Testing
         #expect(CRIPod.pullPolicy(Container(["image": .string(image), "imagePullPolicy": "Never"])) == "Never")
     }
 
-    @Test func claimsAreRefusedWithTheReason() {
-        let volumes = PodSpec([
+    @Test func unknownVolumeTypesAreRefusedWithTheReason() {
+        let claims = PodSpec([
             "containers": [["name": "a", "image": "x", "volumeMounts": [["name": "d", "mountPath": "/d"]]]],
             "volumes": [["name": "d", "persistentVolumeClaim": ["claimName": "data"]]],
         ])
-        #expect(PodWorker.unsupported(volumes)?.contains("persistentVolumeClaim") == true)
+        #expect(PodWorker.unsupported(claims) == nil)
+        let nfs = PodSpec([
+            "containers": [["name": "a", "image": "x", "volumeMounts": [["name": "d", "mountPath": "/d"]]]],
+            "volumes": [["name": "d", "nfs": ["server": "x", "path": "/"]]],
+        ])
+        #expect(PodWorker.unsupported(nfs)?.contains("nfs") == true)
         #expect(
             PodWorker.unsupported(PodSpec(["hostNetwork": true, "containers": [["name": "a", "image": "x"]]])) == nil
         )
