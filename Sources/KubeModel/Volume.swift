@@ -125,6 +125,14 @@ public struct Volume: Sendable, Hashable {
         return .unknown
     }
 
+    /// Whether it holds secrets (a Secret's keys or a token), which kubelet keeps in memory.
+    public var isSecret: Bool {
+        switch source {
+        case .secret, .projected: true
+        default: false
+        }
+    }
+
     /// Whether its files follow objects that may change (kubelet's periodic remount).
     public var isRefreshed: Bool {
         switch source {

@@ -427,6 +427,16 @@ actor PodWorker {
                 case .configMap, .secret, .downwardAPI, .projected:
                     let dir = volumeDir(v)
                     if let problem = tokenProblem(v, tokens) { throw problem }
+                    // Secrets and tokens never touch the disk: their volumes are tmpfs, as kubelet's.
+                    if v.isSecret, !memoryMounts.contains(dir) {
+                        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                        guard mount("tmpfs", dir.path, "tmpfs", 0, "mode=0755") == 0 else {
+                            throw VolumeError(
+                                message: "mount tmpfs on \(dir.path): \(String(cString: strerror(errno)))"
+                            )
+                        }
+                        memoryMounts.append(dir)
+                    }
                     let payload = try VolumeFiles.payload(
                         v.source,
                         pod: podWithStatus(),
