@@ -344,6 +344,10 @@ enum Bootstrap {
     static func ensureStorageClass(_ registry: Registry) async throws {
         guard (try? await registry.get(Resources.storageclasses, namespace: nil, name: LocalPath.className)) == nil
         else { return }
+        do { try await makeStorageClass(registry) } catch { guard error.code == 409 else { throw error } }
+    }
+
+    static func makeStorageClass(_ registry: Registry) async throws(APIError) {
         _ = try await registry.create(
             Resources.storageclasses,
             namespace: nil,
@@ -370,7 +374,10 @@ enum Bootstrap {
         ] {
             for desired in objects {
                 guard var current = try? await registry.get(r, namespace: nil, name: desired.name) else {
-                    _ = try await registry.create(r, namespace: nil, body: desired)
+                    // Another API server of the cluster may make it at the same moment.
+                    do { _ = try await registry.create(r, namespace: nil, body: desired) } catch {
+                        guard error.code == 409 else { throw error }
+                    }
                     continue
                 }
                 guard current[path: ["metadata", "annotations", RBACDefaults.autoupdateAnnotation]]?.string == "true"
@@ -383,7 +390,9 @@ enum Bootstrap {
                 }
                 guard changed != current else { continue }
                 current = changed
-                _ = try await registry.update(r, namespace: nil, name: desired.name, body: current)
+                do { _ = try await registry.update(r, namespace: nil, name: desired.name, body: current) } catch {
+                    guard error.code == 409 else { throw error }
+                }
             }
         }
     }

@@ -67,6 +67,10 @@ final class AgentContext: Sendable {
     let events: EventRecorder
     let logger: Logger
     let podsDir: URL
+    /// One tmpfs per node for every pod's secret and projected volumes: secrets never touch
+    /// the disk, and a pod start mounts nothing more (a mount per pod costs every mount
+    /// namespace on the machine a copy).
+    let secretsDir: URL
     let dns: PodFiles.DNSSettings
     let registry: PodRegistry
     let proxier: Proxier?
@@ -99,6 +103,7 @@ final class AgentContext: Sendable {
         events = EventRecorder(client: client, component: "kubelet")
         self.logger = logger
         podsDir = config.stateDir.appendingPathComponent("pods")
+        secretsDir = config.stateDir.appendingPathComponent("secrets")
         let hostResolv = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
         dns = .init(clusterDNS: [config.clusterDNS], clusterDomain: config.clusterDomain, hostResolvConf: hostResolv)
         self.registry = registry
@@ -111,6 +116,29 @@ final class AgentContext: Sendable {
     }
 
     func forget(_ uid: String) async { await registry.remove(uid) }
+}
+
+/// The node's tmpfs for secret volumes.
+enum NodeSecrets {
+    static func isMounted(_ dir: URL) -> Bool {
+        let info = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        return info.split(separator: "\n").contains {
+            $0.split(separator: " ").dropFirst(4).first == Substring(dir.path)
+        }
+    }
+
+    static func mount(_ dir: URL) throws {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        guard !isMounted(dir) else { return }
+        guard Glibc.mount("tmpfs", dir.path, "tmpfs", 0, "mode=0700") == 0 else {
+            throw AgentError("mount tmpfs on \(dir.path) for secret volumes: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func unmount(_ dir: URL) {
+        _ = umount2(dir.path, Int32(MNT_DETACH))
+        try? FileManager.default.removeItem(at: dir)
+    }
 }
 
 /// The pod workers of a node, by pod uid.
@@ -210,6 +238,8 @@ public struct NodeAgent: ServiceLifecycle.Service {
             logger: logger
         )
         try? FileManager.default.createDirectory(at: ctx.podsDir, withIntermediateDirectories: true)
+        try NodeSecrets.mount(ctx.secretsDir)
+        defer { NodeSecrets.unmount(ctx.secretsDir) }
         try await registerNode()
         let server = AgentServer(
             port: config.agentPort,
@@ -366,7 +396,7 @@ public struct NodeAgent: ServiceLifecycle.Service {
                     JSONObject(
                         [
                             (NodeAgent.agentAnnotation, .string("127.0.0.1:\(config.agentPort)")),
-                            ("swiftlet.dev/local-path-root", .string(storageRoot.path)),
+                            (NodeAgent.storageRootAnnotation, .string(storageRoot.path)),
                         ]
                             + (config.publishAgentToken ? [(NodeAgent.agentTokenAnnotation, .string(token))] : [])
                     )
@@ -395,6 +425,8 @@ public struct NodeAgent: ServiceLifecycle.Service {
 
     public static let agentAnnotation = "swiftlet.dev/agent-endpoint"
     public static let agentTokenAnnotation = "swiftlet.dev/agent-token"
+    /// Where this node keeps local-path volumes (the provisioner reads it).
+    public static let storageRootAnnotation = "swiftlet.dev/local-path-root"
 
     /// Whether the container runtime answers, as kubelet's runtime health check asks it: nil
     /// when it does, else the Ready condition's message (with the fix).
@@ -439,7 +471,7 @@ public struct NodeAgent: ServiceLifecycle.Service {
         desired[path: ["status", "images"]] = .array(await nodeImages())
         if var existing = try await client.getIfExists(Resources.nodes, namespace: nil, name: config.nodeName) {
             existing["spec"] = desired["spec"]
-            for key in [NodeAgent.agentAnnotation, NodeAgent.agentTokenAnnotation] {
+            for key in [NodeAgent.agentAnnotation, NodeAgent.agentTokenAnnotation, NodeAgent.storageRootAnnotation] {
                 existing[path: ["metadata", "annotations", key]] = desired[path: ["metadata", "annotations", key]]
             }
             existing[path: ["spec", "taints"]] = nil

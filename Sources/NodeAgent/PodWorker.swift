@@ -391,7 +391,10 @@ actor PodWorker {
         case .projected: plugin = "kubernetes.io~projected"
         default: plugin = "kubernetes.io~other"
         }
-        return podDir.appendingPathComponent("volumes").appendingPathComponent(plugin).appendingPathComponent(v.name)
+        // Secrets and tokens never touch the disk: they live in the node's tmpfs, as kubelet
+        // keeps them in memory.
+        let base = v.isSecret ? ctx.secretsDir.appendingPathComponent(uid) : podDir
+        return base.appendingPathComponent("volumes").appendingPathComponent(plugin).appendingPathComponent(v.name)
     }
 
     /// Makes every volume not made yet (and writes the files of those that follow objects);
@@ -427,16 +430,6 @@ actor PodWorker {
                 case .configMap, .secret, .downwardAPI, .projected:
                     let dir = volumeDir(v)
                     if let problem = tokenProblem(v, tokens) { throw problem }
-                    // Secrets and tokens never touch the disk: their volumes are tmpfs, as kubelet's.
-                    if v.isSecret, !memoryMounts.contains(dir) {
-                        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                        guard mount("tmpfs", dir.path, "tmpfs", 0, "mode=0755") == 0 else {
-                            throw VolumeError(
-                                message: "mount tmpfs on \(dir.path): \(String(cString: strerror(errno)))"
-                            )
-                        }
-                        memoryMounts.append(dir)
-                    }
                     let payload = try VolumeFiles.payload(
                         v.source,
                         pod: podWithStatus(),
@@ -1303,6 +1296,7 @@ actor PodWorker {
         }
         unmountVolumes()
         try? FileManager.default.removeItem(at: podDir)
+        try? FileManager.default.removeItem(at: ctx.secretsDir.appendingPathComponent(uid))
         await ctx.forget(uid)
     }
 }
