@@ -300,7 +300,7 @@ apiVersion: v1
 kind: Pod
 metadata: {name: volumes}
 spec:
-  volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
+  volumes: [{name: data, nfs: {server: 192.0.2.1, path: /export}}]
   containers: [{name: app, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [pause],
                 volumeMounts: [{name: data, mountPath: /data}]}]
 """)
@@ -312,7 +312,7 @@ spec:
     w = wait_for("nginx waiting", lambda: waiting("nginx"))
     assert w["reason"] in ("ErrImagePull", "ImagePullBackOff") and "nginx:1.27" in w["message"]
     w = wait_for("volumes waiting", lambda: waiting("volumes"))
-    assert w["reason"] == "CreateContainerConfigError" and "persistentVolumeClaim" in w["message"]
+    assert w["reason"] == "CreateContainerConfigError" and "nfs" in w["message"]
     assert wait_for("nginx backing off", lambda: "ImagePullBackOff" in cluster.kubectl("get", "pod", "nginx").stdout)
 
 
