@@ -183,28 +183,26 @@ public struct APIHandler: HTTPResponder {
             }
             return caller
         }
-        var checks: [(RequestAttributes, String)] = []
+        var checks: [RequestAttributes] = []
         var user = UserInfo(name: name, uid: Self.headerValues(request, "impersonate-uid").first ?? "", groups: groups)
         if let sa = UserInfo.serviceAccount(fromUserName: name) {
             checks.append(
-                (
-                    RequestAttributes(
-                        verb: "impersonate",
-                        resource: "serviceaccounts",
-                        namespace: sa.namespace,
-                        name: sa.name
-                    ), "serviceaccounts"
+                RequestAttributes(
+                    verb: "impersonate",
+                    resource: "serviceaccounts",
+                    namespace: sa.namespace,
+                    name: sa.name
                 )
             )
             if groups.isEmpty { user.groups = ["system:serviceaccounts", "system:serviceaccounts:\(sa.namespace)"] }
         } else {
-            checks.append((RequestAttributes(verb: "impersonate", resource: "users", name: name), "users"))
+            checks.append(RequestAttributes(verb: "impersonate", resource: "users", name: name))
         }
         for g in groups {
-            checks.append((RequestAttributes(verb: "impersonate", resource: "groups", name: g), "groups"))
+            checks.append(RequestAttributes(verb: "impersonate", resource: "groups", name: g))
         }
         if let authorizer {
-            for (a, _) in checks where !(await authorizer.allows(caller, a)) { throw Authorizer.forbidden(caller, a) }
+            for a in checks where !(await authorizer.allows(caller, a)) { throw Authorizer.forbidden(caller, a) }
         }
         if name != UserInfo.anonymous.name, !user.groups.contains(UserInfo.authenticated) {
             user.groups.append(UserInfo.authenticated)

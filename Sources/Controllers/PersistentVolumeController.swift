@@ -150,8 +150,6 @@ public actor PersistentVolumeController: Controller {
 
     func reconcileClaim(_ key: String) async throws {
         guard var claim = await claims.get(key) else { return }
-        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return }
         if claim.deletionTimestamp != nil {
             try await releaseProtection(claim)
             return

@@ -208,3 +208,12 @@ def wait_for(what, fn, timeout=60, interval=0.2):
             last = e
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what}; last: {last}")
+
+
+def import_busybox(c):
+    """Imports the busybox test image (built from the host's busybox-static) into a cluster."""
+    from images import busybox_archive
+    archive = busybox_archive(os.path.join(c.tmp, "busybox.tar"))
+    out = sh(BIN, "images", "import", "--data-dir", c.data, archive, timeout=60).stdout
+    assert "imported" in out
+    return "swiftlet.local/busybox:1"

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from cluster import BIN, ready_pods, running_cluster, sh, wait_for
-from images import available, busybox_archive
+from cluster import import_busybox, ready_pods, running_cluster, wait_for
+from images import available
 
 pytestmark = pytest.mark.skipif(not available(), reason="needs containerd and busybox-static (scripts/install-deps.sh)")
 
@@ -21,9 +21,7 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def busybox(cluster):
-    archive = busybox_archive(os.path.join(cluster.tmp, "busybox.tar"))
-    sh(BIN, "images", "import", "--data-dir", cluster.data, archive, timeout=60)
-    return "swiftlet.local/busybox:1"
+    return import_busybox(cluster)
 
 
 def claim(name, size="1Gi", class_name=None):
