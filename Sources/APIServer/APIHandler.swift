@@ -107,7 +107,7 @@ public struct APIHandler: HTTPResponder {
                     channel: context.channel
                 )
             else { throw APIError.unauthorized }
-            user = try await impersonation(of: u, request)
+            user = try await impersonation(of: u, request.headers)
             try await authorize(user, method: request.method.rawValue, path: path, query: request.uri.query)
         }
         let query = Query(request.uri.query)
@@ -153,6 +153,7 @@ public struct APIHandler: HTTPResponder {
                 (sub == "status" && r.hasStatus) || (sub == "scale" && r.hasScale)
                 || (sub == "binding" && r.plural == "pods") || extensions.handlesSubresource(r, sub)
                 || (sub == "token" && r.plural == "serviceaccounts" && serviceAccountTokens != nil)
+                || (sub == "approval" && r.plural == "certificatesigningrequests" && r.group == CertificateRules.group)
             guard known else {
                 throw APIError(
                     code: 404,
@@ -164,15 +165,36 @@ public struct APIHandler: HTTPResponder {
         return try await handleResource(request, context: context, r: r, rp: rp, query: query, user: user)
     }
 
-    static func headerValues(_ request: Request, _ name: String) -> [String] {
-        request.headers.filter { $0.name.canonicalName == name }.map(\.value)
+    /// Fills a new ServiceAccount token Secret, as upstream's token controller does a moment
+    /// after its creation; a Secret whose account does not exist stays as it was made.
+    func populateLegacyToken(_ secret: JSON, tokens: ServiceAccountTokens) async -> JSON {
+        guard secret["type"]?.string == "kubernetes.io/service-account-token",
+            let name = secret[path: ["metadata", "annotations", ServiceAccountTokens.accountNameAnnotation]]?.string
+        else { return secret }
+        let account = try? await registry.get(Resources.serviceaccounts, namespace: secret.namespace, name: name)
+        guard let filled = tokens.populatedLegacySecret(secret, account: account) else { return secret }
+        do {
+            return try await registry.update(
+                Resources.secrets,
+                namespace: secret.namespace,
+                name: secret.name,
+                body: filled
+            )
+        } catch {
+            logger.warning("could not fill ServiceAccount token Secret \(secret.namespace)/\(secret.name): \(error)")
+            return secret
+        }
+    }
+
+    static func headerValues(_ headers: HTTPFields, _ name: String) -> [String] {
+        headers.filter { $0.name.canonicalName == name }.map(\.value)
     }
 
     /// The user a request acts as: its own, or the one its `Impersonate-*` headers name
     /// (`kubectl --as`), once the caller may impersonate that user and those groups.
-    func impersonation(of caller: UserInfo, _ request: Request) async throws(APIError) -> UserInfo {
-        let groups = Self.headerValues(request, "impersonate-group")
-        guard let name = Self.headerValues(request, "impersonate-user").first else {
+    public func impersonation(of caller: UserInfo, _ headers: HTTPFields) async throws(APIError) -> UserInfo {
+        let groups = Self.headerValues(headers, "impersonate-group")
+        guard let name = Self.headerValues(headers, "impersonate-user").first else {
             if !groups.isEmpty {
                 throw APIError(
                     code: 500,
@@ -184,7 +206,7 @@ public struct APIHandler: HTTPResponder {
             return caller
         }
         var checks: [RequestAttributes] = []
-        var user = UserInfo(name: name, uid: Self.headerValues(request, "impersonate-uid").first ?? "", groups: groups)
+        var user = UserInfo(name: name, uid: Self.headerValues(headers, "impersonate-uid").first ?? "", groups: groups)
         if let sa = UserInfo.serviceAccount(fromUserName: name) {
             checks.append(
                 RequestAttributes(
@@ -214,7 +236,8 @@ public struct APIHandler: HTTPResponder {
     public func authorize(_ user: UserInfo, method: String, path: String, query: String?) async throws(APIError) {
         guard let authorizer else { return }
         let attributes = Authorizer.attributes(method: method, path: path, query: Query(query).values)
-        if !(await authorizer.allows(user, attributes)) { throw Authorizer.forbidden(user, attributes) }
+        let decision = await authorizer.decide(user, attributes)
+        if !decision.allowed { throw Authorizer.forbidden(user, attributes, reason: decision.reason) }
     }
 
     func readBody(_ request: Request) async throws -> (bytes: ByteBuffer, contentType: String) {
@@ -395,12 +418,22 @@ public struct APIHandler: HTTPResponder {
             return Self.json(APIError.success(), status: .created)
         case .post where rp.name == nil:
             let (buf, ct) = try await readBody(request)
-            let obj = try await registry.create(
-                r,
-                namespace: ns,
-                body: try parseBody(buf, contentType: ct),
-                dryRun: dryRun
-            )
+            var body = try parseBody(buf, contentType: ct)
+            // NodeRestriction: a kubelet registers its own Node and no other.
+            if r.plural == "nodes", r.group.isEmpty, let node = user.nodeName, body.name != node {
+                throw Authorizer.forbidden(
+                    user,
+                    RequestAttributes(verb: "create", resource: "nodes", name: body.name),
+                    reason: "node \"\(node)\" is not allowed to modify node \"\(body.name)\""
+                )
+            }
+            if r.plural == "certificatesigningrequests", r.group == CertificateRules.group {
+                body = try CertificateSigning.requested(body, by: user)
+            }
+            var obj = try await registry.create(r, namespace: ns, body: body, dryRun: dryRun)
+            if r.plural == "secrets", r.group.isEmpty, !dryRun, let tokens = serviceAccountTokens {
+                obj = await populateLegacyToken(obj, tokens: tokens)
+            }
             return render(r, obj, format: format, status: .created)
         case .put where rp.name != nil:
             let (buf, ct) = try await readBody(request)
@@ -413,6 +446,35 @@ public struct APIHandler: HTTPResponder {
                 return Self.json(Scale.from(obj))
             }
             if body.isObject, body.kind.isEmpty { body["kind"] = .string(r.kind) }
+            if rp.subresource == "approval" {
+                // The approval subresource sets the Approved and Denied conditions, nothing else.
+                var current = try await registry.get(r, namespace: nil, name: rp.name!)
+                let decided = (body[path: ["status", "conditions"]]?.array ?? []).filter {
+                    ["Approved", "Denied"].contains($0["type"]?.string ?? "")
+                }
+                let kept = (current[path: ["status", "conditions"]]?.array ?? []).filter {
+                    !["Approved", "Denied"].contains($0["type"]?.string ?? "")
+                }
+                let stamped = decided.map { c -> JSON in
+                    var c = c
+                    if c["lastUpdateTime"] == nil { c["lastUpdateTime"] = .string(Timestamp.now.rfc3339) }
+                    if c["lastTransitionTime"] == nil { c["lastTransitionTime"] = .string(Timestamp.now.rfc3339) }
+                    return c
+                }
+                current[path: ["status", "conditions"]] = .array(kept + stamped)
+                if !body.resourceVersion.isEmpty {
+                    current[path: ["metadata", "resourceVersion"]] = .string(body.resourceVersion)
+                }
+                let obj = try await registry.update(
+                    r,
+                    namespace: nil,
+                    name: rp.name!,
+                    body: current,
+                    subresource: "status",
+                    dryRun: dryRun
+                )
+                return render(r, obj, format: format)
+            }
             let obj = try await registry.update(
                 r,
                 namespace: ns,

@@ -46,11 +46,58 @@ public actor Authorizer {
     }
 
     public func allows(_ user: UserInfo, _ attributes: RequestAttributes) async -> Bool {
-        if user.groups.contains(UserInfo.masters) { return true }
+        await decide(user, attributes).allowed
+    }
+
+    /// The Node authorizer first (for kubelets), then RBAC, as kube-apiserver's
+    /// `--authorization-mode=Node,RBAC`. A denial carries the Node authorizer's reason.
+    public func decide(_ user: UserInfo, _ attributes: RequestAttributes) async -> (allowed: Bool, reason: String) {
+        if user.groups.contains(UserInfo.masters) { return (true, "") }
+        var reason = ""
+        if let node = user.nodeName {
+            let (allowed, why) = await nodeDecision(node: node, user: user, attributes)
+            if allowed { return (true, "") }
+            reason = why
+        }
         if loadedAt < 0 { await reload() }
-        if policy.allows(user, attributes) { return true }
+        if policy.allows(user, attributes) { return (true, "") }
         await reload()
-        return policy.allows(user, attributes)
+        return (policy.allows(user, attributes), reason)
+    }
+
+    func nodeDecision(node: String, user: UserInfo, _ a: RequestAttributes) async -> (Bool, String) {
+        let rules = NodeAuthorization.rules
+        switch NodeAuthorization.check(node: node, a) {
+        case .rules:
+            return (rules.allows(user, a), "")
+        case .deny(let reason):
+            return (false, reason)
+        case .referencedByPod(let kind):
+            let pods = await podsBound(to: node, namespace: a.namespace)
+            let used = pods.contains { NodeAuthorization.references($0, kind, name: a.name) }
+            return (used, used ? "" : NodeAuthorization.noRelationship(node))
+        case .podOnNode:
+            guard rules.allows(user, a) else { return (false, "") }
+            let pod = try? await registry.get(Resources.pods, namespace: a.namespace, name: a.name)
+            // A pod already gone is the node's to forget: its delete answers 404 as for anyone.
+            guard let pod else { return (true, "") }
+            let bound = pod[path: ["spec", "nodeName"]]?.string == node
+            return (bound, bound ? "" : "node \"\(node)\" can only access pods bound to it")
+        case .volumeOfNode:
+            guard rules.allows(user, a) else { return (false, "") }
+            let volume = try? await registry.get(Resources.persistentvolumes, namespace: nil, name: a.name)
+            guard let volume else { return (true, "") }
+            let local = LocalPath.node(of: volume) == node
+            return (local, local ? "" : NodeAuthorization.noRelationship(node))
+        }
+    }
+
+    /// The pods bound to `node` in `namespace`, read afresh: a pod bound a moment ago
+    /// already lets its node read what it uses.
+    func podsBound(to node: String, namespace: String) async -> [JSON] {
+        var options = ListOptions()
+        options.fieldSelector = (try? FieldSelector.parse("spec.nodeName=\(node)")) ?? FieldSelector()
+        return (try? await registry.list(Resources.pods, namespace: namespace, options: options).0) ?? []
     }
 
     public func rules(for user: UserInfo, namespace: String) async -> [JSON] {
@@ -73,8 +120,8 @@ public actor Authorizer {
     }
 
     /// The 403 of a denial, in upstream's words.
-    public static func forbidden(_ user: UserInfo, _ a: RequestAttributes) -> APIError {
-        let why = "User \"\(user.name)\" \(a.forbiddenReason)"
+    public static func forbidden(_ user: UserInfo, _ a: RequestAttributes, reason: String = "") -> APIError {
+        let why = "User \"\(user.name)\" \(a.forbiddenReason)" + (reason.isEmpty ? "" : ": \(reason)")
         guard a.isResourceRequest else { return APIError(code: 403, reason: "Forbidden", message: "forbidden: \(why)") }
         let resource = a.apiGroup.isEmpty ? a.qualifiedResource : "\(a.qualifiedResource).\(a.apiGroup)"
         let subject = a.name.isEmpty ? resource : "\(resource) \"\(a.name)\""

@@ -129,7 +129,11 @@ public struct ControlPlane: Sendable {
 
         let proxy = PodProxy(registry: registry, agentToken: pki.token)
         var extensions = extensions
-        let serviceAccountTokens = try ServiceAccountTokens(caKeyPEM: pki.caKeyPEM)
+        let serviceAccountTokens = try {
+            var tokens = try ServiceAccountTokens(caKeyPEM: pki.caKeyPEM)
+            tokens.caCertPEM = pki.caCertPEM
+            return tokens
+        }()
         // Bootstrap tokens (`<id>.<secret>`, kept in kube-system Secrets) authenticate joining
         // nodes; JWTs are ServiceAccount tokens.
         extensions.setTokenCheck { [registry] bearer in
@@ -193,20 +197,28 @@ public struct ControlPlane: Sendable {
                         request,
                         channel,
                         _ in
-                        var authenticated = false
-                        if let user = await authenticator.authenticate(
+                        // As for any request: who the caller is, whom it acts as
+                        // (`kubectl exec --as`), and whether that user may.
+                        var denial: APIError?
+                        if let caller = await authenticator.authenticate(
                             authorization: request.headerFields[.authorization],
                             channel: channel
                         ) {
-                            authenticated =
-                                (try? await handler.authorize(
+                            do throws(APIError) {
+                                let user = try await handler.impersonation(of: caller, request.headerFields)
+                                try await handler.authorize(
                                     user,
                                     method: request.method.rawValue,
                                     path: String((request.path ?? "").prefix { $0 != "?" }),
                                     query: nil
-                                )) != nil
+                                )
+                            } catch {
+                                denial = error
+                            }
+                        } else {
+                            denial = APIError(code: 401, reason: "Unauthorized", message: "Unauthorized")
                         }
-                        return await proxy.streamUpgrade(request, authenticated: authenticated)
+                        return await proxy.streamUpgrade(request, denial: denial)
                     },
                     tlsConfiguration: tls
                 ),
@@ -229,6 +241,15 @@ public struct ControlPlane: Sendable {
         )
         services.append(WatchCloser(store: store))
         services.append(AuthorizerService(authorizer: authorizer))
+        services.append(
+            CertificateSigningService(
+                registry: registry,
+                authorizer: authorizer,
+                caCertPEM: pki.caCertPEM,
+                caKeyPEM: pki.caKeyPEM,
+                logger: logger
+            )
+        )
         services.insert(ProxyCloser(proxy: proxy), at: 0)
         return ControlPlane(configuration: config, store: store, registry: registry, pki: pki, services: services)
     }

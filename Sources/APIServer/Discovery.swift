@@ -56,6 +56,14 @@ enum Discovery {
                 ]
             ]
         }
+        if r.plural == "certificatesigningrequests" {
+            return [
+                [
+                    "name": "certificatesigningrequests/approval", "singularName": "", "namespaced": false,
+                    "kind": "CertificateSigningRequest", "verbs": ["get", "patch", "update"],
+                ]
+            ]
+        }
         guard r.plural == "pods" else { return [] }
         return [
             proxy,

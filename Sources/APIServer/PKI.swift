@@ -127,6 +127,80 @@ public struct PKI: Sendable {
     }
 }
 
+extension PKI {
+    /// A client certificate for `user` in `groups`, signed by the cluster CA: how Swiftlet's
+    /// own components (a node's agent, DNS, the service proxy) prove who they are, each with
+    /// the rights of its upstream counterpart rather than the cluster's token. Made anew at
+    /// every start, never written to disk.
+    public func clientCertificate(
+        user: String,
+        groups: [String],
+        validFor: TimeInterval = 365 * 86400
+    ) throws -> (certPEM: String, keyPEM: String) {
+        try Self.clientCertificate(
+            user: user,
+            groups: groups,
+            caCertPEM: caCertPEM,
+            caKeyPEM: caKeyPEM,
+            validFor: validFor
+        )
+    }
+
+    /// The same from the CA a data directory keeps (`pki/ca.crt`, `pki/ca.key`).
+    public static func clientCertificate(
+        user: String,
+        groups: [String],
+        caCertPEM: String,
+        caKeyPEM: String,
+        validFor: TimeInterval = 365 * 86400
+    ) throws -> (certPEM: String, keyPEM: String) {
+        let key = P256.Signing.PrivateKey()
+        let subject = try DistinguishedName {
+            for group in groups { OrganizationName(group) }
+            CommonName(user)
+        }
+        let cert = try signClientCertificate(
+            publicKey: .init(key.publicKey),
+            subject: subject,
+            validFor: validFor,
+            caCertPEM: caCertPEM,
+            caKeyPEM: caKeyPEM
+        )
+        return (cert, key.pemRepresentation)
+    }
+
+    /// A client certificate (PEM) for `subject`'s key, signed by the CA: what every client
+    /// identity of the cluster is, whether Swiftlet made the key or a CSR brought it.
+    static func signClientCertificate(
+        publicKey: Certificate.PublicKey,
+        subject: DistinguishedName,
+        validFor: TimeInterval,
+        caCertPEM: String,
+        caKeyPEM: String,
+        now: Date = Date()
+    ) throws -> String {
+        let caKey = try P256.Signing.PrivateKey(pemRepresentation: caKeyPEM)
+        let caCert = try Certificate(pemEncoded: caCertPEM)
+        let cert = try Certificate(
+            version: .v3,
+            serialNumber: .init(),
+            publicKey: publicKey,
+            notValidBefore: now.addingTimeInterval(-300),
+            notValidAfter: now.addingTimeInterval(validFor),
+            issuer: caCert.subject,
+            subject: subject,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
+                try ExtendedKeyUsage([.clientAuth])
+            },
+            issuerPrivateKey: .init(caKey)
+        )
+        return try cert.serializeAsPEM().pemString
+    }
+}
+
 func IPv4Bytes(_ ip: String) -> [UInt8]? {
     let parts = ip.split(separator: ".").compactMap { UInt8($0) }
     return parts.count == 4 ? parts : nil

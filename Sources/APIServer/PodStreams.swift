@@ -106,20 +106,35 @@ extension PodProxy {
 
     /// Whether a request is a WebSocket upgrade for a pod's stream that can be served; one
     /// that cannot is declined, and the normal handler answers with the reason.
+    /// `denial`: why the caller may not open this stream (401, 403), if so. An exec or
+    /// attach that cannot start is still upgraded, to say why on the status channel: kubectl
+    /// prints that Status as it prints an API error (declined, it would fall back to SPDY,
+    /// which this server does not speak).
     func streamUpgrade(
         _ request: HTTPRequest,
-        authenticated: Bool
+        denial: APIError?
     ) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
-        guard authenticated, let path = request.path, let target = StreamTarget(target: path) else {
-            return .dontUpgrade
-        }
+        guard let path = request.path, let target = StreamTarget(target: path) else { return .dontUpgrade }
         let offered = (request.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces)
         }
         let wanted = target.kind == .portforward ? [Self.portForwardTunnel] : Self.channelProtocols
-        guard let proto = wanted.first(where: offered.contains),
-            let url = try? await streamingURL(target)
-        else { return .dontUpgrade }
+        guard let proto = wanted.first(where: offered.contains) else { return .dontUpgrade }
+        let url: String
+        do {
+            if let denial { throw denial }
+            url = try await streamingURL(target)
+        } catch {
+            guard target.kind != .portforward else { return .dontUpgrade }
+            let status = (error as? APIError) ?? APIError.internalError("\(error)")
+            return .upgrade([.secWebSocketProtocol: proto]) { _, outbound, _ in
+                var frame = ByteBuffer()
+                frame.writeInteger(Channel.status.rawValue)
+                frame.writeBytes(status.status.serialized())
+                try? await outbound.write(.binary(frame))
+                try? await outbound.close(.normalClosure, reason: nil)
+            }
+        }
         if target.kind == .portforward {
             return .upgrade([.secWebSocketProtocol: proto]) { inbound, outbound, _ in
                 try await Self.tunnelPortForward(inbound: inbound, outbound: outbound, url: url)

@@ -15,6 +15,9 @@ public struct ServiceAccountTokens: Sendable {
 
     public static let defaultIssuer = "https://kubernetes.default.svc.cluster.local"
 
+    /// The cluster CA (PEM), which a ServiceAccount token Secret carries as `ca.crt`.
+    public var caCertPEM = ""
+
     public init(caKeyPEM: String, issuer: String = Self.defaultIssuer) throws {
         let ca = try P256.Signing.PrivateKey(pemRepresentation: caKeyPEM)
         var derived: P256.Signing.PrivateKey?
@@ -287,5 +290,37 @@ extension ServiceAccountTokens {
                 "expirationTimestamp": .string(Timestamp(seconds: Int64(expires.timeIntervalSince1970)).rfc3339),
             ],
         ]
+    }
+}
+
+extension ServiceAccountTokens {
+    static let accountNameAnnotation = "kubernetes.io/service-account.name"
+    static let accountUIDAnnotation = "kubernetes.io/service-account.uid"
+    static let legacyTokenSecondsLeft: Int64 = 1 << 32
+
+    /// A `kubernetes.io/service-account-token` Secret as upstream's token controller fills
+    /// it: a token of the account it names (bound to the Secret, so deleting the Secret
+    /// revokes it), `ca.crt` and `namespace`, and the account's uid. Nil: nothing to fill
+    /// (another type, a token already there, or no such account).
+    func populatedLegacySecret(_ secret: JSON, account: JSON?, now: Date = Date()) -> JSON? {
+        guard secret["type"]?.string == "kubernetes.io/service-account-token",
+            let name = secret[path: ["metadata", "annotations", Self.accountNameAnnotation]]?.string,
+            secret[path: ["data", "token"]] == nil, let account, account.name == name
+        else { return nil }
+        var grant = Grant(
+            namespace: secret.namespace,
+            serviceAccount: (name, account.uid),
+            audiences: audiences,
+            expirationSeconds: Self.legacyTokenSecondsLeft
+        )
+        grant.secret = (secret.name, secret.uid)
+        var out = secret
+        var data = out["data"]?.object ?? JSONObject()
+        data["token"] = .string(Data(issue(grant, now: now).token.utf8).base64EncodedString())
+        if !caCertPEM.isEmpty { data["ca.crt"] = .string(Data(caCertPEM.utf8).base64EncodedString()) }
+        data["namespace"] = .string(Data(secret.namespace.utf8).base64EncodedString())
+        out["data"] = .object(data)
+        out[path: ["metadata", "annotations", Self.accountUIDAnnotation]] = .string(account.uid)
+        return out
     }
 }

@@ -39,11 +39,22 @@ public enum RBACDefaults {
         ]
     }
 
-    static func binding(_ name: String, role: String, groups: [String]) -> JSON {
+    static func binding(_ name: String, role: String, groups: [String] = [], users: [String] = []) -> JSON {
         [
             "apiVersion": .string("\(group)/v1"), "kind": "ClusterRoleBinding", "metadata": meta(name),
             "roleRef": ["apiGroup": .string(group), "kind": "ClusterRole", "name": .string(role)],
-            "subjects": .array(groups.map { ["apiGroup": .string(group), "kind": "Group", "name": .string($0)] }),
+            "subjects": .array(
+                groups.map { ["apiGroup": .string(group), "kind": "Group", "name": .string($0)] }
+                    + users.map { ["apiGroup": .string(group), "kind": "User", "name": .string($0)] }
+            ),
+        ]
+    }
+
+    static func serviceAccountBinding(_ name: String, role: String, namespace: String, account: String) -> JSON {
+        [
+            "apiVersion": .string("\(group)/v1"), "kind": "ClusterRoleBinding", "metadata": meta(name),
+            "roleRef": ["apiGroup": .string(group), "kind": "ClusterRole", "name": .string(role)],
+            "subjects": [["kind": "ServiceAccount", "name": .string(account), "namespace": .string(namespace)]],
         ]
     }
 
@@ -159,8 +170,9 @@ public enum RBACDefaults {
                 rule(["authentication.k8s.io"], ["selfsubjectreviews"], ["create"]),
             ]
         ),
-        // What a node's agent does: upstream's system:node role. (The Node authorizer, which
-        // narrows it to the node's own objects, is not there yet.)
+        // What a node's agent does: upstream's system:node role, which the Node authorizer
+        // narrows to the node's own objects. Nodes also patch and delete the local-path
+        // volumes they hold (the provisioner is part of the agent), and only those.
         clusterRole(
             "system:node",
             rules: [
@@ -175,12 +187,59 @@ public enum RBACDefaults {
                 rule([""], ["events"], ["create", "patch", "update"]),
                 rule([""], ["persistentvolumeclaims"], readVerbs),
                 rule([""], ["persistentvolumeclaims/status"], ["get", "patch", "update"]),
-                rule([""], ["persistentvolumes"], readVerbs + ["delete"]),
+                rule([""], ["persistentvolumes"], readVerbs + ["delete", "patch", "update"]),
                 rule(["discovery.k8s.io"], ["endpointslices"], readVerbs),
                 rule(["coordination.k8s.io"], ["leases"], readVerbs + ["create", "delete", "patch", "update"]),
                 rule([StorageRules.group], ["storageclasses"], readVerbs),
                 rule(["authentication.k8s.io"], ["tokenreviews"], ["create"]),
                 rule(["authorization.k8s.io"], ["subjectaccessreviews"], ["create"]),
+                rule([CertificateRules.group], ["certificatesigningrequests"], ["create", "get", "list", "watch"]),
+            ]
+        ),
+        clusterRole(
+            "system:node-proxier",
+            rules: [
+                rule([""], ["endpoints", "services"], ["list", "watch"]),
+                rule([""], ["nodes"], readVerbs),
+                rule(["", "events.k8s.io"], ["events"], ["create", "patch", "update"]),
+                rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch"]),
+            ]
+        ),
+        clusterRole(
+            "system:kube-dns",
+            rules: [rule([""], ["endpoints", "services"], ["list", "watch"])]
+        ),
+        // What CoreDNS's manifests give it (kubeadm, k3s); Swiftlet's DNS server acts as it.
+        clusterRole(
+            "system:coredns",
+            rules: [
+                rule([""], ["endpoints", "services", "pods", "namespaces"], ["list", "watch"]),
+                rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch"]),
+            ]
+        ),
+        clusterRole(
+            "system:node-bootstrapper",
+            rules: [rule([CertificateRules.group], ["certificatesigningrequests"], ["create", "get", "list", "watch"])]
+        ),
+        clusterRole(
+            "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+            rules: [rule([CertificateRules.group], ["certificatesigningrequests/nodeclient"], ["create"])]
+        ),
+        clusterRole(
+            "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
+            rules: [rule([CertificateRules.group], ["certificatesigningrequests/selfnodeclient"], ["create"])]
+        ),
+        // What a joining node does with its bootstrap token before it has a certificate: read
+        // the cluster's network (`kube-system/swiftlet-cluster`), and read and claim the Node
+        // it will be (Swiftlet numbers nodes; kubeadm names them).
+        clusterRole(
+            "swiftlet:node-joiner",
+            rules: [
+                rule([""], ["nodes"], ["get", "create"]),
+                [
+                    "apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["swiftlet-cluster"],
+                    "verbs": ["get"],
+                ],
             ]
         ),
         clusterRole(
@@ -193,8 +252,30 @@ public enum RBACDefaults {
         binding("cluster-admin", role: "cluster-admin", groups: [UserInfo.masters]),
         binding("system:discovery", role: "system:discovery", groups: [UserInfo.authenticated]),
         binding("system:basic-user", role: "system:basic-user", groups: [UserInfo.authenticated]),
-        // Nodes that joined with a bootstrap token act with it (no node certificates yet).
-        binding("system:node", role: "system:node", groups: ["system:nodes", BootstrapToken.nodeGroup]),
+        // Nodes are kubelets with certificates, authorized by the Node authorizer (so
+        // `system:node` binds no one, as upstream). A bootstrap token may only ask for a
+        // node certificate, which is approved at once (kubeadm's bindings).
+        binding("system:node", role: "system:node"),
+        binding("kubeadm:kubelet-bootstrap", role: "system:node-bootstrapper", groups: [BootstrapToken.nodeGroup]),
+        binding(
+            "kubeadm:node-autoapprove-bootstrap",
+            role: "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+            groups: [BootstrapToken.nodeGroup]
+        ),
+        binding(
+            "kubeadm:node-autoapprove-certificate-rotation",
+            role: "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
+            groups: [UserInfo.nodesGroup]
+        ),
+        binding("swiftlet:node-joiner", role: "swiftlet:node-joiner", groups: [BootstrapToken.nodeGroup]),
+        binding("system:node-proxier", role: "system:node-proxier", users: [UserInfo.kubeProxy.name]),
+        serviceAccountBinding(
+            "system:kube-dns",
+            role: "system:kube-dns",
+            namespace: "kube-system",
+            account: "kube-dns"
+        ),
+        serviceAccountBinding("system:coredns", role: "system:coredns", namespace: "kube-system", account: "coredns"),
         binding(
             "system:public-info-viewer",
             role: "system:public-info-viewer",

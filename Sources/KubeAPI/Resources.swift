@@ -141,6 +141,16 @@ public enum Resources {
         rules: StorageRules.storageClass
     )
 
+    public static let certificatesigningrequests = Resource(
+        group: CertificateRules.group,
+        kind: "CertificateSigningRequest",
+        plural: "certificatesigningrequests",
+        namespaced: false,
+        shortNames: ["csr"],
+        hasStatus: true,
+        rules: CertificateRules.certificateSigningRequest
+    )
+
     /// Requests that are answered, never stored (reviews of credentials and permissions).
     public static let selfsubjectaccessreviews = review("authorization.k8s.io", "SelfSubjectAccessReview")
     public static let selfsubjectrulesreviews = review("authorization.k8s.io", "SelfSubjectRulesReview")
@@ -166,13 +176,14 @@ public enum Resources {
         [
             namespaces, pods, services, endpoints, nodes, events, deployments, replicasets, endpointslices, leases,
             configmaps, secrets, serviceaccounts, roles, clusterroles, rolebindings, clusterrolebindings,
-            persistentvolumes, persistentvolumeclaims, storageclasses,
+            persistentvolumes, persistentvolumeclaims, storageclasses, certificatesigningrequests,
         ] + reviews
 
     /// The API groups in discovery order, each with its one version.
     public static let groups: [(group: String, version: String)] = [
         ("apps", "v1"), ("discovery.k8s.io", "v1"), ("coordination.k8s.io", "v1"), (RBACRules.group, "v1"),
         ("authentication.k8s.io", "v1"), ("authorization.k8s.io", "v1"), (StorageRules.group, "v1"),
+        (CertificateRules.group, "v1"),
     ]
 
     public static func lookup(group: String, version: String, plural: String) -> Resource? {

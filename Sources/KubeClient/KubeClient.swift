@@ -12,12 +12,23 @@ import Synchronization
 public struct ClusterCredentials: Sendable {
     public var servers: [String]
     public var caPEM: String
+    /// A bearer token; empty when the client certificate alone says who we are.
     public var token: String
+    /// A client certificate and its key (PEM), signed by the cluster CA: its CommonName is
+    /// the user, its Organizations the groups, as for a kubelet's certificate.
+    public var clientCertificate: (certPEM: String, keyPEM: String)?
 
     public init(servers: [String], caPEM: String, token: String) {
         self.servers = servers
         self.caPEM = caPEM
         self.token = token
+    }
+
+    public init(servers: [String], caPEM: String, clientCertificate: (certPEM: String, keyPEM: String)) {
+        self.servers = servers
+        self.caPEM = caPEM
+        self.token = ""
+        self.clientCertificate = clientCertificate
     }
 
     /// Reads the CA and token that `swiftlet server` keeps in its data directory.
@@ -50,6 +61,12 @@ public final class KubeClient: Sendable {
         self.logger = logger
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(credentials.caPEM.utf8)))
+        if let identity = credentials.clientCertificate {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certPEM.utf8)).map {
+                .certificate($0)
+            }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.keyPEM.utf8), format: .pem))
+        }
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
         config.connectionPool = .init(
             idleTimeout: .seconds(60),
@@ -142,7 +159,9 @@ public final class KubeClient: Sendable {
             let index = (start + attempt) % servers.count
             var req = HTTPClientRequest(url: servers[index] + path + Self.queryString(query))
             req.method = method
-            req.headers.add(name: "Authorization", value: "Bearer \(credentials.token)")
+            if !credentials.token.isEmpty {
+                req.headers.add(name: "Authorization", value: "Bearer \(credentials.token)")
+            }
             req.headers.add(name: "Accept", value: "application/json")
             if let body {
                 req.headers.add(name: "Content-Type", value: contentType)
@@ -289,7 +308,7 @@ public final class KubeClient: Sendable {
             let task = Task {
                 do {
                     var req = HTTPClientRequest(url: servers[index] + path)
-                    req.headers.add(name: "Authorization", value: "Bearer \(token)")
+                    if !token.isEmpty { req.headers.add(name: "Authorization", value: "Bearer \(token)") }
                     req.headers.add(name: "Accept", value: "application/json")
                     let response = try await http.execute(req, timeout: .seconds(Int64(timeoutSeconds + 30)))
                     if response.status.code >= 400 {

@@ -19,6 +19,7 @@ public enum KubeProtobuf {
         case "authentication.k8s.io/v1": pkg = "authentication"
         case "authorization.k8s.io/v1": pkg = "authorization"
         case "rbac.authorization.k8s.io/v1": pkg = "rbac"
+        case "certificates.k8s.io/v1": pkg = "certificates"
         case "meta.k8s.io/v1": pkg = "meta"
         default: return nil
         }

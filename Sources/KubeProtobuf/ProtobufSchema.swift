@@ -52,7 +52,7 @@ extension KubeProtobuf {
 
     static let messages: [Message] =
         coreMessages + appsMessages + metaMessages + discoveryMessages + coordinationMessages + autoscalingMessages
-        + authenticationMessages + rbacMessages + authorizationMessages
+        + authenticationMessages + rbacMessages + authorizationMessages + certificatesMessages
 
     /// Message name → field number → field.
     static let schema: [String: [Int: Field]] = Dictionary(

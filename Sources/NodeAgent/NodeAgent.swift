@@ -238,9 +238,29 @@ public struct NodeAgent: ServiceLifecycle.Service {
             logger: logger
         )
         try? FileManager.default.createDirectory(at: ctx.podsDir, withIntermediateDirectories: true)
-        try NodeSecrets.mount(ctx.secretsDir)
+        do {
+            try NodeSecrets.mount(ctx.secretsDir)
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
         defer { NodeSecrets.unmount(ctx.secretsDir) }
-        try await registerNode()
+        // An API server that refuses or is away for a while is waited for, not fatal.
+        var delay = Duration.milliseconds(200)
+        while true {
+            do {
+                try await registerNode()
+                break
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully {
+                    try? await http.shutdown()
+                    return
+                }
+                logger.warning("node \(config.nodeName) could not register its Node, retrying in \(delay): \(error)")
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
         let server = AgentServer(
             port: config.agentPort,
             token: token,

@@ -1,6 +1,7 @@
 import APIServer
 import ClusterDNS
 import Controllers
+import KubeAPI
 import KubeClient
 import Logging
 import ServiceLifecycle
@@ -53,6 +54,22 @@ extension ControlPlane {
                 caPEM: pki.caCertPEM,
                 token: pki.token
             )
+        )
+    }
+
+    /// A client on 127.0.0.1 that is `user` (a certificate of the cluster CA names it): a
+    /// node's agent, or the DNS server, with the rights upstream gives its counterpart.
+    package func loopbackClient(port: Int, as user: UserInfo, maxConnections: Int = 64) throws -> KubeClient {
+        try KubeClient(
+            credentials: ClusterCredentials(
+                servers: ["https://127.0.0.1:\(port)"],
+                caPEM: pki.caCertPEM,
+                clientCertificate: try pki.clientCertificate(
+                    user: user.name,
+                    groups: user.groups.filter { $0 != UserInfo.authenticated }
+                )
+            ),
+            maxConnections: maxConnections
         )
     }
 }

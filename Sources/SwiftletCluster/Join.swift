@@ -166,6 +166,53 @@ package enum Join {
     /// The lowest node index free on this machine and in the cluster, reserved by creating
     /// its Node object (a Node of the same name that is not Ready and has no namespace here
     /// is a node that left, and is taken over).
+    /// A client certificate for node `name`, through the certificates API as a kubelet gets
+    /// one with its bootstrap token: a CertificateSigningRequest that the cluster approves
+    /// (the token's group may ask for node certificates) and its CA signs.
+    package static func requestNodeCertificate(
+        client: KubeClient,
+        node name: String,
+        timeout: Duration = .seconds(60)
+    ) async throws -> (certPEM: String, keyPEM: String) {
+        let (csrPEM, keyPEM) = try CertificateSigning.nodeClientRequest(node: name)
+        let created = try await client.create(
+            Resources.certificatesigningrequests,
+            namespace: nil,
+            [
+                "apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
+                "metadata": ["generateName": "node-csr-"],
+                "spec": [
+                    "request": .string(Data(csrPEM.utf8).base64EncodedString()),
+                    "signerName": .string(CertificateRules.kubeletClientSigner),
+                    "usages": ["digital signature", "key encipherment", "client auth"],
+                ],
+            ]
+        )
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let csr = try await client.get(Resources.certificatesigningrequests, namespace: nil, name: created.name)
+            if let b64 = csr[path: ["status", "certificate"]]?.string, let pem = Data(base64Encoded: b64),
+                !pem.isEmpty
+            {
+                return (String(decoding: pem, as: UTF8.self), keyPEM)
+            }
+            for type in ["Denied", "Failed"] where CertificateRules.condition(csr, type) {
+                let message =
+                    (csr[path: ["status", "conditions"]]?.array ?? []).first { $0["type"]?.string == type }?["message"]?
+                    .string ?? ""
+                throw JoinError(
+                    "the cluster \(type == "Denied" ? "denied" : "failed to sign") node \(name)'s certificate request "
+                        + "\(created.name)\(message.isEmpty ? "" : ": \(message)")"
+                )
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw JoinError(
+            "node \(name)'s certificate request \(created.name) was not signed within \(timeout): approve it with "
+                + "`kubectl certificate approve \(created.name)`, or check that the API server is running"
+        )
+    }
+
     package static func reserveIndex(client: KubeClient, network net: ClusterNetwork) async throws -> Int {
         let existing = Set(
             ((try? await HostCommand.run("ip", ["netns", "list"])) ?? "").split(whereSeparator: \.isNewline)

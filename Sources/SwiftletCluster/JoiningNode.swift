@@ -111,15 +111,33 @@ package struct JoiningNode {
             throw error
         }
         c.cgroupParent = layout.cgroupParent
+        // The bootstrap token only gets the node its certificate; the agent is the node.
+        let nodeClient: KubeClient
+        do {
+            say.step("Requesting node \(name)'s client certificate (CertificateSigningRequest)")
+            let identity = try await Join.requestNodeCertificate(client: client, node: name)
+            nodeClient = try KubeClient(
+                credentials: ClusterCredentials(
+                    servers: client.credentials.servers,
+                    caPEM: client.credentials.caPEM,
+                    clientCertificate: identity
+                )
+            )
+        } catch {
+            await containerd.stop(c.containerRuntime)
+            await leave(net, i)
+            throw error
+        }
         let agentToken = BootstrapToken.generate().description
         say.step("Node \(name) is running; stop it with Ctrl-C or SIGTERM (its namespace and routes go with it)")
         var failure: (any Error)?
         do {
             try await runNodeAgent(
-                NodeAgent(config: c, client: client, token: agentToken, logger: logger),
+                NodeAgent(config: c, client: nodeClient, token: agentToken, logger: logger),
                 logger: logger
             )
         } catch { failure = error }
+        await nodeClient.shutdown()
         say.step("Stopping: removing \(name)'s pods, containerd, namespace and routes")
         await containerd.stop(c.containerRuntime)
         await leave(net, i)

@@ -126,6 +126,9 @@ package struct LocalCluster {
         )
         let executable = SwiftletExecutable.current
         var agents: [any ServiceLifecycle.Service] = []
+        // Each node's agent is its own kubelet, with a node certificate (the Node authorizer
+        // decides what it may read); the DNS server is CoreDNS's ServiceAccount.
+        var componentClients: [KubeClient] = []
         for i in 1...r.nodes {
             var c = NodeAgentConfiguration(
                 network: net,
@@ -141,12 +144,18 @@ package struct LocalCluster {
             c.containerRuntime = try CRIClient(socketPath: containerd.socket)
             c.cgroupParent = layout.cgroupParent
             c.builtinImages = builtinImages
-            agents.append(NodeAgent(config: c, client: client, token: plane.pki.token, logger: logger))
+            if !agentProcesses {
+                let nodeClient = try plane.loopbackClient(port: r.port, as: .node(net.nodeName(i)))
+                componentClients.append(nodeClient)
+                agents.append(NodeAgent(config: c, client: nodeClient, token: plane.pki.token, logger: logger))
+            }
         }
         if agentProcesses {
             agents = [ChildAgents(executable: executable, dataDir: dir, nodes: r.nodes, logLevel: logLevel)]
         }
         let dnsLogger = logger
+        let dnsClient = try plane.loopbackClient(port: r.port, as: .clusterDNS, maxConnections: 8)
+        componentClients.append(dnsClient)
         let dnsEngine = DNSEngine(
             zone: ClusterZone(
                 domain: r.clusterDomain,
@@ -162,7 +171,7 @@ package struct LocalCluster {
         }
         let host = net.hostIP.description
         let dnsServices: [any ServiceLifecycle.Service] = [
-            ZoneWatcher(client: client, engine: dnsEngine, logger: logger),
+            ZoneWatcher(client: dnsClient, engine: dnsEngine, logger: logger),
             // Port 53 (and 9153) on the bridge address, or any free port if something else holds it.
             FirstBindable(candidates: [53, 0]) { port, onBound in
                 DNSServer(host: host, port: port, engine: dnsEngine, logger: dnsLogger, onBound: onBound)
@@ -203,7 +212,9 @@ package struct LocalCluster {
                 + "the load balancer (external IPs \(net.loadBalancerPool), table ip \(net.loadBalancerTable)) and \(r.nodes) node agents"
         )
         var services: [any ServiceLifecycle.Service] = plane.services
-        services += [ClientCloser(client: client), controllers, loadBalancer] as [any ServiceLifecycle.Service]
+        services +=
+            [ClientCloser(clients: [client] + componentClients), controllers, loadBalancer]
+            as [any ServiceLifecycle.Service]
         services += dnsServices
         services += agents
         services += imageServices
@@ -273,12 +284,13 @@ struct ChildAgents: ServiceLifecycle.Service {
 /// stopped (services stop in reverse order), so the server's graceful shutdown does not
 /// wait on idle keep-alive connections.
 package struct ClientCloser: ServiceLifecycle.Service {
-    let client: KubeClient
-    package init(client: KubeClient) { self.client = client }
+    let clients: [KubeClient]
+    package init(client: KubeClient) { self.clients = [client] }
+    package init(clients: [KubeClient]) { self.clients = clients }
     package func run() async throws {
         try? await gracefulShutdown()
         // Not awaited: a request still open (a watch) ends when the server closes it next.
-        Task { await client.shutdown() }
+        for client in clients { Task { await client.shutdown() } }
     }
 }
 

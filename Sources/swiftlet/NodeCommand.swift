@@ -59,7 +59,22 @@ struct Node: AsyncParsableCommand {
             throw ValidationError("--index must be 1 to \(record.nodes)")
         }
         let creds = try ClusterCredentials.fromDataDir(dir, server: "https://127.0.0.1:\(record.port)")
-        let client = try KubeClient(credentials: creds)
+        // The agent is this node's kubelet: a node certificate of the cluster's own CA, so the
+        // Node authorizer decides what it may read.
+        let nodeUser = UserInfo.node(record.network.nodeName(index))
+        let pkiDir = dir.appendingPathComponent("pki")
+        let client = try KubeClient(
+            credentials: ClusterCredentials(
+                servers: creds.servers,
+                caPEM: creds.caPEM,
+                clientCertificate: try PKI.clientCertificate(
+                    user: nodeUser.name,
+                    groups: [UserInfo.nodesGroup],
+                    caCertPEM: creds.caPEM,
+                    caKeyPEM: try String(contentsOf: pkiDir.appendingPathComponent("ca.key"), encoding: .utf8)
+                )
+            )
+        )
         var c = NodeAgentConfiguration(
             network: record.network,
             nodeIndex: index,

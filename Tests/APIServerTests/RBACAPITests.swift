@@ -174,4 +174,75 @@ import Testing
             #expect(update.json["message"]?.string?.contains("cannot change roleRef") == true)
         }
     }
+
+    /// The Node authorizer: a kubelet reads what its own pods use, and changes only its
+    /// own Node, Lease and pods.
+    @Test func aNodeReadsOnlyWhatItsPodsUse() async throws {
+        let api = try await TestAPI()
+        try await Bootstrap.reconcileRBAC(api.registry)
+        let authorizer = Authorizer(registry: api.registry, logger: Logger(label: "test"))
+        try await api.run(authorizer: authorizer) { c in
+            for (kind, name) in [("secrets", "mine"), ("secrets", "theirs"), ("configmaps", "conf")] {
+                let made = try await c.send(
+                    .post,
+                    "/api/v1/namespaces/default/\(kind)",
+                    #"{"metadata":{"name":"\#(name)"},"data":{}}"#
+                )
+                #expect(made.code == 201)
+            }
+            for (pod, node, secret) in [("web", "node-1", "mine"), ("db", "node-2", "theirs")] {
+                let body = #"""
+                    {"metadata":{"name":"\#(pod)"},"spec":{"nodeName":"\#(node)","containers":[{"name":"c","image":"busybox",
+                     "envFrom":[{"configMapRef":{"name":"conf"}}]}],
+                     "volumes":[{"name":"s","secret":{"secretName":"\#(secret)"}}]}}
+                    """#
+                #expect(try await c.send(.post, "/api/v1/namespaces/default/pods", body).code == 201)
+            }
+            let node = UserInfo.node("node-1")
+            #expect(try await c.send(.get, "/api/v1/namespaces/default/secrets/mine", as: node).code == 200)
+            #expect(try await c.send(.get, "/api/v1/namespaces/default/configmaps/conf", as: node).code == 200)
+            let theirs = try await c.send(.get, "/api/v1/namespaces/default/secrets/theirs", as: node)
+            #expect(theirs.code == 403)
+            #expect(
+                theirs.json["message"]?.string
+                    == "secrets \"theirs\" is forbidden: User \"system:node:node-1\" cannot get resource \"secrets\" in API group \"\" in the namespace \"default\": no relationship found between node 'node-1' and this object"
+            )
+            let list = try await c.send(.get, "/api/v1/namespaces/default/secrets", as: node)
+            #expect(list.code == 403)
+            #expect(list.json["message"]?.string?.hasSuffix(": can only get individual resources of this type") == true)
+            // Another node's pod is not this node's to change; its own is.
+            let status = #"{"status":{"message":"hello"}}"#
+            let other = try await c.send(
+                .patch,
+                "/api/v1/namespaces/default/pods/db/status",
+                status,
+                contentType: "application/merge-patch+json",
+                as: node
+            )
+            #expect(other.code == 403)
+            #expect(other.json["message"]?.string?.hasSuffix("can only access pods bound to it") == true)
+            let own = try await c.send(
+                .patch,
+                "/api/v1/namespaces/default/pods/web/status",
+                status,
+                contentType: "application/merge-patch+json",
+                as: node
+            )
+            #expect(own.code == 200)
+            // Its own Node, and no other.
+            #expect(try await c.send(.post, "/api/v1/nodes", #"{"metadata":{"name":"node-1"}}"#, as: node).code == 201)
+            let foreign = try await c.send(.post, "/api/v1/nodes", #"{"metadata":{"name":"node-2"}}"#, as: node)
+            #expect(foreign.code == 403)
+            #expect(
+                foreign.json["message"]?.string?.hasSuffix("node \"node-1\" is not allowed to modify node \"node-2\"")
+                    == true
+            )
+            // Everything else is the system:node role: reading Services yes, writing them no.
+            #expect(try await c.send(.get, "/api/v1/services", as: node).code == 200)
+            #expect(try await c.send(.post, "/api/v1/namespaces/default/services", "{}", as: node).code == 403)
+            // A user merely named like a node is no node.
+            let impostor = UserInfo(name: "system:node:node-1", groups: [])
+            #expect(try await c.send(.get, "/api/v1/namespaces/default/secrets/mine", as: impostor).code == 403)
+        }
+    }
 }

@@ -131,4 +131,52 @@ import Testing
             #expect(try await c.send(.get, base + "/pods", token: accountToken).code == 401)
         }
     }
+
+    /// A `kubernetes.io/service-account-token` Secret is filled as upstream's token
+    /// controller fills it, and its token lives as long as the Secret.
+    @Test func aServiceAccountTokenSecretIsFilledAndRevokedWithTheSecret() async throws {
+        let api = try await TestAPI(admission: true)
+        var signer = try ServiceAccountTokens(caKeyPEM: P256.Signing.PrivateKey().pemRepresentation)
+        signer.caCertPEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+        let tokens = signer
+        try await api.run(serviceAccountTokens: tokens) { c in
+            let base = "/api/v1/namespaces/kiada"
+            #expect(try await c.send(.post, base + "/serviceaccounts", Self.account("build-robot")).code == 201)
+            let secret = #"""
+                {"apiVersion":"v1","kind":"Secret","type":"kubernetes.io/service-account-token",
+                 "metadata":{"name":"robot-token","annotations":{"kubernetes.io/service-account.name":"build-robot"}}}
+                """#
+            let made = try await c.send(.post, base + "/secrets", secret)
+            #expect(made.code == 201, "\(made.text)")
+            let data = made.json["data"] ?? [:]
+            #expect(data["namespace"]?.string.flatMap { Data(base64Encoded: $0) } == Data("kiada".utf8))
+            #expect(data["ca.crt"]?.string.flatMap { Data(base64Encoded: $0) } == Data(tokens.caCertPEM.utf8))
+            let account = try await c.send(.get, base + "/serviceaccounts/build-robot")
+            #expect(
+                made.json[path: ["metadata", "annotations", "kubernetes.io/service-account.uid"]]
+                    == account.json[path: ["metadata", "uid"]]
+            )
+            let token = try #require(
+                data["token"]?.string.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+            )
+            let whoami = try await c.send(
+                .post,
+                "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                #"{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}"#,
+                token: token
+            )
+            #expect(
+                whoami.json[path: ["status", "userInfo", "username"]]?.string
+                    == "system:serviceaccount:kiada:build-robot"
+            )
+            #expect(try await c.send(.delete, base + "/secrets/robot-token").code == 200)
+            #expect(try await c.send(.get, base + "/pods", token: token).code == 401)
+
+            // No such account: the Secret is kept as it was made, with no token.
+            let orphan = secret.replacingOccurrences(of: "build-robot", with: "ghost")
+            let kept = try await c.send(.post, base + "/secrets", orphan)
+            #expect(kept.code == 201)
+            #expect(kept.json[path: ["data", "token"]] == nil)
+        }
+    }
 }

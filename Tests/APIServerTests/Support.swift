@@ -64,11 +64,20 @@ struct TestAPI {
             _ body: String? = nil,
             contentType: String = "application/json",
             accept: String? = nil,
-            token: String? = TestAPI.token
+            token: String? = TestAPI.token,
+            as user: UserInfo? = nil
         ) async throws -> Reply {
             var headers: HTTPFields = [.contentType: contentType]
             if let token { headers[.authorization] = "Bearer \(token)" }
             if let accept { headers[.accept] = accept }
+            if let user, let name = HTTPFields.Element.Name("Impersonate-User"),
+                let group = HTTPFields.Element.Name("Impersonate-Group")
+            {
+                headers[name] = user.name
+                for g in user.groups where g != UserInfo.authenticated {
+                    headers.append(HTTPFields.Element(name: group, value: g))
+                }
+            }
             return try await inner.execute(
                 uri: uri,
                 method: method,

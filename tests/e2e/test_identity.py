@@ -1,8 +1,10 @@
 """Identity: every namespace's default ServiceAccount, bound tokens projected into pods and
 accepted by the API, RBAC deciding what each caller may do, and kubectl's `auth` and
 `create token` commands."""
+import base64
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -167,3 +169,123 @@ def test_automount_off_leaves_the_token_out(cluster):
     r = cluster.kubectl("exec", "quiet", "--", "ls", MOUNT, check=False)
     assert r.returncode != 0
     assert not any(v["name"].startswith("kube-api-access-") for v in cluster.get("pod", "quiet")["spec"].get("volumes", []))
+
+
+def test_a_node_reads_only_what_its_pods_use(cluster):
+    """The Node authorizer on a live cluster: the agents act as system:node:<name> (their pods
+    run with Secrets and ConfigMaps, which no other right of theirs would let them read), and
+    that user may read a Secret only while a pod of its node uses it."""
+    node = cluster.kubectl("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}").stdout
+    as_node = [f"--as=system:node:{node}", "--as-group=system:nodes"]
+    cluster.kubectl("create", "secret", "generic", "used", "--from-literal=k=v")
+    cluster.kubectl("create", "secret", "generic", "unused", "--from-literal=k=v")
+    cluster.kubectl("run", "user", f"--image={AGNHOST}", "--overrides", json.dumps({"spec": {
+        "containers": [{"name": "user", "image": AGNHOST, "args": ["pause"],
+                        "envFrom": [{"secretRef": {"name": "used"}}]}]}}))
+    wait_for("user running", lambda: cluster.get("pod", "user")["status"].get("phase") == "Running", timeout=60)
+    assert cluster.kubectl("get", "secret", "used", *as_node).returncode == 0
+    denied = cluster.kubectl("get", "secret", "unused", *as_node, check=False)
+    assert denied.returncode != 0
+    assert (f'secrets "unused" is forbidden: User "system:node:{node}" cannot get resource "secrets" in API '
+            f'group "" in the namespace "default": no relationship found between node \'{node}\' and this '
+            'object') in denied.stderr
+    listed = cluster.kubectl("get", "secrets", *as_node, check=False)
+    assert listed.returncode != 0 and "can only get individual resources of this type" in listed.stderr
+    other = cluster.kubectl("label", "node", node, "x=y", "--as=system:node:elsewhere", "--as-group=system:nodes",
+                            check=False)
+    assert other.returncode != 0 and f'node "elsewhere" is not allowed to modify node "{node}"' in other.stderr
+    assert cluster.kubectl("auth", "can-i", "list", "services", *as_node).stdout.strip() == "yes"
+    assert cluster.kubectl("auth", "can-i", "create", "deployments", *as_node, check=False).stdout.strip() == "no"
+
+
+def test_exec_acts_as_the_impersonated_user(cluster):
+    cluster.kubectl("run", "target", f"--image={AGNHOST}", "--", "pause")
+    wait_for("target running", lambda: cluster.get("pod", "target")["status"].get("phase") == "Running", timeout=60)
+    cluster.kubectl("create", "serviceaccount", "operator")
+    as_operator = ["--as=system:serviceaccount:default:operator"]
+    # It may read the pod (kubectl does first), not exec into it: the upgrade itself is refused.
+    cluster.kubectl("create", "role", "pod-reader", "--verb=get", "--resource=pods")
+    cluster.kubectl("create", "rolebinding", "operator-read", "--role=pod-reader", "--serviceaccount=default:operator")
+    wait_for("the pod readable", lambda: cluster.kubectl(
+        "get", "pod", "target", *as_operator, check=False).returncode == 0, timeout=20)
+    denied = cluster.kubectl("exec", "target", *as_operator, "--", "true", check=False)
+    assert denied.returncode != 0
+    assert ('User "system:serviceaccount:default:operator" cannot create resource "pods/exec" in API group ""'
+            in denied.stderr), denied.stderr
+    cluster.kubectl("create", "rolebinding", "operator-edit", "--clusterrole=edit",
+                    "--serviceaccount=default:operator")
+    done = wait_for("exec allowed once bound", lambda: cluster.kubectl(
+        "exec", "target", *as_operator, "--", "echo", "inside", check=False).stdout.strip() == "inside", timeout=20)
+    assert done
+
+
+def test_a_service_account_token_secret_is_filled_and_works(cluster):
+    cluster.kubectl("create", "serviceaccount", "builder")
+    cluster.apply(json.dumps({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
+                              "metadata": {"name": "builder-token",
+                                           "annotations": {"kubernetes.io/service-account.name": "builder"}}}))
+    secret = cluster.get("secret", "builder-token")
+    assert sorted(secret["data"]) == ["ca.crt", "namespace", "token"]
+    row = cluster.kubectl("get", "secret", "builder-token").stdout.split("\n")[1].split()
+    assert row[1:3] == ["kubernetes.io/service-account-token", "3"]
+    token = base64.b64decode(secret["data"]["token"]).decode()
+    who = json.loads(with_token(cluster, token, "auth", "whoami", "-o", "json", check=True).stdout)
+    assert who["status"]["userInfo"]["username"] == "system:serviceaccount:default:builder"
+    cluster.kubectl("delete", "secret", "builder-token")
+    gone = with_token(cluster, token, "auth", "whoami")
+    assert gone.returncode != 0 and "Unauthorized" in gone.stderr
+
+
+def test_secret_values_appear_in_no_log_and_no_event(cluster):
+    value = "s3cr3t-" + os.urandom(6).hex()
+    cluster.kubectl("create", "secret", "generic", "hushed", f"--from-literal=password={value}")
+    cluster.kubectl("run", "hush", f"--image={AGNHOST}", "--overrides", json.dumps({"spec": {
+        "containers": [{"name": "hush", "image": AGNHOST, "args": ["pause"],
+                        "env": [{"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "hushed", "key": "password"}}},
+                                {"name": "MISSING", "valueFrom": {"secretKeyRef": {"name": "hushed", "key": "nope"}}}],
+                        "volumeMounts": [{"name": "s", "mountPath": "/s"}]}],
+        "volumes": [{"name": "s", "secret": {"secretName": "hushed"}}]}}))
+
+    def config_error():
+        waiting = [s.get("state", {}).get("waiting", {}) for s in
+                   cluster.get("pod", "hush")["status"].get("containerStatuses", [])]
+        return any(w.get("reason") == "CreateContainerConfigError" for w in waiting)
+    assert wait_for("the missing key reported", config_error, timeout=60)
+    events = cluster.kubectl("get", "events", "-A", "-o", "json").stdout
+    assert 'couldn\'t find key nope in Secret default/hushed' in events
+    encoded = base64.b64encode(value.encode()).decode()
+    for text, where in [(events, "events"), (cluster.log(), "swiftlet's log")]:
+        assert value not in text and encoded not in text, f"the Secret's value is in {where}"
+
+
+def test_a_new_user_from_an_approved_certificate_signing_request(cluster, tmp_path):
+    """The way the Kubernetes docs add a user: a key and CSR made with openssl, a
+    CertificateSigningRequest, `kubectl certificate approve`, and the issued certificate in a
+    kubeconfig: the user is who the certificate says, with only what RBAC binds."""
+    key, csr = tmp_path / "jane.key", tmp_path / "jane.csr"
+    subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", str(key), "-out", str(csr), "-subj", "/O=devs/CN=jane"], check=True, capture_output=True)
+    cluster.apply(json.dumps({"apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
+                              "metadata": {"name": "jane"},
+                              "spec": {"request": base64.b64encode(csr.read_bytes()).decode(),
+                                       "signerName": "kubernetes.io/kube-apiserver-client",
+                                       "expirationSeconds": 86400, "usages": ["client auth"]}}))
+    row = cluster.kubectl("get", "csr", "jane").stdout.splitlines()[1].split()
+    assert row[2:] == ["kubernetes.io/kube-apiserver-client", "swiftlet-admin", "24h", "Pending"], row
+    cluster.kubectl("certificate", "approve", "jane")
+    issued = wait_for("jane's certificate", lambda: cluster.get("csr", "jane")["status"].get("certificate"), timeout=20)
+    cert = tmp_path / "jane.crt"
+    cert.write_bytes(base64.b64decode(issued))
+    server = cluster.kubectl("config", "view", "-o", "jsonpath={.clusters[0].cluster.server}").stdout
+    as_jane = ["--kubeconfig", "/dev/null", "--server", server,
+               "--certificate-authority", os.path.join(cluster.data, "pki", "ca.crt"),
+               "--client-certificate", str(cert), "--client-key", str(key)]
+    who = json.loads(cluster.kubectl(*as_jane, "auth", "whoami", "-o", "json").stdout)["status"]["userInfo"]
+    assert who["username"] == "jane" and who["groups"] == ["devs", "system:authenticated"]
+    denied = cluster.kubectl(*as_jane, "get", "pods", check=False)
+    assert 'User "jane" cannot list resource "pods"' in denied.stderr
+    cluster.kubectl("create", "rolebinding", "devs-view", "--clusterrole=view", "--group=devs")
+    assert wait_for("jane reads pods", lambda: cluster.kubectl(*as_jane, "get", "pods", check=False).returncode == 0,
+                    timeout=20)
+    row = cluster.kubectl("get", "csr", "jane").stdout.splitlines()[1].split()
+    assert row[-1] == "Approved,Issued"

@@ -40,12 +40,16 @@ def test_a_node_joins_with_the_printed_token():
                                  capture_output=True, text=True, env=env, timeout=30)
         assert unknown.returncode != 0 and "swiftlet token create" in unknown.stderr, unknown.stderr
         # The token is a credential of the API; anything else is refused.
-        def as_token(t):
+        def as_token(t, *args):
             return subprocess.run(["kubectl", "--server", server, "--certificate-authority", os.path.join(c.data, "pki", "ca.crt"),
-                                   "--token", t, "get", "nodes", "-o", "name"], capture_output=True, text=True, env=env, timeout=30)
+                                   "--token", t, *(args or ("get", "node", "node-1", "-o", "name"))],
+                                  capture_output=True, text=True, env=env, timeout=30)
         assert as_token(token).stdout.strip() == "node/node-1"
         refused = as_token("zzzzzz.0000000000000000")
         assert refused.returncode != 0 and "Unauthorized" in refused.stderr, refused.stderr
+        # A bootstrap token claims a node and asks for its certificate, and may do nothing else.
+        secrets = as_token(token, "get", "secrets", "-n", "kube-system")
+        assert secrets.returncode != 0 and "forbidden" in secrets.stderr, secrets.stderr
 
         log = open(os.path.join(c.tmp, "join.log"), "wb")
         joiner = subprocess.Popen([BIN, "node", "--server", server, "--token", token, "--data-dir", os.path.join(c.tmp, "joined")],
@@ -53,6 +57,13 @@ def test_a_node_joins_with_the_printed_token():
         wait_for("node-2 Ready", lambda: node_ready(c, "node-2"), timeout=30)
         joined_log = open(os.path.join(c.tmp, "join.log")).read()
         assert "Joining cluster" in joined_log and "as node-2" in joined_log, joined_log
+        # The joined node is a kubelet with its own certificate, from an approved request.
+        csrs = c.kubectl("get", "csr").stdout.splitlines()
+        assert csrs[0].split() == ["NAME", "AGE", "SIGNERNAME", "REQUESTOR", "REQUESTEDDURATION", "CONDITION"]
+        row = [l.split() for l in csrs[1:] if l.startswith("node-csr-")]
+        assert len(row) == 1, csrs
+        assert row[0][2:] == ["kubernetes.io/kube-apiserver-client-kubelet", f"system:bootstrap:{token.split('.')[0]}",
+                              "<none>", "Approved,Issued"], csrs
 
         c.apply(deployment("web", 4))
         c.kubectl("expose", "deployment", "web", "--port", "80", "--target-port", "8080")
