@@ -85,6 +85,22 @@ public struct ControllerManager: ServiceLifecycle.Service {
             classes: storageClasses,
             logger: logger
         )
+        let statefulSets = Informer(Resources.statefulsets, of: StatefulSet.self, client: client, logger: logger)
+        let statefulSetController = StatefulSetController(
+            client: client,
+            sets: statefulSets,
+            pods: pods,
+            claims: claims,
+            logger: logger
+        )
+        let daemonSets = Informer(Resources.daemonsets, of: DaemonSet.self, client: client, logger: logger)
+        let daemonSetController = DaemonSetController(
+            client: client,
+            sets: daemonSets,
+            pods: pods,
+            nodes: nodes,
+            logger: logger
+        )
         let persistentVolumes = PersistentVolumeController(
             client: client,
             claims: claims,
@@ -96,7 +112,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
         )
         let gc = GarbageCollector(
             client: client,
-            informers: [deployments, replicaSets, pods, services, slices, endpoints],
+            informers: [deployments, replicaSets, statefulSets, daemonSets, pods, services, slices, endpoints, claims],
             logger: logger
         )
         let nodeLifecycle = NodeLifecycleController(client: client, nodes: nodes, pods: pods, logger: logger)
@@ -128,7 +144,8 @@ public struct ControllerManager: ServiceLifecycle.Service {
         await withDiscardingTaskGroup { group in
             for informer in [
                 services, pods, slices, endpoints, deployments, replicaSets, nodes, secrets, configMaps, namespaces,
-                serviceAccounts, clusterRoles, claims, volumes, storageClasses,
+                serviceAccounts, clusterRoles, claims, volumes, storageClasses, statefulSets,
+                daemonSets,
             ] as [any AnyInformer] {
                 group.addTask { await informer.run() }
             }
@@ -137,6 +154,8 @@ public struct ControllerManager: ServiceLifecycle.Service {
                 ({ await endpointsController.run() }, { await endpointsController.stop() }),
                 ({ await mirroring.run() }, { await mirroring.stop() }),
                 ({ await replicaSetController.run() }, { await replicaSetController.stop() }),
+                ({ await statefulSetController.run() }, { await statefulSetController.stop() }),
+                ({ await daemonSetController.run() }, { await daemonSetController.stop() }),
                 ({ await deploymentController.run() }, { await deploymentController.stop() }),
                 ({ await gc.run() }, { await gc.stop() }),
                 ({ await scheduler.run() }, { await scheduler.stop() }),

@@ -5,8 +5,9 @@ import KubeMachinery
 import KubeModel
 import Logging
 
-/// Binds pending pods to Ready nodes, spreading them; a pod with no Ready node stays Pending
-/// with an event saying why.
+/// Binds pending pods to nodes as kube-scheduler does (`SchedulingRules`: node selector and
+/// affinity, taints, requests, host ports, volumes, topology spread, pod affinity), spreading
+/// them; a pod that fits nowhere stays Pending with upstream's event saying why.
 public actor Scheduler: Controller {
     let client: KubeClient
     let pods: Informer<Pod>
@@ -17,7 +18,8 @@ public actor Scheduler: Controller {
     let events: EventRecorder
     public nonisolated let queue = WorkQueue(name: "scheduler")
     public nonisolated let logger: Logger
-    private var reported: Set<String> = []
+    /// The last FailedScheduling message per pod uid: a new one is reported when it changes.
+    private var reported: [String: String] = [:]
     /// Pods bound here that the informer does not show bound yet (pod uid → node), so pods
     /// scheduled in a burst spread instead of all seeing the same counts.
     private var assumed: [String: String] = [:]
@@ -112,33 +114,37 @@ public actor Scheduler: Controller {
 
     public func reconcile(_ key: String) async throws {
         guard let pod = await pods.get(key), Self.needsNode(pod) else { return }
-        var counts: [String: Int] = [:]
+        var podsByNode: [String: [Pod]] = [:]
         var seen: Set<String> = []
         for p in await pods.list() where p.isActive {
             let uid = p.metadata.uid
             seen.insert(uid)
             if let n = p.nodeName {
-                counts[n, default: 0] += 1
+                podsByNode[n, default: []].append(p)
                 assumed[uid] = nil
             } else if let n = assumed[uid] {
-                counts[n, default: 0] += 1
+                var bound = p
+                bound.nodeName = n
+                podsByNode[n, default: []].append(bound)
             }
         }
         assumed = assumed.filter { seen.contains($0.key) }
         let allNodes = await nodes.list()
+        let snapshot = SchedulingRules.Snapshot(nodes: allNodes, podsByNode: podsByNode)
         let volumes = await volumePlacement(pod)
-        var candidates = allNodes
-        if let only = volumes.nodes { candidates = allNodes.filter { only.contains($0.name) } }
-        guard volumes.problem == nil, let node = Workloads.chooseNode(nodes: candidates, podCounts: counts) else {
-            if reported.insert(pod.metadata.uid).inserted {
-                let why =
-                    volumes.problem
-                    ?? (allNodes.isEmpty
-                        ? "no nodes registered"
-                        : candidates.isEmpty
-                            ? "\(allNodes.count) node(s) had volume node affinity conflict"
-                            : "no node is Ready and schedulable")
-                let message = "0/\(allNodes.count) nodes are available: \(why)."
+        var reasons: [String: Int] = [:]
+        var feasible: [Node] = []
+        for n in allNodes {
+            let unfit = SchedulingRules.unfit(pod, on: n, snapshot: snapshot, volumeNodes: volumes.nodes)
+            if unfit.isEmpty { feasible.append(n) }
+            for r in unfit { reasons[r, default: 0] += 1 }
+        }
+        guard volumes.problem == nil, let node = SchedulingRules.best(pod, among: feasible, snapshot: snapshot) else {
+            let message =
+                volumes.problem.map { "0/\(allNodes.count) nodes are available: \($0)." }
+                ?? SchedulingRules.unschedulableMessage(nodeCount: allNodes.count, reasons: reasons)
+            if reported[pod.metadata.uid] != message {
+                reported[pod.metadata.uid] = message
                 await events.record(pod, type: "Warning", reason: "FailedScheduling", message: message)
                 _ = try? await client.patch(
                     Resources.pods,
@@ -184,7 +190,7 @@ public actor Scheduler: Controller {
         } catch let e as APIError where e.code == 409 || e.code == 404 {
             return
         }
-        reported.remove(pod.metadata.uid)
+        reported[pod.metadata.uid] = nil
         assumed[pod.metadata.uid] = node
         await events.record(
             pod,

@@ -150,11 +150,6 @@ public enum Workloads {
         let byRevision = idle.sorted { ($0.revision ?? 0, $0.name) < ($1.revision ?? 0, $1.name) }
         return byRevision.prefix(idle.count - max(limit, 0)).map(\.name)
     }
-
-    /// The scheduler's choice: a Ready, schedulable node with the fewest pods; ties by name.
-    public static func chooseNode(nodes: [Node], podCounts: [String: Int]) -> String? {
-        nodes.filter(\.isSchedulable).map(\.name).sorted().min { (podCounts[$0] ?? 0) < (podCounts[$1] ?? 0) }
-    }
 }
 
 /// A Deployment's status as its controller computes it from the ReplicaSets' status, and

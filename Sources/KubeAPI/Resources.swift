@@ -57,6 +57,27 @@ public enum Resources {
         tracksGeneration: true,
         rules: WorkloadRules.deployment
     )
+    public static let statefulsets = Resource(
+        group: "apps",
+        kind: "StatefulSet",
+        plural: "statefulsets",
+        shortNames: ["sts"],
+        categories: ["all"],
+        hasStatus: true,
+        hasScale: true,
+        tracksGeneration: true,
+        rules: WorkloadRules.statefulSet
+    )
+    public static let daemonsets = Resource(
+        group: "apps",
+        kind: "DaemonSet",
+        plural: "daemonsets",
+        shortNames: ["ds"],
+        categories: ["all"],
+        hasStatus: true,
+        tracksGeneration: true,
+        rules: WorkloadRules.daemonSet
+    )
     public static let replicasets = Resource(
         group: "apps",
         kind: "ReplicaSet",
@@ -174,7 +195,8 @@ public enum Resources {
 
     public static let all: [Resource] =
         [
-            namespaces, pods, services, endpoints, nodes, events, deployments, replicasets, endpointslices, leases,
+            namespaces, pods, services, endpoints, nodes, events, deployments, replicasets, statefulsets,
+            daemonsets, endpointslices, leases,
             configmaps, secrets, serviceaccounts, roles, clusterroles, rolebindings, clusterrolebindings,
             persistentvolumes, persistentvolumeclaims, storageclasses, certificatesigningrequests,
         ] + reviews

@@ -139,4 +139,182 @@ enum WorkloadRules {
             ] + containerCells(obj)
         }
     )
+
+    static let statefulSet = ResourceRules(
+        prepareForCreate: { obj in obj["status"] = ["replicas": 0, "availableReplicas": 0] },
+        defaults: { obj in
+            defaultTemplate(&obj)
+            if obj[path: ["spec", "podManagementPolicy"]] == nil {
+                obj[path: ["spec", "podManagementPolicy"]] = "OrderedReady"
+            }
+            if obj[path: ["spec", "updateStrategy", "type"]] == nil {
+                obj[path: ["spec", "updateStrategy", "type"]] = "RollingUpdate"
+            }
+            if obj[path: ["spec", "updateStrategy", "type"]]?.string == "RollingUpdate",
+                obj[path: ["spec", "updateStrategy", "rollingUpdate", "partition"]] == nil
+            {
+                obj[path: ["spec", "updateStrategy", "rollingUpdate", "partition"]] = 0
+            }
+            if obj[path: ["spec", "revisionHistoryLimit"]] == nil { obj[path: ["spec", "revisionHistoryLimit"]] = 10 }
+            for key in ["whenDeleted", "whenScaled"]
+            where obj[path: ["spec", "persistentVolumeClaimRetentionPolicy", key]] == nil {
+                obj[path: ["spec", "persistentVolumeClaimRetentionPolicy", key]] = "Retain"
+            }
+            if var templates = obj[path: ["spec", "volumeClaimTemplates"]]?.array {
+                for i in templates.indices {
+                    if templates[i][path: ["spec", "volumeMode"]] == nil {
+                        templates[i][path: ["spec", "volumeMode"]] = "Filesystem"
+                    }
+                    if templates[i]["apiVersion"] == nil { templates[i]["apiVersion"] = "v1" }
+                    if templates[i]["kind"] == nil { templates[i]["kind"] = "PersistentVolumeClaim" }
+                }
+                obj[path: ["spec", "volumeClaimTemplates"]] = .array(templates)
+            }
+        },
+        validate: { obj in
+            // The template is checked as the pods will be: with a volume per claim template.
+            var withClaims = obj
+            let claimed = (obj[path: ["spec", "volumeClaimTemplates"]]?.array ?? []).map(\.name).filter { !$0.isEmpty }
+            if !claimed.isEmpty {
+                var volumes = (obj[path: ["spec", "template", "spec", "volumes"]]?.array ?? []).filter {
+                    !claimed.contains($0["name"]?.string ?? "")
+                }
+                volumes += claimed.map { ["name": .string($0), "persistentVolumeClaim": ["claimName": .string($0)]] }
+                withClaims[path: ["spec", "template", "spec", "volumes"]] = .array(volumes)
+            }
+            var errs = validateTemplate(withClaims).map { e -> FieldError in
+                guard e.field == "spec.selector", e.detail == "empty selector is invalid for deployment" else {
+                    return e
+                }
+                return .invalid("spec.selector", e.value ?? .null, "empty selector is invalid for statefulset")
+            }
+            let policy = obj[path: ["spec", "podManagementPolicy"]]?.string ?? ""
+            if !["OrderedReady", "Parallel"].contains(policy) {
+                errs.append(.notSupported("spec.podManagementPolicy", .string(policy), ["OrderedReady", "Parallel"]))
+            }
+            let st = obj[path: ["spec", "updateStrategy", "type"]]?.string ?? ""
+            if !["OnDelete", "RollingUpdate"].contains(st) {
+                errs.append(.notSupported("spec.updateStrategy.type", .string(st), ["OnDelete", "RollingUpdate"]))
+            }
+            if let p = obj[path: ["spec", "updateStrategy", "rollingUpdate", "partition"]]?.int, p < 0 {
+                errs.append(
+                    .invalid(
+                        "spec.updateStrategy.rollingUpdate.partition",
+                        .int(p),
+                        "must be greater than or equal to 0"
+                    )
+                )
+            }
+            for key in ["whenDeleted", "whenScaled"] {
+                let v = obj[path: ["spec", "persistentVolumeClaimRetentionPolicy", key]]?.string ?? ""
+                if !["Retain", "Delete"].contains(v) {
+                    errs.append(
+                        .notSupported(
+                            "spec.persistentVolumeClaimRetentionPolicy.\(key)",
+                            .string(v),
+                            ["Retain", "Delete"]
+                        )
+                    )
+                }
+            }
+            let names = (obj[path: ["spec", "volumeClaimTemplates"]]?.array ?? []).map { $0.name }
+            for (i, name) in names.enumerated() where name.isEmpty {
+                errs.append(.required("spec.volumeClaimTemplates[\(i)].metadata.name"))
+            }
+            return errs
+        },
+        validateUpdate: { new, old in
+            var errs = immutableSelector(new, old)
+            // Upstream lets only these change after creation.
+            var a = new["spec"] ?? [:], b = old["spec"] ?? [:]
+            for key in [
+                "replicas", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds",
+                "ordinals", "revisionHistoryLimit", "selector",
+            ] {
+                a[key] = nil
+                b[key] = nil
+            }
+            if a != b {
+                errs.append(
+                    .forbidden(
+                        "spec",
+                        "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+                    )
+                )
+            }
+            return errs
+        },
+        columns: [TableColumn("Ready", "Number of the pod with ready state"), TableColumn.age]
+            + wideColumns.prefix(2),
+        cells: { obj, now in
+            let desired = obj[path: ["spec", "replicas"]]?.int ?? 0
+            let ready = obj[path: ["status", "readyReplicas"]]?.int ?? 0
+            return [.string("\(ready)/\(desired)"), .string(age(obj, now))] + containerCells(obj).prefix(2)
+        }
+    )
+
+    static let daemonSet = ResourceRules(
+        prepareForCreate: { obj in
+            obj["status"] = [
+                "currentNumberScheduled": 0, "desiredNumberScheduled": 0, "numberMisscheduled": 0, "numberReady": 0,
+            ]
+        },
+        defaults: { obj in
+            defaultTemplate(&obj)
+            obj[path: ["spec", "replicas"]] = nil
+            if obj[path: ["spec", "updateStrategy", "type"]] == nil {
+                obj[path: ["spec", "updateStrategy", "type"]] = "RollingUpdate"
+            }
+            if obj[path: ["spec", "updateStrategy", "type"]]?.string == "RollingUpdate" {
+                if obj[path: ["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"]] == nil {
+                    obj[path: ["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"]] = 1
+                }
+                if obj[path: ["spec", "updateStrategy", "rollingUpdate", "maxSurge"]] == nil {
+                    obj[path: ["spec", "updateStrategy", "rollingUpdate", "maxSurge"]] = 0
+                }
+            }
+            if obj[path: ["spec", "revisionHistoryLimit"]] == nil { obj[path: ["spec", "revisionHistoryLimit"]] = 10 }
+        },
+        validate: { obj in
+            var errs = validateTemplate(obj).map { e -> FieldError in
+                guard e.field == "spec.selector", e.detail == "empty selector is invalid for deployment" else {
+                    return e
+                }
+                return .invalid("spec.selector", e.value ?? .null, "empty selector is invalid for daemonset")
+            }
+            let restart = obj[path: ["spec", "template", "spec", "restartPolicy"]]?.string ?? "Always"
+            if restart != "Always" {
+                errs.append(.notSupported("spec.template.spec.restartPolicy", .string(restart), ["Always"]))
+            }
+            let st = obj[path: ["spec", "updateStrategy", "type"]]?.string ?? ""
+            if !["OnDelete", "RollingUpdate"].contains(st) {
+                errs.append(.notSupported("spec.updateStrategy.type", .string(st), ["OnDelete", "RollingUpdate"]))
+            }
+            return errs
+        },
+        validateUpdate: immutableSelector,
+        columns: [
+            TableColumn("Desired", "The desired number of nodes that should be running the daemon pod."),
+            TableColumn("Current", "The number of nodes that are running at least 1 daemon pod."),
+            TableColumn("Ready", "The number of nodes that should be running the daemon pod and have one ready."),
+            TableColumn("Up-to-date", "The total number of nodes that are running updated daemon pod"),
+            TableColumn(
+                "Available",
+                "The number of nodes that should be running the daemon pod and have one available."
+            ),
+            TableColumn("Node Selector", "NodeSelector is a selector which must be true for the pod to fit on a node."),
+            TableColumn.age,
+        ] + wideColumns,
+        cells: { obj, now in
+            let st = obj["status"]
+            let selector = (obj[path: ["spec", "template", "spec", "nodeSelector"]]?.object ?? JSONObject())
+                .map { "\($0.key)=\($0.value.string ?? "")" }.sorted().joined(separator: ",")
+            return [
+                .int(st?["desiredNumberScheduled"]?.int ?? 0), .int(st?["currentNumberScheduled"]?.int ?? 0),
+                .int(st?["numberReady"]?.int ?? 0), .int(st?["updatedNumberScheduled"]?.int ?? 0),
+                .int(st?["numberAvailable"]?.int ?? 0), .string(selector.isEmpty ? "<none>" : selector),
+                .string(age(obj, now)),
+            ] + containerCells(obj)
+        }
+    )
 }

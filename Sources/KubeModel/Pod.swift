@@ -43,6 +43,10 @@ public struct Pod: KubeObject {
     public var phase: String?
     public var podIP: String?
     public var conditions: [Condition]
+    /// What it asks of its node (read by the scheduler and the DaemonSet controller).
+    public var placement: PodPlacement
+    /// `spec.priority`, as admission resolves it from the priority class.
+    public var priority: Int
 
     public init(_ json: JSON) {
         metadata = ObjectMeta(json)
@@ -58,6 +62,8 @@ public struct Pod: KubeObject {
         claimNames = (spec["volumes"]?.array ?? []).compactMap {
             $0[path: ["persistentVolumeClaim", "claimName"]]?.nonEmptyString
         }
+        placement = PodPlacement(spec: spec)
+        priority = spec["priority"]?.intValue ?? 0
         let status = json["status"] ?? .emptyObject
         phase = status["phase"]?.nonEmptyString
         podIP = status["podIP"]?.nonEmptyString
@@ -143,6 +149,7 @@ public struct Node: KubeObject {
     /// `status.addresses` as (type, address) pairs.
     public var addresses: [(type: String, address: String)]
     public var conditions: [Condition]
+    public var allocatable: Allocatable
 
     public init(_ json: JSON) {
         metadata = ObjectMeta(json)
@@ -151,6 +158,7 @@ public struct Node: KubeObject {
         podCIDR = spec["podCIDR"]?.nonEmptyString
         taints = (spec["taints"]?.array ?? []).map(Taint.init)
         let status = json["status"] ?? .emptyObject
+        allocatable = Allocatable(status["allocatable"])
         addresses = (status["addresses"]?.array ?? []).compactMap { a in
             guard let type = a["type"]?.string, let address = a["address"]?.string else { return nil }
             return (type, address)
@@ -162,7 +170,7 @@ public struct Node: KubeObject {
         a.metadata == b.metadata && a.unschedulable == b.unschedulable
             && a.podCIDR == b.podCIDR
             && a.taints == b.taints && a.addresses.elementsEqual(b.addresses, by: { $0 == $1 })
-            && a.conditions == b.conditions
+            && a.conditions == b.conditions && a.allocatable == b.allocatable
     }
 
     public var json: JSON {

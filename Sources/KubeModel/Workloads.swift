@@ -224,3 +224,86 @@ extension IntOrString {
         }
     }
 }
+
+/// An apps/v1 StatefulSet as its controller reads it: the template and claim templates
+/// stay JSON, copied into each pod and claim.
+public struct StatefulSet: KubeObject {
+    public static let apiVersion = "apps/v1"
+    public static let kind = "StatefulSet"
+
+    public var metadata: ObjectMeta
+    public var replicas: Int
+    public var serviceName: String
+    /// `podManagementPolicy: Parallel`: pods start and stop together, not one by one.
+    public var parallel: Bool
+    /// `updateStrategy.type: OnDelete`: pods change only when someone deletes them.
+    public var onDelete: Bool
+    public var partition: Int
+    public var minReadySeconds: Int
+    public var template: JSON
+    public var selector: JSON
+    public var volumeClaimTemplates: [JSON]
+    public var deleteClaimsWhenDeleted: Bool
+    public var deleteClaimsWhenScaled: Bool
+    /// `status`, as written (compared before a write).
+    public var status: JSON
+
+    public init(_ json: JSON) {
+        metadata = ObjectMeta(json)
+        let spec = json["spec"] ?? .emptyObject
+        replicas = spec["replicas"]?.intValue ?? 1
+        serviceName = spec["serviceName"]?.string ?? ""
+        parallel = spec["podManagementPolicy"]?.string == "Parallel"
+        onDelete = spec[path: ["updateStrategy", "type"]]?.string == "OnDelete"
+        partition = spec[path: ["updateStrategy", "rollingUpdate", "partition"]]?.intValue ?? 0
+        minReadySeconds = spec["minReadySeconds"]?.intValue ?? 0
+        template = spec["template"] ?? .emptyObject
+        selector = spec["selector"] ?? .emptyObject
+        volumeClaimTemplates = spec["volumeClaimTemplates"]?.array ?? []
+        deleteClaimsWhenDeleted =
+            spec[path: ["persistentVolumeClaimRetentionPolicy", "whenDeleted"]]?.string == "Delete"
+        deleteClaimsWhenScaled = spec[path: ["persistentVolumeClaimRetentionPolicy", "whenScaled"]]?.string == "Delete"
+        status = json["status"] ?? .emptyObject
+    }
+
+    public var json: JSON {
+        [
+            "metadata": metadata.json,
+            "spec": [
+                "replicas": JSON(replicas), "serviceName": .string(serviceName), "template": template,
+                "selector": selector, "volumeClaimTemplates": .array(volumeClaimTemplates),
+                "podManagementPolicy": .string(parallel ? "Parallel" : "OrderedReady"),
+            ],
+            "status": status,
+        ]
+    }
+}
+
+/// An apps/v1 DaemonSet as its controller reads it.
+public struct DaemonSet: KubeObject {
+    public static let apiVersion = "apps/v1"
+    public static let kind = "DaemonSet"
+
+    public var metadata: ObjectMeta
+    public var template: JSON
+    public var onDelete: Bool
+    public var maxUnavailable: IntOrString?
+    public var maxSurge: IntOrString?
+    public var minReadySeconds: Int
+    public var status: JSON
+
+    public init(_ json: JSON) {
+        metadata = ObjectMeta(json)
+        let spec = json["spec"] ?? .emptyObject
+        template = spec["template"] ?? .emptyObject
+        onDelete = spec[path: ["updateStrategy", "type"]]?.string == "OnDelete"
+        maxUnavailable = IntOrString(spec[path: ["updateStrategy", "rollingUpdate", "maxUnavailable"]])
+        maxSurge = IntOrString(spec[path: ["updateStrategy", "rollingUpdate", "maxSurge"]])
+        minReadySeconds = spec["minReadySeconds"]?.intValue ?? 0
+        status = json["status"] ?? .emptyObject
+    }
+
+    public var json: JSON {
+        ["metadata": metadata.json, "spec": ["template": template], "status": status]
+    }
+}

@@ -47,19 +47,6 @@ import Testing
         #expect(Workloads.scaledValue(.string("1e300%"), replicas: 10, roundUp: true, default: 1) == 1)
     }
 
-    @Test func schedulerSpreadsOverReadySchedulableNodes() {
-        func node(_ n: String, ready: Bool = true, cordoned: Bool = false) -> Node {
-            Node([
-                "metadata": ["name": .string(n)], "spec": ["unschedulable": .bool(cordoned)],
-                "status": ["conditions": [["type": "Ready", "status": .string(ready ? "True" : "False")]]],
-            ])
-        }
-        let nodes = [node("a"), node("b"), node("c", ready: false), node("d", cordoned: true)]
-        #expect(Workloads.chooseNode(nodes: nodes, podCounts: ["a": 2, "b": 1]) == "b")
-        #expect(Workloads.chooseNode(nodes: nodes, podCounts: [:]) == "a")
-        #expect(Workloads.chooseNode(nodes: [node("c", ready: false)], podCounts: [:]) == nil)
-    }
-
     @Test func templateHashIsStableAndIgnoresKeyOrderAndItsOwnLabel() throws {
         let a = try JSON.parse(#"{"metadata":{"labels":{"app":"x"}},"spec":{"containers":[{"name":"c","image":"i"}]}}"#)
         let b = try JSON.parse(

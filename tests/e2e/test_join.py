@@ -83,6 +83,21 @@ def test_a_node_joins_with_the_printed_token():
         # Logs come from the joined node's agent through the API server.
         assert "listening" in c.kubectl("logs", there["metadata"]["name"]).stdout
 
+        # A DaemonSet runs on the joined node too.
+        c.apply("""
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: everywhere}
+spec:
+  selector: {matchLabels: {app: everywhere}}
+  template:
+    metadata: {labels: {app: everywhere}}
+    spec:
+      containers: [{name: a, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [pause]}]
+""")
+        daemons = ready_pods(c, "app=everywhere", 2, timeout=60)
+        assert sorted(p["spec"]["nodeName"] for p in daemons) == ["node-1", "node-2"]
+
         # Another token for the next node.
         made = sh(BIN, "token", "create", "--data-dir", c.data).stdout
         assert re.match(r"swiftlet node --server https://\S+ --token [a-z0-9]{6}\.[a-z0-9]{16}$", made.strip()), made

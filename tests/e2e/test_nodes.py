@@ -250,8 +250,10 @@ spec:
         subsets = ep.get("subsets") or []
         return subsets and subsets[0].get("notReadyAddresses") and not subsets[0].get("addresses")
     wait_for("unready pod in notReadyAddresses", unready_endpoint)
+    # The address is published with the sandbox, a moment before the container runs.
+    wait_for("unready running", lambda: cluster.get("pod", "unready")["status"]["phase"] == "Running")
     st = cluster.get("pod", "unready")["status"]
-    assert st["phase"] == "Running" and st["containerStatuses"][0]["ready"] is False
+    assert st["containerStatuses"][0]["ready"] is False
 
     def crash_looping():
         cs = cluster.get("pod", "crasher")["status"]["containerStatuses"][0]

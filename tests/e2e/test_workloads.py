@@ -61,7 +61,7 @@ def test_pod_without_ready_node_stays_pending_with_event(server):
     server.kubectl("run", "lonely", "--image=registry.k8s.io/e2e-test-images/agnhost:2.53", "--", "pause")
     def has_event():
         out = server.kubectl("get", "events", "--field-selector", "involvedObject.name=lonely").stdout
-        return "FailedScheduling" in out and "0/0 nodes are available" in out
+        return "FailedScheduling" in out and "no nodes available to schedule pods" in out
     eventually(has_event)
     pod = json.loads(server.kubectl("get", "pod", "lonely", "-o", "json").stdout)
     assert pod["status"]["phase"] == "Pending" and not pod["spec"].get("nodeName")

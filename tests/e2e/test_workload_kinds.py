@@ -1,0 +1,198 @@
+"""The workload kinds beyond Deployments, and a scheduler that honours placement: a
+StatefulSet whose pods have stable names, DNS names through their headless Service and
+claims that keep their data; pods that stay Pending with kube-scheduler's words when no
+node fits them (selector, requests, taints) and go where they are allowed when one does."""
+import json
+
+import pytest
+
+from cluster import AGNHOST, import_busybox, ready_pods, running_cluster, wait_for
+from images import available
+
+pytestmark = pytest.mark.skipif(not available(), reason="needs containerd and busybox-static (scripts/install-deps.sh)")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    yield from running_cluster(2)
+
+
+@pytest.fixture(scope="module")
+def busybox(cluster):
+    return import_busybox(cluster)
+
+
+def pending_message(cluster, name):
+    conditions = cluster.get("pod", name)["status"].get("conditions", [])
+    return next((c.get("message", "") for c in conditions if c["type"] == "PodScheduled" and c["status"] == "False"), "")
+
+
+def run_pod(cluster, name, spec):
+    spec.setdefault("containers", [{"name": "app", "image": AGNHOST, "args": ["pause"]}])
+    cluster.apply(json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}))
+
+
+def test_an_unsatisfiable_node_selector_stays_pending_until_a_node_matches(cluster):
+    run_pod(cluster, "picky", {"nodeSelector": {"disk": "ssd"}})
+    expected = ("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. "
+                "preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.")
+    assert wait_for("the FailedScheduling message", lambda: pending_message(cluster, "picky") == expected)
+    events = cluster.kubectl("get", "events", "--field-selector", "involvedObject.name=picky,reason=FailedScheduling",
+                             "-o", "json").stdout
+    assert expected in events
+    assert not cluster.get("pod", "picky")["spec"].get("nodeName")
+    cluster.kubectl("label", "node", "node-2", "disk=ssd")
+    assert wait_for("picky on node-2", lambda: cluster.get("pod", "picky")["spec"].get("nodeName") == "node-2")
+
+
+def test_requests_beyond_the_machine_and_taints_are_refused_with_reasons(cluster):
+    run_pod(cluster, "greedy", {"containers": [{"name": "app", "image": AGNHOST, "args": ["pause"],
+                                                "resources": {"requests": {"cpu": "64"}}}]})
+    assert wait_for("Insufficient cpu", lambda: "2 Insufficient cpu" in pending_message(cluster, "greedy"))
+    cluster.kubectl("taint", "node", "node-1", "dedicated=gpu:NoSchedule")
+    try:
+        run_pod(cluster, "plain", {})
+        assert wait_for("plain scheduled", lambda: cluster.get("pod", "plain")["spec"].get("nodeName")) == "node-2"
+        run_pod(cluster, "tolerant", {"nodeSelector": {"kubernetes.io/hostname": "node-1"},
+                                      "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "gpu",
+                                                       "effect": "NoSchedule"}]})
+        assert wait_for("tolerant scheduled", lambda: cluster.get("pod", "tolerant")["spec"].get("nodeName")) == "node-1"
+        run_pod(cluster, "intolerant", {"nodeSelector": {"kubernetes.io/hostname": "node-1"}})
+        assert wait_for("the taint named", lambda: "1 node(s) had untolerated taint {dedicated: gpu}" in
+                        pending_message(cluster, "intolerant"))
+    finally:
+        cluster.kubectl("taint", "node", "node-1", "dedicated-")
+
+
+STATEFULSET = """
+apiVersion: v1
+kind: Service
+metadata: {{name: web}}
+spec:
+  clusterIP: None
+  selector: {{app: web}}
+  ports: [{{port: 8080, name: http}}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {{name: web}}
+spec:
+  serviceName: web
+  replicas: 3
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: web
+        image: {image}
+        command: ["sh", "-c", "echo boot >> /data/boots; hostname > /data/index.html; exec httpd -f -p 8080 -h /data"]
+        ports: [{{containerPort: 8080, name: http}}]
+        readinessProbe: {{tcpSocket: {{port: 8080}}, periodSeconds: 1}}
+        volumeMounts: [{{name: data, mountPath: /data}}]
+  volumeClaimTemplates:
+  - metadata: {{name: data}}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {{requests: {{storage: 64Mi}}}}
+"""
+
+
+def test_a_statefulset_has_stable_names_dns_and_claims_that_keep_their_data(cluster, busybox):
+    cluster.apply(STATEFULSET.format(image=busybox))
+    pods = ready_pods(cluster, "app=web", 3, timeout=120)
+    assert sorted(p["metadata"]["name"] for p in pods) == ["web-0", "web-1", "web-2"]
+    # Started in order: each pod was created after the one before it was Ready.
+    by_name = {p["metadata"]["name"]: p for p in pods}
+    created = [by_name[f"web-{i}"]["metadata"]["creationTimestamp"] for i in range(3)]
+    assert created == sorted(created)
+    table = cluster.kubectl("get", "sts", "web").stdout.splitlines()
+    assert table[0].split() == ["NAME", "READY", "AGE"] and table[1].split()[1] == "3/3"
+    claims = sorted(c["metadata"]["name"] for c in cluster.get("pvc")["items"])
+    assert claims == ["data-web-0", "data-web-1", "data-web-2"]
+
+    run_pod(cluster, "dns-client", {})
+    wait_for("client running", lambda: cluster.get("pod", "dns-client")["status"].get("phase") == "Running")
+    ip0 = by_name["web-0"]["status"]["podIP"]
+    def resolves():
+        out = cluster.kubectl("exec", "dns-client", "--", "getent", "hosts", "web-0.web.default.svc.cluster.local",
+                              check=False).stdout.split()
+        return out[:1] == [ip0]
+    assert wait_for("web-0.web resolves to pod 0", resolves, timeout=30)
+    everyone = cluster.kubectl("exec", "dns-client", "--", "getent", "ahosts", "web.default.svc.cluster.local").stdout
+    assert {p["status"]["podIP"] for p in pods} <= set(everyone.split())
+    page = cluster.kubectl("exec", "dns-client", "--", "curl", "-s", "-m", "3", "http://web-1.web:8080/").stdout
+    assert page.strip() == "web-1"
+
+    # Deleted, web-0 comes back with its name and its claim's data.
+    uid = by_name["web-0"]["metadata"]["uid"]
+    cluster.kubectl("delete", "pod", "web-0")
+    def back():
+        p = cluster.get("pod", "web-0")
+        ready = any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))
+        return p["metadata"]["uid"] != uid and ready
+    assert wait_for("web-0 back", back, timeout=90)
+    boots = cluster.kubectl("exec", "web-0", "--", "cat", "/data/boots").stdout.split()
+    assert boots == ["boot", "boot"]
+
+    # Scaled down, the highest ordinal goes and its claim stays (Retain).
+    cluster.kubectl("scale", "sts", "web", "--replicas=2")
+    assert wait_for("web-2 gone", lambda: "web-2" not in cluster.kubectl("get", "pods", "-o", "name").stdout, timeout=60)
+    assert "data-web-2" in cluster.kubectl("get", "pvc", "-o", "name").stdout
+    status = cluster.kubectl("rollout", "status", "sts", "web", "--timeout=60s")
+    assert status.returncode == 0 and "complete" in status.stdout, status.stdout + status.stderr
+
+
+def test_a_statefulset_rolls_out_a_new_template_from_the_highest_ordinal(cluster, busybox):
+    cluster.kubectl("patch", "sts", "web", "--type=merge", "-p",
+                    json.dumps({"spec": {"template": {"metadata": {"annotations": {"rev": "2"}}}}}))
+    status = cluster.kubectl("rollout", "status", "sts", "web", "--timeout=120s", timeout=130)
+    assert status.returncode == 0, status.stdout + status.stderr
+    sts = cluster.get("sts", "web")
+    assert sts["status"]["currentRevision"] == sts["status"]["updateRevision"]
+    pods = ready_pods(cluster, "app=web", 2)
+    assert {p["metadata"]["labels"]["controller-revision-hash"] for p in pods} == {sts["status"]["updateRevision"]}
+    assert all(p["metadata"]["annotations"].get("rev") == "2" for p in pods)
+    # Its data survived the replacement.
+    assert cluster.kubectl("exec", "web-0", "--", "cat", "/data/boots").stdout.split() == ["boot"] * 3
+
+
+DAEMONSET = """
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {{name: agent}}
+spec:
+  selector: {{matchLabels: {{app: agent}}}}
+  template:
+    metadata: {{labels: {{app: agent}}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: agent
+        image: {image}
+        args: ["pause"]
+"""
+
+
+def test_a_daemonset_runs_one_pod_per_node_and_rolls_node_by_node(cluster):
+    cluster.apply(DAEMONSET.format(image=AGNHOST))
+    pods = ready_pods(cluster, "app=agent", 2, timeout=90)
+    assert sorted(p["spec"]["nodeName"] for p in pods) == ["node-1", "node-2"]
+    row = cluster.kubectl("get", "ds", "agent").stdout.splitlines()
+    assert row[0].split() == ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE", "SELECTOR", "AGE"]
+    assert wait_for("status counted", lambda: cluster.kubectl("get", "ds", "agent").stdout.splitlines()[1].split()[1:7]
+                    == ["2", "2", "2", "2", "2", "<none>"])
+    # A node it may not run on loses its pod.
+    cluster.kubectl("taint", "node", "node-2", "only=db:NoExecute")
+    try:
+        assert wait_for("only node-1", lambda: sorted(p["spec"]["nodeName"] for p in cluster.get(
+            "pods", "-l", "app=agent")["items"] if not p["metadata"].get("deletionTimestamp")) == ["node-1"], timeout=60)
+    finally:
+        cluster.kubectl("taint", "node", "node-2", "only-")
+    ready_pods(cluster, "app=agent", 2, timeout=60)
+    cluster.kubectl("set", "env", "ds/agent", "WAVE=2")
+    done = cluster.kubectl("rollout", "status", "ds", "agent", "--timeout=120s", timeout=130)
+    assert done.returncode == 0 and "successfully rolled out" in done.stdout, done.stdout + done.stderr
+    pods = ready_pods(cluster, "app=agent", 2)
+    assert all(any(e.get("name") == "WAVE" for e in p["spec"]["containers"][0].get("env", [])) for p in pods)
