@@ -101,6 +101,10 @@ public struct ControllerManager: ServiceLifecycle.Service {
             nodes: nodes,
             logger: logger
         )
+        let jobs = Informer(Resources.jobs, of: Job.self, client: client, logger: logger)
+        let jobController = JobController(client: client, jobs: jobs, pods: pods, logger: logger)
+        let cronJobs = Informer(Resources.cronjobs, client: client, logger: logger)
+        let cronJobController = CronJobController(client: client, cronJobs: cronJobs, jobs: jobs, logger: logger)
         let persistentVolumes = PersistentVolumeController(
             client: client,
             claims: claims,
@@ -112,7 +116,10 @@ public struct ControllerManager: ServiceLifecycle.Service {
         )
         let gc = GarbageCollector(
             client: client,
-            informers: [deployments, replicaSets, statefulSets, daemonSets, pods, services, slices, endpoints, claims],
+            informers: [
+                deployments, replicaSets, statefulSets, daemonSets, jobs, cronJobs, pods, services, slices, endpoints,
+                claims,
+            ],
             logger: logger
         )
         let nodeLifecycle = NodeLifecycleController(client: client, nodes: nodes, pods: pods, logger: logger)
@@ -145,7 +152,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
             for informer in [
                 services, pods, slices, endpoints, deployments, replicaSets, nodes, secrets, configMaps, namespaces,
                 serviceAccounts, clusterRoles, claims, volumes, storageClasses, statefulSets,
-                daemonSets,
+                daemonSets, jobs, cronJobs,
             ] as [any AnyInformer] {
                 group.addTask { await informer.run() }
             }
@@ -156,6 +163,8 @@ public struct ControllerManager: ServiceLifecycle.Service {
                 ({ await replicaSetController.run() }, { await replicaSetController.stop() }),
                 ({ await statefulSetController.run() }, { await statefulSetController.stop() }),
                 ({ await daemonSetController.run() }, { await daemonSetController.stop() }),
+                ({ await jobController.run() }, { await jobController.stop() }),
+                ({ await cronJobController.run() }, { await cronJobController.stop() }),
                 ({ await deploymentController.run() }, { await deploymentController.stop() }),
                 ({ await gc.run() }, { await gc.stop() }),
                 ({ await scheduler.run() }, { await scheduler.stop() }),

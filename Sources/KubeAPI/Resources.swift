@@ -78,6 +78,25 @@ public enum Resources {
         tracksGeneration: true,
         rules: WorkloadRules.daemonSet
     )
+    public static let jobs = Resource(
+        group: "batch",
+        kind: "Job",
+        plural: "jobs",
+        categories: ["all"],
+        hasStatus: true,
+        tracksGeneration: true,
+        rules: BatchRules.job
+    )
+    public static let cronjobs = Resource(
+        group: "batch",
+        kind: "CronJob",
+        plural: "cronjobs",
+        shortNames: ["cj"],
+        categories: ["all"],
+        hasStatus: true,
+        tracksGeneration: true,
+        rules: BatchRules.cronJob
+    )
     public static let replicasets = Resource(
         group: "apps",
         kind: "ReplicaSet",
@@ -196,14 +215,15 @@ public enum Resources {
     public static let all: [Resource] =
         [
             namespaces, pods, services, endpoints, nodes, events, deployments, replicasets, statefulsets,
-            daemonsets, endpointslices, leases,
+            daemonsets, jobs, cronjobs, endpointslices, leases,
             configmaps, secrets, serviceaccounts, roles, clusterroles, rolebindings, clusterrolebindings,
             persistentvolumes, persistentvolumeclaims, storageclasses, certificatesigningrequests,
         ] + reviews
 
     /// The API groups in discovery order, each with its one version.
     public static let groups: [(group: String, version: String)] = [
-        ("apps", "v1"), ("discovery.k8s.io", "v1"), ("coordination.k8s.io", "v1"), (RBACRules.group, "v1"),
+        ("apps", "v1"), ("batch", "v1"), ("discovery.k8s.io", "v1"), ("coordination.k8s.io", "v1"),
+        (RBACRules.group, "v1"),
         ("authentication.k8s.io", "v1"), ("authorization.k8s.io", "v1"), (StorageRules.group, "v1"),
         (CertificateRules.group, "v1"),
     ]

@@ -47,6 +47,10 @@ public struct Pod: KubeObject {
     public var placement: PodPlacement
     /// `spec.priority`, as admission resolves it from the priority class.
     public var priority: Int
+    /// The exit code of each container that has terminated (its latest run), by name.
+    public var exitCodes: [String: Int]
+    /// When its last container finished (`state.terminated.finishedAt`), if one has.
+    public var finishedAt: String?
 
     public init(_ json: JSON) {
         metadata = ObjectMeta(json)
@@ -68,6 +72,15 @@ public struct Pod: KubeObject {
         phase = status["phase"]?.nonEmptyString
         podIP = status["podIP"]?.nonEmptyString
         conditions = Condition.list(status["conditions"])
+        var codes: [String: Int] = [:]
+        var finished: String?
+        for c in (status["initContainerStatuses"]?.array ?? []) + (status["containerStatuses"]?.array ?? []) {
+            guard let name = c["name"]?.string, let terminated = c[path: ["state", "terminated"]] else { continue }
+            if let code = terminated["exitCode"]?.intValue { codes[name] = code }
+            if let at = terminated["finishedAt"]?.string, at > (finished ?? "") { finished = at }
+        }
+        exitCodes = codes
+        finishedAt = finished
     }
 
     public var json: JSON {

@@ -307,3 +307,61 @@ public struct DaemonSet: KubeObject {
         ["metadata": metadata.json, "spec": ["template": template], "status": status]
     }
 }
+
+/// A batch/v1 Job as its controller reads it.
+public struct Job: KubeObject {
+    public static let apiVersion = "batch/v1"
+    public static let kind = "Job"
+
+    public var metadata: ObjectMeta
+    public var parallelism: Int
+    /// nil: a work queue, done when any pod succeeds and none is left running.
+    public var completions: Int?
+    public var indexed: Bool
+    public var backoffLimit: Int
+    public var activeDeadlineSeconds: Int?
+    public var suspend: Bool
+    public var ttlSecondsAfterFinished: Int?
+    public var podFailurePolicy: [JSON]
+    public var template: JSON
+    public var status: JSON
+
+    public init(_ json: JSON) {
+        metadata = ObjectMeta(json)
+        let spec = json["spec"] ?? .emptyObject
+        parallelism = spec["parallelism"]?.intValue ?? 1
+        completions = spec["completions"]?.intValue
+        indexed = spec["completionMode"]?.string == "Indexed"
+        backoffLimit = spec["backoffLimit"]?.intValue ?? 6
+        activeDeadlineSeconds = spec["activeDeadlineSeconds"]?.intValue
+        suspend = spec["suspend"]?.bool ?? false
+        ttlSecondsAfterFinished = spec["ttlSecondsAfterFinished"]?.intValue
+        podFailurePolicy = spec[path: ["podFailurePolicy", "rules"]]?.array ?? []
+        template = spec["template"] ?? .emptyObject
+        status = json["status"] ?? .emptyObject
+    }
+
+    public var json: JSON {
+        var spec: JSON = [
+            "parallelism": JSON(parallelism), "backoffLimit": JSON(backoffLimit), "suspend": .bool(suspend),
+            "completionMode": .string(indexed ? "Indexed" : "NonIndexed"), "template": template,
+        ]
+        if let completions { spec["completions"] = JSON(completions) }
+        if let activeDeadlineSeconds { spec["activeDeadlineSeconds"] = JSON(activeDeadlineSeconds) }
+        if let ttlSecondsAfterFinished { spec["ttlSecondsAfterFinished"] = JSON(ttlSecondsAfterFinished) }
+        if !podFailurePolicy.isEmpty { spec["podFailurePolicy"] = ["rules": .array(podFailurePolicy)] }
+        return ["metadata": metadata.json, "spec": spec, "status": status]
+    }
+
+    /// The `Complete` or `Failed` condition is `True`: nothing more will run.
+    public var isFinished: Bool { finishedCondition != nil }
+
+    public var finishedCondition: String? {
+        for c in status["conditions"]?.array ?? [] {
+            if let t = c["type"]?.string, ["Complete", "Failed"].contains(t), c["status"]?.string == "True" {
+                return t
+            }
+        }
+        return nil
+    }
+}

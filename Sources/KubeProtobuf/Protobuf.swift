@@ -20,6 +20,7 @@ public enum KubeProtobuf {
         case "authorization.k8s.io/v1": pkg = "authorization"
         case "rbac.authorization.k8s.io/v1": pkg = "rbac"
         case "certificates.k8s.io/v1": pkg = "certificates"
+        case "batch/v1": pkg = "batch"
         case "meta.k8s.io/v1": pkg = "meta"
         default: return nil
         }
@@ -42,6 +43,8 @@ public enum KubeProtobuf {
         "optional", "defaultMode", "priority", "timeoutSeconds", "periodSeconds", "successThreshold",
         "failureThreshold",
         "gracePeriodSeconds", "orphanDependents", "port", "containerPort", "publishNotReadyAddresses",
+        "parallelism", "completions", "backoffLimit", "suspend", "ttlSecondsAfterFinished", "manualSelector",
+        "startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit",
     ]
 
     public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> JSON {

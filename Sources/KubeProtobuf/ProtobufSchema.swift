@@ -52,7 +52,7 @@ extension KubeProtobuf {
 
     static let messages: [Message] =
         coreMessages + appsMessages + metaMessages + discoveryMessages + coordinationMessages + autoscalingMessages
-        + authenticationMessages + rbacMessages + authorizationMessages + certificatesMessages
+        + authenticationMessages + rbacMessages + authorizationMessages + certificatesMessages + batchMessages
 
     /// Message name → field number → field.
     static let schema: [String: [Int: Field]] = Dictionary(

@@ -196,3 +196,64 @@ def test_a_daemonset_runs_one_pod_per_node_and_rolls_node_by_node(cluster):
     assert done.returncode == 0 and "successfully rolled out" in done.stdout, done.stdout + done.stderr
     pods = ready_pods(cluster, "app=agent", 2)
     assert all(any(e.get("name") == "WAVE" for e in p["spec"]["containers"][0].get("env", [])) for p in pods)
+
+
+def test_an_indexed_job_completes_every_index(cluster, busybox):
+    cluster.apply(json.dumps({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "indexed"},
+                              "spec": {"completions": 5, "parallelism": 2, "completionMode": "Indexed",
+                                       "template": {"spec": {"restartPolicy": "Never", "containers": [
+                                           {"name": "work", "image": busybox,
+                                            "command": ["sh", "-c", "echo index=$JOB_COMPLETION_INDEX"]}]}}}}))
+    done = cluster.kubectl("wait", "--for=condition=complete", "job/indexed", "--timeout=120s", timeout=130)
+    assert done.returncode == 0, done.stdout + done.stderr
+    row = cluster.kubectl("get", "job", "indexed").stdout.splitlines()
+    assert row[0].split() == ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
+    assert row[1].split()[1:3] == ["Complete", "5/5"]
+    job = cluster.get("job", "indexed")
+    assert job["status"]["completedIndexes"] == "0-4" and job["status"]["succeeded"] == 5
+    pods = cluster.get("pods", "-l", "batch.kubernetes.io/job-name=indexed")["items"]
+    outputs = sorted(cluster.kubectl("logs", p["metadata"]["name"]).stdout.strip() for p in pods)
+    assert outputs == [f"index={i}" for i in range(5)]
+
+
+def test_a_failing_job_backs_off_and_fails_at_its_limit(cluster, busybox):
+    cluster.apply(json.dumps({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "doomed"},
+                              "spec": {"backoffLimit": 1, "template": {"spec": {"restartPolicy": "Never", "containers": [
+                                  {"name": "work", "image": busybox, "command": ["sh", "-c", "exit 3"]}]}}}}))
+    failed = cluster.kubectl("wait", "--for=condition=failed", "job/doomed", "--timeout=90s", timeout=100)
+    assert failed.returncode == 0, failed.stdout + failed.stderr
+    job = cluster.get("job", "doomed")
+    condition = next(c for c in job["status"]["conditions"] if c["type"] == "Failed")
+    assert condition["reason"] == "BackoffLimitExceeded"
+    assert condition["message"] == "Job has reached the specified backoff limit"
+    assert job["status"]["failed"] == 2
+    pods = sorted(cluster.get("pods", "-l", "job-name=doomed")["items"], key=lambda p: p["metadata"]["creationTimestamp"])
+    assert len(pods) == 2
+
+
+def test_a_cronjob_runs_every_minute_and_on_demand(cluster, busybox):
+    cluster.apply(json.dumps({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "tick"},
+                              "spec": {"schedule": "* * * * *", "successfulJobsHistoryLimit": 2,
+                                       "jobTemplate": {"spec": {"template": {"spec": {
+                                           "restartPolicy": "OnFailure",
+                                           "containers": [{"name": "tick", "image": busybox,
+                                                           "command": ["sh", "-c", "echo tick"]}]}}}}}}))
+    row = cluster.kubectl("get", "cronjob", "tick").stdout.splitlines()
+    assert row[0].split() == ["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST", "SCHEDULE", "AGE"]
+    manual = cluster.kubectl("create", "job", "--from=cronjob/tick", "tick-now")
+    assert "job.batch/tick-now created" in manual.stdout
+    assert cluster.kubectl("wait", "--for=condition=complete", "job/tick-now", "--timeout=60s",
+                           timeout=70).returncode == 0
+
+    def scheduled():
+        jobs = [j for j in cluster.get("jobs")["items"] if j["metadata"]["name"].startswith("tick-")
+                and j["metadata"]["name"] != "tick-now"]
+        return jobs[0]["metadata"]["name"] if jobs else None
+    name = wait_for("a scheduled job", scheduled, timeout=75)
+    assert cluster.kubectl("wait", "--for=condition=complete", f"job/{name}", "--timeout=60s", timeout=70).returncode == 0
+    cj = cluster.get("cronjob", "tick")
+    assert cj["status"].get("lastScheduleTime")
+    assert wait_for("lastSuccessfulTime", lambda: cluster.get("cronjob", "tick")["status"].get("lastSuccessfulTime"))
+    job = cluster.get("job", name)
+    assert job["metadata"]["ownerReferences"][0]["kind"] == "CronJob"
+    assert "batch.kubernetes.io/cronjob-scheduled-timestamp" in job["metadata"]["annotations"]
