@@ -25,7 +25,7 @@ func service(_ name: String, _ spec: String = #"{"selector":{"app":"kiada"},"por
             let groups = try await c.send(.get, "/apis")
             #expect(
                 groups.json["groups"]?.array?.compactMap { $0["name"]?.string } == [
-                    "apps", "discovery.k8s.io", "coordination.k8s.io", "rbac.authorization.k8s.io",
+                    "apps", "batch", "discovery.k8s.io", "coordination.k8s.io", "rbac.authorization.k8s.io",
                     "authentication.k8s.io", "authorization.k8s.io", "storage.k8s.io", "certificates.k8s.io",
                 ]
             )
