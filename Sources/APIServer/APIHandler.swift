@@ -154,6 +154,7 @@ public struct APIHandler: HTTPResponder {
                 || (sub == "binding" && r.plural == "pods") || extensions.handlesSubresource(r, sub)
                 || (sub == "token" && r.plural == "serviceaccounts" && serviceAccountTokens != nil)
                 || (sub == "approval" && r.plural == "certificatesigningrequests" && r.group == CertificateRules.group)
+                || (sub == "eviction" && r.plural == "pods" && r.group.isEmpty)
             guard known else {
                 throw APIError(
                     code: 404,
@@ -408,6 +409,11 @@ public struct APIHandler: HTTPResponder {
                 registry: registry
             )
             return Self.json(answer, status: .created)
+        case .post where rp.subresource == "eviction":
+            let (buf, ct) = try await readBody(request)
+            let eviction = try parseBody(buf, contentType: ct)
+            try await evict(namespace: ns ?? "default", name: rp.name!, eviction, dryRun: dryRun)
+            return Self.json(APIError.success(), status: .created)
         case .post where rp.subresource == "binding":
             let (buf, ct) = try await readBody(request)
             let binding = try parseBody(buf, contentType: ct)

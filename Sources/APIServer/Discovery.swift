@@ -69,6 +69,10 @@ enum Discovery {
             proxy,
             ["name": "pods/log", "singularName": "", "namespaced": true, "kind": "Pod", "verbs": ["get"]],
             [
+                "name": "pods/eviction", "singularName": "", "namespaced": true, "group": "policy", "version": "v1",
+                "kind": "Eviction", "verbs": ["create"],
+            ],
+            [
                 "name": "pods/attach", "singularName": "", "namespaced": true, "kind": "PodAttachOptions",
                 "verbs": ["create", "get"],
             ],

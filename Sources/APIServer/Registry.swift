@@ -216,6 +216,7 @@ public final class Registry: Sendable {
         r.prepareForCreate(&obj)
         if admission, r.group.isEmpty, r.plural == "pods" {
             try await ServiceAccountAdmission.admit(&obj, registry: self)
+            DefaultTolerations.admit(&obj)
         }
         if admission, r.group.isEmpty, r.plural == "persistentvolumeclaims" {
             await StorageAdmission.admit(&obj, registry: self)

@@ -105,3 +105,28 @@ public enum ServiceAccountAdmission {
         mutate(&pod, account: account, suffix: randomSuffix())
     }
 }
+
+/// Upstream's DefaultTolerationSeconds admission: every pod tolerates its node being
+/// not-ready or unreachable for five minutes before it is evicted, unless it says otherwise.
+public enum DefaultTolerations {
+    public static let seconds: Int64 = 300
+
+    public static func admit(_ pod: inout JSON) {
+        var tolerations = pod[path: ["spec", "tolerations"]]?.array ?? []
+        for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
+            let covered = tolerations.contains { t in
+                let effect = t["effect"]?.string ?? ""
+                let k = t["key"]?.string ?? ""
+                return (effect.isEmpty || effect == "NoExecute")
+                    && (k == key || (k.isEmpty && t["operator"] == "Exists"))
+            }
+            if !covered {
+                tolerations.append([
+                    "key": .string(key), "operator": "Exists", "effect": "NoExecute",
+                    "tolerationSeconds": .int(seconds),
+                ])
+            }
+        }
+        pod[path: ["spec", "tolerations"]] = .array(tolerations)
+    }
+}

@@ -105,6 +105,9 @@ public struct ControllerManager: ServiceLifecycle.Service {
         let jobController = JobController(client: client, jobs: jobs, pods: pods, logger: logger)
         let cronJobs = Informer(Resources.cronjobs, client: client, logger: logger)
         let cronJobController = CronJobController(client: client, cronJobs: cronJobs, jobs: jobs, logger: logger)
+        let taintEviction = TaintEvictionController(client: client, nodes: nodes, pods: pods, logger: logger)
+        let budgets = Informer(Resources.poddisruptionbudgets, client: client, logger: logger)
+        let disruption = DisruptionController(client: client, budgets: budgets, pods: pods, logger: logger)
         let persistentVolumes = PersistentVolumeController(
             client: client,
             claims: claims,
@@ -152,7 +155,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
             for informer in [
                 services, pods, slices, endpoints, deployments, replicaSets, nodes, secrets, configMaps, namespaces,
                 serviceAccounts, clusterRoles, claims, volumes, storageClasses, statefulSets,
-                daemonSets, jobs, cronJobs,
+                daemonSets, jobs, cronJobs, budgets,
             ] as [any AnyInformer] {
                 group.addTask { await informer.run() }
             }
@@ -165,6 +168,8 @@ public struct ControllerManager: ServiceLifecycle.Service {
                 ({ await daemonSetController.run() }, { await daemonSetController.stop() }),
                 ({ await jobController.run() }, { await jobController.stop() }),
                 ({ await cronJobController.run() }, { await cronJobController.stop() }),
+                ({ await disruption.run() }, { await disruption.stop() }),
+                ({ await taintEviction.run() }, { await taintEviction.stop() }),
                 ({ await deploymentController.run() }, { await deploymentController.stop() }),
                 ({ await gc.run() }, { await gc.stop() }),
                 ({ await scheduler.run() }, { await scheduler.stop() }),

@@ -182,10 +182,12 @@ enum EventRules {
                 guard let t = obj[key]?.string.flatMap(Timestamp.init(rfc3339:)) else { return "<unknown>" }
                 return humanDuration(seconds: now.seconds - t.seconds)
             }
-            let last =
+            var last =
                 obj["lastTimestamp"]?.string != nil
                 ? since("lastTimestamp")
                 : obj["eventTime"]?.string != nil ? since("eventTime") : since("firstTimestamp")
+            // A counted event: `10s (x3 over 2m)`, as kubectl prints it.
+            if let count = obj["count"]?.int, count > 1 { last += " (x\(count) over \(since("firstTimestamp")))" }
             let involved = obj["involvedObject"]
             let object = "\((involved?["kind"]?.string ?? "").lowercased())/\(involved?["name"]?.string ?? "")"
             let source = obj[path: ["source", "component"]]?.string ?? obj["reportingComponent"]?.string ?? ""

@@ -97,6 +97,15 @@ public enum Resources {
         tracksGeneration: true,
         rules: BatchRules.cronJob
     )
+    public static let poddisruptionbudgets = Resource(
+        group: "policy",
+        kind: "PodDisruptionBudget",
+        plural: "poddisruptionbudgets",
+        shortNames: ["pdb"],
+        hasStatus: true,
+        tracksGeneration: true,
+        rules: PolicyRules.podDisruptionBudget
+    )
     public static let replicasets = Resource(
         group: "apps",
         kind: "ReplicaSet",
@@ -215,7 +224,7 @@ public enum Resources {
     public static let all: [Resource] =
         [
             namespaces, pods, services, endpoints, nodes, events, deployments, replicasets, statefulsets,
-            daemonsets, jobs, cronjobs, endpointslices, leases,
+            daemonsets, jobs, cronjobs, poddisruptionbudgets, endpointslices, leases,
             configmaps, secrets, serviceaccounts, roles, clusterroles, rolebindings, clusterrolebindings,
             persistentvolumes, persistentvolumeclaims, storageclasses, certificatesigningrequests,
         ] + reviews
@@ -224,7 +233,7 @@ public enum Resources {
     public static let groups: [(group: String, version: String)] = [
         ("apps", "v1"), ("batch", "v1"), ("discovery.k8s.io", "v1"), ("coordination.k8s.io", "v1"),
         (RBACRules.group, "v1"),
-        ("authentication.k8s.io", "v1"), ("authorization.k8s.io", "v1"), (StorageRules.group, "v1"),
+        ("authentication.k8s.io", "v1"), ("authorization.k8s.io", "v1"), ("policy", "v1"), (StorageRules.group, "v1"),
         (CertificateRules.group, "v1"),
     ]
 

@@ -7,6 +7,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public var group: String?
     public var kind: String?
     public var causes: [FieldError]
+    /// Causes that are not field errors (`{"reason": "DisruptionBudget", "message": …}`).
+    public var otherCauses: [(reason: String, message: String)] = []
     public var retryAfterSeconds: Int?
 
     public init(
@@ -152,11 +154,11 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         if let name { details["name"] = .string(name) }
         if let group { details["group"] = .string(group) }
         if let kind { details["kind"] = .string(kind) }
-        if !causes.isEmpty {
+        if !causes.isEmpty || !otherCauses.isEmpty {
             details["causes"] = .array(
                 causes.map { c in
                     ["reason": .string(c.kind.causeReason), "message": .string(c.body), "field": .string(c.field)]
-                }
+                } + otherCauses.map { ["reason": .string($0.reason), "message": .string($0.message)] }
             )
         }
         if let retryAfterSeconds { details["retryAfterSeconds"] = JSON(retryAfterSeconds) }

@@ -21,6 +21,7 @@ public enum KubeProtobuf {
         case "rbac.authorization.k8s.io/v1": pkg = "rbac"
         case "certificates.k8s.io/v1": pkg = "certificates"
         case "batch/v1": pkg = "batch"
+        case "policy/v1": pkg = "policy"
         case "meta.k8s.io/v1": pkg = "meta"
         default: return nil
         }

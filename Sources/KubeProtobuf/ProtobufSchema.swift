@@ -53,6 +53,7 @@ extension KubeProtobuf {
     static let messages: [Message] =
         coreMessages + appsMessages + metaMessages + discoveryMessages + coordinationMessages + autoscalingMessages
         + authenticationMessages + rbacMessages + authorizationMessages + certificatesMessages + batchMessages
+        + policyMessages
 
     /// Message name → field number → field.
     static let schema: [String: [Int: Field]] = Dictionary(

@@ -494,7 +494,11 @@ public struct NodeAgent: ServiceLifecycle.Service {
             for key in [NodeAgent.agentAnnotation, NodeAgent.agentTokenAnnotation, NodeAgent.storageRootAnnotation] {
                 existing[path: ["metadata", "annotations", key]] = desired[path: ["metadata", "annotations", key]]
             }
-            existing[path: ["spec", "taints"]] = nil
+            // The taints a controller put on for a node that was away go; the user's stay.
+            let kept = (existing[path: ["spec", "taints"]]?.array ?? []).filter {
+                !["node.kubernetes.io/unreachable", "node.kubernetes.io/not-ready"].contains($0["key"]?.string ?? "")
+            }
+            existing[path: ["spec", "taints"]] = kept.isEmpty ? nil : .array(kept)
             let updated = try await client.update(Resources.nodes, namespace: nil, existing)
             var withStatus = updated
             withStatus["status"] = desired["status"]

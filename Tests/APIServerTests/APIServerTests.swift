@@ -26,7 +26,7 @@ func service(_ name: String, _ spec: String = #"{"selector":{"app":"kiada"},"por
             #expect(
                 groups.json["groups"]?.array?.compactMap { $0["name"]?.string } == [
                     "apps", "batch", "discovery.k8s.io", "coordination.k8s.io", "rbac.authorization.k8s.io",
-                    "authentication.k8s.io", "authorization.k8s.io", "storage.k8s.io", "certificates.k8s.io",
+                    "authentication.k8s.io", "authorization.k8s.io", "policy", "storage.k8s.io", "certificates.k8s.io",
                 ]
             )
             let apps = try await c.send(.get, "/apis/apps/v1")

@@ -257,3 +257,97 @@ def test_a_cronjob_runs_every_minute_and_on_demand(cluster, busybox):
     job = cluster.get("job", name)
     assert job["metadata"]["ownerReferences"][0]["kind"] == "CronJob"
     assert "batch.kubernetes.io/cronjob-scheduled-timestamp" in job["metadata"]["annotations"]
+
+
+def test_a_repeated_event_counts_up_instead_of_piling_up(cluster, busybox):
+    run_pod(cluster, "flappy", {"containers": [{"name": "app", "image": busybox, "command": ["sh", "-c", "exit 1"]}]})
+
+    def backoffs():
+        items = json.loads(cluster.kubectl("get", "events", "--field-selector",
+                                           "involvedObject.name=flappy,reason=BackOff", "-o", "json").stdout)["items"]
+        return items
+    assert wait_for("BackOff counted twice", lambda: any(e.get("count", 1) >= 2 for e in backoffs()), timeout=90)
+    assert len(backoffs()) == 1, backoffs()
+    row = [l for l in cluster.kubectl("get", "events", "--field-selector", "involvedObject.name=flappy").stdout.splitlines()
+           if "BackOff" in l]
+    assert row and "(x" in row[0], row
+
+
+GUARDED = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: guarded}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: guarded}}
+  template:
+    metadata: {labels: {app: guarded}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {matchLabels: {app: guarded}}
+            topologyKey: kubernetes.io/hostname
+      containers: [{name: app, image: %s, args: [pause]}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: guarded}
+spec:
+  minAvailable: 2
+  selector: {matchLabels: {app: guarded}}
+""" % AGNHOST
+
+
+def test_drain_respects_a_disruption_budget(cluster):
+    cluster.apply(GUARDED)
+    pods = ready_pods(cluster, "app=guarded", 2)
+    assert sorted(p["spec"]["nodeName"] for p in pods) == ["node-1", "node-2"]
+    assert wait_for("the budget counted", lambda: cluster.get("pdb", "guarded")["status"].get("currentHealthy") == 2)
+    row = cluster.kubectl("get", "pdb", "guarded").stdout.splitlines()
+    assert row[0].split() == ["NAME", "MIN", "AVAILABLE", "MAX", "UNAVAILABLE", "ALLOWED", "DISRUPTIONS", "AGE"]
+    assert row[1].split()[1:4] == ["2", "N/A", "0"]
+    victim = next(p["metadata"]["name"] for p in pods if p["spec"]["nodeName"] == "node-1")
+    try:
+        blocked = cluster.kubectl("drain", "node-1", "--ignore-daemonsets", "--delete-emptydir-data", "--force",
+                                  "--pod-selector=app=guarded", "--timeout=8s", check=False, timeout=30)
+        assert blocked.returncode != 0
+        assert "Cannot evict pod as it would violate the pod's disruption budget." in blocked.stderr, blocked.stderr
+        assert cluster.get("pod", victim)["metadata"].get("deletionTimestamp") is None
+        assert cluster.get("node", "node-1")["spec"].get("unschedulable") is True
+        cluster.kubectl("patch", "pdb", "guarded", "--type=json", "-p",
+                        '[{"op":"remove","path":"/spec/minAvailable"},{"op":"add","path":"/spec/maxUnavailable","value":1}]')
+        assert wait_for("one disruption allowed", lambda: cluster.get("pdb", "guarded")["status"].get(
+            "disruptionsAllowed") == 1)
+        drained = cluster.kubectl("drain", "node-1", "--ignore-daemonsets", "--delete-emptydir-data", "--force",
+                                  "--pod-selector=app=guarded", "--timeout=60s", check=False, timeout=90)
+        assert drained.returncode == 0, drained.stdout + drained.stderr
+        assert f"pod/{victim} evicted" in drained.stdout
+        assert "node/node-1 drained" in drained.stdout
+        # Its replacement may go nowhere else (anti-affinity) and waits for the node.
+        assert wait_for("a replacement pending", lambda: any(
+            not p["spec"].get("nodeName") for p in cluster.get("pods", "-l", "app=guarded")["items"]))
+    finally:
+        cluster.kubectl("uncordon", "node-1")
+    ready_pods(cluster, "app=guarded", 2)
+
+
+def test_a_noexecute_taint_evicts_pods_that_do_not_tolerate_it(cluster):
+    run_pod(cluster, "evictee", {"nodeSelector": {"kubernetes.io/hostname": "node-2"}})
+    run_pod(cluster, "stayer", {"nodeSelector": {"kubernetes.io/hostname": "node-2"},
+                                "tolerations": [{"key": "maintenance", "operator": "Exists", "effect": "NoExecute"}]})
+    for name in ["evictee", "stayer"]:
+        wait_for(f"{name} running", lambda: cluster.get("pod", name)["status"].get("phase") == "Running", timeout=60)
+    defaults = cluster.get("pod", "evictee")["spec"]["tolerations"]
+    assert {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
+            "tolerationSeconds": 300} in defaults
+    cluster.kubectl("taint", "node", "node-2", "maintenance=now:NoExecute")
+    try:
+        assert wait_for("evictee gone", lambda: "evictee" not in cluster.kubectl("get", "pods", "-o", "name").stdout,
+                        timeout=60)
+        events = cluster.kubectl("get", "events", "--field-selector", "reason=TaintManagerEviction").stdout
+        assert "Marking for deletion Pod default/evictee" in events
+        assert cluster.get("pod", "stayer")["metadata"].get("deletionTimestamp") is None
+    finally:
+        cluster.kubectl("taint", "node", "node-2", "maintenance-")
