@@ -67,6 +67,19 @@ public struct ControllerManager: ServiceLifecycle.Service {
             pods: pods,
             logger: logger
         )
+        let replicationControllers = Informer(
+            Resources.replicationcontrollers,
+            of: ReplicaSet.self,
+            client: client,
+            logger: logger
+        )
+        let replicationManager = ReplicaSetController(
+            client: client,
+            kind: .replicationController,
+            replicaSets: replicationControllers,
+            pods: pods,
+            logger: logger
+        )
         let deploymentController = DeploymentController(
             client: client,
             deployments: deployments,
@@ -120,8 +133,8 @@ public struct ControllerManager: ServiceLifecycle.Service {
         let gc = GarbageCollector(
             client: client,
             informers: [
-                deployments, replicaSets, statefulSets, daemonSets, jobs, cronJobs, pods, services, slices, endpoints,
-                claims,
+                deployments, replicaSets, replicationControllers, statefulSets, daemonSets, jobs, cronJobs, pods,
+                services, slices, endpoints, claims,
             ],
             logger: logger
         )
@@ -155,7 +168,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
             for informer in [
                 services, pods, slices, endpoints, deployments, replicaSets, nodes, secrets, configMaps, namespaces,
                 serviceAccounts, clusterRoles, claims, volumes, storageClasses, statefulSets,
-                daemonSets, jobs, cronJobs, budgets,
+                daemonSets, jobs, cronJobs, budgets, replicationControllers,
             ] as [any AnyInformer] {
                 group.addTask { await informer.run() }
             }
@@ -164,6 +177,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
                 ({ await endpointsController.run() }, { await endpointsController.stop() }),
                 ({ await mirroring.run() }, { await mirroring.stop() }),
                 ({ await replicaSetController.run() }, { await replicaSetController.stop() }),
+                ({ await replicationManager.run() }, { await replicationManager.stop() }),
                 ({ await statefulSetController.run() }, { await statefulSetController.stop() }),
                 ({ await daemonSetController.run() }, { await daemonSetController.stop() }),
                 ({ await jobController.run() }, { await jobController.stop() }),

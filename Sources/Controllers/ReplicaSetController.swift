@@ -5,23 +5,33 @@ import KubeMachinery
 import KubeModel
 import Logging
 
-/// Keeps each ReplicaSet's number of pods at `spec.replicas`.
+/// Keeps each ReplicaSet's (or ReplicationController's) number of pods at `spec.replicas`.
 public actor ReplicaSetController: Controller {
     let client: KubeClient
+    let kind: WorkloadKind
     let replicaSets: Informer<ReplicaSet>
     let pods: Informer<Pod>
     let events: EventRecorder
-    public nonisolated let queue = WorkQueue(name: "replicaset")
+    public nonisolated let queue: WorkQueue
     public nonisolated let logger: Logger
     /// Pods created or deleted but not yet seen by the informer, per ReplicaSet uid.
     private var expectations: [String: (creates: Int, deletes: Set<String>)] = [:]
 
-    public init(client: KubeClient, replicaSets: Informer<ReplicaSet>, pods: Informer<Pod>, logger: Logger) {
+    public init(
+        client: KubeClient,
+        kind: WorkloadKind = .replicaSet,
+        replicaSets: Informer<ReplicaSet>,
+        pods: Informer<Pod>,
+        logger: Logger
+    ) {
         self.client = client
+        self.kind = kind
         self.replicaSets = replicaSets
         self.pods = pods
         self.logger = logger
-        events = EventRecorder(client: client, component: "replicaset-controller")
+        let name = kind == .replicaSet ? "replicaset" : "replicationmanager"
+        queue = WorkQueue(name: name)
+        events = EventRecorder(client: client, component: "\(name)-controller")
     }
 
     public func run() async {
@@ -79,17 +89,12 @@ public actor ReplicaSetController: Controller {
                     let pod = try await client.create(
                         Resources.pods,
                         namespace: rs.namespace,
-                        Workloads.podFromTemplate(rs)
+                        Workloads.podFromTemplate(rs, ownerKind: kind)
                     )
                     names.append(pod.name)
                 } catch {
                     expectations[uid]?.creates -= 1
-                    await events.record(
-                        rs,
-                        type: "Warning",
-                        reason: "FailedCreate",
-                        message: "Error creating: \(error)"
-                    )
+                    await record(rs, type: "Warning", reason: "FailedCreate", message: "Error creating: \(error)")
                     throw error
                 }
             }
@@ -125,14 +130,26 @@ public actor ReplicaSetController: Controller {
         let status = Workloads.replicaSetStatus(rs, pods: owned.filter { !gone.contains($0.name) })
         if rs.status != status {
             _ = try await client.patch(
-                Resources.replicasets,
+                kind.resource,
                 namespace: rs.namespace,
                 name: rs.name,
                 ["status": status.json],
                 subresource: "status"
             )
         }
-        for e in announce { await events.record(rs, reason: e.reason, message: e.message) }
+        for e in announce { await record(rs, reason: e.reason, message: e.message) }
         if let failure { throw failure }  // retried
+    }
+
+    /// An event about the ReplicaSet or ReplicationController, named as its own kind.
+    func record(_ rs: ReplicaSet, type: String = "Normal", reason: String, message: String) async {
+        await events.record(
+            apiVersion: kind.apiVersion,
+            kind: kind.kind,
+            rs.metadata,
+            type: type,
+            reason: reason,
+            message: message
+        )
     }
 }

@@ -3,16 +3,40 @@ import KubeAPI
 import KubeMachinery
 import KubeModel
 
+/// What a replica controller keeps pods for: a ReplicaSet, or the older ReplicationController
+/// that the same controller serves (its selector is a plain map; its pods are the same).
+public struct WorkloadKind: Sendable, Equatable {
+    public var apiVersion: String
+    public var kind: String
+    public var resource: Resource
+
+    public static let replicaSet = WorkloadKind(
+        apiVersion: "apps/v1",
+        kind: "ReplicaSet",
+        resource: Resources.replicasets
+    )
+    public static let replicationController = WorkloadKind(
+        apiVersion: "v1",
+        kind: "ReplicationController",
+        resource: Resources.replicationcontrollers
+    )
+
+    public static func == (a: WorkloadKind, b: WorkloadKind) -> Bool { a.kind == b.kind }
+}
+
 /// The pure rules of the ReplicaSet and Deployment controllers and of the scheduler.
 public enum Workloads {
     public static let templateHashLabel = WellKnownLabels.podTemplateHash
     public static let revisionAnnotation = WellKnownLabels.deploymentRevision
 
     /// A pod as a ReplicaSet makes it from its template.
-    public static func podFromTemplate(_ rs: ReplicaSet) -> JSON {
+    public static func podFromTemplate(_ rs: ReplicaSet, ownerKind: WorkloadKind = .replicaSet) -> JSON {
+        var owner = OwnerReference.controller(rs)
+        owner.apiVersion = ownerKind.apiVersion
+        owner.kind = ownerKind.kind
         var meta: JSON = [
             "generateName": .string("\(rs.name)-"), "namespace": .string(rs.namespace),
-            "ownerReferences": [OwnerReference.controller(rs).json],
+            "ownerReferences": [owner.json],
         ]
         if let labels = rs.template[path: ["metadata", "labels"]] { meta["labels"] = labels }
         if let annotations = rs.template[path: ["metadata", "annotations"]] { meta["annotations"] = annotations }

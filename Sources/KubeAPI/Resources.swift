@@ -106,6 +106,16 @@ public enum Resources {
         tracksGeneration: true,
         rules: PolicyRules.podDisruptionBudget
     )
+    public static let replicationcontrollers = Resource(
+        kind: "ReplicationController",
+        plural: "replicationcontrollers",
+        shortNames: ["rc"],
+        categories: ["all"],
+        hasStatus: true,
+        hasScale: true,
+        tracksGeneration: true,
+        rules: WorkloadRules.replicationController
+    )
     public static let replicasets = Resource(
         group: "apps",
         kind: "ReplicaSet",
@@ -224,7 +234,7 @@ public enum Resources {
     public static let all: [Resource] =
         [
             namespaces, pods, services, endpoints, nodes, events, deployments, replicasets, statefulsets,
-            daemonsets, jobs, cronjobs, poddisruptionbudgets, endpointslices, leases,
+            daemonsets, jobs, cronjobs, poddisruptionbudgets, replicationcontrollers, endpointslices, leases,
             configmaps, secrets, serviceaccounts, roles, clusterroles, rolebindings, clusterrolebindings,
             persistentvolumes, persistentvolumeclaims, storageclasses, certificatesigningrequests,
         ] + reviews

@@ -317,4 +317,60 @@ enum WorkloadRules {
             ] + containerCells(obj)
         }
     )
+
+    /// v1 ReplicationControllers: a map for a selector, defaulted from the template's labels.
+    static let replicationController = ResourceRules(
+        prepareForCreate: { obj in obj["status"] = ["replicas": 0] },
+        defaults: { obj in
+            defaultTemplate(&obj)
+            let labels = obj[path: ["spec", "template", "metadata", "labels"]]
+            if obj[path: ["spec", "selector"]] == nil || obj[path: ["spec", "selector"]]?.object?.isEmpty == true,
+                let labels
+            {
+                obj[path: ["spec", "selector"]] = labels
+            }
+            if obj[path: ["metadata", "labels"]] == nil, let labels { obj[path: ["metadata", "labels"]] = labels }
+        },
+        validate: { obj in
+            var errs: [FieldError] = []
+            let selector = obj[path: ["spec", "selector"]]?.stringMap ?? [:]
+            if selector.isEmpty { errs.append(.required("spec.selector")) }
+            let labels = obj[path: ["spec", "template", "metadata", "labels"]]?.stringMap ?? [:]
+            if !selector.allSatisfy({ labels[$0.key] == $0.value }) {
+                errs.append(
+                    .invalid(
+                        "spec.template.metadata.labels",
+                        JSON(labels),
+                        "`selector` does not match template `labels`"
+                    )
+                )
+            }
+            if let r = obj[path: ["spec", "replicas"]]?.int, r < 0 {
+                errs.append(.invalid("spec.replicas", .int(r), "must be greater than or equal to 0"))
+            }
+            errs += PodRules.validateSpec(
+                obj[path: ["spec", "template", "spec"]] ?? .emptyObject,
+                path: "spec.template.spec"
+            )
+            return errs
+        },
+        columns: [
+            TableColumn("Desired", "Number of desired pods"),
+            TableColumn("Current", "Number of actual replicas"),
+            TableColumn("Ready", "Number of ready replicas"),
+            TableColumn.age,
+        ] + wideColumns,
+        cells: { obj, now in
+            let st = obj["status"]
+            let cs = obj[path: ["spec", "template", "spec", "containers"]]?.array ?? []
+            let selector = (obj[path: ["spec", "selector"]]?.object ?? JSONObject())
+                .map { "\($0.key)=\($0.value.string ?? "")" }.sorted().joined(separator: ",")
+            return [
+                .int(obj[path: ["spec", "replicas"]]?.int ?? 0), .int(st?["replicas"]?.int ?? 0),
+                .int(st?["readyReplicas"]?.int ?? 0), .string(age(obj, now)),
+                .string(cs.compactMap { $0["name"]?.string }.joined(separator: ",")),
+                .string(cs.compactMap { $0["image"]?.string }.joined(separator: ",")), .string(selector),
+            ]
+        }
+    )
 }

@@ -42,7 +42,7 @@ public struct EventRecorder: Sendable {
         )
     }
 
-    func record(
+    public func record(
         apiVersion: String,
         kind: String,
         _ meta: ObjectMeta,

@@ -351,3 +351,24 @@ def test_a_noexecute_taint_evicts_pods_that_do_not_tolerate_it(cluster):
         assert cluster.get("pod", "stayer")["metadata"].get("deletionTimestamp") is None
     finally:
         cluster.kubectl("taint", "node", "node-2", "maintenance-")
+
+
+def test_a_replication_controller_keeps_its_replicas(cluster):
+    cluster.apply(json.dumps({"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "legacy"},
+                              "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "legacy"}},
+                                                                   "spec": {"containers": [
+                                                                       {"name": "app", "image": AGNHOST,
+                                                                        "args": ["pause"]}]}}}}))
+    rc = cluster.get("rc", "legacy")
+    assert rc["spec"]["selector"] == {"app": "legacy"}
+    pods = ready_pods(cluster, "app=legacy", 2)
+    assert all(p["metadata"]["ownerReferences"][0]["kind"] == "ReplicationController" for p in pods)
+    cluster.kubectl("scale", "rc", "legacy", "--replicas=3")
+    ready_pods(cluster, "app=legacy", 3)
+    row = cluster.kubectl("get", "rc", "legacy").stdout.splitlines()
+    assert row[0].split() == ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]
+    assert wait_for("counted", lambda: cluster.kubectl("get", "rc", "legacy").stdout.splitlines()[1].split()[1:4]
+                    == ["3", "3", "3"])
+    cluster.kubectl("delete", "rc", "legacy")
+    assert wait_for("its pods gone", lambda: not [p for p in cluster.get("pods", "-l", "app=legacy")["items"]
+                                                 if not p["metadata"].get("deletionTimestamp")], timeout=60)
