@@ -390,8 +390,8 @@ enum Bootstrap {
     /// controller gave it.
     static func reconcileRBAC(_ registry: Registry) async throws {
         for (r, objects) in [
-            (Resources.clusterroles, RBACDefaults.clusterRoles),
-            (Resources.clusterrolebindings, RBACDefaults.clusterRoleBindings),
+            (Resources.clusterroles, RBACDefaults.allClusterRoles),
+            (Resources.clusterrolebindings, RBACDefaults.allClusterRoleBindings),
         ] {
             for desired in objects {
                 guard var current = try? await registry.get(r, namespace: nil, name: desired.name) else {

@@ -13,6 +13,8 @@ extension UserInfo {
     }
 
     public static let kubeProxy = UserInfo(name: "system:kube-proxy", groups: [authenticated])
+    /// The controllers and the scheduler, which run together (kube-controller-manager's user).
+    public static let controllerManager = UserInfo(name: "system:kube-controller-manager", groups: [authenticated])
     /// The cluster DNS server: CoreDNS's ServiceAccount, as kubeadm and k3s deploy it.
     public static let clusterDNS = UserInfo(
         name: serviceAccountName(namespace: "kube-system", name: "coredns"),

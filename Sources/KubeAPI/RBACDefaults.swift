@@ -248,6 +248,9 @@ public enum RBACDefaults {
         ),
     ]
 
+    public static var allClusterRoles: [JSON] { clusterRoles + componentRoles }
+    public static var allClusterRoleBindings: [JSON] { clusterRoleBindings + componentBindings }
+
     public static let clusterRoleBindings: [JSON] = [
         binding("cluster-admin", role: "cluster-admin", groups: [UserInfo.masters]),
         binding("system:discovery", role: "system:discovery", groups: [UserInfo.authenticated]),

@@ -22,8 +22,9 @@ package struct ControlPlaneProcess {
                 "kubeconfig": "\(config.kubeconfigURL.path)",
             ]
         )
-        // The controllers are API clients of this server, over HTTPS like any other client.
-        let client = try plane.loopbackClient(port: config.port)
+        // The controllers are API clients of this server, over HTTPS like any other client,
+        // as kube-controller-manager with its roles.
+        let client = try plane.loopbackClient(port: config.port, as: .controllerManager)
         let controllers = ControllerManager(
             client: client,
             identity: ControllerIdentity.of(dataDir: config.dataDir),

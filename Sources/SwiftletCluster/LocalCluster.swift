@@ -111,8 +111,10 @@ package struct LocalCluster {
             throw error
         }
         let client = try plane.loopbackClient(port: r.port)
+        // The controllers and the scheduler are kube-controller-manager, with its roles.
+        let controllerClient = try plane.loopbackClient(port: r.port, as: .controllerManager)
         let controllers = ControllerManager(
-            client: client,
+            client: controllerClient,
             loadBalancerPool: net.loadBalancerPool,
             identity: ControllerIdentity.of(dataDir: dir),
             rootCA: plane.pki.caCertPEM,
@@ -128,7 +130,7 @@ package struct LocalCluster {
         var agents: [any ServiceLifecycle.Service] = []
         // Each node's agent is its own kubelet, with a node certificate (the Node authorizer
         // decides what it may read); the DNS server is CoreDNS's ServiceAccount.
-        var componentClients: [KubeClient] = []
+        var componentClients: [KubeClient] = [controllerClient]
         for i in 1...r.nodes {
             var c = NodeAgentConfiguration(
                 network: net,

@@ -106,4 +106,50 @@ import Testing
         )
         #expect(RequestAttributes(verb: "get", path: "/metrics").forbiddenReason == "cannot get path \"/metrics\"")
     }
+
+    /// What Swiftlet's controllers write, each allowed by its upstream role; what none of
+    /// them does, refused.
+    @Test func theControllerManagerHasItsControllersRolesAndNoMore() {
+        let policy = RBACPolicy(
+            roles: [],
+            clusterRoles: RBACDefaults.allClusterRoles,
+            roleBindings: [],
+            clusterRoleBindings: RBACDefaults.allClusterRoleBindings
+        )
+        let kcm = UserInfo.controllerManager
+        let allowed: [RequestAttributes] = [
+            .init(verb: "create", resource: "pods", subresource: "binding", namespace: "a", name: "p"),
+            .init(verb: "patch", resource: "pods", subresource: "status", namespace: "a", name: "p"),
+            .init(verb: "create", resource: "pods", namespace: "a"),
+            .init(verb: "patch", apiGroup: "apps", resource: "deployments", subresource: "status", namespace: "a"),
+            .init(verb: "patch", apiGroup: "apps", resource: "deployments", namespace: "a", name: "d"),
+            .init(verb: "create", apiGroup: "apps", resource: "replicasets", namespace: "a"),
+            .init(verb: "patch", apiGroup: "apps", resource: "statefulsets", subresource: "status", namespace: "a"),
+            .init(verb: "create", resource: "persistentvolumeclaims", namespace: "a"),
+            .init(verb: "patch", apiGroup: "batch", resource: "jobs", subresource: "status", namespace: "a"),
+            .init(verb: "delete", apiGroup: "batch", resource: "jobs", namespace: "a", name: "j"),
+            .init(verb: "update", apiGroup: "policy", resource: "poddisruptionbudgets", subresource: "status"),
+            .init(verb: "update", resource: "endpoints", namespace: "a", name: "s"),
+            .init(verb: "create", apiGroup: "discovery.k8s.io", resource: "endpointslices", namespace: "a"),
+            .init(verb: "patch", resource: "nodes", name: "n"),
+            .init(verb: "create", resource: "persistentvolumes"),
+            .init(verb: "update", apiGroup: RBACRules.group, resource: "clusterroles", name: "view"),
+            .init(
+                verb: "update",
+                apiGroup: "coordination.k8s.io",
+                resource: "leases",
+                namespace: "kube-system",
+                name: "swiftlet-controller-manager"
+            ),
+            .init(verb: "watch", apiGroup: "apps", resource: "daemonsets"),
+            .init(verb: "patch", resource: "events", namespace: "a", name: "e"),
+        ]
+        for a in allowed { #expect(policy.allows(kcm, a), "\(a)") }
+        let refused: [RequestAttributes] = [
+            .init(verb: "create", apiGroup: RBACRules.group, resource: "clusterrolebindings"),
+            .init(verb: "create", resource: "pods", subresource: "exec", namespace: "a", name: "p"),
+            .init(verb: "create", resource: "namespaces"),
+        ]
+        for a in refused { #expect(!policy.allows(kcm, a), "\(a)") }
+    }
 }

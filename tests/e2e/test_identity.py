@@ -289,3 +289,22 @@ def test_a_new_user_from_an_approved_certificate_signing_request(cluster, tmp_pa
                     timeout=20)
     row = cluster.kubectl("get", "csr", "jane").stdout.splitlines()[1].split()
     assert row[-1] == "Approved,Issued"
+
+
+def test_components_have_their_upstream_roles(cluster):
+    """The controllers run as kube-controller-manager and DNS as CoreDNS's account, with the
+    roles upstream gives them, and no more (the cluster working is the rest of the proof)."""
+    def can(user, *args):
+        return cluster.kubectl("auth", "can-i", *args, f"--as={user}", check=False).stdout.strip()
+    kcm = "system:kube-controller-manager"
+    assert can(kcm, "create", "pods", "--subresource=binding") == "yes"
+    assert can(kcm, "patch", "deployments.apps", "--subresource=status") == "yes"
+    assert can(kcm, "create", "clusterrolebindings") == "no"
+    assert can(kcm, "create", "pods", "--subresource=exec") == "no"
+    dns = "system:serviceaccount:kube-system:coredns"
+    assert can(dns, "watch", "endpointslices.discovery.k8s.io") == "yes"
+    assert can(dns, "get", "secrets", "-n", "kube-system") == "no"
+    names = cluster.kubectl("get", "clusterroles", "-o", "name").stdout.split()
+    for role in ["system:controller:deployment-controller", "system:controller:statefulset-controller",
+                 "system:kube-scheduler", "system:node-proxier", "system:coredns"]:
+        assert f"clusterrole.rbac.authorization.k8s.io/{role}" in names
