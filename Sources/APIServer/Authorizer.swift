@@ -95,9 +95,14 @@ public actor Authorizer {
     /// The pods bound to `node` in `namespace`, read afresh: a pod bound a moment ago
     /// already lets its node read what it uses.
     func podsBound(to node: String, namespace: String) async -> [JSON] {
+        // A name that is no valid selector value reads nothing, never everything.
+        guard let selector = try? FieldSelector.parse("spec.nodeName=\(node)"), selector.requirements.count == 1 else {
+            return []
+        }
         var options = ListOptions()
-        options.fieldSelector = (try? FieldSelector.parse("spec.nodeName=\(node)")) ?? FieldSelector()
-        return (try? await registry.list(Resources.pods, namespace: namespace, options: options).0) ?? []
+        options.fieldSelector = selector
+        let pods = (try? await registry.list(Resources.pods, namespace: namespace, options: options).0) ?? []
+        return pods.filter { $0[path: ["spec", "nodeName"]]?.string == node }
     }
 
     public func rules(for user: UserInfo, namespace: String) async -> [JSON] {

@@ -72,6 +72,10 @@ public enum CertificateSigning {
         guard names.count == 1, let cn = names.first, cn.hasPrefix(UserInfo.nodeUserPrefix),
             cn.count > UserInfo.nodeUserPrefix.count
         else { return "subject common name must begin with \"system:node:\"" }
+        let node = String(cn.dropFirst(UserInfo.nodeUserPrefix.count))
+        guard Validation.dns1123SubdomainErrors(node).isEmpty else {
+            return "subject common name must name a node: \(node) is not a valid node name"
+        }
         guard orgs == [UserInfo.nodesGroup] else { return "subject organization must be [\"system:nodes\"]" }
         let allowed: Set<String> = ["digital signature", "key encipherment", "client auth"]
         guard usages.contains("client auth"), Set(usages).isSubset(of: allowed) else {

@@ -128,6 +128,14 @@ import X509
             let still = try await c.send(.get, path + "/" + pending)
             #expect(still.json[path: ["status", "conditions"]] == nil)
             #expect(still.json[path: ["status", "certificate"]] == nil)
+            let crafted = try Self.request(cn: "system:node:a,b", orgs: ["system:nodes"])
+            let odd = try await c.send(
+                .post,
+                path,
+                Self.body(crafted, signer: CertificateRules.kubeletClientSigner, usages: ["client auth"]),
+                as: joiner
+            )
+            let oddName = try #require(odd.json[path: ["metadata", "name"]]?.string)
             // An administrator approves it; the signer then refuses it, since it names no node.
             var approval = still.json
             approval["status"] = [
@@ -143,6 +151,9 @@ import X509
             }
             #expect(CertificateRules.condition(failed, "Failed"))
             #expect(failed[path: ["status", "certificate"]] == nil)
+            // A node name that is no name is never approved.
+            let oddNow = try await c.send(.get, path + "/" + oddName)
+            #expect(oddNow.json[path: ["status", "conditions"]] == nil)
 
             // The plain client signer issues what an administrator approves.
             let bob = try Self.request(cn: "bob", orgs: ["devs"])

@@ -243,6 +243,9 @@ import Testing
             // A user merely named like a node is no node.
             let impostor = UserInfo(name: "system:node:node-1", groups: [])
             #expect(try await c.send(.get, "/api/v1/namespaces/default/secrets/mine", as: impostor).code == 403)
+            // A node name that would widen the pod lookup reads nothing.
+            let crafted = UserInfo.node("node-1,metadata.namespace=default")
+            #expect(try await c.send(.get, "/api/v1/namespaces/default/secrets/mine", as: crafted).code == 403)
         }
     }
 }
