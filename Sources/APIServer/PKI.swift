@@ -55,12 +55,9 @@ public struct PKI: Sendable {
         let caKey = try P256.Signing.PrivateKey(pemRepresentation: caKeyPEM!)
         let caCert = try Certificate(pemEncoded: caCertPEM!)
 
-        func issue(commonName: String, organization: String?, server: Bool) throws -> (String, String) {
+        func issueServing(commonName: String) throws -> (String, String) {
             let key = P256.Signing.PrivateKey()
-            let subject = try DistinguishedName {
-                if let organization { OrganizationName(organization) }
-                CommonName(commonName)
-            }
+            let subject = try DistinguishedName { CommonName(commonName) }
             let cert = try Certificate(
                 version: .v3,
                 serialNumber: .init(),
@@ -73,17 +70,15 @@ public struct PKI: Sendable {
                 extensions: try Certificate.Extensions {
                     Critical(BasicConstraints.notCertificateAuthority)
                     Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
-                    try ExtendedKeyUsage([server ? .serverAuth : .clientAuth])
-                    if server {
-                        SubjectAlternativeNames(
-                            dnsNames.map { GeneralName.dnsName($0) }
-                                + ipAddresses.compactMap { ip in
-                                    IPv4Bytes(ip).map {
-                                        GeneralName.ipAddress(ASN1OctetString(contentBytes: ArraySlice($0)))
-                                    }
+                    try ExtendedKeyUsage([.serverAuth])
+                    SubjectAlternativeNames(
+                        dnsNames.map { GeneralName.dnsName($0) }
+                            + ipAddresses.compactMap { ip in
+                                IPv4Bytes(ip).map {
+                                    GeneralName.ipAddress(ASN1OctetString(contentBytes: ArraySlice($0)))
                                 }
-                        )
-                    }
+                            }
+                    )
                 },
                 issuerPrivateKey: .init(caKey)
             )
@@ -93,17 +88,19 @@ public struct PKI: Sendable {
         let namesFile = (ipAddresses + dnsNames).joined(separator: "\n")
         var serverCertPEM = read("server.crt"), serverKeyPEM = read("server.key")
         if serverCertPEM == nil || serverKeyPEM == nil || read("server.names") != namesFile {
-            (serverCertPEM, serverKeyPEM) = try issue(commonName: "kube-apiserver", organization: nil, server: true)
+            (serverCertPEM, serverKeyPEM) = try issueServing(commonName: "kube-apiserver")
             try write("server.crt", serverCertPEM!, secret: false)
             try write("server.key", serverKeyPEM!, secret: true)
             try write("server.names", namesFile, secret: false)
         }
         var adminCertPEM = read("admin.crt"), adminKeyPEM = read("admin.key")
         if adminCertPEM == nil || adminKeyPEM == nil {
-            (adminCertPEM, adminKeyPEM) = try issue(
-                commonName: "swiftlet-admin",
-                organization: "system:masters",
-                server: false
+            (adminCertPEM, adminKeyPEM) = try clientCertificate(
+                user: "swiftlet-admin",
+                groups: ["system:masters"],
+                caCertPEM: caCertPEM!,
+                caKeyPEM: caKeyPEM!,
+                validFor: 5 * 365 * 86400
             )
             try write("admin.crt", adminCertPEM!, secret: false)
             try write("admin.key", adminKeyPEM!, secret: true)

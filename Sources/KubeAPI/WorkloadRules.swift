@@ -13,13 +13,14 @@ enum WorkloadRules {
         }
     }
 
-    static func validateTemplate(_ obj: JSON) -> [FieldError] {
+    /// `kind`: how the empty-selector message names the workload (`deployment`, `statefulset`…).
+    static func validateTemplate(_ obj: JSON, kind: String = "deployment") -> [FieldError] {
         var errs: [FieldError] = []
         let sel = obj[path: ["spec", "selector"]]
         if sel == nil || sel!.isNull {
             errs.append(.required("spec.selector"))
         } else if (sel?["matchLabels"]?.object?.isEmpty ?? true) && (sel?["matchExpressions"]?.array?.isEmpty ?? true) {
-            errs.append(.invalid("spec.selector", sel!, "empty selector is invalid for deployment"))
+            errs.append(.invalid("spec.selector", sel!, "empty selector is invalid for \(kind)"))
         }
         if let r = obj[path: ["spec", "replicas"]]?.int, r < 0 {
             errs.append(.invalid("spec.replicas", .int(r), "must be greater than or equal to 0"))
@@ -123,7 +124,7 @@ enum WorkloadRules {
     static let replicaSet = ResourceRules(
         prepareForCreate: { obj in obj["status"] = ["replicas": 0] },
         defaults: { obj in defaultTemplate(&obj) },
-        validate: validateTemplate,
+        validate: { validateTemplate($0) },
         validateUpdate: immutableSelector,
         columns: [
             TableColumn("Desired", "Number of desired pods"),
@@ -182,12 +183,7 @@ enum WorkloadRules {
                 volumes += claimed.map { ["name": .string($0), "persistentVolumeClaim": ["claimName": .string($0)]] }
                 withClaims[path: ["spec", "template", "spec", "volumes"]] = .array(volumes)
             }
-            var errs = validateTemplate(withClaims).map { e -> FieldError in
-                guard e.field == "spec.selector", e.detail == "empty selector is invalid for deployment" else {
-                    return e
-                }
-                return .invalid("spec.selector", e.value ?? .null, "empty selector is invalid for statefulset")
-            }
+            var errs = validateTemplate(withClaims, kind: "statefulset")
             let policy = obj[path: ["spec", "podManagementPolicy"]]?.string ?? ""
             if !["OrderedReady", "Parallel"].contains(policy) {
                 errs.append(.notSupported("spec.podManagementPolicy", .string(policy), ["OrderedReady", "Parallel"]))
@@ -276,12 +272,7 @@ enum WorkloadRules {
             if obj[path: ["spec", "revisionHistoryLimit"]] == nil { obj[path: ["spec", "revisionHistoryLimit"]] = 10 }
         },
         validate: { obj in
-            var errs = validateTemplate(obj).map { e -> FieldError in
-                guard e.field == "spec.selector", e.detail == "empty selector is invalid for deployment" else {
-                    return e
-                }
-                return .invalid("spec.selector", e.value ?? .null, "empty selector is invalid for daemonset")
-            }
+            var errs = validateTemplate(obj, kind: "daemonset")
             let restart = obj[path: ["spec", "template", "spec", "restartPolicy"]]?.string ?? "Always"
             if restart != "Always" {
                 errs.append(.notSupported("spec.template.spec.restartPolicy", .string(restart), ["Always"]))
